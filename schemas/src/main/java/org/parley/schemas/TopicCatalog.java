@@ -1,0 +1,67 @@
+package org.parley.schemas;
+
+import java.util.List;
+import org.apache.avro.Schema;
+import org.parley.config.Settings;
+import org.parley.events.ActionResult;
+import org.parley.events.ClientAction;
+import org.parley.events.ConversationEvent;
+import org.parley.events.DeviceDelivery;
+import org.parley.events.DeviceRecord;
+import org.parley.events.DeviceSession;
+import org.parley.events.Receipt;
+
+/**
+ * Every topic of the log: its configured name, value schema, partitioning and retention intent.
+ * docs/topics.md is the human-readable catalog; keep both in step.
+ */
+public record TopicCatalog(
+        Topic actions,
+        Topic conversationEvents,
+        Topic receipts,
+        Topic actionResults,
+        Topic deliveries,
+        Topic edgeDeliveries,
+        Topic devices,
+        Topic deviceSessions) {
+
+    /** How a topic is partitioned and cleaned up. */
+    public enum Layout {
+        /** keyed by conversation/device, {@code topic.partitions} partitions, kept forever (the log). */
+        KEYED_LOG,
+        /** partition = edge instance, {@code topic.edge-partitions} partitions, short retention. */
+        PER_EDGE,
+        /** keyed, compacted (latest value per key). */
+        COMPACTED
+    }
+
+    public record Topic(String name, Schema valueSchema, Layout layout) {
+        /** Confluent TopicNameStrategy subject for the value. */
+        public String valueSubject() {
+            return name + "-value";
+        }
+    }
+
+    public static TopicCatalog from(Settings s) {
+        return new TopicCatalog(
+                new Topic(s.get("topic.actions"), ClientAction.getClassSchema(), Layout.KEYED_LOG),
+                new Topic(s.get("topic.conversation-events"), ConversationEvent.getClassSchema(), Layout.KEYED_LOG),
+                new Topic(s.get("topic.receipts"), Receipt.getClassSchema(), Layout.KEYED_LOG),
+                new Topic(s.get("topic.action-results"), ActionResult.getClassSchema(), Layout.PER_EDGE),
+                new Topic(s.get("topic.deliveries"), DeviceDelivery.getClassSchema(), Layout.KEYED_LOG),
+                new Topic(s.get("topic.edge-deliveries"), DeviceDelivery.getClassSchema(), Layout.PER_EDGE),
+                new Topic(s.get("topic.devices"), DeviceRecord.getClassSchema(), Layout.COMPACTED),
+                new Topic(s.get("topic.device-sessions"), DeviceSession.getClassSchema(), Layout.COMPACTED));
+    }
+
+    public List<Topic> all() {
+        return List.of(actions, conversationEvents, receipts, actionResults, deliveries, edgeDeliveries, devices,
+                deviceSessions);
+    }
+
+    public Topic byName(String name) {
+        return all().stream().filter(t -> t.name().equals(name)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("unknown topic '" + name + "'; known: "
+                        + all().stream().map(Topic::name).toList()));
+    }
+}
