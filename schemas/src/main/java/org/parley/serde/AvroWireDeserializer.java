@@ -17,6 +17,10 @@ import org.parley.registry.SchemaRegistryClient;
  * registry, cached) against the reader's: old records decode with new code.
  */
 public class AvroWireDeserializer<T extends SpecificRecord> implements Deserializer<T> {
+    static {
+        TrustedEventClasses.install();
+    }
+
     private final SchemaRegistryClient registry;
     private final Schema readerSchema;
     private final Map<Integer, SpecificDatumReader<T>> readers = new ConcurrentHashMap<>();

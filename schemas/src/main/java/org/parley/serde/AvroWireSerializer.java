@@ -17,6 +17,10 @@ import org.parley.registry.SchemaRegistryClient;
  * (TopicNameStrategy). The schema id is resolved once per topic and cached.
  */
 public class AvroWireSerializer<T extends SpecificRecord> implements Serializer<T> {
+    static {
+        TrustedEventClasses.install();
+    }
+
     private final SchemaRegistryClient registry;
     private final boolean autoRegister;
     private final Map<String, Integer> idByTopic = new ConcurrentHashMap<>();
