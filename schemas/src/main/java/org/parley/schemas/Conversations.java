@@ -1,0 +1,34 @@
+package org.parley.schemas;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * Conversation ids and who belongs to them. A one-to-one conversation is {@code dm:<user>:<user>} with the two user
+ * ids sorted, so both sides derive the same id and partition.
+ */
+public final class Conversations {
+    /** User ids: letters, digits, '_', '-', '.', 1..64 characters (no ':', the id separator). */
+    public static final Pattern USER_ID = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
+
+    private Conversations() {
+    }
+
+    public static String direct(String userA, String userB) {
+        return userA.compareTo(userB) <= 0 ? "dm:" + userA + ":" + userB : "dm:" + userB + ":" + userA;
+    }
+
+    /** The members of a conversation, or empty if the id is not one Parley knows. */
+    public static Optional<List<String>> members(String conversationId) {
+        if (conversationId == null || !conversationId.startsWith("dm:")) {
+            return Optional.empty();
+        }
+        String[] parts = conversationId.split(":", -1);
+        if (parts.length != 3 || !USER_ID.matcher(parts[1]).matches() || !USER_ID.matcher(parts[2]).matches()
+                || parts[1].compareTo(parts[2]) > 0) {
+            return Optional.empty();
+        }
+        return Optional.of(parts[1].equals(parts[2]) ? List.of(parts[1]) : List.of(parts[1], parts[2]));
+    }
+}

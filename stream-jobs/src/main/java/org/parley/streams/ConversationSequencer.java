@@ -1,0 +1,145 @@
+package org.parley.streams;
+
+import java.util.List;
+import java.util.Optional;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.parley.events.ActionOutcome;
+import org.parley.events.ActionResult;
+import org.parley.events.ClientAction;
+import org.parley.events.ConversationEvent;
+import org.parley.events.EventType;
+import org.parley.events.Receipt;
+import org.parley.events.ReceiptStatus;
+import org.parley.schemas.Conversations;
+
+/**
+ * Assigns each conversation's events the seq 1, 2, 3, ... (no gap, no repeat) and deduplicates retries by
+ * (conversation, sender device, client message id): a retry gets the original seq back and creates no event.
+ * Both stores are changelogged and written in the same exactly-once transaction as the outputs, so after a crash
+ * every event keeps its seq. Input is partitioned by conversation id, so one task owns a conversation.
+ */
+public class ConversationSequencer implements Processor<String, ClientAction, String, SequencerOutput> {
+    public static final String HEADS_STORE = "conversation-heads";
+    public static final String DEDUP_STORE = "client-message-ids";
+
+    private ProcessorContext<String, SequencerOutput> context;
+    private KeyValueStore<String, Long> heads;
+    private KeyValueStore<String, Long> seqByClientMessage;
+
+    @Override
+    public void init(ProcessorContext<String, SequencerOutput> context) {
+        this.context = context;
+        this.heads = context.getStateStore(HEADS_STORE);
+        this.seqByClientMessage = context.getStateStore(DEDUP_STORE);
+    }
+
+    @Override
+    public void process(Record<String, ClientAction> record) {
+        ClientAction action = record.value();
+        if (action == null) {
+            return;
+        }
+        switch (action.getType()) {
+            case SEND_MESSAGE -> sequence(record, action);
+            case DELIVERY_RECEIPT -> receipt(record, action);
+            default -> reject(record, action, "UNKNOWN_ACTION", "action type " + action.getType() + " is not supported");
+        }
+    }
+
+    private void sequence(Record<String, ClientAction> record, ClientAction a) {
+        Optional<List<String>> members = Conversations.members(a.getConversationId());
+        if (members.isEmpty()) {
+            reject(record, a, "UNKNOWN_CONVERSATION", "no conversation " + a.getConversationId());
+            return;
+        }
+        if (!members.get().contains(a.getSenderUserId())) {
+            reject(record, a, "NOT_A_MEMBER", a.getSenderUserId() + " is not a member of " + a.getConversationId());
+            return;
+        }
+        String clientMessageId = a.getClientMessageId();
+        if (clientMessageId == null || clientMessageId.isBlank()) {
+            reject(record, a, "MISSING_FIELD", "clientMessageId is required");
+            return;
+        }
+        String dedupKey = a.getConversationId() + '\u0000' + a.getSenderDeviceId() + '\u0000' + clientMessageId;
+        Long original = seqByClientMessage.get(dedupKey);
+        if (original != null) {
+            context.forward(record.withKey(a.getSenderDeviceId()).withValue(SequencerOutput.of(accepted(a, original, true), a.getEdgeId())));
+            return;
+        }
+        Long head = heads.get(a.getConversationId());
+        long seq = (head == null ? 0 : head) + 1;
+        heads.put(a.getConversationId(), seq);
+        seqByClientMessage.put(dedupKey, seq);
+
+        ConversationEvent event = ConversationEvent.newBuilder()
+                .setEventId(a.getConversationId() + "/" + seq)
+                .setConversationId(a.getConversationId())
+                .setSeq(seq)
+                .setType(EventType.MESSAGE)
+                .setSenderUserId(a.getSenderUserId())
+                .setSenderDeviceId(a.getSenderDeviceId())
+                .setClientMessageId(clientMessageId)
+                .setMemberUserIds(members.get())
+                .setSentAt(a.getReceivedAt())
+                .setMediaType(a.getMediaType())
+                .setPayload(a.getPayload())
+                .build();
+        context.forward(record.withValue(SequencerOutput.of(event)));
+        context.forward(record.withKey(a.getSenderDeviceId()).withValue(SequencerOutput.of(accepted(a, seq, false), a.getEdgeId())));
+    }
+
+    private void receipt(Record<String, ClientAction> record, ClientAction a) {
+        Optional<List<String>> members = Conversations.members(a.getConversationId());
+        if (members.isEmpty() || !members.get().contains(a.getSenderUserId())) {
+            reject(record, a, "NOT_A_MEMBER", a.getSenderUserId() + " is not a member of " + a.getConversationId());
+            return;
+        }
+        Long head = heads.get(a.getConversationId());
+        Long target = a.getTargetSeq();
+        if (target == null || target < 1 || head == null || target > head || a.getTargetUserId() == null
+                || !members.get().contains(a.getTargetUserId())) {
+            reject(record, a, "TARGET_UNKNOWN", "no message " + target + " from " + a.getTargetUserId()
+                    + " in " + a.getConversationId());
+            return;
+        }
+        Receipt receipt = Receipt.newBuilder()
+                .setConversationId(a.getConversationId())
+                .setSeq(target)
+                .setStatus(ReceiptStatus.DELIVERED)
+                .setByUserId(a.getSenderUserId())
+                .setByDeviceId(a.getSenderDeviceId())
+                .setToUserId(a.getTargetUserId())
+                .setAt(a.getReceivedAt())
+                .build();
+        context.forward(record.withValue(SequencerOutput.of(receipt)));
+    }
+
+    private void reject(Record<String, ClientAction> record, ClientAction a, String code, String message) {
+        ActionResult result = ActionResult.newBuilder()
+                .setActionId(a.getActionId())
+                .setDeviceId(a.getSenderDeviceId())
+                .setClientMessageId(a.getClientMessageId())
+                .setConversationId(a.getConversationId())
+                .setOutcome(ActionOutcome.REJECTED)
+                .setErrorCode(code)
+                .setErrorMessage(message)
+                .build();
+        context.forward(record.withKey(a.getSenderDeviceId()).withValue(SequencerOutput.of(result, a.getEdgeId())));
+    }
+
+    private static ActionResult accepted(ClientAction a, long seq, boolean duplicate) {
+        return ActionResult.newBuilder()
+                .setActionId(a.getActionId())
+                .setDeviceId(a.getSenderDeviceId())
+                .setClientMessageId(a.getClientMessageId())
+                .setConversationId(a.getConversationId())
+                .setOutcome(ActionOutcome.ACCEPTED)
+                .setSeq(seq)
+                .setDuplicate(duplicate)
+                .build();
+    }
+}

@@ -1,0 +1,66 @@
+package org.parley.streams;
+
+import java.nio.file.Path;
+import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.parley.config.Settings;
+import org.parley.registry.SchemaRegistryClient;
+import org.parley.schemas.TopicCatalog;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The sequencer process: one Kafka Streams instance; scale out by starting more with the same application id. */
+public final class SequencerApp {
+    private static final Logger LOG = LoggerFactory.getLogger(SequencerApp.class);
+
+    private SequencerApp() {
+    }
+
+    public static Properties streamsConfig(Settings s) {
+        Properties p = new Properties();
+        p.put(StreamsConfig.APPLICATION_ID_CONFIG, s.get("streams.application-id"));
+        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, s.kafkaBootstrap());
+        p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, s.get("streams.processing-guarantee"));
+        p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, s.getInt("streams.commit-interval-ms"));
+        p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, s.getInt("topic.replication-factor"));
+        p.put(StreamsConfig.STATE_DIR_CONFIG, Path.of(s.get("data.dir"), "data", "streams").toAbsolutePath().toString());
+        p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, s.getInt("streams.threads"));
+        // Streams defaults the producer to linger.ms=100: every hop would cost ~100 ms.
+        p.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), s.getInt("streams.linger-ms"));
+        p.put(StreamsConfig.producerPrefix(ProducerConfig.ACKS_CONFIG), "all");
+        p.put(StreamsConfig.consumerPrefix(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG), 100);
+        p.put(StreamsConfig.topicPrefix("min.insync.replicas"), s.getInt("topic.min-insync-replicas"));
+        return p;
+    }
+
+    public static void main(String[] args) throws InterruptedException {
+        Settings settings = Settings.load();
+        StreamsBuilder builder = new StreamsBuilder();
+        SequencerTopology.build(builder, TopicCatalog.from(settings), new SchemaRegistryClient(settings.registryUrl()));
+        KafkaStreams streams = new KafkaStreams(builder.build(), streamsConfig(settings));
+        CountDownLatch stopped = new CountDownLatch(1);
+        streams.setStateListener((now, before) -> {
+            LOG.info("sequencer state {} -> {}", before, now);
+            if (now == KafkaStreams.State.RUNNING) {
+                System.out.println("PARLEY READY sequencer");
+            }
+            if (now == KafkaStreams.State.ERROR || now == KafkaStreams.State.NOT_RUNNING) {
+                stopped.countDown();
+            }
+        });
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            streams.close(java.time.Duration.ofSeconds(15));
+            stopped.countDown();
+        }, "sequencer-shutdown"));
+        streams.start();
+        stopped.await();
+        if (streams.state() == KafkaStreams.State.ERROR) {
+            System.exit(1);
+        }
+    }
+}
