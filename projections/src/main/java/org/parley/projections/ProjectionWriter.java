@@ -1,0 +1,138 @@
+package org.parley.projections;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.parley.events.ConversationEvent;
+import org.parley.events.DeviceDelivery;
+import org.parley.events.DeviceRecord;
+import org.parley.registry.SchemaRegistryClient;
+import org.parley.schemas.TopicCatalog;
+import org.parley.serde.AvroWireDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Kafka → CQL: conversation events into {@code messages}/{@code conversation_heads}, deliveries into {@code inbox},
+ * devices into {@code devices}. At-least-once: offsets are committed only after every write of the batch succeeded;
+ * the writes are idempotent upserts, so a replay rewrites the same rows.
+ */
+public class ProjectionWriter implements Runnable {
+    private static final Logger LOG = LoggerFactory.getLogger(ProjectionWriter.class);
+
+    private final KafkaConsumer<String, byte[]> consumer;
+    private final TopicCatalog topics;
+    private final ConversationHistory history;
+    private final DeviceInbox inbox;
+    private final DeviceDirectory devices;
+    private final AvroWireDeserializer<ConversationEvent> events;
+    private final AvroWireDeserializer<DeviceDelivery> deliveries;
+    private final AvroWireDeserializer<DeviceRecord> deviceRecords;
+    private final AtomicBoolean running = new AtomicBoolean(true);
+    private final Runnable onAssigned;
+
+    public ProjectionWriter(KafkaConsumer<String, byte[]> consumer, TopicCatalog topics, SchemaRegistryClient registry,
+                            ConversationHistory history, DeviceInbox inbox, DeviceDirectory devices, Runnable onAssigned) {
+        this.consumer = consumer;
+        this.topics = topics;
+        this.history = history;
+        this.inbox = inbox;
+        this.devices = devices;
+        this.onAssigned = onAssigned;
+        this.events = new AvroWireDeserializer<>(registry, ConversationEvent.getClassSchema());
+        this.deliveries = new AvroWireDeserializer<>(registry, DeviceDelivery.getClassSchema());
+        this.deviceRecords = new AvroWireDeserializer<>(registry, DeviceRecord.getClassSchema());
+    }
+
+    public void stop() {
+        running.set(false);
+        consumer.wakeup();
+    }
+
+    @Override
+    public void run() {
+        consumer.subscribe(List.of(topics.conversationEvents().name(), topics.deliveries().name(),
+                topics.devices().name()), new ConsumerRebalanceListener() {
+                    private boolean announced;
+
+                    @Override
+                    public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+                    }
+
+                    @Override
+                    public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+                        if (!announced) {
+                            announced = true;
+                            onAssigned.run();
+                        }
+                    }
+                });
+        try {
+            while (running.get()) {
+                ConsumerRecords<String, byte[]> batch = consumer.poll(Duration.ofMillis(200));
+                if (batch.isEmpty()) {
+                    continue;
+                }
+                write(batch);
+                consumer.commitSync();
+            }
+        } catch (org.apache.kafka.common.errors.WakeupException e) {
+            if (running.get()) {
+                throw e;
+            }
+        } finally {
+            consumer.close(Duration.ofSeconds(5));
+        }
+    }
+
+    void write(ConsumerRecords<String, byte[]> batch) {
+        List<CompletableFuture<Void>> writes = new ArrayList<>();
+        Map<String, Long> heads = new HashMap<>();
+        for (ConsumerRecord<String, byte[]> r : batch) {
+            if (r.value() == null) {
+                continue;
+            }
+            String topic = r.topic();
+            if (topic.equals(topics.conversationEvents().name())) {
+                ConversationEvent e = events.deserialize(topic, r.value());
+                writes.add(history.write(e).toCompletableFuture());
+                heads.merge(e.getConversationId(), e.getSeq(), Math::max);
+            } else if (topic.equals(topics.deliveries().name())) {
+                DeviceDelivery d = deliveries.deserialize(topic, r.value());
+                String conversation = d.getEvent() != null ? d.getEvent().getConversationId()
+                        : d.getReceipt() != null ? d.getReceipt().getConversationId() : null;
+                long seq = d.getEvent() != null ? d.getEvent().getSeq()
+                        : d.getReceipt() != null ? d.getReceipt().getSeq() : 0;
+                writes.add(inbox.write(d.getDeviceId(), d.getInboxSeq(), d.getKind().name(), conversation, seq,
+                        r.value()).toCompletableFuture());
+            } else if (topic.equals(topics.devices().name())) {
+                writes.add(devices.write(deviceRecords.deserialize(topic, r.value())).toCompletableFuture());
+            }
+        }
+        await(writes);
+        // Heads after the rows they point at, so a reader never sees a head without its row.
+        List<CompletableFuture<Void>> headWrites = new ArrayList<>();
+        heads.forEach((conversation, seq) -> headWrites.add(history.writeHead(conversation, seq).toCompletableFuture()));
+        await(headWrites);
+        LOG.debug("projected {} records", batch.count());
+    }
+
+    private static void await(List<CompletableFuture<Void>> writes) {
+        try {
+            CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("projection write failed; offsets not committed", e);
+        }
+    }
+}

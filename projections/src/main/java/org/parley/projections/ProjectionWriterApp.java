@@ -1,0 +1,57 @@
+package org.parley.projections;
+
+import com.datastax.oss.driver.api.core.CqlSession;
+import java.util.Properties;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.parley.config.Settings;
+import org.parley.registry.SchemaRegistryClient;
+import org.parley.schemas.TopicCatalog;
+
+/** The projection writer process. Several may run with the same group id; partitions spread among them. */
+public final class ProjectionWriterApp {
+    private ProjectionWriterApp() {
+    }
+
+    public static Properties consumerConfig(Settings s) {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, s.kafkaBootstrap());
+        p.put(ConsumerConfig.GROUP_ID_CONFIG, s.get("projections.group-id"));
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        // The sequencer writes transactionally: never project an aborted event.
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 500);
+        p.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 20);
+        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        return p;
+    }
+
+    public static void main(String[] args) throws InterruptedException {
+        Settings settings = Settings.load();
+        CqlSession session = CqlSessionFactory.open(settings, true);
+        ProjectionWriter writer = new ProjectionWriter(new KafkaConsumer<>(consumerConfig(settings)),
+                TopicCatalog.from(settings), new SchemaRegistryClient(settings.registryUrl()),
+                new ConversationHistory(session), new DeviceInbox(session), new DeviceDirectory(session),
+                () -> System.out.println("PARLEY READY projections"));
+        Thread loop = new Thread(writer, "projection-writer");
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            writer.stop();
+            try {
+                loop.join(10_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            session.close();
+        }, "projections-shutdown"));
+        loop.setUncaughtExceptionHandler((t, e) -> {
+            e.printStackTrace();
+            System.exit(1);
+        });
+        loop.start();
+        loop.join();
+    }
+}
