@@ -1,0 +1,73 @@
+package org.parley.edge;
+
+import com.datastax.oss.driver.api.core.CqlSession;
+import io.vertx.core.Vertx;
+import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.parley.config.Settings;
+import org.parley.edge.log.KafkaActionLog;
+import org.parley.edge.log.PartitionTail;
+import org.parley.edge.readmodel.CqlEdgeReadModel;
+import org.parley.edge.session.ConnectedDevices;
+import org.parley.edge.session.PendingActions;
+import org.parley.events.ActionResult;
+import org.parley.events.DeviceDelivery;
+import org.parley.projections.CqlSessionFactory;
+import org.parley.registry.SchemaRegistryClient;
+import org.parley.schemas.TopicCatalog;
+import org.parley.serde.AvroWireDeserializer;
+
+/** One edge instance: reads its own partition of action-results and edge-deliveries, serves HTTP + WebSocket. */
+public final class EdgeApp {
+    private EdgeApp() {
+    }
+
+    public static Properties tailConfig(Settings s, boolean readCommitted) {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, s.kafkaBootstrap());
+        // Results come from the sequencer's transactions; deliveries from the fan-out's plain producer.
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, readCommitted ? "read_committed" : "read_uncommitted");
+        p.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 100);
+        p.put(ConsumerConfig.FETCH_MIN_BYTES_CONFIG, 1);
+        return p;
+    }
+
+    public static void main(String[] args) throws Exception {
+        Settings settings = Settings.load();
+        EdgeConfig config = EdgeConfig.from(settings);
+        TopicCatalog topics = TopicCatalog.from(settings);
+        SchemaRegistryClient registry = new SchemaRegistryClient(settings.registryUrl());
+        Vertx vertx = Vertx.vertx();
+        CqlSession cql = CqlSessionFactory.open(settings, true);
+        KafkaActionLog actionLog = new KafkaActionLog(vertx, settings, registry);
+        PendingActions pending = new PendingActions();
+        ConnectedDevices devices = new ConnectedDevices();
+        AvroWireDeserializer<DeviceDelivery> deliveries = new AvroWireDeserializer<>(registry, DeviceDelivery.getClassSchema());
+
+        PartitionTail<ActionResult> results = new PartitionTail<>(tailConfig(settings, true),
+                topics.actionResults().name(), config.edgeId(),
+                new AvroWireDeserializer<>(registry, ActionResult.getClassSchema()), pending::complete);
+        PartitionTail<DeviceDelivery> routed = new PartitionTail<>(tailConfig(settings, false),
+                topics.edgeDeliveries().name(), config.edgeId(), deliveries, devices::deliver);
+        CompletableFuture.allOf(results.start(), routed.start()).get(60, TimeUnit.SECONDS);
+
+        EdgeVerticle verticle = new EdgeVerticle(config, actionLog, new CqlEdgeReadModel(vertx, cql), pending, devices,
+                bytes -> deliveries.deserialize(topics.deliveries().name(), bytes));
+        vertx.deployVerticle(verticle).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+                results.close();
+                routed.close();
+            } catch (Exception e) {
+                // shutting down anyway
+            }
+            actionLog.close();
+            cql.close();
+        }, "edge-shutdown"));
+        System.out.println("PARLEY READY edge-" + config.edgeId() + " http://" + config.host() + ":" + verticle.actualPort());
+    }
+}

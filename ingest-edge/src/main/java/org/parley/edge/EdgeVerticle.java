@@ -1,0 +1,173 @@
+package org.parley.edge;
+
+import io.vertx.core.AbstractVerticle;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.time.Instant;
+import java.util.UUID;
+import java.util.function.Function;
+import org.parley.edge.log.ActionLog;
+import org.parley.edge.protocol.ErrorCode;
+import org.parley.edge.protocol.FrameDecoder;
+import org.parley.edge.readmodel.EdgeReadModel;
+import org.parley.edge.session.ConnectedDevices;
+import org.parley.edge.session.DeviceConnection;
+import org.parley.edge.session.PendingActions;
+import org.parley.events.DeviceDelivery;
+import org.parley.events.DeviceRecord;
+import org.parley.schemas.Conversations;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The edge's HTTP and WebSocket endpoints: {@code POST /v1/devices} (register a device), {@code GET /v1/ws}
+ * (the client protocol, bearer token required), {@code GET /health}.
+ */
+public class EdgeVerticle extends AbstractVerticle {
+    private static final Logger LOG = LoggerFactory.getLogger(EdgeVerticle.class);
+
+    private final EdgeConfig config;
+    private final ActionLog log;
+    private final EdgeReadModel readModel;
+    private final PendingActions pending;
+    private final ConnectedDevices devices;
+    private final Function<byte[], DeviceDelivery> inboxDecoder;
+    private final DeviceTokens tokens;
+    private final FrameDecoder decoder;
+    private HttpServer server;
+
+    public EdgeVerticle(EdgeConfig config, ActionLog log, EdgeReadModel readModel, PendingActions pending,
+                        ConnectedDevices devices, Function<byte[], DeviceDelivery> inboxDecoder) {
+        this.config = config;
+        this.log = log;
+        this.readModel = readModel;
+        this.pending = pending;
+        this.devices = devices;
+        this.inboxDecoder = inboxDecoder;
+        this.tokens = new DeviceTokens(readModel);
+        this.decoder = new FrameDecoder(config.maxPayloadBytes(), config.historyPageMax());
+    }
+
+    @Override
+    public void start(Promise<Void> started) {
+        Router router = Router.router(vertx);
+        router.get("/health").handler(this::health);
+        router.post("/v1/devices").handler(BodyHandler.create().setBodyLimit(4096)).handler(this::registerDevice);
+        router.get("/v1/ws").handler(this::upgrade);
+        HttpServerOptions options = new HttpServerOptions().setHost(config.host()).setPort(config.port())
+                .setMaxWebSocketFrameSize(config.maxFrameBytes()).setMaxWebSocketMessageSize(config.maxFrameBytes())
+                .setTcpNoDelay(true);
+        server = vertx.createHttpServer(options).requestHandler(router);
+        server.listen().<Void>mapEmpty().onComplete(started);
+    }
+
+    public int actualPort() {
+        return server.actualPort();
+    }
+
+    private void health(RoutingContext ctx) {
+        ctx.json(new JsonObject().put("status", "UP").put("edgeId", config.edgeId())
+                .put("connections", devices.size()).put("pendingActions", pending.size()));
+    }
+
+    private void registerDevice(RoutingContext ctx) {
+        JsonObject body;
+        try {
+            body = ctx.body().asJsonObject();
+        } catch (RuntimeException e) {
+            httpError(ctx, 400, ErrorCode.BAD_FRAME, "body must be a JSON object like {\"userId\":\"alice\"}");
+            return;
+        }
+        Object user = body == null ? null : body.getValue("userId");
+        if (!(user instanceof String userId) || !Conversations.USER_ID.matcher(userId).matches()) {
+            httpError(ctx, 400, ErrorCode.INVALID_FIELD, "userId must be 1-64 of [A-Za-z0-9_.-]");
+            return;
+        }
+        String deviceId = UUID.randomUUID().toString();
+        String token = DeviceTokens.newToken(deviceId);
+        DeviceRecord record = DeviceRecord.newBuilder().setDeviceId(deviceId).setUserId(userId)
+                .setTokenHash(DeviceTokens.hash(token)).setRegisteredAt(Instant.now()).setRevoked(false).build();
+        // The log first (the fan-out learns the device from it), then the read model, so the device can connect at once.
+        log.register(record).compose(v -> readModel.saveDevice(record)).onComplete(ar -> {
+            if (ar.failed()) {
+                LOG.warn("device registration failed: {}", ar.cause().toString());
+                httpError(ctx, 503, ErrorCode.UNAVAILABLE, "registration not stored; retry");
+            } else {
+                ctx.response().setStatusCode(201);
+                ctx.json(new JsonObject().put("userId", userId).put("deviceId", deviceId).put("token", token));
+            }
+        });
+    }
+
+    private void upgrade(RoutingContext ctx) {
+        HttpServerRequest req = ctx.request();
+        String token = bearer(req);
+        if (token == null) {
+            httpError(ctx, 401, null, "missing bearer token: send 'Authorization: Bearer <token>' or ?token=<token>");
+            return;
+        }
+        Long fromParam;
+        try {
+            String p = req.getParam("lastInboxSeq");
+            fromParam = p == null ? null : Long.parseLong(p);
+            if (fromParam != null && fromParam < 0) {
+                throw new NumberFormatException();
+            }
+        } catch (NumberFormatException e) {
+            httpError(ctx, 400, ErrorCode.INVALID_FIELD, "lastInboxSeq must be a non-negative integer");
+            return;
+        }
+        req.pause();
+        tokens.authenticate(token).onComplete(ar -> {
+            if (ar.failed()) {
+                req.resume();
+                httpError(ctx, 503, ErrorCode.UNAVAILABLE, "cannot check the token now; retry");
+                return;
+            }
+            if (ar.result().isEmpty()) {
+                req.resume();
+                httpError(ctx, 401, null, "invalid or revoked token");
+                return;
+            }
+            var device = ar.result().get();
+            req.toWebSocket().onFailure(err -> LOG.debug("upgrade failed: {}", err.toString())).onSuccess(ws -> {
+                ws.pause();
+                DeviceConnection connection = new DeviceConnection(ws, vertx.getOrCreateContext(), config, log,
+                        readModel, pending, decoder, inboxDecoder, device.userId(), device.deviceId());
+                DeviceConnection replaced = devices.register(connection);
+                if (replaced != null) {
+                    replaced.close((short) 4001, "replaced by a newer connection of this device");
+                }
+                Future<Long> from = fromParam != null ? Future.succeededFuture(fromParam)
+                        : readModel.cursor(device.deviceId());
+                from.compose(seq -> connection.start(seq, () -> devices.unregister(connection)))
+                        .onFailure(err -> {
+                            LOG.warn("session start of {} failed: {}", device.deviceId(), err.toString());
+                            devices.unregister(connection);
+                            ws.close((short) 1011, "session could not start; retry");
+                        });
+            });
+        });
+    }
+
+    private static String bearer(HttpServerRequest req) {
+        String header = req.getHeader("Authorization");
+        if (header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            return header.substring(7).trim();
+        }
+        String q = req.getParam("token");
+        return q == null || q.isBlank() ? null : q;
+    }
+
+    private static void httpError(RoutingContext ctx, int status, ErrorCode code, String message) {
+        ctx.response().setStatusCode(status);
+        ctx.json(new JsonObject().put("error", code == null ? "UNAUTHENTICATED" : code.name()).put("message", message));
+    }
+}

@@ -1,0 +1,19 @@
+package org.parley.edge.protocol;
+
+/** A validated frame from a client. */
+public sealed interface ClientFrame {
+    /** Send a message: to a user (one-to-one) or into a conversation. */
+    record Send(String clientMessageId, String conversationId, byte[] payload, String mediaType) implements ClientFrame {
+    }
+
+    /** Cumulative acknowledgement: every delivery up to this inbox seq was received. */
+    record Ack(long inboxSeq) implements ClientFrame {
+    }
+
+    /** A page of a conversation's history, newest first, seq < beforeSeq. */
+    record History(String requestId, String conversationId, long beforeSeq, int limit) implements ClientFrame {
+    }
+
+    record Ping() implements ClientFrame {
+    }
+}

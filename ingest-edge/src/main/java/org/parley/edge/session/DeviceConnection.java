@@ -1,0 +1,337 @@
+package org.parley.edge.session;
+
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.http.ServerWebSocket;
+import java.nio.ByteBuffer;
+import java.time.Instant;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.function.Function;
+import org.parley.edge.EdgeConfig;
+import org.parley.edge.log.ActionLog;
+import org.parley.edge.protocol.ClientFrame;
+import org.parley.edge.protocol.ErrorCode;
+import org.parley.edge.protocol.FrameDecoder;
+import org.parley.edge.protocol.ProtocolException;
+import org.parley.edge.protocol.ServerFrames;
+import org.parley.edge.readmodel.EdgeReadModel;
+import org.parley.events.ActionOutcome;
+import org.parley.events.ActionType;
+import org.parley.events.ClientAction;
+import org.parley.events.ConversationEvent;
+import org.parley.events.DeliveryKind;
+import org.parley.events.DeviceDelivery;
+import org.parley.events.DeviceSession;
+import org.parley.projections.DeviceInbox;
+import org.parley.schemas.Conversations;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One device's WebSocket session. Every delivery the device sees goes through one ordered chain, so the device gets
+ * its inbox seqs contiguously and exactly once per session: first the backlog from the inbox projection up to the
+ * fan-out's sync marker, then live deliveries; a live delivery ahead of a gap is preceded by the gap's fill from
+ * the inbox, one already sent is dropped.
+ */
+public class DeviceConnection {
+    private static final Logger LOG = LoggerFactory.getLogger(DeviceConnection.class);
+    private static final int BACKFILL_PAGE = 500;
+    private static final long BACKFILL_RETRY_MS = 20;
+
+    /** What an unacknowledged message needs for its delivery receipt. */
+    private record Unacked(String conversationId, long seq, String senderUserId) {
+    }
+
+    private final ServerWebSocket ws;
+    private final Context context;
+    private final EdgeConfig config;
+    private final ActionLog log;
+    private final EdgeReadModel readModel;
+    private final PendingActions pending;
+    private final FrameDecoder decoder;
+    private final Function<byte[], DeviceDelivery> inboxDecoder;
+    private final String userId;
+    private final String deviceId;
+    private final String sessionId = UUID.randomUUID().toString();
+    private final Map<Long, Unacked> unacked = new TreeMap<>();
+
+    private long lastSent;
+    private long lastAcked;
+    private boolean synced;
+    private boolean closed;
+    private long syncTimer = -1;
+    private Future<Void> chain = Future.succeededFuture();
+
+    public DeviceConnection(ServerWebSocket ws, Context context, EdgeConfig config, ActionLog log,
+                            EdgeReadModel readModel, PendingActions pending, FrameDecoder decoder,
+                            Function<byte[], DeviceDelivery> inboxDecoder, String userId, String deviceId) {
+        this.ws = ws;
+        this.context = context;
+        this.config = config;
+        this.log = log;
+        this.readModel = readModel;
+        this.pending = pending;
+        this.decoder = decoder;
+        this.inboxDecoder = inboxDecoder;
+        this.userId = userId;
+        this.deviceId = deviceId;
+    }
+
+    public String deviceId() {
+        return deviceId;
+    }
+
+    public String sessionId() {
+        return sessionId;
+    }
+
+    /**
+     * Starts the session after the device's last acknowledged inbox seq: announces it to the fan-out (which answers
+     * with a sync marker), then takes frames.
+     */
+    public Future<Void> start(long fromInboxSeq, Runnable onClose) {
+        lastSent = fromInboxSeq;
+        lastAcked = fromInboxSeq;
+        ws.textMessageHandler(this::onText);
+        ws.binaryMessageHandler(b -> error(ErrorCode.BAD_FRAME, "binary frames are not supported; send JSON text", null));
+        ws.exceptionHandler(err -> LOG.debug("device {} socket error: {}", deviceId, err.toString()));
+        ws.closeHandler(v -> {
+            closed = true;
+            if (syncTimer >= 0) {
+                context.owner().cancelTimer(syncTimer);
+            }
+            onClose.run();
+            log.announce(session(null)).onFailure(err -> LOG.warn("could not announce close of {}: {}", deviceId, err.toString()));
+        });
+        write(ServerFrames.ready(userId, deviceId, sessionId, fromInboxSeq));
+        syncTimer = context.owner().setTimer(config.syncTimeoutMs(), t -> {
+            if (!synced && !closed) {
+                error(ErrorCode.SYNC_TIMEOUT, "the delivery pipeline did not confirm this session in time; reconnect", null);
+                ws.close((short) 1013, "sync timeout");
+            }
+        });
+        ws.resume();
+        return log.announce(session(config.edgeId()));
+    }
+
+    private DeviceSession session(Integer edgeId) {
+        return DeviceSession.newBuilder().setDeviceId(deviceId).setUserId(userId).setSessionId(sessionId)
+                .setEdgeId(edgeId).setAt(Instant.now()).build();
+    }
+
+    public void close(short code, String reason) {
+        context.runOnContext(v -> {
+            if (!closed) {
+                ws.close(code, reason);
+            }
+        });
+    }
+
+    // ---- deliveries (from the fan-out, via this edge's partition) ----
+
+    /** Called from the delivery tail thread. */
+    public void deliver(DeviceDelivery d) {
+        context.runOnContext(v -> chain = chain.compose(x -> process(d)).recover(err -> {
+            LOG.warn("device {}: delivery {} failed: {}", deviceId, d.getInboxSeq(), err.toString());
+            error(ErrorCode.UNAVAILABLE, "delivery interrupted; reconnect to resume", null);
+            ws.close((short) 1011, "delivery interrupted");
+            return Future.succeededFuture();
+        }));
+    }
+
+    private Future<Void> process(DeviceDelivery d) {
+        if (closed || !sessionId.equals(d.getSessionId())) {
+            return Future.succeededFuture();
+        }
+        if (d.getKind() == DeliveryKind.SYNC_MARKER) {
+            long marker = d.getMarkerInboxSeq() == null ? 0 : d.getMarkerInboxSeq();
+            return backfill(marker, System.currentTimeMillis() + config.syncTimeoutMs()).map(v -> {
+                if (!synced) {
+                    synced = true;
+                    context.owner().cancelTimer(syncTimer);
+                    write(ServerFrames.synced(lastSent));
+                }
+                return null;
+            });
+        }
+        if (d.getInboxSeq() <= lastSent) {
+            return Future.succeededFuture(); // already sent (redelivery after a fan-out restore)
+        }
+        Future<Void> gapFilled = d.getInboxSeq() > lastSent + 1
+                ? backfill(d.getInboxSeq() - 1, System.currentTimeMillis() + config.syncTimeoutMs())
+                : Future.succeededFuture();
+        return gapFilled.map(v -> {
+            if (d.getInboxSeq() == lastSent + 1) {
+                send(d);
+            }
+            return null;
+        });
+    }
+
+    /** Sends inbox entries lastSent+1 .. upTo from the projection, waiting (bounded) for it to catch up. */
+    private Future<Void> backfill(long upTo, long deadline) {
+        if (lastSent >= upTo || closed) {
+            return Future.succeededFuture();
+        }
+        long before = lastSent;
+        return readModel.inbox(deviceId, lastSent, upTo, BACKFILL_PAGE).compose(entries -> {
+            for (DeviceInbox.Entry e : entries) {
+                if (e.inboxSeq() != lastSent + 1) {
+                    break; // a hole the projection has not filled yet
+                }
+                send(inboxDecoder.apply(e.delivery()));
+            }
+            if (lastSent >= upTo) {
+                return Future.succeededFuture();
+            }
+            if (lastSent > before) {
+                return backfill(upTo, deadline);
+            }
+            if (System.currentTimeMillis() > deadline) {
+                return Future.failedFuture("inbox of " + deviceId + " has no entry " + (lastSent + 1) + " yet");
+            }
+            Promise<Void> later = Promise.promise();
+            context.owner().setTimer(BACKFILL_RETRY_MS, t -> backfill(upTo, deadline).onComplete(later));
+            return later.future();
+        });
+    }
+
+    private void send(DeviceDelivery d) {
+        if (d.getKind() == DeliveryKind.EVENT && d.getEvent() != null) {
+            ConversationEvent e = d.getEvent();
+            write(ServerFrames.message(d.getInboxSeq(), e));
+            if (!userId.equals(e.getSenderUserId())) {
+                unacked.put(d.getInboxSeq(), new Unacked(e.getConversationId(), e.getSeq(), e.getSenderUserId()));
+            }
+        } else if (d.getKind() == DeliveryKind.RECEIPT && d.getReceipt() != null) {
+            write(ServerFrames.receipt(d.getInboxSeq(), d.getReceipt()));
+        }
+        // Unknown kinds from a newer fan-out still advance the seq: the device must not see a gap.
+        lastSent = d.getInboxSeq();
+    }
+
+    // ---- frames from the device ----
+
+    private void onText(String text) {
+        ClientFrame frame;
+        try {
+            frame = decoder.decode(text, userId);
+        } catch (ProtocolException e) {
+            error(e.code(), e.getMessage(), e.ref());
+            return;
+        }
+        if (frame instanceof ClientFrame.Send s) {
+            onSend(s);
+        } else if (frame instanceof ClientFrame.Ack a) {
+            onAck(a);
+        } else if (frame instanceof ClientFrame.History h) {
+            onHistory(h);
+        } else if (frame instanceof ClientFrame.Ping) {
+            write(ServerFrames.pong());
+        }
+    }
+
+    private void onSend(ClientFrame.Send s) {
+        List<String> members = Conversations.members(s.conversationId()).orElse(null);
+        if (members == null) {
+            error(ErrorCode.UNKNOWN_CONVERSATION, "no conversation '" + s.conversationId() + "'", s.clientMessageId());
+            return;
+        }
+        if (!members.contains(userId)) {
+            error(ErrorCode.NOT_A_MEMBER, "you are not a member of " + s.conversationId(), s.clientMessageId());
+            return;
+        }
+        String actionId = UUID.randomUUID().toString();
+        ClientAction action = ClientAction.newBuilder()
+                .setActionId(actionId).setType(ActionType.SEND_MESSAGE).setConversationId(s.conversationId())
+                .setSenderUserId(userId).setSenderDeviceId(deviceId).setClientMessageId(s.clientMessageId())
+                .setEdgeId(config.edgeId()).setReceivedAt(Instant.now()).setMediaType(s.mediaType())
+                .setPayload(ByteBuffer.wrap(s.payload())).build();
+        Future<org.parley.events.ActionResult> result = pending.await(context, actionId, config.resultTimeoutMs());
+        log.append(action).onFailure(err -> {
+            pending.forget(actionId);
+            error(ErrorCode.UNAVAILABLE, "the message was not stored (" + err.getMessage() + "); retry with the same"
+                    + " clientMessageId", s.clientMessageId());
+        }).onSuccess(v -> result.onComplete(ar -> {
+            if (ar.failed()) {
+                error(ErrorCode.TIMEOUT, "stored but not yet sequenced; retry with the same clientMessageId to get"
+                        + " its seq", s.clientMessageId());
+            } else if (ar.result().getOutcome() == ActionOutcome.ACCEPTED) {
+                write(ServerFrames.sent(s.clientMessageId(), s.conversationId(), ar.result().getSeq(),
+                        ar.result().getDuplicate()));
+            } else {
+                error(errorCode(ar.result().getErrorCode()), String.valueOf(ar.result().getErrorMessage()),
+                        s.clientMessageId());
+            }
+        }));
+    }
+
+    private static ErrorCode errorCode(String code) {
+        try {
+            return ErrorCode.valueOf(code);
+        } catch (IllegalArgumentException | NullPointerException e) {
+            return ErrorCode.INTERNAL;
+        }
+    }
+
+    private void onAck(ClientFrame.Ack a) {
+        if (a.inboxSeq() > lastSent) {
+            error(ErrorCode.INVALID_ACK, "inboxSeq " + a.inboxSeq() + " was not delivered yet (last sent "
+                    + lastSent + ")", null);
+            return;
+        }
+        if (a.inboxSeq() <= lastAcked) {
+            return;
+        }
+        for (Iterator<Map.Entry<Long, Unacked>> it = unacked.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<Long, Unacked> e = it.next();
+            if (e.getKey() > a.inboxSeq()) {
+                break;
+            }
+            it.remove();
+            Unacked u = e.getValue();
+            log.append(ClientAction.newBuilder()
+                    .setActionId(UUID.randomUUID().toString()).setType(ActionType.DELIVERY_RECEIPT)
+                    .setConversationId(u.conversationId()).setSenderUserId(userId).setSenderDeviceId(deviceId)
+                    .setEdgeId(config.edgeId()).setReceivedAt(Instant.now()).setTargetSeq(u.seq())
+                    .setTargetUserId(u.senderUserId()).setPayload(ByteBuffer.allocate(0)).build())
+                    .onFailure(err -> LOG.warn("receipt for {}#{} not stored: {}", u.conversationId(), u.seq(), err.toString()));
+        }
+        lastAcked = a.inboxSeq();
+        readModel.saveCursor(deviceId, lastAcked)
+                .onFailure(err -> LOG.warn("cursor of {} not saved: {}", deviceId, err.toString()));
+    }
+
+    private void onHistory(ClientFrame.History h) {
+        List<String> members = Conversations.members(h.conversationId()).orElse(null);
+        if (members == null || !members.contains(userId)) {
+            error(ErrorCode.NOT_A_MEMBER, "you are not a member of " + h.conversationId(), h.requestId());
+            return;
+        }
+        readModel.history(h.conversationId(), h.beforeSeq(), h.limit() + 1).onComplete(ar -> {
+            if (ar.failed()) {
+                error(ErrorCode.UNAVAILABLE, "history unavailable: " + ar.cause().getMessage(), h.requestId());
+                return;
+            }
+            List<ConversationEvent> events = ar.result();
+            boolean hasMore = events.size() > h.limit();
+            write(ServerFrames.history(h.requestId(), h.conversationId(),
+                    hasMore ? events.subList(0, h.limit()) : events, hasMore));
+        });
+    }
+
+    private void error(ErrorCode code, String message, String ref) {
+        write(ServerFrames.error(code, message, ref));
+    }
+
+    private void write(String frame) {
+        if (!closed) {
+            ws.writeTextMessage(frame);
+        }
+    }
+}
