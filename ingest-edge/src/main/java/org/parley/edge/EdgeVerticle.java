@@ -137,7 +137,7 @@ public class EdgeVerticle extends AbstractVerticle {
                 return;
             }
             var device = ar.result().get();
-            req.toWebSocket().onFailure(err -> LOG.debug("upgrade failed: {}", err.toString())).onSuccess(ws -> {
+            req.toWebSocket().onFailure(err -> LOG.warn("upgrade failed: {}", err.toString())).onSuccess(ws -> {
                 ws.pause();
                 DeviceConnection connection = new DeviceConnection(ws, vertx.getOrCreateContext(), config, log,
                         readModel, pending, decoder, inboxDecoder, device.userId(), device.deviceId());

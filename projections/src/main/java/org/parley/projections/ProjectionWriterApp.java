@@ -31,6 +31,8 @@ public final class ProjectionWriterApp {
     }
 
     public static void main(String[] args) throws InterruptedException {
+        // This module is also a library of the edge: its logging config has its own name so it never shadows the edge's.
+        System.setProperty("logback.configurationFile", "logback-projections.xml");
         Settings settings = Settings.load();
         CqlSession session = CqlSessionFactory.open(settings, true);
         ProjectionWriter writer = new ProjectionWriter(new KafkaConsumer<>(consumerConfig(settings)),

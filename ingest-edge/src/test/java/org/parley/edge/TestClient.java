@@ -1,0 +1,62 @@
+package org.parley.edge;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.json.JsonObject;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/** A WebSocket client for edge tests: frames are queued and awaited with a timeout. */
+final class TestClient implements AutoCloseable {
+    final WebSocket ws;
+    final BlockingQueue<JsonObject> frames = new LinkedBlockingQueue<>();
+    volatile boolean closed;
+
+    private TestClient(WebSocket ws) {
+        this.ws = ws;
+        ws.textMessageHandler(t -> frames.add(new JsonObject(t)));
+        ws.closeHandler(v -> closed = true);
+    }
+
+    static TestClient connect(Vertx vertx, int port, String uri) throws Exception {
+        // Handlers are attached on the event loop as the upgrade completes, so no early frame is missed.
+        return vertx.createWebSocketClient()
+                .connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port).setURI(uri))
+                .map(TestClient::new)
+                .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+
+    void send(String text) {
+        ws.writeTextMessage(text);
+    }
+
+    void send(JsonObject frame) {
+        ws.writeTextMessage(frame.encode());
+    }
+
+    void sendBinary(byte[] bytes) {
+        ws.writeBinaryMessage(Buffer.buffer(bytes));
+    }
+
+    JsonObject next() throws InterruptedException {
+        JsonObject f = frames.poll(10, TimeUnit.SECONDS);
+        assertThat(f).as("a frame within 10 s").isNotNull();
+        return f;
+    }
+
+    JsonObject next(String type) throws InterruptedException {
+        JsonObject f = next();
+        assertThat(f.getString("type")).as("frame %s", f).isEqualTo(type);
+        return f;
+    }
+
+    @Override
+    public void close() {
+        ws.close();
+    }
+}
