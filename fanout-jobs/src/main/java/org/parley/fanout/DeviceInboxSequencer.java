@@ -1,0 +1,122 @@
+package org.parley.fanout;
+
+import java.util.Objects;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.streaming.api.functions.co.KeyedCoProcessFunction;
+import org.apache.flink.util.Collector;
+import org.parley.events.DeliveryKind;
+import org.parley.events.DeviceDelivery;
+import org.parley.events.DeviceSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The last fan-out step, keyed by device id: assigns each {@link DeviceItem} the device's next inbox seq
+ * (1, 2, 3, … contiguous per device) and routes it to the edge holding the device's live session, if any.
+ *
+ * <p>Input 1: {@link DeviceItem}s. Input 2: {@link DeviceSession}s of the device ({@code device-sessions} topic).
+ *
+ * <p>State: {@code last-inbox-seq} (Long, the highest inbox seq assigned, absent = 0) and {@code session} (the
+ * device's current live {@link DeviceSession}, absent = not connected). No timers.
+ *
+ * <p>The hand-over protocol (see docs/fanout.md): a session open (edgeId set) becomes current and emits a
+ * {@link DeliveryKind#SYNC_MARKER} with {@code markerInboxSeq} = the last inbox seq assigned so far. Every delivery
+ * with an inbox seq up to the marker went only to the inbox; every later one carries the session's sessionId and
+ * edgeId and is also sent to that edge. A session close (edgeId null) clears the current session only if it names
+ * the current sessionId: a late close of an older session must not unroute a newer one.
+ */
+public class DeviceInboxSequencer extends KeyedCoProcessFunction<String, DeviceItem, DeviceSession, DeviceDelivery> {
+    private static final long serialVersionUID = 1L;
+    private static final Logger LOG = LoggerFactory.getLogger(DeviceInboxSequencer.class);
+
+    static {
+        AvroTrust.ensure();
+    }
+
+    /** Keyed state: the last inbox seq assigned to the device (absent = none yet). */
+    static ValueStateDescriptor<Long> lastInboxSeqDescriptor() {
+        return new ValueStateDescriptor<>("last-inbox-seq", Types.LONG);
+    }
+
+    /** Keyed state: the device's current live session (absent = not connected). Avro-serialized, not Kryo. */
+    static ValueStateDescriptor<DeviceSession> sessionDescriptor() {
+        return new ValueStateDescriptor<>("session", new AvroTypeInfo<>(DeviceSession.class));
+    }
+
+    private transient ValueState<Long> lastInboxSeq;
+    private transient ValueState<DeviceSession> session;
+    private transient Counter inboxDeliveries;
+    private transient Counter liveDeliveries;
+    private transient Counter syncMarkers;
+    private transient Counter staleSessionCloses;
+
+    @Override
+    public void open(OpenContext openContext) {
+        lastInboxSeq = getRuntimeContext().getState(lastInboxSeqDescriptor());
+        session = getRuntimeContext().getState(sessionDescriptor());
+        inboxDeliveries = getRuntimeContext().getMetricGroup().counter("inboxDeliveries");
+        liveDeliveries = getRuntimeContext().getMetricGroup().counter("liveDeliveries");
+        syncMarkers = getRuntimeContext().getMetricGroup().counter("syncMarkers");
+        staleSessionCloses = getRuntimeContext().getMetricGroup().counter("staleSessionCloses");
+    }
+
+    @Override
+    public void processElement1(DeviceItem item, Context ctx, Collector<DeviceDelivery> out) throws Exception {
+        long seq = last() + 1;
+        lastInboxSeq.update(seq);
+        DeviceSession current = session.value();
+        DeviceDelivery.Builder delivery = DeviceDelivery.newBuilder()
+                .setDeviceId(ctx.getCurrentKey())
+                .setUserId(item.userId)
+                .setInboxSeq(seq)
+                .setKind(item.event != null ? DeliveryKind.EVENT : DeliveryKind.RECEIPT)
+                .setSessionId(current == null ? null : current.getSessionId())
+                .setEdgeId(current == null ? null : current.getEdgeId())
+                .setMarkerInboxSeq(null)
+                .setEvent(item.event)
+                .setReceipt(item.receipt);
+        out.collect(delivery.build());
+        inboxDeliveries.inc();
+        if (current != null) {
+            liveDeliveries.inc();
+        }
+    }
+
+    @Override
+    public void processElement2(DeviceSession s, Context ctx, Collector<DeviceDelivery> out) throws Exception {
+        if (s.getEdgeId() != null) {
+            session.update(s);
+            out.collect(DeviceDelivery.newBuilder()
+                    .setDeviceId(ctx.getCurrentKey())
+                    .setUserId(s.getUserId())
+                    .setInboxSeq(0L)
+                    .setKind(DeliveryKind.SYNC_MARKER)
+                    .setSessionId(s.getSessionId())
+                    .setEdgeId(s.getEdgeId())
+                    .setMarkerInboxSeq(last())
+                    .setEvent(null)
+                    .setReceipt(null)
+                    .build());
+            syncMarkers.inc();
+            return;
+        }
+        DeviceSession current = session.value();
+        if (current != null && Objects.equals(current.getSessionId(), s.getSessionId())) {
+            session.clear();
+        } else {
+            staleSessionCloses.inc();
+            LOG.debug("device {}: ignoring close of session {} (current: {})", ctx.getCurrentKey(),
+                    s.getSessionId(), current == null ? "none" : current.getSessionId());
+        }
+    }
+
+    private long last() throws Exception {
+        Long v = lastInboxSeq.value();
+        return v == null ? 0L : v;
+    }
+}

@@ -1,0 +1,22 @@
+package org.parley.fanout;
+
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.parley.events.ConversationEvent;
+import org.parley.events.DeviceRecord;
+import org.parley.events.DeviceSession;
+import org.parley.events.Receipt;
+
+/**
+ * The job's four inputs. Production: {@link org.parley.fanout.kafka.KafkaFanoutSources}; tests stub them. Each
+ * method adds its source to the environment and returns it; {@link FanoutTopology} gives it its name and uid.
+ */
+public interface FanoutSources {
+    SingleOutputStreamOperator<ConversationEvent> conversationEvents(StreamExecutionEnvironment env);
+
+    SingleOutputStreamOperator<Receipt> receipts(StreamExecutionEnvironment env);
+
+    SingleOutputStreamOperator<DeviceRecord> devices(StreamExecutionEnvironment env);
+
+    SingleOutputStreamOperator<DeviceSession> deviceSessions(StreamExecutionEnvironment env);
+}

@@ -1,0 +1,147 @@
+package org.parley.fanout;
+
+import java.util.List;
+import org.apache.flink.api.common.functions.FilterFunction;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.parley.events.ConversationEvent;
+import org.parley.events.DeliveryKind;
+import org.parley.events.DeviceDelivery;
+import org.parley.events.DeviceRecord;
+import org.parley.events.DeviceSession;
+import org.parley.events.Receipt;
+
+/**
+ * The fan-out job graph, independent of where it runs (local MiniCluster or a real cluster) and of its I/O
+ * (Kafka in production, stubs in tests):
+ *
+ * <pre>
+ * conversation-events ─ member-expansion (events) ──┐
+ *                                                    ├─ keyBy user ─┐
+ * receipts ─────────── member-expansion (receipts) ─┘               ├─ user-device-directory ─ keyBy device ─┐
+ * devices ───────────────────────────── keyBy user ─────────────────┘                                      │
+ * device-sessions ──────────────────────────────────────────── keyBy device ─ device-inbox-sequencer ──────┘
+ *     device-inbox-sequencer ─┬─ inbox-entries (no markers) ─ deliveries sink
+ *                             └─ routed-to-edge (edgeId set) ─ edge-deliveries sink
+ * </pre>
+ *
+ * Every operator has a fixed name (what the dashboard shows) and a fixed uid (what checkpoints are matched by:
+ * never change a uid, or the state of that operator is not restored).
+ */
+public final class FanoutTopology {
+    public static final String SOURCE_EVENTS = "conversation-events source";
+    public static final String SOURCE_RECEIPTS = "receipts source";
+    public static final String SOURCE_DEVICES = "devices source";
+    public static final String SOURCE_SESSIONS = "device-sessions source";
+    public static final String EXPAND_EVENTS = "member-expansion (events)";
+    public static final String EXPAND_RECEIPTS = "member-expansion (receipts)";
+    public static final String DIRECTORY = "user-device-directory";
+    public static final String SEQUENCER = "device-inbox-sequencer";
+    public static final String FILTER_INBOX = "inbox-entries";
+    public static final String FILTER_ROUTED = "routed-to-edge";
+    public static final String SINK_DELIVERIES = "deliveries sink";
+    public static final String SINK_EDGE_DELIVERIES = "edge-deliveries sink";
+
+    /** Every operator name the graph must contain (the sinks' names are prefixes of their writer operators). */
+    public static final List<String> OPERATOR_NAMES = List.of(SOURCE_EVENTS, SOURCE_RECEIPTS, SOURCE_DEVICES,
+            SOURCE_SESSIONS, EXPAND_EVENTS, EXPAND_RECEIPTS, DIRECTORY, SEQUENCER, FILTER_INBOX, FILTER_ROUTED,
+            SINK_DELIVERIES, SINK_EDGE_DELIVERIES);
+
+    public static final String UID_SOURCE_EVENTS = "source-conversation-events";
+    public static final String UID_SOURCE_RECEIPTS = "source-receipts";
+    public static final String UID_SOURCE_DEVICES = "source-devices";
+    public static final String UID_SOURCE_SESSIONS = "source-device-sessions";
+    public static final String UID_EXPAND_EVENTS = "member-expansion-events";
+    public static final String UID_EXPAND_RECEIPTS = "member-expansion-receipts";
+    public static final String UID_DIRECTORY = "user-device-directory";
+    public static final String UID_SEQUENCER = "device-inbox-sequencer";
+    public static final String UID_FILTER_INBOX = "filter-inbox-entries";
+    public static final String UID_FILTER_ROUTED = "filter-routed-to-edge";
+    public static final String UID_SINK_DELIVERIES = "sink-deliveries";
+    public static final String UID_SINK_EDGE_DELIVERIES = "sink-edge-deliveries";
+
+    public static final List<String> UIDS = List.of(UID_SOURCE_EVENTS, UID_SOURCE_RECEIPTS, UID_SOURCE_DEVICES,
+            UID_SOURCE_SESSIONS, UID_EXPAND_EVENTS, UID_EXPAND_RECEIPTS, UID_DIRECTORY, UID_SEQUENCER,
+            UID_FILTER_INBOX, UID_FILTER_ROUTED, UID_SINK_DELIVERIES, UID_SINK_EDGE_DELIVERIES);
+
+    static {
+        AvroTrust.ensure();
+    }
+
+    /** Intermediate types, declared rather than extracted: a POJO with Avro fields, never Kryo. */
+    static final TypeInformation<MemberItem> MEMBER_ITEM = Types.POJO(MemberItem.class);
+    static final TypeInformation<DeviceItem> DEVICE_ITEM = Types.POJO(DeviceItem.class);
+    static final TypeInformation<DeviceDelivery> DEVICE_DELIVERY = new AvroTypeInfo<>(DeviceDelivery.class);
+
+    private FanoutTopology() {
+    }
+
+    /** Adds the fan-out graph to {@code env}. Returns the sequencer's output (all deliveries, markers included). */
+    public static DataStream<DeviceDelivery> build(StreamExecutionEnvironment env, FanoutSources sources,
+            FanoutSinks sinks) {
+        SingleOutputStreamOperator<ConversationEvent> events = sources.conversationEvents(env)
+                .name(SOURCE_EVENTS).uid(UID_SOURCE_EVENTS);
+        SingleOutputStreamOperator<Receipt> receipts = sources.receipts(env)
+                .name(SOURCE_RECEIPTS).uid(UID_SOURCE_RECEIPTS);
+        SingleOutputStreamOperator<DeviceRecord> devices = sources.devices(env)
+                .name(SOURCE_DEVICES).uid(UID_SOURCE_DEVICES);
+        SingleOutputStreamOperator<DeviceSession> sessions = sources.deviceSessions(env)
+                .name(SOURCE_SESSIONS).uid(UID_SOURCE_SESSIONS);
+
+        DataStream<MemberItem> eventMembers = events
+                .flatMap(new MemberExpansion.OfEvent(), MEMBER_ITEM)
+                .name(EXPAND_EVENTS).uid(UID_EXPAND_EVENTS)
+                .setDescription("ConversationEvent -> one item per member user (the sending device excluded)");
+        DataStream<MemberItem> receiptMembers = receipts
+                .flatMap(new MemberExpansion.OfReceipt(), MEMBER_ITEM)
+                .name(EXPAND_RECEIPTS).uid(UID_EXPAND_RECEIPTS)
+                .setDescription("Receipt -> one item for the message's sender (toUserId)");
+
+        DataStream<DeviceItem> deviceItems = eventMembers.union(receiptMembers)
+                .keyBy(new KeySelectors.MemberItemUser(), Types.STRING)
+                .connect(devices.keyBy(new KeySelectors.DeviceRecordUser(), Types.STRING))
+                .process(new UserDeviceDirectory(), DEVICE_ITEM)
+                .name(DIRECTORY).uid(UID_DIRECTORY)
+                .setDescription("keyed by user; state: the user's live devices; one item per device");
+
+        DataStream<DeviceDelivery> deliveries = deviceItems
+                .keyBy(new KeySelectors.DeviceItemDevice(), Types.STRING)
+                .connect(sessions.keyBy(new KeySelectors.DeviceSessionDevice(), Types.STRING))
+                .process(new DeviceInboxSequencer(), DEVICE_DELIVERY)
+                .name(SEQUENCER).uid(UID_SEQUENCER)
+                .setDescription("keyed by device; state: last inbox seq, current session; assigns inbox seqs, "
+                        + "routes to the live session's edge, emits sync markers on session open");
+
+        sinks.inbox(deliveries
+                        .filter(new IsInboxEntry())
+                        .name(FILTER_INBOX).uid(UID_FILTER_INBOX)
+                        .setDescription("every delivery but sync markers"))
+                .name(SINK_DELIVERIES).uid(UID_SINK_DELIVERIES);
+        sinks.edges(deliveries
+                        .filter(new IsRoutedToEdge())
+                        .name(FILTER_ROUTED).uid(UID_FILTER_ROUTED)
+                        .setDescription("deliveries (incl. sync markers) for a device with a live session"))
+                .name(SINK_EDGE_DELIVERIES).uid(UID_SINK_EDGE_DELIVERIES);
+        return deliveries;
+    }
+
+    /** Inbox entries: everything with an inbox seq, i.e. no sync markers. */
+    public static final class IsInboxEntry implements FilterFunction<DeviceDelivery> {
+        @Override
+        public boolean filter(DeviceDelivery d) {
+            return d.getKind() != DeliveryKind.SYNC_MARKER;
+        }
+    }
+
+    /** Deliveries for a connected device (markers included): they also go to that edge. */
+    public static final class IsRoutedToEdge implements FilterFunction<DeviceDelivery> {
+        @Override
+        public boolean filter(DeviceDelivery d) {
+            return d.getEdgeId() != null;
+        }
+    }
+}

@@ -1,0 +1,72 @@
+package org.parley.fanout;
+
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import org.apache.flink.api.common.functions.FlatMapFunction;
+import org.apache.flink.util.Collector;
+import org.parley.events.ConversationEvent;
+import org.parley.events.Receipt;
+
+/**
+ * The first fan-out step: who must hear about a record, at user granularity.
+ *
+ * <ul>
+ *   <li>A {@link ConversationEvent} goes to every member at its seq ({@code memberUserIds}, duplicates ignored),
+ *       the sender included so that the sender's <em>other</em> devices see what was sent; the sending device
+ *       itself is excluded ({@link MemberItem#excludeDeviceId}).</li>
+ *   <li>A {@link Receipt} goes to {@code toUserId} only (the sender of the acknowledged message). If the
+ *       acknowledging device belongs to that same user (a user's own device reading a message the user sent from
+ *       another device), that device is excluded: it already knows.</li>
+ * </ul>
+ *
+ * Stateless, so it runs chained to its Kafka source with no network hop. Two functions, one per input type.
+ */
+public final class MemberExpansion {
+    private MemberExpansion() {
+    }
+
+    /** {@link ConversationEvent} → one {@link MemberItem} per member user. */
+    public static final class OfEvent implements FlatMapFunction<ConversationEvent, MemberItem> {
+        private static final long serialVersionUID = 1L;
+
+        static {
+            AvroTrust.ensure();
+        }
+
+        @Override
+        public void flatMap(ConversationEvent event, Collector<MemberItem> out) {
+            List<String> members = event.getMemberUserIds();
+            if (members == null || members.isEmpty()) {
+                return;
+            }
+            Set<String> seen = new LinkedHashSet<>(members);
+            for (String userId : seen) {
+                if (userId == null) {
+                    continue;
+                }
+                String exclude = userId.equals(event.getSenderUserId()) ? event.getSenderDeviceId() : null;
+                out.collect(MemberItem.ofEvent(userId, exclude, event));
+            }
+        }
+    }
+
+    /** {@link Receipt} → one {@link MemberItem} for {@code toUserId}. */
+    public static final class OfReceipt implements FlatMapFunction<Receipt, MemberItem> {
+        private static final long serialVersionUID = 1L;
+
+        static {
+            AvroTrust.ensure();
+        }
+
+        @Override
+        public void flatMap(Receipt receipt, Collector<MemberItem> out) {
+            String to = receipt.getToUserId();
+            if (to == null || to.isEmpty()) {
+                return;
+            }
+            String exclude = to.equals(receipt.getByUserId()) ? receipt.getByDeviceId() : null;
+            out.collect(MemberItem.ofReceipt(to, exclude, receipt));
+        }
+    }
+}

@@ -1,0 +1,58 @@
+package org.parley.fanout;
+
+import java.util.Objects;
+import org.parley.events.ConversationEvent;
+import org.parley.events.Receipt;
+
+/**
+ * One thing to deliver to all devices of one user: the output of {@link MemberExpansion}, keyed by {@link #userId}.
+ * Exactly one of {@link #event} and {@link #receipt} is set.
+ *
+ * <p>A Flink POJO (public fields, public no-arg constructor): Flink serializes it with its PojoSerializer and the
+ * Avro fields with flink-avro's AvroSerializer, never with Kryo.
+ */
+public class MemberItem {
+    /** The recipient user. */
+    public String userId;
+    /** A device of {@link #userId} that must not receive this item (the sender's own device), or null. */
+    public String excludeDeviceId;
+    public ConversationEvent event;
+    public Receipt receipt;
+
+    public MemberItem() {
+    }
+
+    public static MemberItem ofEvent(String userId, String excludeDeviceId, ConversationEvent event) {
+        MemberItem item = new MemberItem();
+        item.userId = userId;
+        item.excludeDeviceId = excludeDeviceId;
+        item.event = event;
+        return item;
+    }
+
+    public static MemberItem ofReceipt(String userId, String excludeDeviceId, Receipt receipt) {
+        MemberItem item = new MemberItem();
+        item.userId = userId;
+        item.excludeDeviceId = excludeDeviceId;
+        item.receipt = receipt;
+        return item;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof MemberItem m && Objects.equals(userId, m.userId)
+                && Objects.equals(excludeDeviceId, m.excludeDeviceId) && Objects.equals(event, m.event)
+                && Objects.equals(receipt, m.receipt);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(userId, excludeDeviceId, event, receipt);
+    }
+
+    @Override
+    public String toString() {
+        return "MemberItem{user=" + userId + ", exclude=" + excludeDeviceId + ", "
+                + (event != null ? "event=" + event.getEventId() : "receipt=" + receipt) + '}';
+    }
+}

@@ -1,0 +1,101 @@
+package org.parley.fanout;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.parley.fanout.Fixtures.event;
+import static org.parley.fanout.Fixtures.receipt;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.flink.streaming.api.operators.StreamFlatMap;
+import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
+import org.apache.flink.util.Collector;
+import org.junit.jupiter.api.Test;
+import org.parley.events.ConversationEvent;
+import org.parley.events.Receipt;
+
+class MemberExpansionTest {
+
+    @Test
+    void anEventGoesToEveryMemberOnceAndExcludesOnlyTheSendingDevice() {
+        ConversationEvent e = event("c1", 7, "alice", "alice-phone", "alice", "bob", "carol", "bob");
+
+        List<MemberItem> out = collect(c -> new MemberExpansion.OfEvent().flatMap(e, c));
+
+        assertThat(out).extracting(i -> i.userId).containsExactly("alice", "bob", "carol");
+        assertThat(out).allSatisfy(i -> {
+            assertThat(i.event).isSameAs(e);
+            assertThat(i.receipt).isNull();
+        });
+        // The sender's own user gets it (for her other devices), minus the device that sent it.
+        assertThat(out.get(0).excludeDeviceId).isEqualTo("alice-phone");
+        assertThat(out.get(1).excludeDeviceId).isNull();
+        assertThat(out.get(2).excludeDeviceId).isNull();
+    }
+
+    @Test
+    void anEventWithoutMembersGoesNowhere() {
+        ConversationEvent e = event("c1", 1, "alice", "alice-phone");
+
+        assertThat(collect(c -> new MemberExpansion.OfEvent().flatMap(e, c))).isEmpty();
+    }
+
+    @Test
+    void aReceiptGoesOnlyToTheMessagesSender() {
+        Receipt r = receipt("c1", 7, "bob", "bob-phone", "alice");
+
+        List<MemberItem> out = collect(c -> new MemberExpansion.OfReceipt().flatMap(r, c));
+
+        assertThat(out).singleElement().satisfies(i -> {
+            assertThat(i.userId).isEqualTo("alice");
+            assertThat(i.receipt).isSameAs(r);
+            assertThat(i.event).isNull();
+            assertThat(i.excludeDeviceId).isNull();
+        });
+    }
+
+    @Test
+    void aReceiptFromTheSendersOwnOtherDeviceExcludesThatDevice() {
+        Receipt r = receipt("c1", 7, "alice", "alice-laptop", "alice");
+
+        assertThat(collect(c -> new MemberExpansion.OfReceipt().flatMap(r, c)))
+                .singleElement().extracting(i -> i.excludeDeviceId).isEqualTo("alice-laptop");
+    }
+
+    @Test
+    void runsInAnOperatorHarness() throws Exception {
+        try (OneInputStreamOperatorTestHarness<ConversationEvent, MemberItem> harness =
+                new OneInputStreamOperatorTestHarness<>(new StreamFlatMap<>(new MemberExpansion.OfEvent()))) {
+            Fixtures.disableGenericTypes(harness.getExecutionConfig());
+            harness.open();
+            harness.processElement(event("c1", 1, "alice", "a1", "alice", "bob"), 10L);
+            harness.processElement(event("c2", 1, "bob", "b1", "bob", "carol", "dave"), 11L);
+
+            assertThat(harness.extractOutputValues()).extracting(i -> i.event.getEventId() + "->" + i.userId)
+                    .containsExactly("c1/1->alice", "c1/1->bob", "c2/1->bob", "c2/1->carol", "c2/1->dave");
+            // Stateless and not keyed: it has no timer service at all, hence no timers to leak.
+        }
+    }
+
+    private interface Body {
+        void run(Collector<MemberItem> c) throws Exception;
+    }
+
+    private static List<MemberItem> collect(Body body) {
+        List<MemberItem> out = new ArrayList<>();
+        try {
+            body.run(new Collector<>() {
+                @Override
+                public void collect(MemberItem record) {
+                    out.add(record);
+                }
+
+                @Override
+                public void close() {
+                }
+            });
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+        return out;
+    }
+}
