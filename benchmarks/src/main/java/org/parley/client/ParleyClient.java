@@ -1,0 +1,157 @@
+package org.parley.client;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
+
+/**
+ * A small client of the Parley protocol over a real WebSocket (docs/protocol.md), used by the load harness and the
+ * end-to-end tests. Every frame received is kept in order; {@link #awaitFrame} waits for one that matches.
+ */
+public final class ParleyClient implements AutoCloseable {
+    /** What device registration returns. */
+    public record Device(String userId, String deviceId, String token) {
+    }
+
+    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
+
+    private final WebSocket ws;
+    private final Device device;
+    private final List<JsonObject> frames = new ArrayList<>();
+    private volatile Consumer<JsonObject> listener = f -> { };
+    private volatile boolean closed;
+    private volatile Short closeCode;
+
+    private ParleyClient(WebSocket ws, Device device) {
+        this.ws = ws;
+        this.device = device;
+        ws.textMessageHandler(text -> {
+            JsonObject frame = new JsonObject(text);
+            listener.accept(frame);
+            synchronized (frames) {
+                frames.add(frame);
+                frames.notifyAll();
+            }
+        });
+        ws.closeHandler(v -> {
+            closeCode = ws.closeStatusCode();
+            closed = true;
+            synchronized (frames) {
+                frames.notifyAll();
+            }
+        });
+    }
+
+    /** Registers a new device of {@code userId} at the edge's HTTP base URL (e.g. http://127.0.0.1:28080). */
+    public static Device register(String httpBase, String userId) throws IOException, InterruptedException {
+        HttpResponse<String> res = HTTP.send(HttpRequest.newBuilder(URI.create(httpBase + "/v1/devices"))
+                .timeout(Duration.ofSeconds(15)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(new JsonObject().put("userId", userId).encode())).build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (res.statusCode() != 201) {
+            throw new IOException("registration of " + userId + " failed: HTTP " + res.statusCode() + " " + res.body());
+        }
+        JsonObject body = new JsonObject(res.body());
+        return new Device(body.getString("userId"), body.getString("deviceId"), body.getString("token"));
+    }
+
+    /** Connects and waits for the session to be live (the "synced" frame). */
+    public static ParleyClient connect(Vertx vertx, String httpBase, Device device, Long lastInboxSeq,
+                                       Duration timeout) throws Exception {
+        URI base = URI.create(httpBase);
+        String uri = "/v1/ws?token=" + device.token() + (lastInboxSeq == null ? "" : "&lastInboxSeq=" + lastInboxSeq);
+        ParleyClient client = vertx.createWebSocketClient()
+                .connect(new WebSocketConnectOptions().setHost(base.getHost()).setPort(base.getPort()).setURI(uri))
+                .map(ws -> new ParleyClient(ws, device))
+                .toCompletionStage().toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        client.awaitFrame(f -> "synced".equals(f.getString("type")), timeout);
+        return client;
+    }
+
+    public Device device() {
+        return device;
+    }
+
+    public void onFrame(Consumer<JsonObject> listener) {
+        this.listener = listener;
+    }
+
+    public void sendText(String text) {
+        ws.writeTextMessage(text);
+    }
+
+    public void send(String clientMessageId, String toUser, byte[] payload) {
+        ws.writeTextMessage(new JsonObject().put("type", "send").put("clientMessageId", clientMessageId)
+                .put("to", toUser).put("payload", Base64.getEncoder().encodeToString(payload)).encode());
+    }
+
+    public void ack(long inboxSeq) {
+        ws.writeTextMessage(new JsonObject().put("type", "ack").put("inboxSeq", inboxSeq).encode());
+    }
+
+    public void history(String requestId, String conversationId, Long beforeSeq, int limit) {
+        JsonObject f = new JsonObject().put("type", "history").put("requestId", requestId)
+                .put("conversationId", conversationId).put("limit", limit);
+        if (beforeSeq != null) {
+            f.put("beforeSeq", beforeSeq);
+        }
+        ws.writeTextMessage(f.encode());
+    }
+
+    /** The first frame received so far or within the timeout that matches. */
+    public JsonObject awaitFrame(Predicate<JsonObject> match, Duration timeout) throws InterruptedException, TimeoutException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (frames) {
+            while (true) {
+                for (JsonObject f : frames) {
+                    if (match.test(f)) {
+                        return f;
+                    }
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0 || closed) {
+                    throw new TimeoutException("no matching frame within " + timeout + (closed ? " (closed " + closeCode
+                            + ")" : "") + "; received: " + frames);
+                }
+                frames.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+            }
+        }
+    }
+
+    /** A copy of every frame received so far, in order. */
+    public List<JsonObject> frames() {
+        synchronized (frames) {
+            return List.copyOf(frames);
+        }
+    }
+
+    public List<JsonObject> frames(String type) {
+        return frames().stream().filter(f -> type.equals(f.getString("type"))).toList();
+    }
+
+    public boolean isClosed() {
+        return closed;
+    }
+
+    @Override
+    public void close() {
+        if (!closed) {
+            ws.close();
+        }
+    }
+}
