@@ -33,10 +33,11 @@ import org.parley.events.Receipt;
  * never change a uid, or the state of that operator is not restored).
  */
 public final class FanoutTopology {
-    public static final String SOURCE_EVENTS = "conversation-events source";
-    public static final String SOURCE_RECEIPTS = "receipts source";
-    public static final String SOURCE_DEVICES = "devices source";
-    public static final String SOURCE_SESSIONS = "device-sessions source";
+    // Flink shows sources as "Source: <name>" and a sink as "<name>: Writer" (+ "<name>: Committer").
+    public static final String SOURCE_EVENTS = "conversation-events";
+    public static final String SOURCE_RECEIPTS = "receipts";
+    public static final String SOURCE_DEVICES = "devices";
+    public static final String SOURCE_SESSIONS = "device-sessions";
     public static final String EXPAND_EVENTS = "member-expansion (events)";
     public static final String EXPAND_RECEIPTS = "member-expansion (receipts)";
     public static final String DIRECTORY = "user-device-directory";
@@ -46,7 +47,7 @@ public final class FanoutTopology {
     public static final String SINK_DELIVERIES = "deliveries sink";
     public static final String SINK_EDGE_DELIVERIES = "edge-deliveries sink";
 
-    /** Every operator name the graph must contain (the sinks' names are prefixes of their writer operators). */
+    /** Every operator name the graph must contain (as shown: with Flink's "Source: " / ": Writer" decorations). */
     public static final List<String> OPERATOR_NAMES = List.of(SOURCE_EVENTS, SOURCE_RECEIPTS, SOURCE_DEVICES,
             SOURCE_SESSIONS, EXPAND_EVENTS, EXPAND_RECEIPTS, DIRECTORY, SEQUENCER, FILTER_INBOX, FILTER_ROUTED,
             SINK_DELIVERIES, SINK_EDGE_DELIVERIES);

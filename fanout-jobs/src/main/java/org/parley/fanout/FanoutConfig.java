@@ -1,0 +1,80 @@
+package org.parley.fanout;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import org.parley.config.Settings;
+import org.parley.schemas.TopicCatalog;
+
+/**
+ * Everything the fan-out job reads from {@link Settings}, resolved once in the client (main) so that no function
+ * needs the settings at run time.
+ *
+ * @param dataDir absolute {@code data.dir}; checkpoints go to {@code <dataDir>/data/flink/checkpoints}
+ * @param maxParallelism the number of key groups; fixed so that checkpoints stay restorable when the parallelism
+ *     changes ({@code flink.max-parallelism}, default 4096)
+ * @param autoRegisterSchemas whether the sinks register the DeviceDelivery schema under the topic's subject
+ *     (idempotent) or only look it up ({@code registry.auto-register}, default true)
+ * @param restoreOnStart whether the local cluster restores the newest checkpoint/savepoint on start
+ *     ({@code fanout.restore}, default true; false starts from empty state and the group's offsets)
+ */
+public record FanoutConfig(
+        String kafkaBootstrap,
+        String registryUrl,
+        String groupId,
+        String conversationEventsTopic,
+        String receiptsTopic,
+        String devicesTopic,
+        String deviceSessionsTopic,
+        String deliveriesTopic,
+        String edgeDeliveriesTopic,
+        int parallelism,
+        int maxParallelism,
+        Duration checkpointInterval,
+        Duration bufferTimeout,
+        String bindHost,
+        int restPort,
+        int blobPort,
+        Path dataDir,
+        boolean autoRegisterSchemas,
+        boolean restoreOnStart) {
+
+    public static final String GROUP_ID = "parley-fanout";
+    public static final String JOB_NAME = "parley-fanout";
+
+    public static FanoutConfig from(Settings s) {
+        TopicCatalog topics = TopicCatalog.from(s);
+        return new FanoutConfig(
+                s.kafkaBootstrap(),
+                s.registryUrl(),
+                s.find("fanout.group-id").orElse(GROUP_ID),
+                topics.conversationEvents().name(),
+                topics.receipts().name(),
+                topics.devices().name(),
+                topics.deviceSessions().name(),
+                topics.deliveries().name(),
+                topics.edgeDeliveries().name(),
+                s.getInt("flink.parallelism"),
+                s.find("flink.max-parallelism").map(Integer::parseInt).orElse(4096),
+                Duration.ofMillis(s.getLong("flink.checkpoint-interval-ms")),
+                Duration.ofMillis(s.getLong("flink.buffer-timeout-ms")),
+                s.host(),
+                s.getInt("flink.rest-port"),
+                s.getInt("flink.blob-port"),
+                Path.of(s.get("data.dir")).toAbsolutePath().normalize(),
+                s.find("registry.auto-register").map(Boolean::parseBoolean).orElse(true),
+                s.find("fanout.restore").map(Boolean::parseBoolean).orElse(true));
+    }
+
+    /** {@code <data.dir>/data/flink}: checkpoints, savepoints. */
+    public Path flinkDir() {
+        return dataDir.resolve("data").resolve("flink");
+    }
+
+    public Path checkpointsDir() {
+        return flinkDir().resolve("checkpoints");
+    }
+
+    public Path savepointsDir() {
+        return flinkDir().resolve("savepoints");
+    }
+}

@@ -1,0 +1,47 @@
+package org.parley.fanout.kafka;
+
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.DataStreamSink;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.parley.events.DeviceDelivery;
+import org.parley.fanout.FanoutConfig;
+import org.parley.fanout.FanoutSinks;
+import org.parley.fanout.kafka.DeliveryRecordSerializer.Routing;
+
+/**
+ * The two Kafka outputs, both at-least-once (flushed on every checkpoint; no transactions, so no reader waits for
+ * a checkpoint to see a delivery) with {@code acks=all}, an idempotent producer and {@code linger.ms=0}.
+ * Duplicates after a restore are recognised by their (device, inbox seq); see docs/fanout.md.
+ */
+public final class KafkaFanoutSinks implements FanoutSinks {
+    private final FanoutConfig config;
+
+    public KafkaFanoutSinks(FanoutConfig config) {
+        this.config = config;
+    }
+
+    @Override
+    public DataStreamSink<DeviceDelivery> inbox(DataStream<DeviceDelivery> inboxEntries) {
+        return inboxEntries.sinkTo(sink(config.deliveriesTopic(), Routing.BY_DEVICE));
+    }
+
+    @Override
+    public DataStreamSink<DeviceDelivery> edges(DataStream<DeviceDelivery> routed) {
+        return routed.sinkTo(sink(config.edgeDeliveriesTopic(), Routing.BY_EDGE));
+    }
+
+    /** The sink of one topic (public for tests and tools). */
+    public KafkaSink<DeviceDelivery> sink(String topic, Routing routing) {
+        return KafkaSink.<DeviceDelivery>builder()
+                .setBootstrapServers(config.kafkaBootstrap())
+                .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
+                .setRecordSerializer(new DeliveryRecordSerializer(topic, routing,
+                        RegistryClientFactory.forUrl(config.registryUrl()), config.autoRegisterSchemas()))
+                .setProperty(ProducerConfig.LINGER_MS_CONFIG, "0")
+                .setProperty(ProducerConfig.ACKS_CONFIG, "all")
+                .setProperty(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true")
+                .build();
+    }
+}
