@@ -1,5 +1,6 @@
 package org.parley.infra;
 
+import java.io.PrintStream;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -9,6 +10,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.parley.config.Settings;
+import org.slf4j.LoggerFactory;
 
 /**
  * One-shot, idempotent provisioning of the local stack, run by {@code ./parley up} once the services are ready:
@@ -21,11 +23,12 @@ public final class ProvisionStack {
 
     public static void main(String[] args) {
         Logging.useToolConfig();
-        System.exit(run(Settings.load()) ? 0 : 1);
+        LoggerFactory.getLogger(ProvisionStack.class); // initialise logging before the steps' threads log at once
+        System.exit(run(Settings.load(), System.out) ? 0 : 1);
     }
 
-    /** Runs the four steps in parallel (they touch different services); true if all succeeded. */
-    public static boolean run(Settings settings) {
+    /** Runs the four steps in parallel (they touch different services), reports to out; true if all succeeded. */
+    public static boolean run(Settings settings, PrintStream out) {
         long start = System.nanoTime();
         Map<String, Callable<List<String>>> steps = new LinkedHashMap<>();
         steps.put("topics", () -> new TopicProvisioner(settings).provision());
@@ -41,14 +44,14 @@ public final class ProvisionStack {
             for (Map.Entry<String, Future<List<String>>> e : running.entrySet()) {
                 try {
                     for (String line : e.getValue().get()) {
-                        System.out.println(e.getKey() + ": " + line);
+                        out.println(e.getKey() + ": " + line);
                     }
                 } catch (ExecutionException failure) {
                     ok = false;
                     Throwable cause = failure.getCause();
-                    System.out.println(e.getKey() + ": FAILED " + cause);
+                    out.println(e.getKey() + ": FAILED " + cause);
                     for (Throwable c = cause.getCause(); c != null && c != c.getCause(); c = c.getCause()) {
-                        System.out.println(e.getKey() + ":   caused by " + c);
+                        out.println(e.getKey() + ":   caused by " + c);
                     }
                 } catch (InterruptedException interrupted) {
                     Thread.currentThread().interrupt();
@@ -59,8 +62,8 @@ public final class ProvisionStack {
             pool.shutdownNow();
         }
         long ms = (System.nanoTime() - start) / 1_000_000;
-        System.out.println(ok ? "PROVISIONED in " + ms + " ms" : "PROVISIONING FAILED after " + ms + " ms");
-        System.out.flush();
+        out.println(ok ? "PROVISIONED in " + ms + " ms" : "PROVISIONING FAILED after " + ms + " ms");
+        out.flush();
         return ok;
     }
 }
