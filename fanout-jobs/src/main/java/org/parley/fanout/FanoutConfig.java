@@ -9,7 +9,8 @@ import org.parley.schemas.TopicCatalog;
  * Everything the fan-out job reads from {@link Settings}, resolved once in the client (main) so that no function
  * needs the settings at run time.
  *
- * @param dataDir absolute {@code data.dir}; checkpoints go to {@code <dataDir>/data/flink/checkpoints}
+ * @param flinkDir absolute directory of the job's checkpoints and savepoints: {@code flink.state-dir} if set, else
+ *     {@code <data.dir>/data/flink} ({@code data.dir} is relative to the working directory, the repository root)
  * @param maxParallelism the number of key groups; fixed so that checkpoints stay restorable when the parallelism
  *     changes ({@code flink.max-parallelism}, default 4096)
  * @param autoRegisterSchemas whether the sinks register the DeviceDelivery schema under the topic's subject
@@ -34,7 +35,7 @@ public record FanoutConfig(
         String bindHost,
         int restPort,
         int blobPort,
-        Path dataDir,
+        Path flinkDir,
         boolean autoRegisterSchemas,
         boolean restoreOnStart) {
 
@@ -60,14 +61,11 @@ public record FanoutConfig(
                 s.host(),
                 s.getInt("flink.rest-port"),
                 s.getInt("flink.blob-port"),
-                Path.of(s.get("data.dir")).toAbsolutePath().normalize(),
+                s.find("flink.state-dir").map(Path::of)
+                        .orElseGet(() -> Path.of(s.get("data.dir")).resolve("data").resolve("flink"))
+                        .toAbsolutePath().normalize(),
                 s.find("registry.auto-register").map(Boolean::parseBoolean).orElse(true),
                 s.find("fanout.restore").map(Boolean::parseBoolean).orElse(true));
-    }
-
-    /** {@code <data.dir>/data/flink}: checkpoints, savepoints. */
-    public Path flinkDir() {
-        return dataDir.resolve("data").resolve("flink");
     }
 
     public Path checkpointsDir() {

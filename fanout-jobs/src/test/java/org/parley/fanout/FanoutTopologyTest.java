@@ -148,6 +148,10 @@ class FanoutTopologyTest {
         assertThat(job.getCheckpointingSettings()).isNotNull();
         assertThat(job.getCheckpointingSettings().getCheckpointCoordinatorConfiguration().getCheckpointInterval())
                 .isEqualTo(1000L);
+        // Aligned barriers: state and source offsets agree, so a restore never sequences a record twice.
+        assertThat(job.getCheckpointingSettings().getCheckpointCoordinatorConfiguration().isExactlyOnce()).isTrue();
+        assertThat(job.getCheckpointingSettings().getCheckpointCoordinatorConfiguration()
+                .isUnalignedCheckpointsEnabled()).isFalse();
     }
 
     @Test

@@ -13,7 +13,7 @@ import org.parley.fanout.kafka.DeliveryRecordSerializer.Routing;
 /**
  * The two Kafka outputs, both at-least-once (flushed on every checkpoint; no transactions, so no reader waits for
  * a checkpoint to see a delivery) with {@code acks=all}, an idempotent producer and {@code linger.ms=0}.
- * Duplicates after a restore are recognised by their (device, inbox seq); see docs/fanout.md.
+ * After a crash the records since the last checkpoint are written again (see docs/fanout.md, "Restore").
  */
 public final class KafkaFanoutSinks implements FanoutSinks {
     private final FanoutConfig config;

@@ -60,4 +60,12 @@ class LocalFanoutClusterTest {
                 .isEqualTo(dataDir.resolve("data/flink/savepoints").toUri().toString());
         assertThat(conf.get(StateRecoveryOptions.SAVEPOINT_PATH)).isEqualTo(point.dir().toUri().toString());
     }
+
+    @Test
+    void flinkStateDirOverridesTheDataDir() {
+        FanoutConfig c = FanoutConfig.from(Settings.of(Map.of("data.dir", "ignored", "flink.state-dir", "/var/x")));
+
+        assertThat(c.checkpointsDir()).isEqualTo(Path.of("/var/x/checkpoints"));
+        assertThat(c.savepointsDir()).isEqualTo(Path.of("/var/x/savepoints"));
+    }
 }
