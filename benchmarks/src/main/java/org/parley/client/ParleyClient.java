@@ -2,6 +2,7 @@ package org.parley.client;
 
 import io.vertx.core.Vertx;
 import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
@@ -31,13 +32,15 @@ public final class ParleyClient implements AutoCloseable {
             .connectTimeout(Duration.ofSeconds(5)).build();
 
     private final WebSocket ws;
+    private final WebSocketClient client;
     private final Device device;
     private final List<JsonObject> frames = new ArrayList<>();
     private volatile Consumer<JsonObject> listener = f -> { };
     private volatile boolean closed;
     private volatile Short closeCode;
 
-    private ParleyClient(WebSocket ws, Device device) {
+    private ParleyClient(WebSocketClient client, WebSocket ws, Device device) {
+        this.client = client;
         this.ws = ws;
         this.device = device;
         ws.textMessageHandler(text -> {
@@ -75,9 +78,11 @@ public final class ParleyClient implements AutoCloseable {
                                        Duration timeout) throws Exception {
         URI base = URI.create(httpBase);
         String uri = "/v1/ws?token=" + device.token() + (lastInboxSeq == null ? "" : "&lastInboxSeq=" + lastInboxSeq);
-        ParleyClient client = vertx.createWebSocketClient()
+        // Keep the WebSocketClient referenced: Vert.x closes a collected client together with its connections.
+        WebSocketClient wsClient = vertx.createWebSocketClient();
+        ParleyClient client = wsClient
                 .connect(new WebSocketConnectOptions().setHost(base.getHost()).setPort(base.getPort()).setURI(uri))
-                .map(ws -> new ParleyClient(ws, device))
+                .map(ws -> new ParleyClient(wsClient, ws, device))
                 .toCompletionStage().toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         client.awaitFrame(f -> "synced".equals(f.getString("type")), timeout);
         return client;
@@ -153,5 +158,6 @@ public final class ParleyClient implements AutoCloseable {
         if (!closed) {
             ws.close();
         }
+        client.close();
     }
 }

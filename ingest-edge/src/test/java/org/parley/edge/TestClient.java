@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonObject;
 import java.util.concurrent.BlockingQueue;
@@ -14,10 +15,12 @@ import java.util.concurrent.TimeUnit;
 /** A WebSocket client for edge tests: frames are queued and awaited with a timeout. */
 final class TestClient implements AutoCloseable {
     final WebSocket ws;
+    private final WebSocketClient client;
     final BlockingQueue<JsonObject> frames = new LinkedBlockingQueue<>();
     volatile boolean closed;
 
-    private TestClient(WebSocket ws) {
+    private TestClient(WebSocketClient client, WebSocket ws) {
+        this.client = client;
         this.ws = ws;
         ws.textMessageHandler(t -> frames.add(new JsonObject(t)));
         ws.closeHandler(v -> closed = true);
@@ -25,9 +28,10 @@ final class TestClient implements AutoCloseable {
 
     static TestClient connect(Vertx vertx, int port, String uri) throws Exception {
         // Handlers are attached on the event loop as the upgrade completes, so no early frame is missed.
-        return vertx.createWebSocketClient()
-                .connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port).setURI(uri))
-                .map(TestClient::new)
+        // Keep the client referenced: Vert.x closes an unreachable client (and its connections) when it is collected.
+        WebSocketClient client = vertx.createWebSocketClient();
+        return client.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port).setURI(uri))
+                .map(ws -> new TestClient(client, ws))
                 .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
 
@@ -58,5 +62,6 @@ final class TestClient implements AutoCloseable {
     @Override
     public void close() {
         ws.close();
+        client.close();
     }
 }
