@@ -1,5 +1,6 @@
 package org.parley.infra;
 
+import java.util.Collections;
 import java.util.Map;
 import java.util.TreeMap;
 import org.parley.config.Settings;
@@ -16,7 +17,7 @@ public record TopicSpec(String name, int partitions, short replicationFactor, Ma
     public static final long PER_EDGE_RETENTION_MS = 3_600_000L;
 
     public TopicSpec {
-        configs = Map.copyOf(configs);
+        configs = Collections.unmodifiableMap(new TreeMap<>(configs));
     }
 
     public static TopicSpec of(Topic topic, Settings s) {
