@@ -1,22 +1,24 @@
 package org.parley.infra.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.datastax.oss.driver.api.core.CqlSession;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.UpgradeRejectedException;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Properties;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -180,13 +182,22 @@ class WalkingSkeletonIT {
 
     @Test
     void theEdgeRefusesAConnectionWithoutAToken() throws Exception {
-        HttpResponse<String> res = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().send(
-                HttpRequest.newBuilder(URI.create(edge + "/v1/ws")).header("Connection", "Upgrade")
-                        .header("Upgrade", "websocket").header("Sec-WebSocket-Version", "13")
-                        .header("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ==").GET().build(),
-                HttpResponse.BodyHandlers.ofString());
-        assertThat(res.statusCode()).isEqualTo(401);
-        assertThat(res.body()).contains("missing bearer token");
+        WebSocketClient client = vertx.createWebSocketClient();
+        try {
+            URI base = URI.create(edge);
+            assertThatThrownBy(() -> client.connect(new WebSocketConnectOptions().setHost(base.getHost())
+                            .setPort(base.getPort()).setURI("/v1/ws"))
+                    .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS))
+                    .cause().isInstanceOfSatisfying(UpgradeRejectedException.class,
+                            e -> assertThat(e.getStatus()).isEqualTo(401));
+            assertThatThrownBy(() -> client.connect(new WebSocketConnectOptions().setHost(base.getHost())
+                            .setPort(base.getPort()).setURI("/v1/ws?token=nobody.secret"))
+                    .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS))
+                    .cause().isInstanceOfSatisfying(UpgradeRejectedException.class,
+                            e -> assertThat(e.getStatus()).isEqualTo(401));
+        } finally {
+            client.close();
+        }
     }
 
     private static List<ConversationEvent> eventsInLog(String conversation) {
