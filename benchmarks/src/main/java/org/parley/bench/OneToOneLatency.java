@@ -57,6 +57,12 @@ public final class OneToOneLatency implements Callable<Integer> {
                 Histogram delivered = new Histogram(60_000_000_000L, 3);
                 Histogram sent = new Histogram(60_000_000_000L, 3);
                 Map<String, Long> sentAt = new ConcurrentHashMap<>();
+                Map<String, Long> sentFrameAt = new ConcurrentHashMap<>();
+                alice.onFrame(f -> {
+                    if ("sent".equals(f.getString("type"))) {
+                        sentFrameAt.put(f.getString("clientMessageId"), System.nanoTime());
+                    }
+                });
                 bob.onFrame(f -> {
                     if ("message".equals(f.getString("type"))) {
                         bob.ack(f.getLong("inboxSeq"));
@@ -73,10 +79,9 @@ public final class OneToOneLatency implements Callable<Integer> {
                     long t1 = System.nanoTime();
                     alice.awaitFrame(f -> "sent".equals(f.getString("type")) && id.equals(f.getString("clientMessageId")),
                             timeout);
-                    long t2 = System.nanoTime();
                     if (i >= warmup && got != null) {
                         delivered.recordValue(t1 - t0);
-                        sent.recordValue(Math.min(t2, t1) - t0);
+                        sent.recordValue(sentFrameAt.get(id) - t0);
                     }
                 }
                 JsonObject result = new JsonObject().put("messages", messages).put("warmup", warmup)

@@ -17,6 +17,7 @@ import org.parley.schemas.TopicCatalog;
  *     (idempotent) or only look it up ({@code registry.auto-register}, default true)
  * @param restoreOnStart whether the local cluster restores the newest checkpoint/savepoint on start
  *     ({@code fanout.restore}, default true; false starts from empty state and the group's offsets)
+ * @param fetchMaxWaitMs the sources' {@code fetch.max.wait.ms} ({@code kafka.consumer.fetch-max-wait-ms})
  */
 public record FanoutConfig(
         String kafkaBootstrap,
@@ -37,7 +38,8 @@ public record FanoutConfig(
         int blobPort,
         Path flinkDir,
         boolean autoRegisterSchemas,
-        boolean restoreOnStart) {
+        boolean restoreOnStart,
+        int fetchMaxWaitMs) {
 
     public static final String GROUP_ID = "parley-fanout";
     public static final String JOB_NAME = "parley-fanout";
@@ -65,7 +67,8 @@ public record FanoutConfig(
                         .orElseGet(() -> Path.of(s.get("data.dir")).resolve("data").resolve("flink"))
                         .toAbsolutePath().normalize(),
                 s.find("registry.auto-register").map(Boolean::parseBoolean).orElse(true),
-                s.find("fanout.restore").map(Boolean::parseBoolean).orElse(true));
+                s.find("fanout.restore").map(Boolean::parseBoolean).orElse(true),
+                s.getInt("kafka.consumer.fetch-max-wait-ms"));
     }
 
     public Path checkpointsDir() {

@@ -29,7 +29,7 @@ public final class EdgeApp {
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, s.kafkaBootstrap());
         // Results come from the sequencer's transactions; deliveries from the fan-out's plain producer.
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, readCommitted ? "read_committed" : "read_uncommitted");
-        p.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 100);
+        p.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, s.getInt("kafka.consumer.fetch-max-wait-ms"));
         p.put(ConsumerConfig.FETCH_MIN_BYTES_CONFIG, 1);
         return p;
     }

@@ -5,6 +5,7 @@ import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
@@ -27,13 +28,18 @@ public final class SequencerApp {
         p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, s.kafkaBootstrap());
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, s.get("streams.processing-guarantee"));
         p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, s.getInt("streams.commit-interval-ms"));
+        // The stream thread commits only between polls; an idle poll blocks for poll.ms (default 100 ms), which
+        // would hold the last transaction (and every read_committed reader) back by up to that long.
+        p.put(StreamsConfig.POLL_MS_CONFIG, s.getInt("streams.poll-ms"));
         p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, s.getInt("topic.replication-factor"));
         p.put(StreamsConfig.STATE_DIR_CONFIG, Path.of(s.get("data.dir"), "data", "streams").toAbsolutePath().toString());
         p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, s.getInt("streams.threads"));
         // Streams defaults the producer to linger.ms=100: every hop would cost ~100 ms.
         p.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), s.getInt("streams.linger-ms"));
         p.put(StreamsConfig.producerPrefix(ProducerConfig.ACKS_CONFIG), "all");
-        p.put(StreamsConfig.consumerPrefix(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG), 100);
+        p.put(StreamsConfig.consumerPrefix(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG), s.getInt("kafka.consumer.fetch-max-wait-ms"));
+        // After a crash (no leave-group) the partitions move after this long.
+        p.put(StreamsConfig.consumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), s.getInt("streams.session-timeout-ms"));
         p.put(StreamsConfig.topicPrefix("min.insync.replicas"), s.getInt("topic.min-insync-replicas"));
         return p;
     }
@@ -54,7 +60,9 @@ public final class SequencerApp {
             }
         });
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            streams.close(java.time.Duration.ofSeconds(15));
+            // Leave the group on a clean stop: a restart then rebalances at once instead of waiting out the session.
+            streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
+                    .withTimeout(java.time.Duration.ofSeconds(15)));
             stopped.countDown();
         }, "sequencer-shutdown"));
         streams.start();

@@ -175,5 +175,8 @@ class ConversationSequencerTest {
         assertThat(p.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG)).isEqualTo("exactly_once_v2");
         assertThat(p.get("producer.linger.ms")).isEqualTo(0);
         assertThat(p.get("producer.acks")).isEqualTo("all");
+        // Outputs become visible at commit; commits happen between polls: both bound the added latency.
+        assertThat((Integer) p.get(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG)).isLessThanOrEqualTo(20);
+        assertThat((Integer) p.get(StreamsConfig.POLL_MS_CONFIG)).isLessThanOrEqualTo(10);
     }
 }

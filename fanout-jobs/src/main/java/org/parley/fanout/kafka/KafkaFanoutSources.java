@@ -66,6 +66,9 @@ public final class KafkaFanoutSources implements FanoutSources {
                 .setDeserializer(new AvroWireRecordDeserializer<>(type,
                         RegistryClientFactory.forUrl(config.registryUrl())))
                 .setProperty(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed")
+                // A read_committed fetch parked at the broker is not woken by a transaction commit: it returns
+                // after fetch.max.wait.ms. The Kafka default (500 ms) would dominate delivery latency.
+                .setProperty(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, String.valueOf(config.fetchMaxWaitMs()))
                 .setProperty("commit.offsets.on.checkpoint", "true")
                 // New partitions (e.g. more edge or conversation partitions) are picked up within 30 s.
                 .setProperty("partition.discovery.interval.ms", "30000")
