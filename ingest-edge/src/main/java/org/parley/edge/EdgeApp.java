@@ -34,7 +34,17 @@ public final class EdgeApp {
         return p;
     }
 
-    public static void main(String[] args) throws Exception {
+    public static void main(String[] args) {
+        try {
+            start();
+        } catch (Throwable e) {
+            // Kafka, CQL and Vert.x threads would keep a half-started JVM alive: fail loudly and exit.
+            e.printStackTrace();
+            System.exit(1);
+        }
+    }
+
+    private static void start() throws Exception {
         Settings settings = Settings.load();
         EdgeConfig config = EdgeConfig.from(settings);
         TopicCatalog topics = TopicCatalog.from(settings);
@@ -51,7 +61,7 @@ public final class EdgeApp {
                 new AvroWireDeserializer<>(registry, ActionResult.getClassSchema()), pending::complete);
         PartitionTail<DeviceDelivery> routed = new PartitionTail<>(tailConfig(settings, false),
                 topics.edgeDeliveries().name(), config.edgeId(), deliveries, devices::deliver);
-        CompletableFuture.allOf(results.start(), routed.start()).get(60, TimeUnit.SECONDS);
+        CompletableFuture.allOf(results.start(), routed.start()).get(settings.getLong("edge.startup-timeout-ms"), TimeUnit.MILLISECONDS);
 
         EdgeVerticle verticle = new EdgeVerticle(config, actionLog, new CqlEdgeReadModel(vertx, cql), pending, devices,
                 bytes -> deliveries.deserialize(topics.deliveries().name(), bytes));

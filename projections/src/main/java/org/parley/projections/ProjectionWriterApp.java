@@ -30,7 +30,16 @@ public final class ProjectionWriterApp {
         return p;
     }
 
-    public static void main(String[] args) throws InterruptedException {
+    public static void main(String[] args) {
+        try {
+            start();
+        } catch (Throwable e) {
+            e.printStackTrace();
+            System.exit(1);
+        }
+    }
+
+    private static void start() throws InterruptedException {
         // This module is also a library of the edge: its logging config has its own name so it never shadows the edge's.
         System.setProperty("logback.configurationFile", "logback-projections.xml");
         Settings settings = Settings.load();

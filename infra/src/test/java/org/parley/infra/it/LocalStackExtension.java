@@ -143,7 +143,12 @@ public final class LocalStackExtension implements BeforeAllCallback {
 
     /** Runs {@code ./parley <args>} and returns its exit code and output (stdout and stderr merged). */
     public Result parley(String... args) {
-        return run(stack().root, false, args);
+        return run(stack().root, false, Map.of(), args);
+    }
+
+    /** Runs {@code ./parley <args>} with extra environment (e.g. {@code PARLEY_EDGE_INSTANCES=2}). */
+    public Result parley(Map<String, String> env, String... args) {
+        return run(stack().root, false, env, args);
     }
 
     public record Result(int exitCode, String output) {
@@ -245,6 +250,10 @@ public final class LocalStackExtension implements BeforeAllCallback {
 
     /** Runs the script; with echo, every output line also goes to the test log as it comes. */
     private static Result run(Path root, boolean echo, String... args) {
+        return run(root, echo, Map.of(), args);
+    }
+
+    private static Result run(Path root, boolean echo, Map<String, String> env, String... args) {
         List<String> command = new ArrayList<>();
         command.add(root.resolve("parley").toString());
         command.addAll(List.of(args));
@@ -252,6 +261,7 @@ public final class LocalStackExtension implements BeforeAllCallback {
         if (!Boolean.getBoolean("parley.it.build")) {
             pb.environment().put("PARLEY_SKIP_BUILD", "1");
         }
+        pb.environment().putAll(env);
         StringBuilder output = new StringBuilder();
         try {
             Process p = pb.start();

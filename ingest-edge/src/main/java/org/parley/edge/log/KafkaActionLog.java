@@ -29,9 +29,23 @@ public class KafkaActionLog implements ActionLog, AutoCloseable {
         this.topics = TopicCatalog.from(settings);
         this.producer = new KafkaProducer<>(producerConfig(settings), new StringSerializer(),
                 new AvroWireSerializer<>(registry, false));
-        // Fetch metadata now so that the first client send never blocks an event loop on it.
+        warmUp(java.time.Duration.ofMillis(settings.getLong("edge.startup-timeout-ms")));
+    }
+
+    /** Fetches metadata now so that the first client send never blocks an event loop on it; a busy broker may take a while. */
+    private void warmUp(java.time.Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
         for (TopicCatalog.Topic t : new TopicCatalog.Topic[] {topics.actions(), topics.devices(), topics.deviceSessions()}) {
-            producer.partitionsFor(t.name());
+            while (true) {
+                try {
+                    producer.partitionsFor(t.name());
+                    break;
+                } catch (org.apache.kafka.common.errors.TimeoutException e) {
+                    if (System.nanoTime() > deadline) {
+                        throw new IllegalStateException("no metadata for topic " + t.name() + " within " + timeout, e);
+                    }
+                }
+            }
         }
     }
 
