@@ -158,7 +158,11 @@ class WalkingSkeletonIT {
         }
         // Bob was offline throughout: his inbox holds the messages, and history pages them newest first.
         try (ParleyClient bob = ParleyClient.connect(vertx, edge, b, null, WAIT)) {
+            // Whatever the fan-out had not processed when Bob's session opened comes live right after "synced":
+            // all of it, in order, once.
+            bob.awaitFrame(f -> is(f, "message", "h3"), WAIT);
             assertThat(bob.frames("message")).extracting(f -> f.getLong("seq")).containsExactly(1L, 2L, 3L);
+            assertThat(bob.frames("message")).extracting(f -> f.getLong("inboxSeq")).containsExactly(1L, 2L, 3L);
             AtomicInteger request = new AtomicInteger();
             await().atMost(WAIT).untilAsserted(() -> {
                 String id = "r" + request.incrementAndGet();
