@@ -42,6 +42,14 @@ public class ConversationSequencer implements Processor<String, ClientAction, St
         if (action == null) {
             return;
         }
+        // One task owns a conversation only because the conversation id is the partition key. An action keyed
+        // otherwise would be sequenced by whichever task its key lands on, from that task's head: two tasks could
+        // hand out the same seq, and its event would go to a partition other than the conversation's.
+        if (!action.getConversationId().equals(record.key())) {
+            reject(record, action, "WRONG_KEY", "actions are keyed by conversation id; key " + record.key()
+                    + " is not " + action.getConversationId());
+            return;
+        }
         switch (action.getType()) {
             case SEND_MESSAGE -> sequence(record, action);
             case DELIVERY_RECEIPT -> receipt(record, action);

@@ -139,6 +139,25 @@ class ConversationSequencerTest {
     }
 
     @Test
+    void anActionNotKeyedByItsConversationIsRefusedAndTakesNoSeq() {
+        // Keyed by another conversation (another partition, another task's head) or not keyed at all.
+        actions.pipeInput("dm:alice:carol", send("dm:alice:bob", "alice", "a1", "m1"));
+        actions.pipeInput((String) null, send("dm:alice:bob", "alice", "a1", "m2"));
+        actions.pipeInput("dm:alice:carol", receipt("dm:alice:bob", "bob", "b1", 1, "alice"));
+        assertThat(events.isEmpty()).isTrue();
+        assertThat(receipts.isEmpty()).isTrue();
+        assertThat(results.readValuesToList()).extracting(ActionResult::getErrorCode)
+                .containsExactly("WRONG_KEY", "WRONG_KEY", "WRONG_KEY");
+
+        // Neither the head nor the dedup entries moved: the same message, keyed right, is the conversation's first.
+        pipe(send("dm:alice:bob", "alice", "a1", "m1"));
+        var first = events.readRecord();
+        assertThat(first.key()).isEqualTo("dm:alice:bob");
+        assertThat(first.value().getSeq()).isEqualTo(1L);
+        assertThat(results.readValue().getDuplicate()).isFalse();
+    }
+
+    @Test
     void deliveryReceiptForASequencedMessageGoesToItsSender() {
         pipe(send("dm:alice:bob", "alice", "a1", "m1"));
         pipe(receipt("dm:alice:bob", "bob", "b1", 1, "alice"));
