@@ -159,6 +159,8 @@ class EdgeVerticleTest {
                 {"{\"type\":\"ack\",\"inboxSeq\":-1}", "INVALID_FIELD"},
                 {"{\"type\":\"ack\",\"inboxSeq\":5}", "INVALID_ACK"},
                 {"{\"type\":\"history\",\"requestId\":\"r1\",\"conversationId\":\"dm:bob:carol\"}", "NOT_A_MEMBER"},
+                {"{\"type\":\"read\",\"conversationId\":\"dm:alice:bob\"}", "MISSING_FIELD"},
+                {"{\"type\":\"read\",\"conversationId\":\"dm:bob:carol\",\"seq\":1}", "NOT_A_MEMBER"},
             };
             for (String[] tc : cases) {
                 c.send(tc[0]);
@@ -274,6 +276,19 @@ class EdgeVerticleTest {
                 assertThat(a.getTargetUserId()).isEqualTo("bob");
                 assertThat(a.getConversationId()).isEqualTo("dm:alice:bob");
             });
+        }
+    }
+
+    @Test
+    void readAppendsAReadReceiptForTheOtherMember() throws Exception {
+        try (TestClient c = connect(register("alice"))) {
+            c.send("{\"type\":\"read\",\"conversationId\":\"dm:alice:bob\",\"seq\":4}");
+            await().until(() -> log.actions.size() == 1);
+            ClientAction a = log.actions.get(0);
+            assertThat(a.getType()).isEqualTo(ActionType.READ_RECEIPT);
+            assertThat(a.getTargetSeq()).isEqualTo(4L);
+            assertThat(a.getTargetUserId()).isEqualTo("bob");
+            assertThat(a.getSenderUserId()).isEqualTo("alice");
         }
     }
 

@@ -52,7 +52,8 @@ public class ConversationSequencer implements Processor<String, ClientAction, St
         }
         switch (action.getType()) {
             case SEND_MESSAGE -> sequence(record, action);
-            case DELIVERY_RECEIPT -> receipt(record, action);
+            case DELIVERY_RECEIPT -> receipt(record, action, ReceiptStatus.DELIVERED);
+            case READ_RECEIPT -> receipt(record, action, ReceiptStatus.READ);
             default -> reject(record, action, "UNKNOWN_ACTION", "action type " + action.getType() + " is not supported");
         }
     }
@@ -100,7 +101,11 @@ public class ConversationSequencer implements Processor<String, ClientAction, St
         context.forward(record.withKey(a.getSenderDeviceId()).withValue(SequencerOutput.of(accepted(a, seq, false), a.getEdgeId())));
     }
 
-    private void receipt(Record<String, ClientAction> record, ClientAction a) {
+    /**
+     * A delivery receipt names one message; a read receipt means "read up to this seq". Either is validated against
+     * the conversation's head and forwarded to the receipts topic for the named user's devices.
+     */
+    private void receipt(Record<String, ClientAction> record, ClientAction a, ReceiptStatus status) {
         Optional<List<String>> members = Conversations.members(a.getConversationId());
         if (members.isEmpty() || !members.get().contains(a.getSenderUserId())) {
             reject(record, a, "NOT_A_MEMBER", a.getSenderUserId() + " is not a member of " + a.getConversationId());
@@ -117,7 +122,7 @@ public class ConversationSequencer implements Processor<String, ClientAction, St
         Receipt receipt = Receipt.newBuilder()
                 .setConversationId(a.getConversationId())
                 .setSeq(target)
-                .setStatus(ReceiptStatus.DELIVERED)
+                .setStatus(status)
                 .setByUserId(a.getSenderUserId())
                 .setByDeviceId(a.getSenderDeviceId())
                 .setToUserId(a.getTargetUserId())

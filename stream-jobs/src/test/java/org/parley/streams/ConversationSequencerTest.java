@@ -70,8 +70,12 @@ class ConversationSequencerTest {
     }
 
     private ClientAction receipt(String conversation, String user, String device, long seq, String toUser) {
+        return receipt(ActionType.DELIVERY_RECEIPT, conversation, user, device, seq, toUser);
+    }
+
+    private ClientAction receipt(ActionType type, String conversation, String user, String device, long seq, String toUser) {
         return ClientAction.newBuilder()
-                .setActionId("r" + (++actionCounter)).setType(ActionType.DELIVERY_RECEIPT)
+                .setActionId("r" + (++actionCounter)).setType(type)
                 .setConversationId(conversation).setSenderUserId(user).setSenderDeviceId(device)
                 .setEdgeId(0).setReceivedAt(Instant.ofEpochMilli(2_000)).setTargetSeq(seq).setTargetUserId(toUser)
                 .setPayload(ByteBuffer.allocate(0)).build();
@@ -166,6 +170,19 @@ class ConversationSequencerTest {
         assertThat(r.getToUserId()).isEqualTo("alice");
         assertThat(r.getByDeviceId()).isEqualTo("b1");
         assertThat(r.getSeq()).isEqualTo(1L);
+    }
+
+    @Test
+    void readReceiptUpToASeqGoesToTheOtherMember() {
+        pipe(send("dm:alice:bob", "alice", "a1", "m1"));
+        pipe(send("dm:alice:bob", "alice", "a1", "m2"));
+        pipe(receipt(ActionType.READ_RECEIPT, "dm:alice:bob", "bob", "b1", 2, "alice"));
+        Receipt r = receipts.readValue();
+        assertThat(r.getStatus()).isEqualTo(ReceiptStatus.READ);
+        assertThat(r.getSeq()).isEqualTo(2L);
+        assertThat(r.getToUserId()).isEqualTo("alice");
+        pipe(receipt(ActionType.READ_RECEIPT, "dm:alice:bob", "bob", "b1", 3, "alice"));
+        assertThat(receipts.isEmpty()).isTrue();
     }
 
     @Test

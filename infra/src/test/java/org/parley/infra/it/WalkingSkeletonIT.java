@@ -106,6 +106,13 @@ class WalkingSkeletonIT {
             assertThat(delivered.getString("byUserId")).isEqualTo(b.userId());
             assertThat(delivered.getString("conversationId")).isEqualTo(conversation);
 
+            // Bob reads the conversation up to seq 1: Alice's devices are told.
+            bob.sendText(new JsonObject().put("type", "read").put("conversationId", conversation).put("seq", 1).encode());
+            JsonObject read = alice.awaitFrame(f -> "receipt".equals(f.getString("type"))
+                    && "read".equals(f.getString("status")), WAIT);
+            assertThat(read.getLong("seq")).isEqualTo(1L);
+            assertThat(read.getString("byUserId")).isEqualTo(b.userId());
+
             // The event is in the CQL projection.
             try (CqlSession cql = CqlSessionFactory.open(settings, true)) {
                 await().atMost(WAIT).untilAsserted(() -> assertThat(cql.execute(

@@ -14,6 +14,10 @@ public sealed interface ClientFrame {
     record History(String requestId, String conversationId, long beforeSeq, int limit) implements ClientFrame {
     }
 
+    /** Read receipt: the device's user read the conversation up to this seq. */
+    record Read(String conversationId, long seq) implements ClientFrame {
+    }
+
     record Ping() implements ClientFrame {
     }
 }

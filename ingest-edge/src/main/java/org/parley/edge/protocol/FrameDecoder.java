@@ -34,9 +34,11 @@ public class FrameDecoder {
             case "send" -> send(json, userId);
             case "ack" -> new ClientFrame.Ack(longField(json, "ack", "inboxSeq", null, true));
             case "history" -> history(json, userId);
+            case "read" -> new ClientFrame.Read(string(json, "conversationId", null, true),
+                    longField(json, "read", "seq", null, true));
             case "ping" -> new ClientFrame.Ping();
             default -> throw new ProtocolException(ErrorCode.UNKNOWN_TYPE, "unknown frame type '" + type
-                    + "' (known: send, ack, history, ping)", null);
+                    + "' (known: send, ack, read, history, ping)", null);
         };
     }
 

@@ -231,6 +231,8 @@ public class DeviceConnection {
             onAck(a);
         } else if (frame instanceof ClientFrame.History h) {
             onHistory(h);
+        } else if (frame instanceof ClientFrame.Read r) {
+            onRead(r);
         } else if (frame instanceof ClientFrame.Ping) {
             write(ServerFrames.pong());
         }
@@ -305,6 +307,26 @@ public class DeviceConnection {
         lastAcked = a.inboxSeq();
         readModel.saveCursor(deviceId, lastAcked)
                 .onFailure(err -> LOG.warn("cursor of {} not saved: {}", deviceId, err.toString()));
+    }
+
+    /** "Read up to seq": one READ_RECEIPT action for the other member; the sequencer checks the seq exists. */
+    private void onRead(ClientFrame.Read r) {
+        List<String> members = Conversations.members(r.conversationId()).orElse(null);
+        if (members == null || !members.contains(userId)) {
+            error(ErrorCode.NOT_A_MEMBER, "you are not a member of " + r.conversationId(), null);
+            return;
+        }
+        for (String other : members) {
+            if (other.equals(userId)) {
+                continue;
+            }
+            log.append(ClientAction.newBuilder()
+                    .setActionId(UUID.randomUUID().toString()).setType(ActionType.READ_RECEIPT)
+                    .setConversationId(r.conversationId()).setSenderUserId(userId).setSenderDeviceId(deviceId)
+                    .setEdgeId(config.edgeId()).setReceivedAt(Instant.now()).setTargetSeq(r.seq())
+                    .setTargetUserId(other).setPayload(ByteBuffer.allocate(0)).build())
+                    .onFailure(err -> error(ErrorCode.UNAVAILABLE, "read receipt not stored; retry", null));
+        }
     }
 
     private void onHistory(ClientFrame.History h) {
