@@ -1,12 +1,13 @@
 package org.parley.infra.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.parley.infra.it.TestUsers.is;
+import static org.parley.infra.it.TestUsers.user;
 
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.Map;
-import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -46,13 +47,7 @@ class MultiEdgeIT {
         assertThat(down.exitCode()).as(down.output()).isZero();
     }
 
-    private static String user(String name) {
-        return name + "-" + UUID.randomUUID().toString().substring(0, 8);
-    }
 
-    private static boolean is(JsonObject f, String type, String clientMessageId) {
-        return type.equals(f.getString("type")) && clientMessageId.equals(f.getString("clientMessageId"));
-    }
 
     @Test
     void devicesOnDifferentEdgesTalkAndReceiptsFindTheirWay() throws Exception {

@@ -1,6 +1,8 @@
 package org.parley.infra.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.parley.infra.it.TestUsers.is;
+import static org.parley.infra.it.TestUsers.user;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
@@ -17,7 +19,6 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Properties;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -62,13 +63,7 @@ class WalkingSkeletonIT {
         vertx.close();
     }
 
-    private static String user(String name) {
-        return name + "-" + UUID.randomUUID().toString().substring(0, 8);
-    }
 
-    private static boolean is(JsonObject f, String type, String clientMessageId) {
-        return type.equals(f.getString("type")) && clientMessageId.equals(f.getString("clientMessageId"));
-    }
 
     @Test
     void oneMessageTravelsTheWholePipelineAndIsDeliveredReceiptedAndStored() throws Exception {
