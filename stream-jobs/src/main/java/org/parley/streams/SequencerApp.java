@@ -40,6 +40,9 @@ public final class SequencerApp {
         p.put(StreamsConfig.consumerPrefix(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG), s.getInt("kafka.consumer.fetch-max-wait-ms"));
         // After a crash (no leave-group) the partitions move after this long.
         p.put(StreamsConfig.consumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), s.getInt("streams.session-timeout-ms"));
+        // A record on 'actions' that cannot be decoded is logged and skipped: it must not stop every conversation.
+        p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
+                org.apache.kafka.streams.errors.LogAndContinueExceptionHandler.class.getName());
         p.put(StreamsConfig.topicPrefix("min.insync.replicas"), s.getInt("topic.min-insync-replicas"));
         return p;
     }

@@ -214,5 +214,7 @@ class ConversationSequencerTest {
         // Outputs become visible at commit; commits happen between polls: both bound the added latency.
         assertThat((Integer) p.get(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG)).isLessThanOrEqualTo(20);
         assertThat((Integer) p.get(StreamsConfig.POLL_MS_CONFIG)).isLessThanOrEqualTo(10);
+        assertThat(p.get(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG))
+                .isEqualTo(org.apache.kafka.streams.errors.LogAndContinueExceptionHandler.class.getName());
     }
 }
