@@ -1,0 +1,63 @@
+package org.parley.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The protocol client against a stand-in WebSocket server that says "synced" and echoes frames back. */
+class ParleyClientTest {
+    private Vertx vertx;
+    private HttpServer server;
+    private String base;
+
+    @BeforeEach
+    void start() throws Exception {
+        vertx = Vertx.vertx();
+        server = vertx.createHttpServer().webSocketHandler(ws -> {
+            ws.writeTextMessage(new JsonObject().put("type", "ready").put("query", ws.query()).encode());
+            ws.writeTextMessage(new JsonObject().put("type", "synced").put("inboxSeq", 0).encode());
+            ws.textMessageHandler(ws::writeTextMessage);
+        }).listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        base = "http://127.0.0.1:" + server.actualPort();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void connectsWithTheTokenAndCursorAndWaitsForSynced() throws Exception {
+        var device = new ParleyClient.Device("alice", "d1", "d1.secret");
+        try (ParleyClient c = ParleyClient.connect(vertx, base, device, 41L, Duration.ofSeconds(10))) {
+            assertThat(c.frames()).extracting(f -> f.getString("type")).containsExactly("ready", "synced");
+            assertThat(c.frames("ready").get(0).getString("query")).isEqualTo("token=d1.secret&lastInboxSeq=41");
+        }
+    }
+
+    @Test
+    void framesAreKeptInOrderAndMatchedByPredicate() throws Exception {
+        var device = new ParleyClient.Device("alice", "d1", "d1.secret");
+        try (ParleyClient c = ParleyClient.connect(vertx, base, device, null, Duration.ofSeconds(10))) {
+            c.send("m1", "bob", new byte[] {1, 2});
+            c.ack(7);
+            JsonObject echoed = c.awaitFrame(f -> "send".equals(f.getString("type")), Duration.ofSeconds(10));
+            assertThat(echoed.getString("clientMessageId")).isEqualTo("m1");
+            assertThat(echoed.getString("to")).isEqualTo("bob");
+            assertThat(echoed.getString("payload")).isEqualTo("AQI=");
+            assertThat(c.awaitFrame(f -> "ack".equals(f.getString("type")), Duration.ofSeconds(10)).getLong("inboxSeq"))
+                    .isEqualTo(7L);
+            assertThatThrownBy(() -> c.awaitFrame(f -> "never".equals(f.getString("type")), Duration.ofMillis(200)))
+                    .isInstanceOf(TimeoutException.class).hasMessageContaining("received");
+        }
+    }
+}
