@@ -5,7 +5,13 @@ import java.util.Optional;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
+import java.time.Duration;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.TimestampedKeyValueStore;
+import org.apache.kafka.streams.state.ValueAndTimestamp;
 import org.parley.events.ActionOutcome;
 import org.parley.events.ActionResult;
 import org.parley.events.ClientAction;
@@ -23,17 +29,28 @@ import org.parley.schemas.Conversations;
  */
 public class ConversationSequencer implements Processor<String, ClientAction, String, SequencerOutput> {
     public static final String HEADS_STORE = "conversation-heads";
-    public static final String DEDUP_STORE = "client-message-ids";
+    /** (conversation, sender device, client message id) → seq, timestamped; "-v2": values carry a timestamp. */
+    public static final String DEDUP_STORE = "client-message-ids-v2";
+    /** How often expired dedup entries are purged (wall-clock). */
+    static final Duration PURGE_INTERVAL = Duration.ofMinutes(10);
+
+    private final Duration dedupRetention;
 
     private ProcessorContext<String, SequencerOutput> context;
     private KeyValueStore<String, Long> heads;
-    private KeyValueStore<String, Long> seqByClientMessage;
+    private TimestampedKeyValueStore<String, Long> seqByClientMessage;
+
+    /** @param dedupRetention how long a retry is still recognised (bounds the dedup store) */
+    public ConversationSequencer(Duration dedupRetention) {
+        this.dedupRetention = dedupRetention;
+    }
 
     @Override
     public void init(ProcessorContext<String, SequencerOutput> context) {
         this.context = context;
         this.heads = context.getStateStore(HEADS_STORE);
         this.seqByClientMessage = context.getStateStore(DEDUP_STORE);
+        context.schedule(PURGE_INTERVAL, PunctuationType.WALL_CLOCK_TIME, this::forgetOlderThanRetention);
     }
 
     @Override
@@ -74,15 +91,16 @@ public class ConversationSequencer implements Processor<String, ClientAction, St
             return;
         }
         String dedupKey = a.getConversationId() + '\u0000' + a.getSenderDeviceId() + '\u0000' + clientMessageId;
-        Long original = seqByClientMessage.get(dedupKey);
+        ValueAndTimestamp<Long> original = seqByClientMessage.get(dedupKey);
         if (original != null) {
-            context.forward(record.withKey(a.getSenderDeviceId()).withValue(SequencerOutput.of(accepted(a, original, true), a.getEdgeId())));
+            context.forward(record.withKey(a.getSenderDeviceId())
+                    .withValue(SequencerOutput.of(accepted(a, original.value(), true), a.getEdgeId())));
             return;
         }
         Long head = heads.get(a.getConversationId());
         long seq = (head == null ? 0 : head) + 1;
         heads.put(a.getConversationId(), seq);
-        seqByClientMessage.put(dedupKey, seq);
+        seqByClientMessage.put(dedupKey, ValueAndTimestamp.make(seq, record.timestamp()));
 
         ConversationEvent event = ConversationEvent.newBuilder()
                 .setEventId(a.getConversationId() + "/" + seq)
@@ -129,6 +147,21 @@ public class ConversationSequencer implements Processor<String, ClientAction, St
                 .setAt(a.getReceivedAt())
                 .build();
         context.forward(record.withValue(SequencerOutput.of(receipt)));
+    }
+
+    /** Retries older than the retention are no longer recognised; their entries go, so the store stays bounded. */
+    private void forgetOlderThanRetention(long now) {
+        long cutoff = now - dedupRetention.toMillis();
+        List<String> expired = new java.util.ArrayList<>();
+        try (KeyValueIterator<String, ValueAndTimestamp<Long>> all = seqByClientMessage.all()) {
+            while (all.hasNext()) {
+                KeyValue<String, ValueAndTimestamp<Long>> e = all.next();
+                if (e.value.timestamp() < cutoff) {
+                    expired.add(e.key);
+                }
+            }
+        }
+        expired.forEach(seqByClientMessage::delete);
     }
 
     private void reject(Record<String, ClientAction> record, ClientAction a, String code, String message) {

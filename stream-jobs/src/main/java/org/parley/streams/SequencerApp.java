@@ -50,7 +50,8 @@ public final class SequencerApp {
     public static void main(String[] args) throws InterruptedException {
         Settings settings = Settings.load();
         StreamsBuilder builder = new StreamsBuilder();
-        SequencerTopology.build(builder, TopicCatalog.from(settings), new SchemaRegistryClient(settings.registryUrl()));
+        SequencerTopology.build(builder, TopicCatalog.from(settings), new SchemaRegistryClient(settings.registryUrl()),
+                java.time.Duration.ofHours(settings.getLong("streams.dedup-retention-hours")));
         KafkaStreams streams = new KafkaStreams(builder.build(), streamsConfig(settings));
         CountDownLatch stopped = new CountDownLatch(1);
         streams.setStateListener((now, before) -> {

@@ -27,7 +27,15 @@ public final class SequencerTopology {
     private SequencerTopology() {
     }
 
+    /** How long a retried send is recognised by default (settings: streams.dedup-retention-hours). */
+    public static final java.time.Duration DEFAULT_DEDUP_RETENTION = java.time.Duration.ofDays(7);
+
     public static void build(StreamsBuilder builder, TopicCatalog topics, SchemaRegistryClient registry) {
+        build(builder, topics, registry, DEFAULT_DEDUP_RETENTION);
+    }
+
+    public static void build(StreamsBuilder builder, TopicCatalog topics, SchemaRegistryClient registry,
+                             java.time.Duration dedupRetention) {
         Serde<String> keys = Serdes.String();
         Serde<ClientAction> actions = new AvroWireSerde<>(registry, ClientAction.getClassSchema(), false);
         Serde<ConversationEvent> events = new AvroWireSerde<>(registry, ConversationEvent.getClassSchema(), false);
@@ -36,12 +44,12 @@ public final class SequencerTopology {
 
         builder.addStateStore(Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(ConversationSequencer.HEADS_STORE), keys, Serdes.Long()));
-        builder.addStateStore(Stores.keyValueStoreBuilder(
-                Stores.persistentKeyValueStore(ConversationSequencer.DEDUP_STORE), keys, Serdes.Long()));
+        builder.addStateStore(Stores.timestampedKeyValueStoreBuilder(
+                Stores.persistentTimestampedKeyValueStore(ConversationSequencer.DEDUP_STORE), keys, Serdes.Long()));
 
         KStream<String, SequencerOutput> out = builder
                 .stream(topics.actions().name(), Consumed.with(keys, actions).withName("actions"))
-                .process(ConversationSequencer::new, Named.as("conversation-sequencer"),
+                .process(() -> new ConversationSequencer(dedupRetention), Named.as("conversation-sequencer"),
                         ConversationSequencer.HEADS_STORE, ConversationSequencer.DEDUP_STORE);
 
         out.filter((k, v) -> v.event() != null, Named.as("events-only"))

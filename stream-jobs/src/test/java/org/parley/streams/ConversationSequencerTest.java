@@ -116,6 +116,32 @@ class ConversationSequencerTest {
     }
 
     @Test
+    void retriesAreRecognisedWithinTheRetentionAndForgottenAfterIt() {
+        java.time.Instant sent = java.time.Instant.now();
+        ClientAction m1 = send("dm:alice:bob", "alice", "a1", "m1");
+        actions.pipeInput(m1.getConversationId(), m1, sent);
+        driver.advanceWallClockTime(java.time.Duration.ofDays(6));
+        actions.pipeInput(m1.getConversationId(), send("dm:alice:bob", "alice", "a1", "m1"), sent.plus(java.time.Duration.ofDays(6)));
+        assertThat(results.readValuesToList()).extracting(ActionResult::getDuplicate).containsExactly(false, true);
+        assertThat(dedupEntries()).isEqualTo(1);
+
+        driver.advanceWallClockTime(java.time.Duration.ofDays(2)); // 8 days after the first send: purged
+        assertThat(dedupEntries()).isZero();
+        assertThat(driver.getKeyValueStore(ConversationSequencer.HEADS_STORE).get("dm:alice:bob")).isEqualTo(1L);
+    }
+
+    private int dedupEntries() {
+        int n = 0;
+        try (var all = driver.getTimestampedKeyValueStore(ConversationSequencer.DEDUP_STORE).all()) {
+            while (all.hasNext()) {
+                all.next();
+                n++;
+            }
+        }
+        return n;
+    }
+
+    @Test
     void sameClientMessageIdFromAnotherDeviceIsANewMessage() {
         pipe(send("dm:alice:bob", "alice", "a1", "m1"));
         pipe(send("dm:alice:bob", "alice", "a2", "m1"));
