@@ -7,6 +7,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.parley.config.Settings;
+import org.parley.config.Startup;
 import org.parley.edge.log.KafkaActionLog;
 import org.parley.edge.log.PartitionTail;
 import org.parley.edge.readmodel.CqlEdgeReadModel;
@@ -35,13 +36,7 @@ public final class EdgeApp {
     }
 
     public static void main(String[] args) {
-        try {
-            start();
-        } catch (Throwable e) {
-            // Kafka, CQL and Vert.x threads would keep a half-started JVM alive: fail loudly and exit.
-            e.printStackTrace();
-            System.exit(1);
-        }
+        Startup.orExit(EdgeApp::start);
     }
 
     private static void start() throws Exception {

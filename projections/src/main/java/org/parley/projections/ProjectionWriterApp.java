@@ -7,6 +7,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.parley.config.Settings;
+import org.parley.config.Startup;
 import org.parley.registry.SchemaRegistryClient;
 import org.parley.schemas.TopicCatalog;
 
@@ -31,12 +32,7 @@ public final class ProjectionWriterApp {
     }
 
     public static void main(String[] args) {
-        try {
-            start();
-        } catch (Throwable e) {
-            e.printStackTrace();
-            System.exit(1);
-        }
+        Startup.orExit(ProjectionWriterApp::start);
     }
 
     private static void start() throws InterruptedException {
