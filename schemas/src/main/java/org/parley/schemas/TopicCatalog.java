@@ -10,6 +10,7 @@ import org.parley.events.DeviceDelivery;
 import org.parley.events.DeviceRecord;
 import org.parley.events.DeviceSession;
 import org.parley.events.Receipt;
+import org.parley.events.UserSettings;
 
 /**
  * Every topic of the log: its configured name, value schema, partitioning and retention intent.
@@ -23,7 +24,8 @@ public record TopicCatalog(
         Topic deliveries,
         Topic edgeDeliveries,
         Topic devices,
-        Topic deviceSessions) {
+        Topic deviceSessions,
+        Topic userSettings) {
 
     /** How a topic is partitioned and cleaned up. */
     public enum Layout {
@@ -51,12 +53,13 @@ public record TopicCatalog(
                 new Topic(s.get("topic.deliveries"), DeviceDelivery.getClassSchema(), Layout.KEYED_LOG),
                 new Topic(s.get("topic.edge-deliveries"), DeviceDelivery.getClassSchema(), Layout.PER_EDGE),
                 new Topic(s.get("topic.devices"), DeviceRecord.getClassSchema(), Layout.COMPACTED),
-                new Topic(s.get("topic.device-sessions"), DeviceSession.getClassSchema(), Layout.COMPACTED));
+                new Topic(s.get("topic.device-sessions"), DeviceSession.getClassSchema(), Layout.COMPACTED),
+                new Topic(s.get("topic.user-settings"), UserSettings.getClassSchema(), Layout.COMPACTED));
     }
 
     public List<Topic> all() {
         return List.of(actions, conversationEvents, receipts, actionResults, deliveries, edgeDeliveries, devices,
-                deviceSessions);
+                deviceSessions, userSettings);
     }
 
     public Topic byName(String name) {
