@@ -6,13 +6,26 @@ import java.util.regex.Pattern;
 
 /**
  * Conversation ids and who belongs to them. A one-to-one conversation is {@code dm:<user>:<user>} with the two user
- * ids sorted, so both sides derive the same id and partition.
+ * ids sorted, so both sides derive the same id and partition. A group is {@code g:<id>}; its members live in the
+ * sequencer's state, not in the id.
  */
 public final class Conversations {
     /** User ids: letters, digits, '_', '-', '.', 1..64 characters (no ':', the id separator). */
     public static final Pattern USER_ID = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
 
+    /** Group ids: {@code g:} and 8..64 letters, digits, '_' or '-'. */
+    public static final Pattern GROUP_ID = Pattern.compile("g:[A-Za-z0-9_-]{8,64}");
+
     private Conversations() {
+    }
+
+    public static boolean isGroup(String conversationId) {
+        return conversationId != null && GROUP_ID.matcher(conversationId).matches();
+    }
+
+    /** A well-formed id of either kind (says nothing about whether a group exists). */
+    public static boolean isValid(String conversationId) {
+        return isGroup(conversationId) || members(conversationId).isPresent();
     }
 
     public static String direct(String userA, String userB) {

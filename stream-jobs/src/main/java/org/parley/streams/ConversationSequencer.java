@@ -1,48 +1,60 @@
 package org.parley.streams;
 
+import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
-import java.time.Duration;
-import org.apache.kafka.streams.KeyValue;
-import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.TimestampedKeyValueStore;
 import org.apache.kafka.streams.state.ValueAndTimestamp;
 import org.parley.events.ActionOutcome;
 import org.parley.events.ActionResult;
+import org.parley.events.ActionType;
 import org.parley.events.ClientAction;
 import org.parley.events.ConversationEvent;
 import org.parley.events.EventType;
+import org.parley.events.GroupState;
+import org.parley.events.MessageRef;
 import org.parley.events.Receipt;
-import org.parley.events.ReceiptStatus;
-import org.parley.schemas.Conversations;
+import org.parley.events.UserSettings;
 
 /**
- * Assigns each conversation's events the seq 1, 2, 3, ... (no gap, no repeat) and deduplicates retries by
- * (conversation, sender device, client message id): a retry gets the original seq back and creates no event.
- * Both stores are changelogged and written in the same exactly-once transaction as the outputs, so after a crash
- * every event keeps its seq. Input is partitioned by conversation id, so one task owns a conversation.
+ * Assigns each conversation's events the seq 1, 2, 3, ... (no gap, no repeat), enforces the conversation rules
+ * (membership, admins, group limits, message targets and windows) and deduplicates retries by (conversation, sender
+ * device, client message id): a retry gets the original seq back and creates no event. Every store is changelogged
+ * and written in the same exactly-once transaction as the outputs, so after a crash every event keeps its seq.
+ * Input is partitioned by conversation id, so one task owns a conversation, its group state and its receipts.
  */
 public class ConversationSequencer implements Processor<String, ClientAction, String, SequencerOutput> {
     public static final String HEADS_STORE = "conversation-heads";
     /** (conversation, sender device, client message id) → seq, timestamped; "-v2": values carry a timestamp. */
     public static final String DEDUP_STORE = "client-message-ids-v2";
-    /** How often expired dedup entries are purged (wall-clock). */
+    public static final String GROUPS_STORE = "group-states";
+    public static final String MESSAGE_REFS_STORE = MessageTargets.STORE;
+    public static final String WATERMARKS_STORE = ReceiptLedger.STORE;
+    /** Global store of the user-settings topic (read receipts privacy). */
+    public static final String USER_SETTINGS_STORE = "user-settings-global";
+    /** How often expired dedup entries and message facts are purged (wall-clock). */
     static final Duration PURGE_INTERVAL = Duration.ofMinutes(10);
 
-    private final Duration dedupRetention;
+    private final SequencerRules rules;
 
     private ProcessorContext<String, SequencerOutput> context;
     private KeyValueStore<String, Long> heads;
     private TimestampedKeyValueStore<String, Long> seqByClientMessage;
+    private KeyValueStore<String, GroupState> groups;
+    private TimestampedKeyValueStore<String, UserSettings> settings;
+    private MessageTargets targets;
+    private ReceiptLedger ledger;
 
-    /** @param dedupRetention how long a retry is still recognised (bounds the dedup store) */
-    public ConversationSequencer(Duration dedupRetention) {
-        this.dedupRetention = dedupRetention;
+    public ConversationSequencer(SequencerRules rules) {
+        this.rules = rules;
     }
 
     @Override
@@ -50,7 +62,11 @@ public class ConversationSequencer implements Processor<String, ClientAction, St
         this.context = context;
         this.heads = context.getStateStore(HEADS_STORE);
         this.seqByClientMessage = context.getStateStore(DEDUP_STORE);
-        context.schedule(PURGE_INTERVAL, PunctuationType.WALL_CLOCK_TIME, this::forgetOlderThanRetention);
+        this.groups = context.getStateStore(GROUPS_STORE);
+        this.settings = context.getStateStore(USER_SETTINGS_STORE);
+        this.targets = new MessageTargets(context.getStateStore(MESSAGE_REFS_STORE));
+        this.ledger = new ReceiptLedger(context.getStateStore(WATERMARKS_STORE), targets);
+        context.schedule(PURGE_INTERVAL, PunctuationType.WALL_CLOCK_TIME, this::purge);
     }
 
     @Override
@@ -59,99 +75,216 @@ public class ConversationSequencer implements Processor<String, ClientAction, St
         if (action == null) {
             return;
         }
-        // One task owns a conversation only because the conversation id is the partition key. An action keyed
-        // otherwise would be sequenced by whichever task its key lands on, from that task's head: two tasks could
-        // hand out the same seq, and its event would go to a partition other than the conversation's.
-        if (!action.getConversationId().equals(record.key())) {
-            reject(record, action, "WRONG_KEY", "actions are keyed by conversation id; key " + record.key()
-                    + " is not " + action.getConversationId());
-            return;
-        }
-        switch (action.getType()) {
-            case SEND_MESSAGE -> sequence(record, action);
-            case DELIVERY_RECEIPT -> receipt(record, action, ReceiptStatus.DELIVERED);
-            case READ_RECEIPT -> receipt(record, action, ReceiptStatus.READ);
-            default -> reject(record, action, "UNKNOWN_ACTION", "action type " + action.getType() + " is not supported");
+        try {
+            // One task owns a conversation only because the conversation id is the partition key. An action keyed
+            // otherwise would be sequenced by whichever task its key lands on, from that task's head: two tasks could
+            // hand out the same seq, and its event would go to a partition other than the conversation's.
+            if (!action.getConversationId().equals(record.key())) {
+                throw new Rejection("WRONG_KEY", "actions are keyed by conversation id; key " + record.key()
+                        + " is not " + action.getConversationId());
+            }
+            switch (action.getType()) {
+                case DELIVERY_RECEIPT -> delivered(record, action);
+                case READ_RECEIPT -> read(record, action);
+                case UNKNOWN -> throw new Rejection("UNKNOWN_ACTION", "action type " + action.getType() + " is not supported");
+                default -> sequence(record, action);
+            }
+        } catch (Rejection r) {
+            reject(record, action, r.code(), r.getMessage());
         }
     }
 
+    /** Every action that becomes a conversation event: validated, deduplicated, given the next seq. */
     private void sequence(Record<String, ClientAction> record, ClientAction a) {
-        Optional<List<String>> members = Conversations.members(a.getConversationId());
-        if (members.isEmpty()) {
-            reject(record, a, "UNKNOWN_CONVERSATION", "no conversation " + a.getConversationId());
-            return;
-        }
-        if (!members.get().contains(a.getSenderUserId())) {
-            reject(record, a, "NOT_A_MEMBER", a.getSenderUserId() + " is not a member of " + a.getConversationId());
-            return;
-        }
         String clientMessageId = a.getClientMessageId();
         if (clientMessageId == null || clientMessageId.isBlank()) {
-            reject(record, a, "MISSING_FIELD", "clientMessageId is required");
-            return;
+            throw new Rejection("MISSING_FIELD", "clientMessageId is required");
         }
         String dedupKey = a.getConversationId() + '\u0000' + a.getSenderDeviceId() + '\u0000' + clientMessageId;
         ValueAndTimestamp<Long> original = seqByClientMessage.get(dedupKey);
         if (original != null) {
-            context.forward(record.withKey(a.getSenderDeviceId())
-                    .withValue(SequencerOutput.of(accepted(a, original.value(), true), a.getEdgeId())));
+            result(record, a, accepted(a, original.value(), true));
             return;
         }
+        GroupState group = groups.get(a.getConversationId());
         Long head = heads.get(a.getConversationId());
         long seq = (head == null ? 0 : head) + 1;
+
+        ConversationEvent.Builder event;
+        ConversationAccess after;
+        if (isGroupAction(a.getType())) {
+            GroupCommands.Change change = GroupCommands.apply(group, a, seq, rules);
+            groups.put(a.getConversationId(), change.next());
+            after = ConversationAccess.of(a.getConversationId(), change.next()).orElseThrow();
+            event = newEvent(a, seq, change.type(), change.deliverTo())
+                    .setSubjectUserIds(change.subjects())
+                    .setGroup(change.next().getInfo())
+                    .setSystemText(change.systemText());
+        } else {
+            after = access(a, group);
+            after.requireMember(a.getSenderUserId());
+            event = messageEvent(a, after, seq, head == null ? 0 : head);
+        }
+
         heads.put(a.getConversationId(), seq);
         seqByClientMessage.put(dedupKey, ValueAndTimestamp.make(seq, record.timestamp()));
+        ConversationEvent built = event.build();
+        context.forward(record.withValue(SequencerOutput.of(built)));
+        result(record, a, accepted(a, seq, false));
+        if (built.getType() == EventType.MESSAGE) {
+            targets.remember(a.getConversationId(), seq,
+                    new MessageRef(a.getSenderUserId(), a.getReceivedAt().toEpochMilli(), false));
+            ledger.sent(a.getConversationId(), a.getSenderUserId(), seq);
+        } else if (isGroupAction(a.getType())) {
+            receipts(record, ledger.membersChanged(after, a.getReceivedAt()));
+        }
+    }
 
-        ConversationEvent event = ConversationEvent.newBuilder()
+    /** Messages and the operations on them: each operation's target is checked before it takes a seq. */
+    private ConversationEvent.Builder messageEvent(ClientAction a, ConversationAccess c, long seq, long head) {
+        String user = a.getSenderUserId();
+        long now = a.getReceivedAt().toEpochMilli();
+        return switch (a.getType()) {
+            case SEND_MESSAGE -> {
+                if (a.getReplyToSeq() != null) {
+                    targets.require(c, user, a.getReplyToSeq(), head, false);
+                }
+                if (a.getForwardCount() < 0) {
+                    throw new Rejection("INVALID_FIELD", "forwardCount must not be negative");
+                }
+                yield newEvent(a, seq, EventType.MESSAGE, c.members())
+                        .setReplyToSeq(a.getReplyToSeq())
+                        .setForwardCount(a.getForwardCount())
+                        .setForwardedManyTimes(a.getForwardCount() > rules.forwardedManyTimesAfter())
+                        .setPayload(a.getPayload());
+            }
+            case REACT -> {
+                targets.require(c, user, a.getTargetSeq(), head, false);
+                if (a.getReaction() == null || a.getReaction().length() > 32) {
+                    throw new Rejection("INVALID_FIELD", "reaction is an emoji of at most 32 characters (empty removes it)");
+                }
+                yield newEvent(a, seq, EventType.REACTION, c.members()).setTargetSeq(a.getTargetSeq())
+                        .setReaction(a.getReaction());
+            }
+            case EDIT_MESSAGE -> {
+                MessageRef target = targets.require(c, user, a.getTargetSeq(), head, false);
+                if (!target.getSenderUserId().equals(user)) {
+                    throw new Rejection("NOT_THE_SENDER", "only the sender edits a message");
+                }
+                requireWithin(target, now, rules.editWindow(), "edited");
+                yield newEvent(a, seq, EventType.MESSAGE_EDITED, c.members()).setTargetSeq(a.getTargetSeq())
+                        .setPayload(a.getPayload());
+            }
+            case DELETE_FOR_EVERYONE -> {
+                MessageRef target = targets.require(c, user, a.getTargetSeq(), head, false);
+                if (!target.getSenderUserId().equals(user) && !c.isAdmin(user)) {
+                    throw new Rejection(c.isGroup() ? "NOT_AN_ADMIN" : "NOT_THE_SENDER",
+                            "only the sender" + (c.isGroup() ? " or a group admin" : "") + " deletes a message for everyone");
+                }
+                requireWithin(target, now, rules.deleteWindow(), "deleted for everyone");
+                targets.remember(a.getConversationId(), a.getTargetSeq(),
+                        MessageRef.newBuilder(target).setDeleted(true).build());
+                yield newEvent(a, seq, EventType.MESSAGE_DELETED, c.members()).setTargetSeq(a.getTargetSeq())
+                        .setPayload(ByteBuffer.allocate(0));
+            }
+            case DELETE_FOR_ME -> {
+                targets.require(c, user, a.getTargetSeq(), head, true);
+                yield privateEvent(a, seq, EventType.HIDDEN_FOR_ME).setTargetSeq(a.getTargetSeq());
+            }
+            case SET_MUTE -> {
+                if (a.getMuteUntil() == null || a.getMuteUntil() < 0) {
+                    throw new Rejection("INVALID_FIELD", "muteUntil is epoch millis, 0 to unmute");
+                }
+                yield privateEvent(a, seq, EventType.MUTE_CHANGED).setMuteUntil(a.getMuteUntil());
+            }
+            default -> throw new Rejection("UNKNOWN_ACTION", "action type " + a.getType() + " is not supported");
+        };
+    }
+
+    private static void requireWithin(MessageRef target, long now, Duration window, String what) {
+        if (now - target.getSentAt() > window.toMillis()) {
+            throw new Rejection("WINDOW_PASSED", "messages can be " + what + " only within " + window.toMinutes()
+                    + " minutes of sending");
+        }
+    }
+
+    private ConversationEvent.Builder privateEvent(ClientAction a, long seq, EventType type) {
+        return newEvent(a, seq, type, List.of(a.getSenderUserId())).setPrivateToUserId(a.getSenderUserId());
+    }
+
+    private static ConversationEvent.Builder newEvent(ClientAction a, long seq, EventType type, List<String> deliverTo) {
+        return ConversationEvent.newBuilder()
                 .setEventId(a.getConversationId() + "/" + seq)
                 .setConversationId(a.getConversationId())
                 .setSeq(seq)
-                .setType(EventType.MESSAGE)
+                .setType(type)
                 .setSenderUserId(a.getSenderUserId())
                 .setSenderDeviceId(a.getSenderDeviceId())
-                .setClientMessageId(clientMessageId)
-                .setMemberUserIds(members.get())
+                .setClientMessageId(a.getClientMessageId())
+                .setMemberUserIds(List.copyOf(deliverTo))
                 .setSentAt(a.getReceivedAt())
                 .setMediaType(a.getMediaType())
-                .setPayload(a.getPayload())
-                .build();
-        context.forward(record.withValue(SequencerOutput.of(event)));
-        context.forward(record.withKey(a.getSenderDeviceId()).withValue(SequencerOutput.of(accepted(a, seq, false), a.getEdgeId())));
+                .setPayload(ByteBuffer.allocate(0));
     }
 
-    /**
-     * A delivery receipt names one message; a read receipt means "read up to this seq". Either is validated against
-     * the conversation's head and forwarded to the receipts topic for the named user's devices.
-     */
-    private void receipt(Record<String, ClientAction> record, ClientAction a, ReceiptStatus status) {
-        Optional<List<String>> members = Conversations.members(a.getConversationId());
-        if (members.isEmpty() || !members.get().contains(a.getSenderUserId())) {
-            reject(record, a, "NOT_A_MEMBER", a.getSenderUserId() + " is not a member of " + a.getConversationId());
-            return;
+    private static boolean isGroupAction(ActionType t) {
+        return switch (t) {
+            case CREATE_GROUP, UPDATE_GROUP_INFO, ADD_MEMBERS, REMOVE_MEMBER, LEAVE_GROUP, PROMOTE_ADMIN, DEMOTE_ADMIN -> true;
+            default -> false;
+        };
+    }
+
+    private ConversationAccess access(ClientAction a, GroupState group) {
+        Optional<ConversationAccess> c = ConversationAccess.of(a.getConversationId(), group);
+        if (c.isEmpty()) {
+            throw new Rejection("UNKNOWN_CONVERSATION", "no conversation " + a.getConversationId());
         }
-        Long head = heads.get(a.getConversationId());
+        return c.get();
+    }
+
+    /** A delivery receipt names one message a device of the acting user now holds. */
+    private void delivered(Record<String, ClientAction> record, ClientAction a) {
+        ConversationAccess c = access(a, groups.get(a.getConversationId()));
+        c.requireMember(a.getSenderUserId());
+        long head = Optional.ofNullable(heads.get(a.getConversationId())).orElse(0L);
         Long target = a.getTargetSeq();
-        if (target == null || target < 1 || head == null || target > head || a.getTargetUserId() == null
-                || !members.get().contains(a.getTargetUserId())) {
-            reject(record, a, "TARGET_UNKNOWN", "no message " + target + " from " + a.getTargetUserId()
+        if (target == null || target < 1 || target > head || a.getTargetUserId() == null
+                || !(c.isMember(a.getTargetUserId()) || c.isGroup())) {
+            throw new Rejection("TARGET_UNKNOWN", "no message " + target + " from " + a.getTargetUserId()
                     + " in " + a.getConversationId());
-            return;
         }
-        Receipt receipt = Receipt.newBuilder()
-                .setConversationId(a.getConversationId())
-                .setSeq(target)
-                .setStatus(status)
-                .setByUserId(a.getSenderUserId())
-                .setByDeviceId(a.getSenderDeviceId())
-                .setToUserId(a.getTargetUserId())
-                .setAt(a.getReceivedAt())
-                .build();
-        context.forward(record.withValue(SequencerOutput.of(receipt)));
+        // The sender on record wins over the one the edge named.
+        String sender = targets.find(a.getConversationId(), target).map(MessageRef::getSenderUserId)
+                .orElse(a.getTargetUserId());
+        receipts(record, ledger.delivered(c, a, target, sender));
     }
 
-    /** Retries older than the retention are no longer recognised; their entries go, so the store stays bounded. */
-    private void forgetOlderThanRetention(long now) {
-        long cutoff = now - dedupRetention.toMillis();
+    /** A read receipt means "read up to this seq". */
+    private void read(Record<String, ClientAction> record, ClientAction a) {
+        ConversationAccess c = access(a, groups.get(a.getConversationId()));
+        c.requireMember(a.getSenderUserId());
+        long head = Optional.ofNullable(heads.get(a.getConversationId())).orElse(0L);
+        Long target = a.getTargetSeq();
+        if (target == null || target < 1 || target > head) {
+            throw new Rejection("TARGET_UNKNOWN", "no message " + target + " in " + a.getConversationId());
+        }
+        receipts(record, ledger.read(c, a, target, this::sharesReadReceipts));
+    }
+
+    private boolean sharesReadReceipts(String userId) {
+        ValueAndTimestamp<UserSettings> s = settings.get(userId);
+        return s == null || s.value() == null || s.value().getReadReceipts();
+    }
+
+    private void receipts(Record<String, ClientAction> record, List<Receipt> receipts) {
+        for (Receipt r : receipts) {
+            context.forward(record.withValue(SequencerOutput.of(r)));
+        }
+    }
+
+    /** Retries and message facts older than their retention are forgotten, so the stores stay bounded. */
+    private void purge(long now) {
+        long cutoff = now - rules.dedupRetention().toMillis();
         List<String> expired = new java.util.ArrayList<>();
         try (KeyValueIterator<String, ValueAndTimestamp<Long>> all = seqByClientMessage.all()) {
             while (all.hasNext()) {
@@ -162,10 +295,11 @@ public class ConversationSequencer implements Processor<String, ClientAction, St
             }
         }
         expired.forEach(seqByClientMessage::delete);
+        targets.forgetSentBefore(now - rules.messageRefRetention().toMillis());
     }
 
     private void reject(Record<String, ClientAction> record, ClientAction a, String code, String message) {
-        ActionResult result = ActionResult.newBuilder()
+        result(record, a, ActionResult.newBuilder()
                 .setActionId(a.getActionId())
                 .setDeviceId(a.getSenderDeviceId())
                 .setClientMessageId(a.getClientMessageId())
@@ -173,7 +307,10 @@ public class ConversationSequencer implements Processor<String, ClientAction, St
                 .setOutcome(ActionOutcome.REJECTED)
                 .setErrorCode(code)
                 .setErrorMessage(message)
-                .build();
+                .build());
+    }
+
+    private void result(Record<String, ClientAction> record, ClientAction a, ActionResult result) {
         context.forward(record.withKey(a.getSenderDeviceId()).withValue(SequencerOutput.of(result, a.getEdgeId())));
     }
 

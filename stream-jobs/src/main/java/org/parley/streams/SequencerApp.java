@@ -51,7 +51,7 @@ public final class SequencerApp {
         Settings settings = Settings.load();
         StreamsBuilder builder = new StreamsBuilder();
         SequencerTopology.build(builder, TopicCatalog.from(settings), new SchemaRegistryClient(settings.registryUrl()),
-                java.time.Duration.ofHours(settings.getLong("streams.dedup-retention-hours")));
+                SequencerRules.from(settings));
         KafkaStreams streams = new KafkaStreams(builder.build(), streamsConfig(settings));
         CountDownLatch stopped = new CountDownLatch(1);
         streams.setStateListener((now, before) -> {

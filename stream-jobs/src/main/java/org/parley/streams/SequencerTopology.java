@@ -14,28 +14,29 @@ import org.apache.kafka.streams.state.Stores;
 import org.parley.events.ActionResult;
 import org.parley.events.ClientAction;
 import org.parley.events.ConversationEvent;
+import org.parley.events.GroupState;
+import org.parley.events.MessageRef;
 import org.parley.events.Receipt;
+import org.parley.events.UserSettings;
+import org.apache.kafka.streams.kstream.Materialized;
 import org.parley.registry.SchemaRegistryClient;
 import org.parley.schemas.TopicCatalog;
 import org.parley.serde.AvroWireSerde;
 
 /**
- * actions → ConversationSequencer → conversation-events (key conversation), receipts (key conversation) and
+ * actions (+ the user-settings global table) → ConversationSequencer → conversation-events (key conversation), receipts (key conversation) and
  * action-results (partition = the edge instance that appended the action).
  */
 public final class SequencerTopology {
     private SequencerTopology() {
     }
 
-    /** How long a retried send is recognised by default (settings: streams.dedup-retention-hours). */
-    public static final java.time.Duration DEFAULT_DEDUP_RETENTION = java.time.Duration.ofDays(7);
-
     public static void build(StreamsBuilder builder, TopicCatalog topics, SchemaRegistryClient registry) {
-        build(builder, topics, registry, DEFAULT_DEDUP_RETENTION);
+        build(builder, topics, registry, SequencerRules.defaults());
     }
 
     public static void build(StreamsBuilder builder, TopicCatalog topics, SchemaRegistryClient registry,
-                             java.time.Duration dedupRetention) {
+                             SequencerRules rules) {
         Serde<String> keys = Serdes.String();
         Serde<ClientAction> actions = new AvroWireSerde<>(registry, ClientAction.getClassSchema(), false);
         Serde<ConversationEvent> events = new AvroWireSerde<>(registry, ConversationEvent.getClassSchema(), false);
@@ -46,11 +47,28 @@ public final class SequencerTopology {
                 Stores.persistentKeyValueStore(ConversationSequencer.HEADS_STORE), keys, Serdes.Long()));
         builder.addStateStore(Stores.timestampedKeyValueStoreBuilder(
                 Stores.persistentTimestampedKeyValueStore(ConversationSequencer.DEDUP_STORE), keys, Serdes.Long()));
+        builder.addStateStore(Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(ConversationSequencer.GROUPS_STORE), keys,
+                new AvroWireSerde<GroupState>(registry, GroupState.getClassSchema(), true)));
+        builder.addStateStore(Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(ConversationSequencer.MESSAGE_REFS_STORE), keys,
+                new AvroWireSerde<MessageRef>(registry, MessageRef.getClassSchema(), true)));
+        builder.addStateStore(Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(ConversationSequencer.WATERMARKS_STORE), keys, Serdes.Long())
+                // A group receipt reads every member's watermark: serve those reads from memory.
+                .withCachingEnabled());
+        // Every task reads any user's settings (read-receipt privacy), so they are a global table.
+        builder.globalTable(topics.userSettings().name(),
+                Consumed.with(keys, new AvroWireSerde<UserSettings>(registry, UserSettings.getClassSchema(), false))
+                        .withName("user-settings"),
+                Materialized.as(ConversationSequencer.USER_SETTINGS_STORE));
 
         KStream<String, SequencerOutput> out = builder
                 .stream(topics.actions().name(), Consumed.with(keys, actions).withName("actions"))
-                .process(() -> new ConversationSequencer(dedupRetention), Named.as("conversation-sequencer"),
-                        ConversationSequencer.HEADS_STORE, ConversationSequencer.DEDUP_STORE);
+                .process(() -> new ConversationSequencer(rules), Named.as("conversation-sequencer"),
+                        ConversationSequencer.HEADS_STORE, ConversationSequencer.DEDUP_STORE,
+                        ConversationSequencer.GROUPS_STORE, ConversationSequencer.MESSAGE_REFS_STORE,
+                        ConversationSequencer.WATERMARKS_STORE);
 
         out.filter((k, v) -> v.event() != null, Named.as("events-only"))
                 .mapValues(SequencerOutput::event, Named.as("event"))

@@ -203,6 +203,7 @@ class ConversationSequencerTest {
         pipe(send("dm:alice:bob", "alice", "a1", "m1"));
         pipe(send("dm:alice:bob", "alice", "a1", "m2"));
         pipe(receipt(ActionType.READ_RECEIPT, "dm:alice:bob", "bob", "b1", 2, "alice"));
+        assertThat(receipts.readValue().getToUserId()).isEqualTo("bob"); // the reader's own devices first
         Receipt r = receipts.readValue();
         assertThat(r.getStatus()).isEqualTo(ReceiptStatus.READ);
         assertThat(r.getSeq()).isEqualTo(2L);

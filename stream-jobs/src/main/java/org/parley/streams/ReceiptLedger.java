@@ -1,0 +1,179 @@
+package org.parley.streams;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.parley.events.ClientAction;
+import org.parley.events.Receipt;
+import org.parley.events.ReceiptStatus;
+
+/**
+ * Message status per member and per group. Each member has two watermarks per conversation, delivered up to and read
+ * up to: a device receives its inbox in order, so acknowledging seq s means every earlier event reached the user
+ * (the device that sent a message never receives it, and does not need to). In a group, a message is "delivered to
+ * all" / "read by all" when every other member's watermark passes it: the lowest watermark decides, except for the
+ * lowest member's own messages, which the second lowest decides. Each sender is told once per advance, cumulatively
+ * ("all your messages up to seq").
+ */
+final class ReceiptLedger {
+    static final String STORE = "member-watermarks";
+    /** Aggregate receipts are by no single member. */
+    static final String ALL_MEMBERS = "*";
+
+    private final KeyValueStore<String, Long> marks;
+    private final MessageTargets targets;
+
+    ReceiptLedger(KeyValueStore<String, Long> marks, MessageTargets targets) {
+        this.marks = marks;
+        this.targets = targets;
+    }
+
+    enum Mark {
+        DELIVERED("d"), READ("r");
+        final String suffix;
+
+        Mark(String suffix) {
+            this.suffix = suffix;
+        }
+    }
+
+    long mark(String conversationId, String userId, Mark m) {
+        return value(key(conversationId, userId, m.suffix));
+    }
+
+    /** @return whether the watermark moved */
+    private boolean raise(String conversationId, String userId, Mark m, long seq) {
+        if (seq <= mark(conversationId, userId, m)) {
+            return false;
+        }
+        marks.put(key(conversationId, userId, m.suffix), seq);
+        return true;
+    }
+
+    /** Remembers the sender's latest message: its own messages are judged by the other members only. */
+    void sent(String conversationId, String senderUserId, long seq) {
+        marks.put(key(conversationId, senderUserId, "s"), seq);
+    }
+
+    /** A device of the acting user holds message {@code seq} from {@code toUserId}. */
+    List<Receipt> delivered(ConversationAccess c, ClientAction a, long seq, String toUserId) {
+        List<Receipt> out = new ArrayList<>();
+        if (raise(c.conversationId(), a.getSenderUserId(), Mark.DELIVERED, seq) && !toUserId.equals(a.getSenderUserId())) {
+            out.add(receipt(a.getConversationId(), seq, ReceiptStatus.DELIVERED, a.getSenderUserId(),
+                    a.getSenderDeviceId(), toUserId, a.getReceivedAt()));
+        }
+        out.addAll(aggregates(c, a.getReceivedAt()));
+        return out;
+    }
+
+    /**
+     * The acting user read up to {@code seq}. Its own devices are always told (read state syncs across them); the
+     * senders of what it read are told unless, in a one-to-one chat, either side turned read receipts off.
+     */
+    List<Receipt> read(ConversationAccess c, ClientAction a, long seq, java.util.function.Predicate<String> sharesReadReceipts) {
+        String reader = a.getSenderUserId();
+        long before = mark(c.conversationId(), reader, Mark.READ);
+        if (!raise(c.conversationId(), reader, Mark.READ, seq)) {
+            return List.of();
+        }
+        raise(c.conversationId(), reader, Mark.DELIVERED, seq);
+        List<Receipt> out = new ArrayList<>();
+        out.add(receipt(c.conversationId(), seq, ReceiptStatus.READ, reader, a.getSenderDeviceId(), reader, a.getReceivedAt()));
+        if (c.isGroup()) {
+            targets.lastSeqBySender(c.conversationId(), before, seq).forEach((sender, last) -> {
+                if (!sender.equals(reader)) {
+                    out.add(receipt(c.conversationId(), last, ReceiptStatus.READ, reader, a.getSenderDeviceId(), sender,
+                            a.getReceivedAt()));
+                }
+            });
+            out.addAll(aggregates(c, a.getReceivedAt()));
+        } else {
+            for (String other : c.members()) {
+                if (!other.equals(reader) && sharesReadReceipts.test(reader) && sharesReadReceipts.test(other)) {
+                    out.add(receipt(c.conversationId(), seq, ReceiptStatus.READ, reader, a.getSenderDeviceId(), other,
+                            a.getReceivedAt()));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Membership changed: the lowest watermark may have moved (a laggard left). */
+    List<Receipt> membersChanged(ConversationAccess c, Instant at) {
+        return aggregates(c, at);
+    }
+
+    private List<Receipt> aggregates(ConversationAccess c, Instant at) {
+        if (!c.isGroup() || c.members().size() < 2) {
+            return List.of();
+        }
+        List<Receipt> out = new ArrayList<>();
+        advance(c, Mark.DELIVERED, ReceiptStatus.DELIVERED_TO_ALL, at, out);
+        advance(c, Mark.READ, ReceiptStatus.READ_BY_ALL, at, out);
+        return out;
+    }
+
+    /**
+     * Moves one aggregate forward. Every message up to the lowest watermark (L1) is had by all; the lowest member's
+     * own messages up to the second lowest (L2). The global frontier remembers L1, so each message is scanned once as
+     * the frontier passes it; per-sender frontiers keep each sender from being told twice.
+     */
+    private void advance(ConversationAccess c, Mark m, ReceiptStatus status, Instant at, List<Receipt> out) {
+        String conv = c.conversationId();
+        String lowest = null;
+        long l1 = Long.MAX_VALUE;
+        long l2 = Long.MAX_VALUE;
+        for (String member : c.members()) {
+            // A member never receives what came before it joined: it counts as having it.
+            long effective = Math.max(mark(conv, member, m), c.joinedAt(member) - 1);
+            if (effective < l1) {
+                l2 = l1;
+                l1 = effective;
+                lowest = member;
+            } else if (effective < l2) {
+                l2 = effective;
+            }
+        }
+        String frontierKey = key(conv, "", m.suffix);
+        long frontier = value(frontierKey);
+        java.util.Map<String, Long> toTell = new java.util.LinkedHashMap<>();
+        if (l1 > frontier) {
+            targets.lastSeqBySender(conv, frontier, l1).forEach(toTell::put);
+            marks.put(frontierKey, l1);
+        }
+        // The laggard's own messages: only when it has sent something the others all hold and it was not told of.
+        long lowestTold = value(key(conv, lowest, "a" + m.suffix));
+        long lowestLastSent = value(key(conv, lowest, "s"));
+        long from = Math.max(Math.max(frontier, l1), lowestTold);
+        if (lowestLastSent > from && l2 > from) {
+            Long last = targets.lastSeqBySender(conv, from, Math.min(l2, lowestLastSent)).get(lowest);
+            if (last != null) {
+                toTell.merge(lowest, last, Math::max);
+            }
+        }
+        for (java.util.Map.Entry<String, Long> e : toTell.entrySet()) {
+            String toldKey = key(conv, e.getKey(), "a" + m.suffix);
+            if (e.getValue() > value(toldKey)) {
+                marks.put(toldKey, e.getValue());
+                out.add(receipt(conv, e.getValue(), status, ALL_MEMBERS, ALL_MEMBERS, e.getKey(), at));
+            }
+        }
+    }
+
+    private static String key(String conversationId, String userId, String what) {
+        return conversationId + '\u0000' + userId + '\u0000' + what;
+    }
+
+    private long value(String key) {
+        Long v = marks.get(key);
+        return v == null ? 0 : v;
+    }
+
+    static Receipt receipt(String conversationId, long seq, ReceiptStatus status, String by, String byDevice, String to,
+                           Instant at) {
+        return Receipt.newBuilder().setConversationId(conversationId).setSeq(seq).setStatus(status).setByUserId(by)
+                .setByDeviceId(byDevice).setToUserId(to).setAt(at).build();
+    }
+}
