@@ -58,8 +58,9 @@ public final class EdgeApp {
                 topics.edgeDeliveries().name(), config.edgeId(), deliveries, devices::deliver);
         CompletableFuture.allOf(results.start(), routed.start()).get(settings.getLong("edge.startup-timeout-ms"), TimeUnit.MILLISECONDS);
 
+        org.parley.edge.media.S3MediaStore media = new org.parley.edge.media.S3MediaStore(vertx, settings);
         EdgeVerticle verticle = new EdgeVerticle(config, actionLog, new CqlEdgeReadModel(vertx, cql), pending, devices,
-                bytes -> deliveries.deserialize(topics.deliveries().name(), bytes));
+                bytes -> deliveries.deserialize(topics.deliveries().name(), bytes), media);
         vertx.deployVerticle(verticle).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
 
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -71,6 +72,7 @@ public final class EdgeApp {
                 // shutting down anyway
             }
             actionLog.close();
+            media.close();
             cql.close();
         }, "edge-shutdown"));
         System.out.println("PARLEY READY edge-" + config.edgeId() + " http://" + config.host() + ":" + verticle.actualPort());

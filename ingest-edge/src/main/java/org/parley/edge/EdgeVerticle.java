@@ -14,6 +14,7 @@ import java.time.Instant;
 import java.util.UUID;
 import java.util.function.Function;
 import org.parley.edge.log.ActionLog;
+import org.parley.edge.media.MediaStore;
 import org.parley.edge.protocol.ErrorCode;
 import org.parley.edge.protocol.FrameDecoder;
 import org.parley.edge.readmodel.EdgeReadModel;
@@ -28,7 +29,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The edge's HTTP and WebSocket endpoints: {@code POST /v1/devices} (register a device), {@code GET /v1/ws}
- * (the client protocol, bearer token required), {@code GET /health}.
+ * (the client protocol, bearer token required), {@code POST /v1/media} and {@code GET /v1/media/<key>} (the media
+ * bucket, bearer token required), {@code GET /health}.
  */
 public class EdgeVerticle extends AbstractVerticle {
     private static final Logger LOG = LoggerFactory.getLogger(EdgeVerticle.class);
@@ -41,10 +43,17 @@ public class EdgeVerticle extends AbstractVerticle {
     private final Function<byte[], DeviceDelivery> inboxDecoder;
     private final DeviceTokens tokens;
     private final FrameDecoder decoder;
+    private final MediaStore media;
     private HttpServer server;
 
     public EdgeVerticle(EdgeConfig config, ActionLog log, EdgeReadModel readModel, PendingActions pending,
                         ConnectedDevices devices, Function<byte[], DeviceDelivery> inboxDecoder) {
+        this(config, log, readModel, pending, devices, inboxDecoder, MediaStore.unavailable());
+    }
+
+    public EdgeVerticle(EdgeConfig config, ActionLog log, EdgeReadModel readModel, PendingActions pending,
+                        ConnectedDevices devices, Function<byte[], DeviceDelivery> inboxDecoder, MediaStore media) {
+        this.media = media;
         this.config = config;
         this.log = log;
         this.readModel = readModel;
@@ -61,6 +70,8 @@ public class EdgeVerticle extends AbstractVerticle {
         router.get("/health").handler(this::health);
         router.post("/v1/devices").handler(BodyHandler.create().setBodyLimit(4096)).handler(this::registerDevice);
         router.get("/v1/ws").handler(this::upgrade);
+        router.post("/v1/media").handler(BodyHandler.create().setBodyLimit(config.maxMediaBytes())).handler(this::uploadMedia);
+        router.get("/v1/media/*").handler(this::downloadMedia);
         HttpServerOptions options = new HttpServerOptions().setHost(config.host()).setPort(config.port())
                 .setMaxWebSocketFrameSize(config.maxFrameBytes()).setMaxWebSocketMessageSize(config.maxFrameBytes())
                 .setTcpNoDelay(true);
@@ -154,6 +165,60 @@ public class EdgeVerticle extends AbstractVerticle {
                             ws.close((short) 1011, "session could not start; retry");
                         });
             });
+        });
+    }
+
+    /**
+     * Stores an object (a group icon, an attachment) in the media bucket under a fresh key and returns the key, which
+     * frames then reference (e.g. a group's iconKey). Any authenticated device may upload; content stays opaque.
+     */
+    private void uploadMedia(RoutingContext ctx) {
+        authenticated(ctx, device -> {
+            String type = ctx.request().getHeader("Content-Type");
+            String key = "media/" + device.userId() + "/" + UUID.randomUUID();
+            media.put(key, ctx.body().buffer(), type == null ? "application/octet-stream" : type).onComplete(ar -> {
+                if (ar.failed()) {
+                    LOG.warn("media upload failed: {}", ar.cause().toString());
+                    httpError(ctx, 503, ErrorCode.UNAVAILABLE, "media not stored; retry");
+                } else {
+                    ctx.response().setStatusCode(201);
+                    ctx.json(new JsonObject().put("key", key).put("bytes", ctx.body().length()));
+                }
+            });
+        });
+    }
+
+    private void downloadMedia(RoutingContext ctx) {
+        authenticated(ctx, device -> {
+            String key = ctx.request().path().substring("/v1/".length());
+            media.get(key).onComplete(ar -> {
+                if (ar.failed()) {
+                    httpError(ctx, 503, ErrorCode.UNAVAILABLE, "media store unavailable; retry");
+                } else if (ar.result().isEmpty()) {
+                    httpError(ctx, 404, ErrorCode.TARGET_UNKNOWN, "no media " + key);
+                } else {
+                    MediaStore.Media m = ar.result().get();
+                    ctx.response().putHeader("Content-Type", m.contentType() == null ? "application/octet-stream"
+                            : m.contentType()).end(m.bytes());
+                }
+            });
+        });
+    }
+
+    private void authenticated(RoutingContext ctx, java.util.function.Consumer<org.parley.projections.DeviceDirectory.Device> then) {
+        String token = bearer(ctx.request());
+        if (token == null) {
+            httpError(ctx, 401, null, "missing bearer token: send 'Authorization: Bearer <token>'");
+            return;
+        }
+        tokens.authenticate(token).onComplete(ar -> {
+            if (ar.failed()) {
+                httpError(ctx, 503, ErrorCode.UNAVAILABLE, "cannot check the token now; retry");
+            } else if (ar.result().isEmpty()) {
+                httpError(ctx, 401, null, "invalid or revoked token");
+            } else {
+                then.accept(ar.result().get());
+            }
         });
     }
 

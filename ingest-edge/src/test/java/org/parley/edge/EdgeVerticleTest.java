@@ -46,6 +46,19 @@ class EdgeVerticleTest {
     private final PendingActions pending = new PendingActions();
     private final ConnectedDevices devices = new ConnectedDevices();
     private final InMemorySchemaRegistry registry = new InMemorySchemaRegistry();
+    private final java.util.Map<String, org.parley.edge.media.MediaStore.Media> stored = new java.util.concurrent.ConcurrentHashMap<>();
+    private final org.parley.edge.media.MediaStore media = new org.parley.edge.media.MediaStore() {
+        @Override
+        public io.vertx.core.Future<Void> put(String key, io.vertx.core.buffer.Buffer bytes, String contentType) {
+            stored.put(key, new Media(bytes, contentType));
+            return io.vertx.core.Future.succeededFuture();
+        }
+
+        @Override
+        public io.vertx.core.Future<java.util.Optional<Media>> get(String key) {
+            return io.vertx.core.Future.succeededFuture(java.util.Optional.ofNullable(stored.get(key)));
+        }
+    };
     private final AvroWireSerializer<DeviceDelivery> deliveryWriter = new AvroWireSerializer<>(registry, true);
     private Vertx vertx;
     private int port;
@@ -55,8 +68,9 @@ class EdgeVerticleTest {
     void deploy(Vertx vertx) throws Exception {
         this.vertx = vertx;
         AvroWireDeserializer<DeviceDelivery> reader = new AvroWireDeserializer<>(registry, DeviceDelivery.getClassSchema());
-        EdgeConfig config = new EdgeConfig("127.0.0.1", 0, 2, MAX_PAYLOAD, 64 * 1024, 100, 5_000, 5_000);
-        EdgeVerticle edge = new EdgeVerticle(config, log, readModel, pending, devices, b -> reader.deserialize("deliveries", b));
+        EdgeConfig config = new EdgeConfig("127.0.0.1", 0, 2, MAX_PAYLOAD, 64 * 1024, 100, 5_000, 5_000, 20, 20, 4096);
+        EdgeVerticle edge = new EdgeVerticle(config, log, readModel, pending, devices, b -> reader.deserialize("deliveries", b),
+                media);
         deployment = vertx.deployVerticle(edge).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         port = edge.actualPort();
     }
@@ -154,7 +168,17 @@ class EdgeVerticleTest {
                 {"{\"type\":\"send\",\"clientMessageId\":\"m1\",\"to\":\"b:ob\",\"payload\":\"AA==\"}", "INVALID_FIELD"},
                 {"{\"type\":\"send\",\"clientMessageId\":\"m1\",\"to\":\"bob\",\"payload\":\"" + big + "\"}", "PAYLOAD_TOO_LARGE"},
                 {"{\"type\":\"send\",\"clientMessageId\":\"m1\",\"conversationId\":\"dm:bob:carol\",\"payload\":\"AA==\"}", "NOT_A_MEMBER"},
-                {"{\"type\":\"send\",\"clientMessageId\":\"m1\",\"conversationId\":\"nope\",\"payload\":\"AA==\"}", "UNKNOWN_CONVERSATION"},
+                {"{\"type\":\"send\",\"clientMessageId\":\"m1\",\"conversationId\":\"nope\",\"payload\":\"AA==\"}", "INVALID_FIELD"},
+                {"{\"type\":\"react\",\"clientMessageId\":\"m1\",\"conversationId\":\"dm:alice:bob\",\"targetSeq\":1}", "INVALID_FIELD"},
+                {"{\"type\":\"edit\",\"clientMessageId\":\"m1\",\"conversationId\":\"dm:alice:bob\",\"payload\":\"AA==\"}", "MISSING_FIELD"},
+                {"{\"type\":\"delete\",\"clientMessageId\":\"m1\",\"conversationId\":\"dm:alice:bob\",\"targetSeq\":1,\"scope\":\"all\"}", "INVALID_FIELD"},
+                {"{\"type\":\"createGroup\",\"clientMessageId\":\"m1\",\"members\":[\"bob\"]}", "MISSING_FIELD"},
+                {"{\"type\":\"createGroup\",\"clientMessageId\":\"m1\",\"name\":\"x\",\"members\":[\"b:ob\"]}", "INVALID_FIELD"},
+                {"{\"type\":\"addMembers\",\"clientMessageId\":\"m1\",\"conversationId\":\"g:abcdefgh\",\"userIds\":[]}", "INVALID_FIELD"},
+                {"{\"type\":\"mute\",\"clientMessageId\":\"m1\",\"conversationId\":\"dm:alice:bob\"}", "MISSING_FIELD"},
+                {"{\"type\":\"settings\",\"lastSeen\":\"friends\"}", "INVALID_FIELD"},
+                {"{\"type\":\"group\",\"requestId\":\"r1\",\"conversationId\":\"g:abcdefgh\"}", "NOT_A_MEMBER"},
+                {"{\"type\":\"send\",\"clientMessageId\":\"m1\",\"to\":\"bob\",\"payload\":\"AA==\",\"forwardOf\":{\"conversationId\":\"dm:alice:bob\",\"seq\":9}}", "TARGET_UNKNOWN"},
                 {"{\"type\":\"ack\"}", "MISSING_FIELD"},
                 {"{\"type\":\"ack\",\"inboxSeq\":-1}", "INVALID_FIELD"},
                 {"{\"type\":\"ack\",\"inboxSeq\":5}", "INVALID_ACK"},
@@ -280,14 +304,14 @@ class EdgeVerticleTest {
     }
 
     @Test
-    void readAppendsAReadReceiptForTheOtherMember() throws Exception {
+    void readAppendsOneReadReceipt() throws Exception {
         try (TestClient c = connect(register("alice"))) {
             c.send("{\"type\":\"read\",\"conversationId\":\"dm:alice:bob\",\"seq\":4}");
             await().until(() -> log.actions.size() == 1);
             ClientAction a = log.actions.get(0);
             assertThat(a.getType()).isEqualTo(ActionType.READ_RECEIPT);
             assertThat(a.getTargetSeq()).isEqualTo(4L);
-            assertThat(a.getTargetUserId()).isEqualTo("bob");
+            assertThat(a.getTargetUserId()).isNull(); // the sequencer tells whoever sent what was read
             assertThat(a.getSenderUserId()).isEqualTo("alice");
         }
     }
@@ -321,5 +345,162 @@ class EdgeVerticleTest {
             assertThat(rest.getJsonArray("events")).hasSize(1);
             assertThat(rest.getBoolean("hasMore")).isFalse();
         }
+    }
+
+    @Test
+    void conversationFramesBecomeActionsWithTheirFields() throws Exception {
+        try (TestClient c = connect(register("alice"))) {
+            String dm = "\"conversationId\":\"dm:alice:bob\"";
+            String g = "\"conversationId\":\"g:book-club\"";
+            String[] frames = {
+                "{\"type\":\"react\",\"clientMessageId\":\"r\"," + dm + ",\"targetSeq\":3,\"reaction\":\"👍\"}",
+                "{\"type\":\"edit\",\"clientMessageId\":\"e\"," + dm + ",\"targetSeq\":3,\"payload\":\"AQ==\"}",
+                "{\"type\":\"delete\",\"clientMessageId\":\"d1\"," + dm + ",\"targetSeq\":3,\"scope\":\"me\"}",
+                "{\"type\":\"delete\",\"clientMessageId\":\"d2\"," + dm + ",\"targetSeq\":3,\"scope\":\"everyone\"}",
+                "{\"type\":\"mute\",\"clientMessageId\":\"mu\"," + dm + ",\"until\":\"forever\"}",
+                "{\"type\":\"createGroup\",\"clientMessageId\":\"cg\",\"name\":\"Books\",\"members\":[\"bob\",\"carol\"],\"historySharing\":true}",
+                "{\"type\":\"addMembers\",\"clientMessageId\":\"am\"," + g + ",\"userIds\":[\"dave\"]}",
+                "{\"type\":\"removeMember\",\"clientMessageId\":\"rm\"," + g + ",\"userId\":\"dave\"}",
+                "{\"type\":\"promoteAdmin\",\"clientMessageId\":\"pa\"," + g + ",\"userId\":\"bob\"}",
+                "{\"type\":\"demoteAdmin\",\"clientMessageId\":\"da\"," + g + ",\"userId\":\"bob\"}",
+                "{\"type\":\"updateGroup\",\"clientMessageId\":\"ug\"," + g + ",\"description\":\"monthly\"}",
+                "{\"type\":\"leaveGroup\",\"clientMessageId\":\"lg\"," + g + "}",
+                "{\"type\":\"send\",\"clientMessageId\":\"gs\"," + g + ",\"payload\":\"AA==\",\"replyToSeq\":2}",
+            };
+            for (String f : frames) {
+                c.send(f);
+            }
+            await().until(() -> log.actions.size() == frames.length);
+            List<ClientAction> a = log.actions;
+            assertThat(a).extracting(ClientAction::getType).containsExactly(ActionType.REACT, ActionType.EDIT_MESSAGE,
+                    ActionType.DELETE_FOR_ME, ActionType.DELETE_FOR_EVERYONE, ActionType.SET_MUTE, ActionType.CREATE_GROUP,
+                    ActionType.ADD_MEMBERS, ActionType.REMOVE_MEMBER, ActionType.PROMOTE_ADMIN, ActionType.DEMOTE_ADMIN,
+                    ActionType.UPDATE_GROUP_INFO, ActionType.LEAVE_GROUP, ActionType.SEND_MESSAGE);
+            assertThat(a.get(0).getReaction()).isEqualTo("👍");
+            assertThat(a.get(1).getPayload()).isEqualTo(ByteBuffer.wrap(new byte[] {1}));
+            assertThat(a.get(3).getTargetSeq()).isEqualTo(3L);
+            assertThat(a.get(4).getMuteUntil()).isEqualTo(Long.MAX_VALUE);
+            ClientAction create = a.get(5);
+            assertThat(create.getConversationId()).startsWith("g:");
+            assertThat(create.getSubjectUserIds()).containsExactly("bob", "carol");
+            assertThat(create.getGroupInfo().getName()).isEqualTo("Books");
+            assertThat(create.getGroupInfo().getHistorySharing()).isTrue();
+            assertThat(a.get(6).getSubjectUserIds()).containsExactly("dave");
+            assertThat(a.get(7).getSubjectUserIds()).containsExactly("dave");
+            assertThat(a.get(10).getGroupInfo().getDescription()).isEqualTo("monthly");
+            assertThat(a.get(10).getGroupInfo().getName()).isNull();
+            assertThat(a.get(12).getReplyToSeq()).isEqualTo(2L);
+            assertThat(a).allMatch(x -> x.getSenderUserId().equals("alice") && x.getClientMessageId() != null);
+            // A retried create names the same group, so the sequencer sees a retry, not a second group.
+            c.send(frames[5]);
+            await().until(() -> log.actions.size() == frames.length + 1);
+            assertThat(log.actions.get(frames.length).getConversationId()).isEqualTo(create.getConversationId());
+        }
+    }
+
+    @Test
+    void actionsBeyondTheRateLimitAreRefusedAndTheConnectionStaysOpen() throws Exception {
+        try (TestClient c = connect(register("alice"))) {
+            for (int i = 0; i < 40; i++) {
+                c.send("{\"type\":\"send\",\"clientMessageId\":\"burst-" + i + "\",\"to\":\"bob\",\"payload\":\"AA==\"}");
+            }
+            JsonObject err = c.next("error");
+            assertThat(err.getString("code")).isEqualTo("RATE_LIMITED");
+            assertThat(err.getString("ref")).startsWith("burst-");
+            assertThat(log.actions.size()).isLessThan(40);
+            c.send("{\"type\":\"ping\"}");
+            JsonObject f;
+            do {
+                f = c.next();
+            } while (f.getString("type").equals("error") && f.getString("code").equals("RATE_LIMITED"));
+            assertThat(f.getString("type")).isEqualTo("pong");
+        }
+    }
+
+    @Test
+    void settingsChangesArePublishedMergedAndReturned() throws Exception {
+        try (TestClient c = connect(register("alice"))) {
+            c.send("{\"type\":\"settings\",\"requestId\":\"s1\",\"readReceipts\":false,\"contacts\":[\"bob\"]}");
+            JsonObject first = c.next("settings");
+            assertThat(first.getBoolean("readReceipts")).isFalse();
+            c.send("{\"type\":\"settings\",\"requestId\":\"s2\",\"lastSeen\":\"contacts\",\"pushSound\":\"chime\"}");
+            JsonObject second = c.next("settings");
+            assertThat(second.getBoolean("readReceipts")).isFalse();
+            assertThat(second.getString("lastSeen")).isEqualTo("contacts");
+            assertThat(second.getJsonArray("contacts").getList()).containsExactly("bob");
+            assertThat(log.settings).hasSize(2);
+            assertThat(log.settings.get(1).getPushSound()).isEqualTo("chime");
+        }
+    }
+
+    @Test
+    void chatsAreListedByLastActivityWithUnreadCountsAndMute() throws Exception {
+        JsonObject alice = register("alice");
+        readModel.memberships.put("alice/dm:alice:bob", new org.parley.projections.UserConversations.Membership(
+                "alice", "dm:alice:bob", 1, null, 1, Long.MAX_VALUE));
+        readModel.memberships.put("alice/dm:alice:carol", new org.parley.projections.UserConversations.Membership(
+                "alice", "dm:alice:carol", 1, null, 0, 0));
+        readModel.history.put("dm:alice:bob", List.of(event("dm:alice:bob", 1, "bob", 1000), event("dm:alice:bob", 2, "bob", 3000),
+                event("dm:alice:bob", 3, "alice", 4000)));
+        readModel.history.put("dm:alice:carol", List.of(event("dm:alice:carol", 1, "carol", 2000)));
+        try (TestClient c = connect(alice)) {
+            c.send("{\"type\":\"chats\",\"requestId\":\"c1\"}");
+            JsonObject chats = c.next("chats");
+            assertThat(chats.getJsonArray("chats")).hasSize(2);
+            JsonObject first = chats.getJsonArray("chats").getJsonObject(0);
+            assertThat(first.getString("conversationId")).isEqualTo("dm:alice:bob");
+            assertThat(first.getInteger("unread")).isEqualTo(1); // bob's 2; alice's own 3 is not unread
+            assertThat(first.getBoolean("muted")).isTrue();
+            assertThat(first.getLong("lastSeq")).isEqualTo(3L);
+            JsonObject second = chats.getJsonArray("chats").getJsonObject(1);
+            assertThat(second.getInteger("unread")).isEqualTo(1);
+            assertThat(second.getBoolean("muted")).isFalse();
+        }
+    }
+
+    @Test
+    void groupHistoryStartsWhereTheMemberJoined() throws Exception {
+        JsonObject dave = register("dave");
+        readModel.memberships.put("dave/g:book-club", new org.parley.projections.UserConversations.Membership(
+                "dave", "g:book-club", 3, null, 0, 0));
+        readModel.history.put("g:book-club", List.of(event("g:book-club", 1, "alice", 1), event("g:book-club", 2, "alice", 2),
+                event("g:book-club", 3, "alice", 3), event("g:book-club", 4, "bob", 4)));
+        try (TestClient c = connect(dave)) {
+            c.send("{\"type\":\"history\",\"requestId\":\"h1\",\"conversationId\":\"g:book-club\",\"limit\":10}");
+            JsonObject page = c.next("history");
+            assertThat(page.getJsonArray("events").stream().map(e -> ((JsonObject) e).getLong("seq")).toList())
+                    .containsExactly(4L, 3L);
+            assertThat(page.getBoolean("hasMore")).isFalse();
+        }
+    }
+
+    private static ConversationEvent event(String conversation, long seq, String sender, long at) {
+        return ConversationEvent.newBuilder().setEventId(conversation + "/" + seq).setConversationId(conversation)
+                .setSeq(seq).setType(EventType.MESSAGE).setSenderUserId(sender).setSenderDeviceId("dev-" + sender)
+                .setClientMessageId("m" + seq).setMemberUserIds(List.of()).setSentAt(Instant.ofEpochMilli(at))
+                .setPayload(ByteBuffer.allocate(0)).build();
+    }
+
+    @Test
+    void mediaIsUploadedAndFetchedWithATokenOnlyAndBoundedInSize() throws Exception {
+        JsonObject alice = register("alice");
+        HttpClient http = HttpClient.newHttpClient();
+        URI upload = URI.create("http://127.0.0.1:" + port + "/v1/media");
+        HttpResponse<String> anonymous = http.send(HttpRequest.newBuilder(upload)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[] {1})).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(anonymous.statusCode()).isEqualTo(401);
+        HttpResponse<String> tooBig = http.send(HttpRequest.newBuilder(upload).header("Authorization", "Bearer " + alice.getString("token"))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[5000])).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(tooBig.statusCode()).isEqualTo(413);
+        HttpResponse<String> ok = http.send(HttpRequest.newBuilder(upload).header("Authorization", "Bearer " + alice.getString("token"))
+                .header("Content-Type", "image/png").POST(HttpRequest.BodyPublishers.ofByteArray(new byte[] {9, 8, 7})).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(ok.statusCode()).isEqualTo(201);
+        String key = new JsonObject(ok.body()).getString("key");
+        assertThat(key).startsWith("media/alice/");
+        HttpResponse<byte[]> back = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/" + key))
+                .header("Authorization", "Bearer " + alice.getString("token")).build(), HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(back.body()).containsExactly(9, 8, 7);
+        assertThat(back.headers().firstValue("Content-Type")).contains("image/png");
     }
 }

@@ -10,7 +10,12 @@ import java.util.concurrent.ConcurrentSkipListMap;
 import org.parley.edge.readmodel.EdgeReadModel;
 import org.parley.events.ConversationEvent;
 import org.parley.events.DeviceRecord;
+import java.util.Set;
+import org.parley.events.UserSettings;
+import org.parley.projections.ConversationHistory;
 import org.parley.projections.DeviceDirectory;
+import org.parley.projections.GroupDirectory;
+import org.parley.projections.UserConversations;
 import org.parley.projections.DeviceInbox;
 
 /** Unit-test read model (the CQL one is exercised by the integration tests). */
@@ -19,6 +24,8 @@ class InMemoryReadModel implements EdgeReadModel {
     final Map<String, ConcurrentSkipListMap<Long, byte[]>> inbox = new ConcurrentHashMap<>();
     final Map<String, Long> cursors = new ConcurrentHashMap<>();
     final Map<String, List<ConversationEvent>> history = new ConcurrentHashMap<>();
+    final Map<String, UserConversations.Membership> memberships = new ConcurrentHashMap<>();
+    final Map<String, UserSettings> settings = new ConcurrentHashMap<>();
 
     @Override
     public Future<Optional<DeviceDirectory.Device>> device(String deviceId) {
@@ -32,15 +39,71 @@ class InMemoryReadModel implements EdgeReadModel {
     }
 
     @Override
-    public Future<List<ConversationEvent>> history(String conversationId, long beforeSeq, int limit) {
-        List<ConversationEvent> out = new ArrayList<>();
+    public Future<List<ConversationHistory.Entry>> history(String conversationId, long beforeSeq, int limit) {
+        List<ConversationHistory.Entry> out = new ArrayList<>();
         List<ConversationEvent> all = history.getOrDefault(conversationId, List.of());
         for (int i = all.size() - 1; i >= 0 && out.size() < limit; i--) {
             if (all.get(i).getSeq() < beforeSeq) {
-                out.add(all.get(i));
+                out.add(new ConversationHistory.Entry(all.get(i), null, null, false));
             }
         }
         return Future.succeededFuture(out);
+    }
+
+    @Override
+    public Future<List<ConversationHistory.Entry>> historyAfter(String conversationId, long afterSeq, long headSeq, int limit) {
+        return Future.succeededFuture(history.getOrDefault(conversationId, List.of()).stream()
+                .filter(e -> e.getSeq() > afterSeq && e.getSeq() <= headSeq).limit(limit)
+                .map(e -> new ConversationHistory.Entry(e, null, null, false)).toList());
+    }
+
+    @Override
+    public Future<Map<Long, Map<String, String>>> reactions(String conversationId, long fromSeq, long toSeq) {
+        return Future.succeededFuture(Map.of());
+    }
+
+    @Override
+    public Future<Optional<ConversationHistory.LastActivity>> lastActivity(String conversationId) {
+        List<ConversationEvent> all = history.getOrDefault(conversationId, List.of());
+        return Future.succeededFuture(all.isEmpty() ? Optional.empty() : Optional.of(all.get(all.size() - 1)).map(e ->
+                new ConversationHistory.LastActivity(conversationId, e.getSeq(), e.getType().name(), e.getSenderUserId(),
+                        e.getSentAt(), e.getMediaType())));
+    }
+
+    @Override
+    public Future<Optional<UserConversations.Membership>> membership(String userId, String conversationId) {
+        return Future.succeededFuture(Optional.ofNullable(memberships.get(userId + "/" + conversationId)));
+    }
+
+    @Override
+    public Future<List<UserConversations.Membership>> conversations(String userId) {
+        return Future.succeededFuture(memberships.values().stream().filter(m -> m.userId().equals(userId)).toList());
+    }
+
+    @Override
+    public Future<Set<Long>> hidden(String userId, String conversationId, long fromSeq, long toSeq) {
+        return Future.succeededFuture(Set.of());
+    }
+
+    @Override
+    public Future<Optional<GroupDirectory.Group>> group(String conversationId) {
+        return Future.succeededFuture(Optional.empty());
+    }
+
+    @Override
+    public Future<List<GroupDirectory.Member>> members(String conversationId) {
+        return Future.succeededFuture(List.of());
+    }
+
+    @Override
+    public Future<Optional<UserSettings>> settings(String userId) {
+        return Future.succeededFuture(Optional.ofNullable(settings.get(userId)));
+    }
+
+    @Override
+    public Future<Void> saveSettings(UserSettings s) {
+        settings.put(s.getUserId(), s);
+        return Future.succeededFuture();
     }
 
     @Override

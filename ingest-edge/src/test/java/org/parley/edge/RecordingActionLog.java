@@ -7,12 +7,14 @@ import org.parley.edge.log.ActionLog;
 import org.parley.events.ClientAction;
 import org.parley.events.DeviceRecord;
 import org.parley.events.DeviceSession;
+import org.parley.events.UserSettings;
 
 /** Unit-test action log: remembers what was appended; can be made to fail like an unreachable broker. */
 class RecordingActionLog implements ActionLog {
     final List<ClientAction> actions = new CopyOnWriteArrayList<>();
     final List<DeviceRecord> devices = new CopyOnWriteArrayList<>();
     final List<DeviceSession> sessions = new CopyOnWriteArrayList<>();
+    final List<UserSettings> settings = new CopyOnWriteArrayList<>();
     volatile boolean failing;
 
     @Override
@@ -33,6 +35,12 @@ class RecordingActionLog implements ActionLog {
     @Override
     public Future<Void> announce(DeviceSession session) {
         sessions.add(session);
+        return Future.succeededFuture();
+    }
+
+    @Override
+    public Future<Void> publishSettings(UserSettings s) {
+        settings.add(s);
         return Future.succeededFuture();
     }
 }

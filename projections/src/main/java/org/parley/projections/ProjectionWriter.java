@@ -17,6 +17,8 @@ import org.apache.kafka.common.TopicPartition;
 import org.parley.events.ConversationEvent;
 import org.parley.events.DeviceDelivery;
 import org.parley.events.DeviceRecord;
+import org.parley.events.Receipt;
+import org.parley.events.UserSettings;
 import org.parley.registry.SchemaRegistryClient;
 import org.parley.schemas.TopicCatalog;
 import org.parley.serde.AvroWireDeserializer;
@@ -24,8 +26,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Kafka → CQL: conversation events into {@code messages}/{@code conversation_heads}, deliveries into {@code inbox},
- * devices into {@code devices}. At-least-once: offsets are committed only after every write of the batch succeeded;
+ * Kafka → CQL: conversation events and receipts through the {@link EventProjector} (history, groups, each user's
+ * conversations), deliveries into {@code inbox}, devices into {@code devices}, user settings into
+ * {@code user_settings}. At-least-once: offsets are committed only after every write of the batch succeeded;
  * the writes are idempotent upserts, so a replay rewrites the same rows.
  */
 public class ProjectionWriter implements Runnable {
@@ -34,25 +37,34 @@ public class ProjectionWriter implements Runnable {
     private final KafkaConsumer<String, byte[]> consumer;
     private final TopicCatalog topics;
     private final ConversationHistory history;
+    private final EventProjector projector;
+    private final UserSettingsDirectory userSettings;
     private final DeviceInbox inbox;
     private final DeviceDirectory devices;
     private final AvroWireDeserializer<ConversationEvent> events;
     private final AvroWireDeserializer<DeviceDelivery> deliveries;
     private final AvroWireDeserializer<DeviceRecord> deviceRecords;
+    private final AvroWireDeserializer<Receipt> receipts;
+    private final AvroWireDeserializer<UserSettings> settingsRecords;
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final Runnable onAssigned;
 
     public ProjectionWriter(KafkaConsumer<String, byte[]> consumer, TopicCatalog topics, SchemaRegistryClient registry,
-                            ConversationHistory history, DeviceInbox inbox, DeviceDirectory devices, Runnable onAssigned) {
+                            ConversationHistory history, EventProjector projector, UserSettingsDirectory userSettings,
+                            DeviceInbox inbox, DeviceDirectory devices, Runnable onAssigned) {
         this.consumer = consumer;
         this.topics = topics;
         this.history = history;
+        this.projector = projector;
+        this.userSettings = userSettings;
         this.inbox = inbox;
         this.devices = devices;
         this.onAssigned = onAssigned;
         this.events = new AvroWireDeserializer<>(registry, ConversationEvent.getClassSchema());
         this.deliveries = new AvroWireDeserializer<>(registry, DeviceDelivery.getClassSchema());
         this.deviceRecords = new AvroWireDeserializer<>(registry, DeviceRecord.getClassSchema());
+        this.receipts = new AvroWireDeserializer<>(registry, Receipt.getClassSchema());
+        this.settingsRecords = new AvroWireDeserializer<>(registry, UserSettings.getClassSchema());
     }
 
     public void stop() {
@@ -62,8 +74,8 @@ public class ProjectionWriter implements Runnable {
 
     @Override
     public void run() {
-        consumer.subscribe(List.of(topics.conversationEvents().name(), topics.deliveries().name(),
-                topics.devices().name()), new ConsumerRebalanceListener() {
+        consumer.subscribe(List.of(topics.conversationEvents().name(), topics.receipts().name(),
+                topics.deliveries().name(), topics.devices().name(), topics.userSettings().name()), new ConsumerRebalanceListener() {
                     private boolean announced;
 
                     @Override
@@ -99,6 +111,7 @@ public class ProjectionWriter implements Runnable {
     void write(ConsumerRecords<String, byte[]> batch) {
         List<CompletableFuture<Void>> writes = new ArrayList<>();
         Map<String, Long> heads = new HashMap<>();
+        Map<String, ConversationEvent> lastActivity = new HashMap<>();
         for (ConsumerRecord<String, byte[]> r : batch) {
             if (r.value() == null) {
                 continue;
@@ -106,8 +119,15 @@ public class ProjectionWriter implements Runnable {
             String topic = r.topic();
             if (topic.equals(topics.conversationEvents().name())) {
                 ConversationEvent e = events.deserialize(topic, r.value());
-                writes.add(history.write(e).toCompletableFuture());
+                projector.project(e).forEach(w -> writes.add(w.toCompletableFuture()));
                 heads.merge(e.getConversationId(), e.getSeq(), Math::max);
+                if (EventProjector.isSharedActivity(e)) {
+                    lastActivity.put(e.getConversationId(), e); // the log is ordered per conversation: the last wins
+                }
+            } else if (topic.equals(topics.receipts().name())) {
+                projector.project(receipts.deserialize(topic, r.value())).forEach(w -> writes.add(w.toCompletableFuture()));
+            } else if (topic.equals(topics.userSettings().name())) {
+                writes.add(userSettings.write(settingsRecords.deserialize(topic, r.value())).toCompletableFuture());
             } else if (topic.equals(topics.deliveries().name())) {
                 DeviceDelivery d = deliveries.deserialize(topic, r.value());
                 String conversation = d.getEvent() != null ? d.getEvent().getConversationId()
@@ -124,6 +144,7 @@ public class ProjectionWriter implements Runnable {
         // Heads after the rows they point at, so a reader never sees a head without its row.
         List<CompletableFuture<Void>> headWrites = new ArrayList<>();
         heads.forEach((conversation, seq) -> headWrites.add(history.writeHead(conversation, seq).toCompletableFuture()));
+        lastActivity.values().forEach(e -> headWrites.add(history.writeLastActivity(e).toCompletableFuture()));
         await(headWrites);
         LOG.debug("projected {} records", batch.count());
     }

@@ -40,9 +40,11 @@ public final class ProjectionWriterApp {
         System.setProperty("logback.configurationFile", "logback-projections.xml");
         Settings settings = Settings.load();
         CqlSession session = CqlSessionFactory.open(settings, true);
+        ConversationHistory history = new ConversationHistory(session);
         ProjectionWriter writer = new ProjectionWriter(new KafkaConsumer<>(consumerConfig(settings)),
                 TopicCatalog.from(settings), new SchemaRegistryClient(settings.registryUrl()),
-                new ConversationHistory(session), new DeviceInbox(session), new DeviceDirectory(session),
+                history, new EventProjector(history, new GroupDirectory(session), new UserConversations(session)),
+                new UserSettingsDirectory(session), new DeviceInbox(session), new DeviceDirectory(session),
                 () -> System.out.println("PARLEY READY projections"));
         Thread loop = new Thread(writer, "projection-writer");
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

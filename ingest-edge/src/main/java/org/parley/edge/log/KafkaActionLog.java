@@ -14,6 +14,7 @@ import org.parley.config.Settings;
 import org.parley.events.ClientAction;
 import org.parley.events.DeviceRecord;
 import org.parley.events.DeviceSession;
+import org.parley.events.UserSettings;
 import org.parley.registry.SchemaRegistryClient;
 import org.parley.schemas.TopicCatalog;
 import org.parley.serde.AvroWireSerializer;
@@ -74,6 +75,11 @@ public class KafkaActionLog implements ActionLog, AutoCloseable {
     @Override
     public Future<Void> announce(DeviceSession session) {
         return send(topics.deviceSessions().name(), session.getDeviceId(), session);
+    }
+
+    @Override
+    public Future<Void> publishSettings(UserSettings settings) {
+        return send(topics.userSettings().name(), settings.getUserId(), settings);
     }
 
     private Future<Void> send(String topic, String key, SpecificRecord value) {

@@ -1,9 +1,30 @@
 package org.parley.edge.protocol;
 
+import java.util.List;
+import org.parley.events.ActionType;
+import org.parley.events.GroupInfoChange;
+import org.parley.events.Visibility;
+
 /** A validated frame from a client. */
 public sealed interface ClientFrame {
-    /** Send a message: to a user (one-to-one) or into a conversation. */
-    record Send(String clientMessageId, String conversationId, byte[] payload, String mediaType) implements ClientFrame {
+    /** A message being forwarded: where it was. */
+    record Source(String conversationId, long seq) {
+    }
+
+    /** Send a message: to a user (one-to-one) or into a conversation; optionally a reply or a forward. */
+    record Send(String clientMessageId, String conversationId, byte[] payload, String mediaType, Long replyToSeq,
+                Source forwardOf) implements ClientFrame {
+        public Send(String clientMessageId, String conversationId, byte[] payload, String mediaType) {
+            this(clientMessageId, conversationId, payload, mediaType, null, null);
+        }
+    }
+
+    /**
+     * Any other action that becomes a conversation event (react, edit, delete, group changes, mute): the sequencer
+     * validates it against the conversation's state. Fields a type does not use are null.
+     */
+    record Act(ActionType type, String clientMessageId, String conversationId, Long targetSeq, String reaction,
+               byte[] payload, List<String> userIds, GroupInfoChange groupInfo, Long muteUntil) implements ClientFrame {
     }
 
     /** Cumulative acknowledgement: every delivery up to this inbox seq was received. */
@@ -16,6 +37,19 @@ public sealed interface ClientFrame {
 
     /** Read receipt: the device's user read the conversation up to this seq. */
     record Read(String conversationId, long seq) implements ClientFrame {
+    }
+
+    /** The user's chat list. */
+    record Chats(String requestId) implements ClientFrame {
+    }
+
+    /** A group's info and members. */
+    record GroupQuery(String requestId, String conversationId) implements ClientFrame {
+    }
+
+    /** Change some of the user's settings (null = unchanged). */
+    record SettingsUpdate(String requestId, Boolean readReceipts, Visibility lastSeen, Visibility online,
+                          String pushSound, List<String> contacts) implements ClientFrame {
     }
 
     record Ping() implements ClientFrame {

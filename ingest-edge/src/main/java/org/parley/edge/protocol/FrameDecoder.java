@@ -1,8 +1,14 @@
 package org.parley.edge.protocol;
 
 import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.List;
+import org.parley.events.ActionType;
+import org.parley.events.GroupInfoChange;
+import org.parley.events.Visibility;
 import org.parley.schemas.Conversations;
 
 /**
@@ -13,9 +19,16 @@ public class FrameDecoder {
     private final int maxPayloadBytes;
     private final int historyPageMax;
 
+    private final int maxGroupMembers;
+
     public FrameDecoder(int maxPayloadBytes, int historyPageMax) {
+        this(maxPayloadBytes, historyPageMax, 1024);
+    }
+
+    public FrameDecoder(int maxPayloadBytes, int historyPageMax, int maxGroupMembers) {
         this.maxPayloadBytes = maxPayloadBytes;
         this.historyPageMax = historyPageMax;
+        this.maxGroupMembers = maxGroupMembers;
     }
 
     /** Decodes one frame sent by {@code userId}. */
@@ -37,16 +50,244 @@ public class FrameDecoder {
             case "read" -> new ClientFrame.Read(string(json, "conversationId", null, true),
                     longField(json, "read", "seq", null, true));
             case "ping" -> new ClientFrame.Ping();
+            case "react" -> act(json, ActionType.REACT, f -> f.targetSeq().reaction());
+            case "edit" -> act(json, ActionType.EDIT_MESSAGE, f -> f.targetSeq().payload(true));
+            case "delete" -> delete(json);
+            case "createGroup" -> createGroup(json, userId);
+            case "updateGroup" -> act(json, ActionType.UPDATE_GROUP_INFO, f -> f.groupInfo(false));
+            case "addMembers" -> act(json, ActionType.ADD_MEMBERS, f -> f.userIds("userIds"));
+            case "removeMember" -> act(json, ActionType.REMOVE_MEMBER, f -> f.userIds("userId"));
+            case "promoteAdmin" -> act(json, ActionType.PROMOTE_ADMIN, f -> f.userIds("userId"));
+            case "demoteAdmin" -> act(json, ActionType.DEMOTE_ADMIN, f -> f.userIds("userId"));
+            case "leaveGroup" -> act(json, ActionType.LEAVE_GROUP, f -> { });
+            case "mute" -> act(json, ActionType.SET_MUTE, ActFields::muteUntil);
+            case "chats" -> new ClientFrame.Chats(string(json, "requestId", null, true));
+            case "group" -> new ClientFrame.GroupQuery(string(json, "requestId", null, true),
+                    conversation(json, "conversationId", null));
+            case "settings" -> settings(json);
             default -> throw new ProtocolException(ErrorCode.UNKNOWN_TYPE, "unknown frame type '" + type
-                    + "' (known: send, ack, read, history, ping)", null);
+                    + "' (known: " + String.join(", ", KNOWN_TYPES) + ")", null);
         };
     }
 
-    private ClientFrame.Send send(JsonObject json, String userId) {
+    static final List<String> KNOWN_TYPES = List.of("send", "ack", "read", "history", "ping", "react", "edit", "delete",
+            "createGroup", "updateGroup", "addMembers", "removeMember", "promoteAdmin", "demoteAdmin", "leaveGroup",
+            "mute", "chats", "group", "settings");
+
+    /** Collects the optional parts of an {@link ClientFrame.Act} while validating them against one frame. */
+    private final class ActFields {
+        final JsonObject json;
+        final String ref;
+        Long targetSeq;
+        String reaction;
+        byte[] payload;
+        List<String> userIds;
+        GroupInfoChange groupInfo;
+        Long muteUntil;
+
+        ActFields(JsonObject json, String ref) {
+            this.json = json;
+            this.ref = ref;
+        }
+
+        ActFields targetSeq() {
+            targetSeq = longField(json, "frame", "targetSeq", ref, true);
+            return this;
+        }
+
+        ActFields reaction() {
+            Object v = json.getValue("reaction");
+            if (!(v instanceof String r) || r.length() > 32) {
+                throw new ProtocolException(ErrorCode.INVALID_FIELD, "'reaction' must be an emoji string of at most 32"
+                        + " characters (\"\" removes yours)", ref);
+            }
+            reaction = r;
+            return this;
+        }
+
+        ActFields payload(boolean required) {
+            payload = FrameDecoder.this.payload(json, ref, required);
+            return this;
+        }
+
+        void userIds(String field) {
+            if (field.equals("userId")) {
+                userIds = List.of(userId(json, field, ref));
+                return;
+            }
+            Object v = json.getValue(field);
+            if (!(v instanceof JsonArray a) || a.isEmpty() || a.size() > maxGroupMembers) {
+                throw new ProtocolException(ErrorCode.INVALID_FIELD, "'" + field + "' must be a list of 1.."
+                        + maxGroupMembers + " user ids", ref);
+            }
+            List<String> out = new ArrayList<>();
+            for (Object u : a) {
+                if (!(u instanceof String s) || !Conversations.USER_ID.matcher(s).matches()) {
+                    throw new ProtocolException(ErrorCode.INVALID_FIELD, "'" + field + "' holds an invalid user id", ref);
+                }
+                out.add(s);
+            }
+            userIds = out;
+        }
+
+        void groupInfo(boolean creating) {
+            GroupInfoChange.Builder g = GroupInfoChange.newBuilder()
+                    .setName(string(json, "name", ref, creating))
+                    .setDescription(optionalText(json, "description", ref))
+                    .setIconKey(string(json, "iconKey", ref, false))
+                    .setOnlyAdminsEditInfo(bool(json, "onlyAdminsEditInfo", ref))
+                    .setHistorySharing(bool(json, "historySharing", ref));
+            groupInfo = g.build();
+        }
+
+        void muteUntil() {
+            Object v = json.getValue("until");
+            if ("forever".equals(v)) {
+                muteUntil = Long.MAX_VALUE;
+            } else {
+                muteUntil = longField(json, "mute", "until", ref, true);
+            }
+        }
+    }
+
+    private ClientFrame.Act act(JsonObject json, ActionType type, java.util.function.Consumer<ActFields> fields) {
+        String clientMessageId = clientMessageId(json);
+        String conversationId = conversation(json, "conversationId", clientMessageId);
+        ActFields f = new ActFields(json, clientMessageId);
+        fields.accept(f);
+        return new ClientFrame.Act(type, clientMessageId, conversationId, f.targetSeq, f.reaction, f.payload, f.userIds,
+                f.groupInfo, f.muteUntil);
+    }
+
+    private ClientFrame.Act delete(JsonObject json) {
+        String clientMessageId = clientMessageId(json);
+        Object scope = json.getValue("scope");
+        ActionType type;
+        if ("me".equals(scope)) {
+            type = ActionType.DELETE_FOR_ME;
+        } else if ("everyone".equals(scope)) {
+            type = ActionType.DELETE_FOR_EVERYONE;
+        } else {
+            throw new ProtocolException(ErrorCode.INVALID_FIELD, "'scope' must be \"me\" or \"everyone\"", clientMessageId);
+        }
+        return act(json, type, ActFields::targetSeq);
+    }
+
+    /**
+     * A new group. Its id is the client's {@code groupId} if given, else derived from (user, client message id), so a
+     * retried create names the same group and is recognised as a retry.
+     */
+    private ClientFrame.Act createGroup(JsonObject json, String userId) {
+        String clientMessageId = clientMessageId(json);
+        String groupId = string(json, "groupId", clientMessageId, false);
+        if (groupId != null && !Conversations.isGroup(groupId)) {
+            throw new ProtocolException(ErrorCode.INVALID_FIELD, "'groupId' must be 'g:' and 8..64 of [A-Za-z0-9_-]",
+                    clientMessageId);
+        }
+        String id = groupId != null ? groupId : "g:" + java.util.UUID.nameUUIDFromBytes(
+                (userId + '\u0000' + clientMessageId).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        ActFields f = new ActFields(json, clientMessageId);
+        f.groupInfo(true);
+        if (json.getValue("members") != null) {
+            f.userIds("members");
+        }
+        return new ClientFrame.Act(ActionType.CREATE_GROUP, clientMessageId, id, null, null, null,
+                f.userIds == null ? List.of() : f.userIds, f.groupInfo, null);
+    }
+
+    private ClientFrame.SettingsUpdate settings(JsonObject json) {
+        String requestId = string(json, "requestId", null, false);
+        Object contacts = json.getValue("contacts");
+        List<String> contactIds = null;
+        if (contacts != null) {
+            ActFields f = new ActFields(json, requestId);
+            f.userIds("contacts");
+            contactIds = f.userIds;
+        }
+        String sound = json.getValue("pushSound") == null ? null : string(json, "pushSound", requestId, false);
+        if (sound != null && sound.length() > 64) {
+            throw new ProtocolException(ErrorCode.INVALID_FIELD, "'pushSound' has at most 64 characters", requestId);
+        }
+        return new ClientFrame.SettingsUpdate(requestId, bool(json, "readReceipts", requestId),
+                visibility(json, "lastSeen", requestId), visibility(json, "online", requestId), sound, contactIds);
+    }
+
+    private String clientMessageId(JsonObject json) {
         String clientMessageId = string(json, "clientMessageId", null, true);
         if (clientMessageId.length() > 128) {
             throw new ProtocolException(ErrorCode.INVALID_FIELD, "clientMessageId longer than 128 characters", null);
         }
+        return clientMessageId;
+    }
+
+    private static String conversation(JsonObject json, String field, String ref) {
+        String id = string(json, field, ref, true);
+        if (!Conversations.isValid(id)) {
+            throw new ProtocolException(ErrorCode.INVALID_FIELD, "'" + field + "' is not a conversation id"
+                    + " (dm:<user>:<user> sorted, or g:<id>)", ref);
+        }
+        return id;
+    }
+
+    private static String userId(JsonObject json, String field, String ref) {
+        String u = string(json, field, ref, true);
+        if (!Conversations.USER_ID.matcher(u).matches()) {
+            throw new ProtocolException(ErrorCode.INVALID_FIELD, "'" + field + "' is not a valid user id", ref);
+        }
+        return u;
+    }
+
+    private static Boolean bool(JsonObject json, String field, String ref) {
+        Object v = json.getValue(field);
+        if (v != null && !(v instanceof Boolean)) {
+            throw new ProtocolException(ErrorCode.INVALID_FIELD, "'" + field + "' must be true or false", ref);
+        }
+        return (Boolean) v;
+    }
+
+    private static String optionalText(JsonObject json, String field, String ref) {
+        Object v = json.getValue(field);
+        if (v != null && !(v instanceof String)) {
+            throw new ProtocolException(ErrorCode.INVALID_FIELD, "'" + field + "' must be a string", ref);
+        }
+        return (String) v;
+    }
+
+    private static Visibility visibility(JsonObject json, String field, String ref) {
+        Object v = json.getValue(field);
+        if (v == null) {
+            return null;
+        }
+        try {
+            return Visibility.valueOf(String.valueOf(v).toUpperCase(java.util.Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new ProtocolException(ErrorCode.INVALID_FIELD, "'" + field + "' must be everyone, contacts or nobody", ref);
+        }
+    }
+
+    private byte[] payload(JsonObject json, String ref, boolean required) {
+        String encoded = string(json, "payload", ref, required);
+        if (encoded == null) {
+            return null;
+        }
+        // Base64 inflates by 4/3: refuse before decoding anything far too large.
+        if ((long) encoded.length() * 3 / 4 > maxPayloadBytes + 3L) {
+            throw tooLarge(ref);
+        }
+        byte[] payload;
+        try {
+            payload = Base64.getDecoder().decode(encoded);
+        } catch (IllegalArgumentException e) {
+            throw new ProtocolException(ErrorCode.INVALID_FIELD, "'payload' is not base64", ref);
+        }
+        if (payload.length > maxPayloadBytes) {
+            throw tooLarge(ref);
+        }
+        return payload;
+    }
+
+    private ClientFrame.Send send(JsonObject json, String userId) {
+        String clientMessageId = clientMessageId(json);
         String to = string(json, "to", clientMessageId, false);
         String conversationId = string(json, "conversationId", clientMessageId, false);
         if (to == null && conversationId == null) {
@@ -58,23 +299,23 @@ public class FrameDecoder {
                 throw new ProtocolException(ErrorCode.INVALID_FIELD, "'to' is not a valid user id", clientMessageId);
             }
             conversationId = Conversations.direct(userId, to);
+        } else if (!Conversations.isValid(conversationId)) {
+            throw new ProtocolException(ErrorCode.INVALID_FIELD, "'conversationId' is not a conversation id"
+                    + " (dm:<user>:<user> sorted, or g:<id>)", clientMessageId);
         }
-        String encoded = string(json, "payload", clientMessageId, true);
-        // Base64 inflates by 4/3: refuse before decoding anything far too large.
-        if ((long) encoded.length() * 3 / 4 > maxPayloadBytes + 3L) {
-            throw tooLarge(clientMessageId);
-        }
-        byte[] payload;
-        try {
-            payload = Base64.getDecoder().decode(encoded);
-        } catch (IllegalArgumentException e) {
-            throw new ProtocolException(ErrorCode.INVALID_FIELD, "'payload' is not base64", clientMessageId);
-        }
-        if (payload.length > maxPayloadBytes) {
-            throw tooLarge(clientMessageId);
-        }
+        byte[] payload = payload(json, clientMessageId, true);
         String mediaType = string(json, "mediaType", clientMessageId, false);
-        return new ClientFrame.Send(clientMessageId, conversationId, payload, mediaType);
+        Long replyTo = longField(json, "send", "replyToSeq", clientMessageId, false);
+        ClientFrame.Source forwardOf = null;
+        Object fwd = json.getValue("forwardOf");
+        if (fwd != null) {
+            if (!(fwd instanceof JsonObject f)) {
+                throw new ProtocolException(ErrorCode.INVALID_FIELD, "'forwardOf' must be {conversationId, seq}", clientMessageId);
+            }
+            forwardOf = new ClientFrame.Source(conversation(f, "conversationId", clientMessageId),
+                    longField(f, "forwardOf", "seq", clientMessageId, true));
+        }
+        return new ClientFrame.Send(clientMessageId, conversationId, payload, mediaType, replyTo, forwardOf);
     }
 
     private ProtocolException tooLarge(String ref) {
@@ -83,7 +324,7 @@ public class FrameDecoder {
 
     private ClientFrame.History history(JsonObject json, String userId) {
         String requestId = string(json, "requestId", null, true);
-        String conversationId = string(json, "conversationId", requestId, true);
+        String conversationId = conversation(json, "conversationId", requestId);
         Long before = longField(json, "history", "beforeSeq", requestId, false);
         Long limit = longField(json, "history", "limit", requestId, false);
         int pageSize = limit == null ? 50 : (int) Math.min(Math.max(limit, 1), historyPageMax);

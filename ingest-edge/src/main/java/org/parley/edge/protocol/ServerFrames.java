@@ -5,8 +5,14 @@ import io.vertx.core.json.JsonObject;
 import java.nio.ByteBuffer;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import org.parley.events.ConversationEvent;
+import org.parley.events.GroupSnapshot;
 import org.parley.events.Receipt;
+import org.parley.events.UserSettings;
+import org.parley.projections.ConversationHistory;
+import org.parley.projections.GroupDirectory;
+import org.parley.projections.UserConversations;
 
 /** The frames the edge sends, as JSON text. */
 public final class ServerFrames {
@@ -24,6 +30,7 @@ public final class ServerFrames {
         return new JsonObject().put("type", "synced").put("inboxSeq", inboxSeq).encode();
     }
 
+    /** An action was sequenced (a message, or any operation that became an event). */
     public static String sent(String clientMessageId, String conversationId, long seq, boolean duplicate) {
         return new JsonObject().put("type", "sent").put("clientMessageId", clientMessageId)
                 .put("conversationId", conversationId).put("seq", seq).put("duplicate", duplicate).encode();
@@ -41,11 +48,81 @@ public final class ServerFrames {
                 .put("at", r.getAt().toEpochMilli()).encode();
     }
 
-    public static String history(String requestId, String conversationId, List<ConversationEvent> events, boolean hasMore) {
+    /**
+     * A page of history: each entry as sequenced, with its current content (the latest edit's; none once deleted for
+     * everyone) and each user's reaction.
+     */
+    public static String history(String requestId, String conversationId, List<ConversationHistory.Entry> entries,
+                                 Map<Long, Map<String, String>> reactions, boolean hasMore) {
         JsonArray items = new JsonArray();
-        events.forEach(e -> items.add(event(e)));
+        for (ConversationHistory.Entry h : entries) {
+            JsonObject o = event(h.event());
+            if (h.editedSeq() != null) {
+                o.put("editedSeq", h.editedSeq()).put("editedAt", h.editedAt() == null ? null : h.editedAt().toEpochMilli());
+            }
+            if (h.deleted()) {
+                o.put("deleted", true);
+            }
+            Map<String, String> r = reactions.get(h.event().getSeq());
+            if (r != null && !r.isEmpty()) {
+                o.put("reactions", new JsonObject(new java.util.LinkedHashMap<>(r)));
+            }
+            items.add(o);
+        }
         return new JsonObject().put("type", "history").put("requestId", requestId).put("conversationId", conversationId)
                 .put("events", items).put("hasMore", hasMore).encode();
+    }
+
+    /** One chat-list item; the list is sorted newest activity first. */
+    public record ChatItem(String conversationId, String name, UserConversations.Membership membership,
+                           ConversationHistory.LastActivity last, int unread, boolean unreadCapped, long now) {
+    }
+
+    public static String chats(String requestId, List<ChatItem> items) {
+        JsonArray out = new JsonArray();
+        for (ChatItem c : items) {
+            JsonObject o = new JsonObject().put("conversationId", c.conversationId())
+                    .put("kind", c.conversationId().startsWith("g:") ? "group" : "direct")
+                    .put("member", c.membership().isMember())
+                    .put("readSeq", c.membership().readSeq())
+                    .put("unread", c.unread()).put("unreadCapped", c.unreadCapped())
+                    .put("muted", c.membership().mutedAt(c.now()))
+                    .put("mutedUntil", c.membership().mutedUntil());
+            if (c.name() != null) {
+                o.put("name", c.name());
+            }
+            if (c.last() != null) {
+                o.put("lastSeq", c.last().seq()).put("lastType", c.last().type().toLowerCase(java.util.Locale.ROOT))
+                        .put("lastSenderUserId", c.last().senderUserId())
+                        .put("lastAt", c.last().at() == null ? null : c.last().at().toEpochMilli());
+                if (c.last().mediaType() != null) {
+                    o.put("lastMediaType", c.last().mediaType());
+                }
+            }
+            out.add(o);
+        }
+        return new JsonObject().put("type", "chats").put("requestId", requestId).put("chats", out).encode();
+    }
+
+    public static String group(String requestId, GroupDirectory.Group g, List<GroupDirectory.Member> members) {
+        JsonArray m = new JsonArray();
+        members.forEach(x -> m.add(new JsonObject().put("userId", x.userId()).put("admin", x.admin())
+                .put("sinceSeq", x.sinceSeq())));
+        return new JsonObject().put("type", "group").put("requestId", requestId).put("conversationId", g.conversationId())
+                .put("name", g.name()).put("description", g.description()).put("iconKey", g.iconKey())
+                .put("createdBy", g.createdBy()).put("onlyAdminsEditInfo", g.onlyAdminsEditInfo())
+                .put("historySharing", g.historySharing()).put("members", m).encode();
+    }
+
+    public static String settings(String requestId, UserSettings s) {
+        JsonObject o = new JsonObject().put("type", "settings").put("readReceipts", s.getReadReceipts())
+                .put("lastSeen", s.getLastSeenVisibility().name().toLowerCase(java.util.Locale.ROOT))
+                .put("online", s.getOnlineVisibility().name().toLowerCase(java.util.Locale.ROOT))
+                .put("pushSound", s.getPushSound()).put("contacts", new JsonArray(s.getContactUserIds()));
+        if (requestId != null) {
+            o.put("requestId", requestId);
+        }
+        return o.encode();
     }
 
     public static String pong() {
@@ -72,6 +149,30 @@ public final class ServerFrames {
         if (e.getMediaType() != null) {
             o.put("mediaType", e.getMediaType());
         }
+        putIfSet(o, "targetSeq", e.getTargetSeq());
+        putIfSet(o, "replyToSeq", e.getReplyToSeq());
+        if (e.getForwardCount() > 0) {
+            o.put("forwarded", true).put("forwardCount", e.getForwardCount())
+                    .put("forwardedManyTimes", e.getForwardedManyTimes());
+        }
+        putIfSet(o, "reaction", e.getReaction());
+        if (!e.getSubjectUserIds().isEmpty()) {
+            o.put("subjectUserIds", new JsonArray(e.getSubjectUserIds()));
+        }
+        putIfSet(o, "systemText", e.getSystemText());
+        putIfSet(o, "muteUntil", e.getMuteUntil());
+        if (e.getGroup() != null) {
+            GroupSnapshot g = e.getGroup();
+            o.put("group", new JsonObject().put("name", g.getName()).put("description", g.getDescription())
+                    .put("iconKey", g.getIconKey()).put("adminUserIds", new JsonArray(g.getAdminUserIds()))
+                    .put("onlyAdminsEditInfo", g.getOnlyAdminsEditInfo()).put("historySharing", g.getHistorySharing()));
+        }
         return o;
+    }
+
+    private static void putIfSet(JsonObject o, String field, Object value) {
+        if (value != null) {
+            o.put(field, value);
+        }
     }
 }

@@ -8,8 +8,13 @@ import io.vertx.core.Vertx;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
-import org.parley.events.ConversationEvent;
+import java.util.Map;
+import java.util.Set;
 import org.parley.events.DeviceRecord;
+import org.parley.events.UserSettings;
+import org.parley.projections.GroupDirectory;
+import org.parley.projections.UserConversations;
+import org.parley.projections.UserSettingsDirectory;
 import org.parley.projections.ConversationHistory;
 import org.parley.projections.DeviceDirectory;
 import org.parley.projections.DeviceInbox;
@@ -20,12 +25,68 @@ public class CqlEdgeReadModel implements EdgeReadModel {
     private final DeviceDirectory devices;
     private final ConversationHistory history;
     private final DeviceInbox inbox;
+    private final UserConversations userConversations;
+    private final GroupDirectory groups;
+    private final UserSettingsDirectory userSettings;
 
     public CqlEdgeReadModel(Vertx vertx, CqlSession session) {
         this.vertx = vertx;
         this.devices = new DeviceDirectory(session);
         this.history = new ConversationHistory(session);
         this.inbox = new DeviceInbox(session);
+        this.userConversations = new UserConversations(session);
+        this.groups = new GroupDirectory(session);
+        this.userSettings = new UserSettingsDirectory(session);
+    }
+
+    @Override
+    public Future<List<ConversationHistory.Entry>> historyAfter(String conversationId, long afterSeq, long headSeq, int limit) {
+        return onContext(history.after(conversationId, afterSeq, headSeq, limit));
+    }
+
+    @Override
+    public Future<Map<Long, Map<String, String>>> reactions(String conversationId, long fromSeq, long toSeq) {
+        return onContext(history.reactions(conversationId, fromSeq, toSeq));
+    }
+
+    @Override
+    public Future<Optional<ConversationHistory.LastActivity>> lastActivity(String conversationId) {
+        return onContext(history.lastActivity(conversationId));
+    }
+
+    @Override
+    public Future<Optional<UserConversations.Membership>> membership(String userId, String conversationId) {
+        return onContext(userConversations.find(userId, conversationId));
+    }
+
+    @Override
+    public Future<List<UserConversations.Membership>> conversations(String userId) {
+        return onContext(userConversations.all(userId));
+    }
+
+    @Override
+    public Future<Set<Long>> hidden(String userId, String conversationId, long fromSeq, long toSeq) {
+        return onContext(userConversations.hiddenBetween(userId, conversationId, fromSeq, toSeq));
+    }
+
+    @Override
+    public Future<Optional<GroupDirectory.Group>> group(String conversationId) {
+        return onContext(groups.find(conversationId));
+    }
+
+    @Override
+    public Future<List<GroupDirectory.Member>> members(String conversationId) {
+        return onContext(groups.members(conversationId));
+    }
+
+    @Override
+    public Future<Optional<UserSettings>> settings(String userId) {
+        return onContext(userSettings.find(userId));
+    }
+
+    @Override
+    public Future<Void> saveSettings(UserSettings settings) {
+        return onContext(userSettings.write(settings));
     }
 
     @Override
@@ -39,7 +100,7 @@ public class CqlEdgeReadModel implements EdgeReadModel {
     }
 
     @Override
-    public Future<List<ConversationEvent>> history(String conversationId, long beforeSeq, int limit) {
+    public Future<List<ConversationHistory.Entry>> history(String conversationId, long beforeSeq, int limit) {
         return onContext(history.page(conversationId, beforeSeq, limit));
     }
 

@@ -3,19 +3,47 @@ package org.parley.edge.readmodel;
 import io.vertx.core.Future;
 import java.util.List;
 import java.util.Optional;
-import org.parley.events.ConversationEvent;
+import java.util.Map;
+import java.util.Set;
 import org.parley.events.DeviceRecord;
+import org.parley.events.UserSettings;
+import org.parley.projections.ConversationHistory;
+import org.parley.projections.GroupDirectory;
+import org.parley.projections.UserConversations;
 import org.parley.projections.DeviceDirectory;
 import org.parley.projections.DeviceInbox;
 
-/** The read side the edge uses: devices, history, inbox and cursors. Futures complete on the caller's context. */
+/** The read side the edge uses: devices, history, inbox, cursors, chats, groups and settings. Futures complete on the caller's context. */
 public interface EdgeReadModel {
     Future<Optional<DeviceDirectory.Device>> device(String deviceId);
 
     /** Writes the registry row straight away so a device can connect right after registering (same row the projection writes). */
     Future<Void> saveDevice(DeviceRecord device);
 
-    Future<List<ConversationEvent>> history(String conversationId, long beforeSeq, int limit);
+    /** Up to {@code limit} history entries with seq < beforeSeq, newest first. */
+    Future<List<ConversationHistory.Entry>> history(String conversationId, long beforeSeq, int limit);
+
+    /** Up to {@code limit} history entries with afterSeq < seq <= headSeq, oldest first. */
+    Future<List<ConversationHistory.Entry>> historyAfter(String conversationId, long afterSeq, long headSeq, int limit);
+
+    Future<Map<Long, Map<String, String>>> reactions(String conversationId, long fromSeq, long toSeq);
+
+    Future<Optional<ConversationHistory.LastActivity>> lastActivity(String conversationId);
+
+    Future<Optional<UserConversations.Membership>> membership(String userId, String conversationId);
+
+    Future<List<UserConversations.Membership>> conversations(String userId);
+
+    Future<Set<Long>> hidden(String userId, String conversationId, long fromSeq, long toSeq);
+
+    Future<Optional<GroupDirectory.Group>> group(String conversationId);
+
+    Future<List<GroupDirectory.Member>> members(String conversationId);
+
+    Future<Optional<UserSettings>> settings(String userId);
+
+    /** Written straight away, like a device, so the user's next read sees its change (same row the projection writes). */
+    Future<Void> saveSettings(UserSettings settings);
 
     Future<List<DeviceInbox.Entry>> inbox(String deviceId, long afterSeq, long upToSeq, int limit);
 

@@ -27,6 +27,7 @@ import org.parley.events.ConversationEvent;
 import org.parley.events.DeliveryKind;
 import org.parley.events.DeviceDelivery;
 import org.parley.events.DeviceSession;
+import org.parley.events.EventType;
 import org.parley.projections.DeviceInbox;
 import org.parley.schemas.Conversations;
 import org.slf4j.Logger;
@@ -59,6 +60,8 @@ public class DeviceConnection {
     private final String deviceId;
     private final String sessionId = UUID.randomUUID().toString();
     private final Map<Long, Unacked> unacked = new TreeMap<>();
+    private final ConversationActions actions;
+    private final ConversationQueries queries;
 
     private long lastSent;
     private long lastAcked;
@@ -80,6 +83,8 @@ public class DeviceConnection {
         this.inboxDecoder = inboxDecoder;
         this.userId = userId;
         this.deviceId = deviceId;
+        this.actions = new ConversationActions(context, config, log, readModel, pending, this::write, userId, deviceId);
+        this.queries = new ConversationQueries(readModel, log, this::write, userId);
     }
 
     public String deviceId() {
@@ -205,7 +210,8 @@ public class DeviceConnection {
         if (d.getKind() == DeliveryKind.EVENT && d.getEvent() != null) {
             ConversationEvent e = d.getEvent();
             write(ServerFrames.message(d.getInboxSeq(), e));
-            if (!userId.equals(e.getSenderUserId())) {
+            // Only messages carry delivery status; reactions, edits and group events do not.
+            if (e.getType() == EventType.MESSAGE && !userId.equals(e.getSenderUserId())) {
                 unacked.put(d.getInboxSeq(), new Unacked(e.getConversationId(), e.getSeq(), e.getSenderUserId()));
             }
         } else if (d.getKind() == DeliveryKind.RECEIPT && d.getReceipt() != null) {
@@ -226,58 +232,23 @@ public class DeviceConnection {
             return;
         }
         if (frame instanceof ClientFrame.Send s) {
-            onSend(s);
+            actions.send(s);
+        } else if (frame instanceof ClientFrame.Act a) {
+            actions.act(a);
         } else if (frame instanceof ClientFrame.Ack a) {
             onAck(a);
-        } else if (frame instanceof ClientFrame.History h) {
-            onHistory(h);
         } else if (frame instanceof ClientFrame.Read r) {
-            onRead(r);
+            actions.read(r);
+        } else if (frame instanceof ClientFrame.History h) {
+            queries.history(h);
+        } else if (frame instanceof ClientFrame.Chats c) {
+            queries.chats(c);
+        } else if (frame instanceof ClientFrame.GroupQuery g) {
+            queries.group(g);
+        } else if (frame instanceof ClientFrame.SettingsUpdate u) {
+            queries.settings(u);
         } else if (frame instanceof ClientFrame.Ping) {
             write(ServerFrames.pong());
-        }
-    }
-
-    private void onSend(ClientFrame.Send s) {
-        List<String> members = Conversations.members(s.conversationId()).orElse(null);
-        if (members == null) {
-            error(ErrorCode.UNKNOWN_CONVERSATION, "no conversation '" + s.conversationId() + "'", s.clientMessageId());
-            return;
-        }
-        if (!members.contains(userId)) {
-            error(ErrorCode.NOT_A_MEMBER, "you are not a member of " + s.conversationId(), s.clientMessageId());
-            return;
-        }
-        String actionId = UUID.randomUUID().toString();
-        ClientAction action = ClientAction.newBuilder()
-                .setActionId(actionId).setType(ActionType.SEND_MESSAGE).setConversationId(s.conversationId())
-                .setSenderUserId(userId).setSenderDeviceId(deviceId).setClientMessageId(s.clientMessageId())
-                .setEdgeId(config.edgeId()).setReceivedAt(Instant.now()).setMediaType(s.mediaType())
-                .setPayload(ByteBuffer.wrap(s.payload())).build();
-        Future<org.parley.events.ActionResult> result = pending.await(context, actionId, config.resultTimeoutMs());
-        log.append(action).onFailure(err -> {
-            pending.forget(actionId);
-            error(ErrorCode.UNAVAILABLE, "the message was not stored (" + err.getMessage() + "); retry with the same"
-                    + " clientMessageId", s.clientMessageId());
-        }).onSuccess(v -> result.onComplete(ar -> {
-            if (ar.failed()) {
-                error(ErrorCode.TIMEOUT, "stored but not yet sequenced; retry with the same clientMessageId to get"
-                        + " its seq", s.clientMessageId());
-            } else if (ar.result().getOutcome() == ActionOutcome.ACCEPTED) {
-                write(ServerFrames.sent(s.clientMessageId(), s.conversationId(), ar.result().getSeq(),
-                        ar.result().getDuplicate()));
-            } else {
-                error(errorCode(ar.result().getErrorCode()), String.valueOf(ar.result().getErrorMessage()),
-                        s.clientMessageId());
-            }
-        }));
-    }
-
-    private static ErrorCode errorCode(String code) {
-        try {
-            return ErrorCode.valueOf(code);
-        } catch (IllegalArgumentException | NullPointerException e) {
-            return ErrorCode.INTERNAL;
         }
     }
 
@@ -297,54 +268,11 @@ public class DeviceConnection {
             }
             it.remove();
             Unacked u = e.getValue();
-            log.append(ClientAction.newBuilder()
-                    .setActionId(UUID.randomUUID().toString()).setType(ActionType.DELIVERY_RECEIPT)
-                    .setConversationId(u.conversationId()).setSenderUserId(userId).setSenderDeviceId(deviceId)
-                    .setEdgeId(config.edgeId()).setReceivedAt(Instant.now()).setTargetSeq(u.seq())
-                    .setTargetUserId(u.senderUserId()).setPayload(ByteBuffer.allocate(0)).build())
-                    .onFailure(err -> LOG.warn("receipt for {}#{} not stored: {}", u.conversationId(), u.seq(), err.toString()));
+            actions.delivered(u.conversationId(), u.seq(), u.senderUserId());
         }
         lastAcked = a.inboxSeq();
         readModel.saveCursor(deviceId, lastAcked)
                 .onFailure(err -> LOG.warn("cursor of {} not saved: {}", deviceId, err.toString()));
-    }
-
-    /** "Read up to seq": one READ_RECEIPT action for the other member; the sequencer checks the seq exists. */
-    private void onRead(ClientFrame.Read r) {
-        List<String> members = Conversations.members(r.conversationId()).orElse(null);
-        if (members == null || !members.contains(userId)) {
-            error(ErrorCode.NOT_A_MEMBER, "you are not a member of " + r.conversationId(), null);
-            return;
-        }
-        for (String other : members) {
-            if (other.equals(userId)) {
-                continue;
-            }
-            log.append(ClientAction.newBuilder()
-                    .setActionId(UUID.randomUUID().toString()).setType(ActionType.READ_RECEIPT)
-                    .setConversationId(r.conversationId()).setSenderUserId(userId).setSenderDeviceId(deviceId)
-                    .setEdgeId(config.edgeId()).setReceivedAt(Instant.now()).setTargetSeq(r.seq())
-                    .setTargetUserId(other).setPayload(ByteBuffer.allocate(0)).build())
-                    .onFailure(err -> error(ErrorCode.UNAVAILABLE, "read receipt not stored; retry", null));
-        }
-    }
-
-    private void onHistory(ClientFrame.History h) {
-        List<String> members = Conversations.members(h.conversationId()).orElse(null);
-        if (members == null || !members.contains(userId)) {
-            error(ErrorCode.NOT_A_MEMBER, "you are not a member of " + h.conversationId(), h.requestId());
-            return;
-        }
-        readModel.history(h.conversationId(), h.beforeSeq(), h.limit() + 1).onComplete(ar -> {
-            if (ar.failed()) {
-                error(ErrorCode.UNAVAILABLE, "history unavailable: " + ar.cause().getMessage(), h.requestId());
-                return;
-            }
-            List<ConversationEvent> events = ar.result();
-            boolean hasMore = events.size() > h.limit();
-            write(ServerFrames.history(h.requestId(), h.conversationId(),
-                    hasMore ? events.subList(0, h.limit()) : events, hasMore));
-        });
     }
 
     private void error(ErrorCode code, String message, String ref) {

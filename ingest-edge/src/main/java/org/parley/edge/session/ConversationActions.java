@@ -1,0 +1,195 @@
+package org.parley.edge.session;
+
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import java.nio.ByteBuffer;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+import java.util.function.Consumer;
+import org.parley.edge.EdgeConfig;
+import org.parley.edge.log.ActionLog;
+import org.parley.edge.protocol.ClientFrame;
+import org.parley.edge.protocol.ErrorCode;
+import org.parley.edge.protocol.ProtocolException;
+import org.parley.edge.protocol.ServerFrames;
+import org.parley.edge.readmodel.EdgeReadModel;
+import org.parley.events.ActionOutcome;
+import org.parley.events.ActionResult;
+import org.parley.events.ActionType;
+import org.parley.events.ClientAction;
+import org.parley.events.EventType;
+import org.parley.projections.ConversationHistory;
+import org.parley.schemas.Conversations;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A device's writes: each frame that becomes a conversation action is appended to the log (keyed by conversation)
+ * and answered with {@code sent} once the sequencer accepted it, or with the sequencer's precise refusal. The edge
+ * checks only what it can check alone (frame shape, rate, a one-to-one chat's members, a forward's source); the
+ * sequencer owns every rule that depends on conversation state.
+ */
+final class ConversationActions {
+    private static final Logger LOG = LoggerFactory.getLogger(ConversationActions.class);
+
+    private final Context context;
+    private final EdgeConfig config;
+    private final ActionLog log;
+    private final EdgeReadModel readModel;
+    private final PendingActions pending;
+    private final ConversationReach reach;
+    private final ActionRateLimiter rateLimiter;
+    private final Consumer<String> out;
+    private final String userId;
+    private final String deviceId;
+
+    ConversationActions(Context context, EdgeConfig config, ActionLog log, EdgeReadModel readModel,
+                        PendingActions pending, Consumer<String> out, String userId, String deviceId) {
+        this.context = context;
+        this.config = config;
+        this.log = log;
+        this.readModel = readModel;
+        this.pending = pending;
+        this.reach = new ConversationReach(readModel);
+        this.rateLimiter = new ActionRateLimiter(config.rateLimitPerSecond(), config.rateLimitBurst(),
+                System.currentTimeMillis());
+        this.out = out;
+        this.userId = userId;
+        this.deviceId = deviceId;
+    }
+
+    void send(ClientFrame.Send s) {
+        if (!admit(s.conversationId(), s.clientMessageId())) {
+            return;
+        }
+        Future<Integer> forwardCount = s.forwardOf() == null ? Future.succeededFuture(0) : forwardCount(s);
+        forwardCount.onFailure(err -> fail(err, s.clientMessageId())).onSuccess(count -> submit(
+                action(ActionType.SEND_MESSAGE, s.conversationId(), s.clientMessageId())
+                        .setMediaType(s.mediaType()).setPayload(ByteBuffer.wrap(s.payload()))
+                        .setReplyToSeq(s.replyToSeq()).setForwardCount(count).build()));
+    }
+
+    void act(ClientFrame.Act a) {
+        if (!admit(a.conversationId(), a.clientMessageId())) {
+            return;
+        }
+        submit(action(a.type(), a.conversationId(), a.clientMessageId())
+                .setTargetSeq(a.targetSeq()).setReaction(a.reaction())
+                .setPayload(ByteBuffer.wrap(a.payload() == null ? new byte[0] : a.payload()))
+                .setSubjectUserIds(a.userIds() == null ? List.of() : a.userIds())
+                .setGroupInfo(a.groupInfo()).setMuteUntil(a.muteUntil()).build());
+    }
+
+    /** "Read up to seq": one READ_RECEIPT; the sequencer tells the senders and the reader's other devices. */
+    void read(ClientFrame.Read r) {
+        if (!mayWrite(r.conversationId(), null)) {
+            return;
+        }
+        log.append(action(ActionType.READ_RECEIPT, r.conversationId(), null).setTargetSeq(r.seq()).build())
+                .onFailure(err -> out.accept(ServerFrames.error(ErrorCode.UNAVAILABLE, "read receipt not stored; retry", null)));
+    }
+
+    /** A device holds message {@code seq} from {@code senderUserId}: its delivery receipt. */
+    void delivered(String conversationId, long seq, String senderUserId) {
+        log.append(action(ActionType.DELIVERY_RECEIPT, conversationId, null).setTargetSeq(seq)
+                        .setTargetUserId(senderUserId).build())
+                .onFailure(err -> LOG.warn("receipt for {}#{} not stored: {}", conversationId, seq, err.toString()));
+    }
+
+    /** Rate and (for one-to-one chats) membership, before anything is appended. */
+    private boolean admit(String conversationId, String clientMessageId) {
+        if (!rateLimiter.tryAcquire(System.currentTimeMillis())) {
+            out.accept(ServerFrames.error(ErrorCode.RATE_LIMITED, "more than " + config.rateLimitPerSecond()
+                    + " actions per second; retry later with the same clientMessageId", clientMessageId));
+            return false;
+        }
+        return mayWrite(conversationId, clientMessageId);
+    }
+
+    private boolean mayWrite(String conversationId, String ref) {
+        if (Conversations.isGroup(conversationId)) {
+            return true; // group membership is the sequencer's to judge, in order with membership changes
+        }
+        List<String> members = Conversations.members(conversationId).orElse(null);
+        if (members == null) {
+            out.accept(ServerFrames.error(ErrorCode.UNKNOWN_CONVERSATION, "no conversation '" + conversationId + "'", ref));
+            return false;
+        }
+        if (!members.contains(userId)) {
+            out.accept(ServerFrames.error(ErrorCode.NOT_A_MEMBER, "you are not a member of " + conversationId, ref));
+            return false;
+        }
+        return true;
+    }
+
+    /**
+     * A forward's hop count is the source's plus one. The source must be a message the forwarder can see (in its
+     * reach, not deleted); content is end-to-end encrypted, so the client re-sends it and the edge only counts hops.
+     */
+    private Future<Integer> forwardCount(ClientFrame.Send s) {
+        ClientFrame.Source src = s.forwardOf();
+        return reach.of(userId, src.conversationId(), s.clientMessageId()).compose(range -> {
+            if (!range.contains(src.seq())) {
+                return Future.failedFuture(unknownSource(s));
+            }
+            return readModel.history(src.conversationId(), src.seq() + 1, 1).compose(page -> {
+                ConversationHistory.Entry e = page.isEmpty() ? null : page.get(0);
+                if (e == null || e.event().getSeq() != src.seq() || e.event().getType() != EventType.MESSAGE || e.deleted()) {
+                    return Future.failedFuture(unknownSource(s));
+                }
+                return Future.succeededFuture(e.event().getForwardCount() + 1);
+            });
+        });
+    }
+
+    private static ProtocolException unknownSource(ClientFrame.Send s) {
+        return new ProtocolException(ErrorCode.TARGET_UNKNOWN, "no message " + s.forwardOf().seq() + " you can see in "
+                + s.forwardOf().conversationId() + " to forward", s.clientMessageId());
+    }
+
+    private void fail(Throwable err, String ref) {
+        if (err instanceof ProtocolException p) {
+            out.accept(ServerFrames.error(p.code(), p.getMessage(), p.ref()));
+        } else {
+            out.accept(ServerFrames.error(ErrorCode.UNAVAILABLE, "cannot check that now (" + err.getMessage() + "); retry", ref));
+        }
+    }
+
+    private ClientAction.Builder action(ActionType type, String conversationId, String clientMessageId) {
+        return ClientAction.newBuilder()
+                .setActionId(UUID.randomUUID().toString()).setType(type).setConversationId(conversationId)
+                .setSenderUserId(userId).setSenderDeviceId(deviceId).setClientMessageId(clientMessageId)
+                .setEdgeId(config.edgeId()).setReceivedAt(Instant.now()).setPayload(ByteBuffer.allocate(0));
+    }
+
+    /** Appends the action and answers the device once the sequencer's result for it arrives. */
+    private void submit(ClientAction action) {
+        String ref = action.getClientMessageId();
+        Future<ActionResult> result = pending.await(context, action.getActionId(), config.resultTimeoutMs());
+        log.append(action).onFailure(err -> {
+            pending.forget(action.getActionId());
+            out.accept(ServerFrames.error(ErrorCode.UNAVAILABLE, "not stored (" + err.getMessage() + "); retry with the"
+                    + " same clientMessageId", ref));
+        }).onSuccess(v -> result.onComplete(ar -> {
+            if (ar.failed()) {
+                out.accept(ServerFrames.error(ErrorCode.TIMEOUT, "stored but not yet sequenced; retry with the same"
+                        + " clientMessageId to get its seq", ref));
+            } else if (ar.result().getOutcome() == ActionOutcome.ACCEPTED) {
+                out.accept(ServerFrames.sent(ref, action.getConversationId(), ar.result().getSeq(),
+                        ar.result().getDuplicate()));
+            } else {
+                out.accept(ServerFrames.error(errorCode(ar.result().getErrorCode()),
+                        String.valueOf(ar.result().getErrorMessage()), ref));
+            }
+        }));
+    }
+
+    private static ErrorCode errorCode(String code) {
+        try {
+            return ErrorCode.valueOf(code);
+        } catch (IllegalArgumentException | NullPointerException e) {
+            return ErrorCode.INTERNAL;
+        }
+    }
+}

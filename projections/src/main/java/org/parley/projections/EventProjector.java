@@ -1,0 +1,72 @@
+package org.parley.projections;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.parley.events.ConversationEvent;
+import org.parley.events.Receipt;
+import org.parley.events.ReceiptStatus;
+import org.parley.schemas.Conversations;
+
+/**
+ * What one conversation event (or receipt) changes in the read model: history rows, the target of an edit, delete or
+ * reaction, group info and members, and each user's conversations. Private events touch only their user's rows.
+ */
+public class EventProjector {
+    private final ConversationHistory history;
+    private final GroupDirectory groups;
+    private final UserConversations userConversations;
+
+    public EventProjector(ConversationHistory history, GroupDirectory groups, UserConversations userConversations) {
+        this.history = history;
+        this.groups = groups;
+        this.userConversations = userConversations;
+    }
+
+    public List<CompletionStage<Void>> project(ConversationEvent e) {
+        List<CompletionStage<Void>> writes = new ArrayList<>();
+        String conv = e.getConversationId();
+        // A one-to-one chat has both members from its start; writing it again is idempotent.
+        Conversations.members(conv).ifPresent(members -> members.forEach(u -> writes.add(userConversations.joined(u, conv, 1))));
+        switch (e.getType()) {
+            case HIDDEN_FOR_ME -> writes.add(userConversations.hidden(e.getPrivateToUserId(), conv, e.getTargetSeq(), e.getSeq()));
+            case MUTE_CHANGED -> writes.add(userConversations.muted(e.getPrivateToUserId(), conv, e.getMuteUntil(), e.getSeq()));
+            default -> {
+                writes.add(history.write(e));
+                switch (e.getType()) {
+                    case MESSAGE_EDITED -> writes.add(history.applyEdit(e));
+                    case MESSAGE_DELETED -> writes.add(history.applyDelete(e));
+                    case REACTION -> writes.add(history.applyReaction(e));
+                    case GROUP_CREATED, MEMBERS_ADDED -> {
+                        writes.add(groups.apply(e));
+                        List<String> joined = e.getType() == org.parley.events.EventType.GROUP_CREATED
+                                ? e.getMemberUserIds() : e.getSubjectUserIds();
+                        joined.forEach(u -> writes.add(userConversations.joined(u, conv, e.getSeq())));
+                    }
+                    case MEMBER_REMOVED, MEMBER_LEFT -> {
+                        writes.add(groups.apply(e));
+                        e.getSubjectUserIds().forEach(u -> writes.add(userConversations.left(u, conv, e.getSeq())));
+                    }
+                    case GROUP_INFO_CHANGED, ADMIN_PROMOTED, ADMIN_DEMOTED -> writes.add(groups.apply(e));
+                    default -> {
+                    }
+                }
+            }
+        }
+        return writes;
+    }
+
+    /** Private events are not activity anyone else sees: they never move the chat list. */
+    public static boolean isSharedActivity(ConversationEvent e) {
+        return e.getPrivateToUserId() == null;
+    }
+
+    /** A reader's own READ receipt is its read state (the sequencer sends it once per advance). */
+    public List<CompletionStage<Void>> project(Receipt r) {
+        if (r.getStatus() == ReceiptStatus.READ && r.getByUserId().equals(r.getToUserId())) {
+            return List.of(userConversations.readUpTo(r.getByUserId(), r.getConversationId(), r.getSeq()));
+        }
+        return List.of(CompletableFuture.completedFuture(null));
+    }
+}
