@@ -118,6 +118,25 @@ public final class ParleyClient implements AutoCloseable {
         ws.writeTextMessage(f.encode());
     }
 
+    /**
+     * Sends a frame that carries a clientMessageId (any action) and waits for its answer: {@code sent} or the
+     * {@code error} that refers to it.
+     */
+    public JsonObject act(JsonObject frame, Duration timeout) throws InterruptedException, TimeoutException {
+        String id = frame.getString("clientMessageId");
+        ws.writeTextMessage(frame.encode());
+        return awaitFrame(f -> ("sent".equals(f.getString("type")) && id.equals(f.getString("clientMessageId")))
+                || ("error".equals(f.getString("type")) && id.equals(f.getString("ref"))), timeout);
+    }
+
+    /** Sends a request (a frame with a requestId) and waits for its answer or its error. */
+    public JsonObject request(JsonObject frame, Duration timeout) throws InterruptedException, TimeoutException {
+        String id = frame.getString("requestId");
+        ws.writeTextMessage(frame.encode());
+        return awaitFrame(f -> id.equals(f.getString("requestId")) || ("error".equals(f.getString("type"))
+                && id.equals(f.getString("ref"))), timeout);
+    }
+
     /** The first frame received so far or within the timeout that matches. */
     public JsonObject awaitFrame(Predicate<JsonObject> match, Duration timeout) throws InterruptedException, TimeoutException {
         long deadline = System.nanoTime() + timeout.toNanos();

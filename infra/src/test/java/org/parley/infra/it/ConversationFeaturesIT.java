@@ -1,0 +1,340 @@
+package org.parley.infra.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.parley.infra.it.TestUsers.user;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.parley.client.ParleyClient;
+import org.parley.config.Settings;
+import org.parley.schemas.Conversations;
+
+/**
+ * Groups, message operations, status and the chat list end to end: real WebSocket clients against the real stack
+ * (edge → Kafka → sequencer → Flink fan-out → edge, CQL projection). Each rule's every branch is covered by the
+ * sequencer's TopologyTestDriver tests; here each feature is shown to work through the whole pipeline.
+ */
+@ExtendWith(LocalStackExtension.class)
+class ConversationFeaturesIT {
+    private static final Duration WAIT = Duration.ofSeconds(60);
+    private static Vertx vertx;
+    private static String edge;
+    private final AtomicInteger ids = new AtomicInteger();
+
+    @BeforeAll
+    static void start() {
+        vertx = Vertx.vertx();
+        Settings settings = Settings.load();
+        edge = "http://" + settings.host() + ":" + settings.getInt("edge.port");
+    }
+
+    @AfterAll
+    static void stop() {
+        vertx.close();
+    }
+
+    private JsonObject frame(String type) {
+        return new JsonObject().put("type", type).put("clientMessageId", type + "-" + ids.incrementAndGet());
+    }
+
+    private static JsonObject message(String conversationId, String text) {
+        return new JsonObject().put("type", "send").put("conversationId", conversationId)
+                .put("payload", Base64.getEncoder().encodeToString(text.getBytes()));
+    }
+
+    /** The action must be sequenced: its seq. */
+    private static long sent(ParleyClient c, JsonObject frame) throws Exception {
+        JsonObject r = c.act(frame, WAIT);
+        assertThat(r.getString("type")).as("answer to %s: %s", frame, r).isEqualTo("sent");
+        return r.getLong("seq");
+    }
+
+    /** The action must be refused: its error code. */
+    private static String refused(ParleyClient c, JsonObject frame) throws Exception {
+        JsonObject r = c.act(frame, WAIT);
+        assertThat(r.getString("type")).as("answer to %s: %s", frame, r).isEqualTo("error");
+        return r.getString("code");
+    }
+
+    private static JsonObject event(ParleyClient c, String conversationId, long seq) throws Exception {
+        return c.awaitFrame(f -> "message".equals(f.getString("type")) && conversationId.equals(f.getString("conversationId"))
+                && f.getLong("seq") == seq, WAIT);
+    }
+
+    private static String upload(ParleyClient.Device d, byte[] bytes) throws Exception {
+        HttpResponse<String> res = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(edge + "/v1/media"))
+                .header("Authorization", "Bearer " + d.token()).header("Content-Type", "image/png")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(bytes)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(res.statusCode()).as(res.body()).isEqualTo(201);
+        return new JsonObject(res.body()).getString("key");
+    }
+
+    private static byte[] download(ParleyClient.Device d, String key) throws Exception {
+        HttpResponse<byte[]> res = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(edge + "/v1/" + key))
+                .header("Authorization", "Bearer " + d.token()).build(), HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(res.statusCode()).isEqualTo(200);
+        return res.body();
+    }
+
+    @Test
+    void aGroupIsCreatedWithAnIconInS3AndMembershipChangesAreOrderedWithMessages() throws Exception {
+        ParleyClient.Device a = ParleyClient.register(edge, user("alice"));
+        ParleyClient.Device b = ParleyClient.register(edge, user("bob"));
+        ParleyClient.Device c = ParleyClient.register(edge, user("carol"));
+        ParleyClient.Device d = ParleyClient.register(edge, user("dave"));
+        byte[] icon = {(byte) 0x89, 'P', 'N', 'G', 1, 2, 3};
+        String iconKey = upload(a, icon);
+        try (ParleyClient alice = ParleyClient.connect(vertx, edge, a, null, WAIT);
+             ParleyClient bob = ParleyClient.connect(vertx, edge, b, null, WAIT);
+             ParleyClient carol = ParleyClient.connect(vertx, edge, c, null, WAIT);
+             ParleyClient dave = ParleyClient.connect(vertx, edge, d, null, WAIT)) {
+            JsonObject create = frame("createGroup").put("name", "Book club").put("description", "monthly")
+                    .put("iconKey", iconKey).put("members", new JsonArray(List.of(b.userId(), c.userId())));
+            JsonObject created = alice.act(create, WAIT);
+            assertThat(created.getString("type")).isEqualTo("sent");
+            String g = created.getString("conversationId");
+            assertThat(Conversations.isGroup(g)).isTrue();
+
+            JsonObject bobSees = event(bob, g, 1);
+            assertThat(bobSees.getString("kind")).isEqualTo("group_created");
+            assertThat(bobSees.getString("systemText")).isEqualTo(a.userId() + " created group 'Book club'");
+            assertThat(bobSees.getJsonObject("group").getString("iconKey")).isEqualTo(iconKey);
+            assertThat(download(b, iconKey)).isEqualTo(icon);
+
+            long hello = sent(alice, message(g, "hello").put("clientMessageId", "hello"));
+            assertThat(event(carol, g, hello).getString("senderUserId")).isEqualTo(a.userId());
+
+            // Only admins add; Dave joins at seq m and receives nothing from before it.
+            assertThat(refused(bob, frame("addMembers").put("conversationId", g).put("userIds", new JsonArray().add(d.userId()))))
+                    .isEqualTo("NOT_AN_ADMIN");
+            long added = sent(alice, frame("addMembers").put("conversationId", g).put("userIds", new JsonArray().add(d.userId())));
+            JsonObject daveAdded = event(dave, g, added);
+            assertThat(daveAdded.getString("systemText")).isEqualTo(a.userId() + " added " + d.userId());
+            assertThat(dave.frames("message")).filteredOn(f -> g.equals(f.getString("conversationId")))
+                    .extracting(f -> f.getLong("seq")).allMatch(seq -> seq >= added);
+
+            // Carol is removed at seq n: she learns of it, and nothing after it reaches her.
+            long removed = sent(alice, frame("removeMember").put("conversationId", g).put("userId", c.userId()));
+            assertThat(event(carol, g, removed).getString("kind")).isEqualTo("member_removed");
+            long after = sent(bob, message(g, "without carol").put("clientMessageId", "after"));
+            long later = sent(dave, message(g, "still without carol").put("clientMessageId", "later"));
+            event(dave, g, after);
+            event(alice, g, later);
+            // Per conversation a device's deliveries are in seq order: had 'after' reached Carol, 'later' would follow.
+            event(bob, g, later);
+            assertThat(carol.frames("message")).filteredOn(f -> g.equals(f.getString("conversationId")))
+                    .extracting(f -> f.getLong("seq")).allMatch(seq -> seq <= removed);
+            assertThat(refused(carol, message(g, "let me in").put("clientMessageId", "denied"))).isEqualTo("NOT_A_MEMBER");
+
+            // Admin changes, info edits, leaving.
+            sent(alice, frame("promoteAdmin").put("conversationId", g).put("userId", b.userId()));
+            assertThat(refused(dave, frame("updateGroup").put("conversationId", g).put("name", "Dave's"))).isEqualTo("NOT_AN_ADMIN");
+            long renamed = sent(bob, frame("updateGroup").put("conversationId", g).put("name", "Readers"));
+            assertThat(event(dave, g, renamed).getJsonObject("group").getString("name")).isEqualTo("Readers");
+            long left = sent(alice, frame("leaveGroup").put("conversationId", g));
+            assertThat(event(bob, g, left).getString("kind")).isEqualTo("member_left");
+
+            // The group as the read model has it.
+            await().atMost(WAIT).untilAsserted(() -> {
+                JsonObject info = bob.request(new JsonObject().put("type", "group").put("requestId", "g" + ids.incrementAndGet())
+                        .put("conversationId", g), WAIT);
+                assertThat(info.getString("name")).isEqualTo("Readers");
+                assertThat(info.getJsonArray("members").stream().map(m -> ((JsonObject) m).getString("userId")).toList())
+                        .containsExactlyInAnyOrder(b.userId(), d.userId());
+            });
+            // Dave's history starts where he joined.
+            await().atMost(WAIT).untilAsserted(() -> {
+                JsonObject page = dave.request(new JsonObject().put("type", "history").put("requestId", "h" + ids.incrementAndGet())
+                        .put("conversationId", g).put("limit", 50), WAIT);
+                assertThat(page.getJsonArray("events").stream().map(e -> ((JsonObject) e).getLong("seq")).toList())
+                        .isNotEmpty().allMatch(seq -> seq >= added).contains(left);
+            });
+        }
+    }
+
+    @Test
+    void repliesReactionsEditsDeletesAndForwardsReachEveryDevice() throws Exception {
+        ParleyClient.Device a = ParleyClient.register(edge, user("alice"));
+        ParleyClient.Device b = ParleyClient.register(edge, user("bob"));
+        ParleyClient.Device c = ParleyClient.register(edge, user("carol"));
+        String dm = Conversations.direct(a.userId(), b.userId());
+        try (ParleyClient alice = ParleyClient.connect(vertx, edge, a, null, WAIT);
+             ParleyClient bob = ParleyClient.connect(vertx, edge, b, null, WAIT);
+             ParleyClient carol = ParleyClient.connect(vertx, edge, c, null, WAIT)) {
+            long first = sent(alice, message(dm, "helo").put("clientMessageId", "first"));
+            long reply = sent(bob, message(dm, "hi!").put("clientMessageId", "reply").put("replyToSeq", first));
+            assertThat(event(alice, dm, reply).getLong("replyToSeq")).isEqualTo(first);
+            assertThat(refused(bob, message(dm, "?").put("clientMessageId", "bad-reply").put("replyToSeq", 999)))
+                    .isEqualTo("TARGET_UNKNOWN");
+
+            long like = sent(bob, frame("react").put("conversationId", dm).put("targetSeq", first).put("reaction", "👍"));
+            assertThat(event(alice, dm, like).getString("reaction")).isEqualTo("👍");
+            long love = sent(bob, frame("react").put("conversationId", dm).put("targetSeq", first).put("reaction", "❤️"));
+            event(alice, dm, love);
+
+            assertThat(refused(bob, frame("edit").put("conversationId", dm).put("targetSeq", first)
+                    .put("payload", Base64.getEncoder().encodeToString("mine".getBytes())))).isEqualTo("NOT_THE_SENDER");
+            long edit = sent(alice, frame("edit").put("conversationId", dm).put("targetSeq", first)
+                    .put("payload", Base64.getEncoder().encodeToString("hello".getBytes())));
+            JsonObject edited = event(bob, dm, edit);
+            assertThat(edited.getString("kind")).isEqualTo("message_edited");
+            assertThat(edited.getLong("targetSeq")).isEqualTo(first);
+
+            // Forwarding counts hops; past four the message is "forwarded many times".
+            String toCarol = Conversations.direct(b.userId(), c.userId());
+            long fwd = sent(bob, message(toCarol, "hi!").put("clientMessageId", "fwd")
+                    .put("forwardOf", new JsonObject().put("conversationId", dm).put("seq", reply)));
+            JsonObject forwarded = event(carol, toCarol, fwd);
+            assertThat(forwarded.getBoolean("forwarded")).isTrue();
+            assertThat(forwarded.getInteger("forwardCount")).isEqualTo(1);
+            assertThat(forwarded.getBoolean("forwardedManyTimes")).isFalse();
+            assertThat(refused(carol, message(toCarol, "x").put("clientMessageId", "fwd-unseen")
+                    .put("forwardOf", new JsonObject().put("conversationId", dm).put("seq", reply)))).isEqualTo("NOT_A_MEMBER");
+
+            // Alice deletes her message for everyone: every device gets the tombstone; history shows it.
+            long deleted = sent(alice, frame("delete").put("conversationId", dm).put("targetSeq", first).put("scope", "everyone"));
+            assertThat(event(bob, dm, deleted).getString("kind")).isEqualTo("message_deleted");
+            // Bob hides his reply for himself only: Alice's devices never get that event.
+            long hidden = sent(bob, frame("delete").put("conversationId", dm).put("targetSeq", reply).put("scope", "me"));
+            long marker = sent(alice, message(dm, "after the hide").put("clientMessageId", "marker"));
+            event(alice, dm, marker); // per conversation in seq order: had Alice got the hide, it came before
+            assertThat(alice.frames("message")).noneMatch(f -> dm.equals(f.getString("conversationId")) && f.getLong("seq") == hidden);
+
+            await().atMost(WAIT).untilAsserted(() -> {
+                JsonObject page = bob.request(new JsonObject().put("type", "history").put("requestId", "h" + ids.incrementAndGet())
+                        .put("conversationId", dm).put("limit", 50), WAIT);
+                List<JsonObject> events = page.getJsonArray("events").stream().map(e -> (JsonObject) e).toList();
+                JsonObject tomb = events.stream().filter(e -> e.getLong("seq") == first).findFirst().orElseThrow();
+                assertThat(tomb.getBoolean("deleted")).isTrue();
+                assertThat(tomb.getString("payload")).isEmpty();
+                assertThat(tomb.getJsonObject("reactions").getString(b.userId())).isEqualTo("❤️");
+                assertThat(events).noneMatch(e -> e.getLong("seq") == reply); // hidden for Bob
+                assertThat(events).anyMatch(e -> e.getLong("seq") == marker);
+            });
+            await().atMost(WAIT).untilAsserted(() -> {
+                JsonObject page = alice.request(new JsonObject().put("type", "history").put("requestId", "h" + ids.incrementAndGet())
+                        .put("conversationId", dm).put("limit", 50), WAIT);
+                assertThat(page.getJsonArray("events").stream().map(e -> ((JsonObject) e).getLong("seq")).toList())
+                        .contains(reply).doesNotContain(hidden);
+            });
+            assertThat(refused(bob, frame("react").put("conversationId", dm).put("targetSeq", first).put("reaction", "😮")))
+                    .isEqualTo("TARGET_UNKNOWN"); // deleted: out of reach
+        }
+    }
+
+    @Test
+    void groupSendersSeePerMemberStatusAndAllMemberAggregates() throws Exception {
+        ParleyClient.Device a = ParleyClient.register(edge, user("alice"));
+        ParleyClient.Device b = ParleyClient.register(edge, user("bob"));
+        ParleyClient.Device c = ParleyClient.register(edge, user("carol"));
+        try (ParleyClient alice = ParleyClient.connect(vertx, edge, a, null, WAIT);
+             ParleyClient bob = ParleyClient.connect(vertx, edge, b, null, WAIT);
+             ParleyClient carol = ParleyClient.connect(vertx, edge, c, null, WAIT)) {
+            String g = alice.act(frame("createGroup").put("name", "Status").put("members",
+                    new JsonArray(List.of(b.userId(), c.userId()))), WAIT).getString("conversationId");
+            long m = sent(alice, message(g, "status?").put("clientMessageId", "status"));
+            for (ParleyClient member : List.of(bob, carol)) {
+                member.ack(event(member, g, m).getLong("inboxSeq"));
+            }
+            JsonObject all = alice.awaitFrame(f -> "receipt".equals(f.getString("type"))
+                    && "delivered_to_all".equals(f.getString("status")), WAIT);
+            assertThat(all.getLong("seq")).isEqualTo(m);
+            assertThat(alice.frames("receipt")).filteredOn(f -> "delivered".equals(f.getString("status")))
+                    .extracting(f -> f.getString("byUserId")).containsExactlyInAnyOrder(b.userId(), c.userId());
+
+            for (ParleyClient member : List.of(bob, carol)) {
+                member.sendText(new JsonObject().put("type", "read").put("conversationId", g).put("seq", m).encode());
+            }
+            assertThat(alice.awaitFrame(f -> "read_by_all".equals(f.getString("status")), WAIT).getLong("seq")).isEqualTo(m);
+            assertThat(alice.frames("receipt")).filteredOn(f -> "read".equals(f.getString("status")))
+                    .extracting(f -> f.getString("byUserId")).containsExactlyInAnyOrder(b.userId(), c.userId());
+        }
+    }
+
+    @Test
+    void aUserWithReadReceiptsOffNeitherSendsNorSeesThemOneToOne() throws Exception {
+        ParleyClient.Device a = ParleyClient.register(edge, user("alice"));
+        ParleyClient.Device b = ParleyClient.register(edge, user("bob"));
+        String dm = Conversations.direct(a.userId(), b.userId());
+        try (ParleyClient alice = ParleyClient.connect(vertx, edge, a, null, WAIT);
+             ParleyClient bob = ParleyClient.connect(vertx, edge, b, null, WAIT)) {
+            JsonObject off = bob.request(new JsonObject().put("type", "settings").put("requestId", "off").put("readReceipts", false), WAIT);
+            assertThat(off.getBoolean("readReceipts")).isFalse();
+            long m1 = sent(alice, message(dm, "one").put("clientMessageId", "one"));
+            bob.ack(event(bob, dm, m1).getLong("inboxSeq"));
+            // The sequencer reads settings from a global table: once Bob's read is told to Bob alone, the setting held.
+            bob.sendText(new JsonObject().put("type", "read").put("conversationId", dm).put("seq", m1).encode());
+            bob.awaitFrame(f -> "read".equals(f.getString("status")) && f.getLong("seq") == m1, WAIT);
+            long m2 = sent(alice, message(dm, "two").put("clientMessageId", "two"));
+            bob.ack(event(bob, dm, m2).getLong("inboxSeq"));
+            // Receipts of one conversation reach a device in order: 'delivered' for m2 comes after any read of m1.
+            alice.awaitFrame(f -> "delivered".equals(f.getString("status")) && f.getLong("seq") == m2, WAIT);
+            assertThat(alice.frames("receipt")).noneMatch(f -> "read".equals(f.getString("status")));
+        }
+    }
+
+    @Test
+    void theChatListOrdersByLastActivityWithUnreadCountsAndMute() throws Exception {
+        ParleyClient.Device a = ParleyClient.register(edge, user("alice"));
+        ParleyClient.Device b = ParleyClient.register(edge, user("bob"));
+        ParleyClient.Device c = ParleyClient.register(edge, user("carol"));
+        String withBob = Conversations.direct(a.userId(), b.userId());
+        String withCarol = Conversations.direct(a.userId(), c.userId());
+        try (ParleyClient alice = ParleyClient.connect(vertx, edge, a, null, WAIT);
+             ParleyClient bob = ParleyClient.connect(vertx, edge, b, null, WAIT);
+             ParleyClient carol = ParleyClient.connect(vertx, edge, c, null, WAIT)) {
+            sent(bob, message(withBob, "b1").put("clientMessageId", "b1"));
+            sent(bob, message(withBob, "b2").put("clientMessageId", "b2"));
+            sent(alice, frame("mute").put("conversationId", withCarol).put("until", "forever"));
+            long c1 = sent(carol, message(withCarol, "c1").put("clientMessageId", "c1"));
+            await().atMost(WAIT).untilAsserted(() -> {
+                JsonObject chats = alice.request(new JsonObject().put("type", "chats").put("requestId", "c" + ids.incrementAndGet()), WAIT);
+                List<JsonObject> list = chats.getJsonArray("chats").stream().map(x -> (JsonObject) x).toList();
+                assertThat(list).extracting(x -> x.getString("conversationId")).containsExactly(withCarol, withBob);
+                assertThat(list.get(0).getBoolean("muted")).isTrue();
+                assertThat(list.get(0).getInteger("unread")).isEqualTo(1);
+                assertThat(list.get(0).getLong("lastSeq")).isEqualTo(c1);
+                assertThat(list.get(1).getInteger("unread")).isEqualTo(2);
+                assertThat(list.get(1).getString("lastSenderUserId")).isEqualTo(b.userId());
+            });
+            alice.sendText(new JsonObject().put("type", "read").put("conversationId", withBob).put("seq", 2).encode());
+            await().atMost(WAIT).untilAsserted(() -> {
+                JsonObject chats = alice.request(new JsonObject().put("type", "chats").put("requestId", "c" + ids.incrementAndGet()), WAIT);
+                JsonObject bobChat = chats.getJsonArray("chats").stream().map(x -> (JsonObject) x)
+                        .filter(x -> withBob.equals(x.getString("conversationId"))).findFirst().orElseThrow();
+                assertThat(bobChat.getInteger("unread")).isZero();
+            });
+        }
+    }
+
+    @Test
+    void tooManyActionsFromOneDeviceAreRateLimitedWithoutLosingTheConnection() throws Exception {
+        ParleyClient.Device a = ParleyClient.register(edge, user("alice"));
+        ParleyClient.Device b = ParleyClient.register(edge, user("bob"));
+        String dm = Conversations.direct(a.userId(), b.userId());
+        try (ParleyClient alice = ParleyClient.connect(vertx, edge, a, null, WAIT)) {
+            for (int i = 0; i < 200; i++) {
+                alice.sendText(message(dm, "spam").put("clientMessageId", "spam-" + i).encode());
+            }
+            JsonObject limited = alice.awaitFrame(f -> "RATE_LIMITED".equals(f.getString("code")), WAIT);
+            assertThat(limited.getString("ref")).startsWith("spam-");
+            alice.sendText(new JsonObject().put("type", "ping").encode());
+            alice.awaitFrame(f -> "pong".equals(f.getString("type")), WAIT);
+            assertThat(alice.isClosed()).isFalse();
+        }
+    }
+}
