@@ -41,6 +41,7 @@ public class EdgeVerticle extends AbstractVerticle {
     private final Function<byte[], DeviceDelivery> inboxDecoder;
     private final DeviceTokens tokens;
     private final FrameDecoder decoder;
+    private final java.util.List<java.util.function.Consumer<Router>> extraRoutes = new java.util.ArrayList<>();
     private HttpServer server;
 
     public EdgeVerticle(EdgeConfig config, ActionLog log, EdgeReadModel readModel, PendingActions pending,
@@ -61,11 +62,18 @@ public class EdgeVerticle extends AbstractVerticle {
         router.get("/health").handler(this::health);
         router.post("/v1/devices").handler(BodyHandler.create().setBodyLimit(4096)).handler(this::registerDevice);
         router.get("/v1/ws").handler(this::upgrade);
+        extraRoutes.forEach(mount -> mount.accept(router));
         HttpServerOptions options = new HttpServerOptions().setHost(config.host()).setPort(config.port())
                 .setMaxWebSocketFrameSize(config.maxFrameBytes()).setMaxWebSocketMessageSize(config.maxFrameBytes())
                 .setTcpNoDelay(true);
         server = vertx.createHttpServer(options).requestHandler(router);
         server.listen().<Void>mapEmpty().onComplete(started);
+    }
+
+    /** Adds routes served by their own handler classes (e.g. the push subscription endpoint); before deployment. */
+    public EdgeVerticle withRoutes(java.util.function.Consumer<Router> mount) {
+        extraRoutes.add(mount);
+        return this;
     }
 
     public int actualPort() {
