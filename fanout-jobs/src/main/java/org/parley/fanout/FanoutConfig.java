@@ -18,6 +18,8 @@ import org.parley.schemas.TopicCatalog;
  * @param restoreOnStart whether the local cluster restores the newest checkpoint/savepoint on start
  *     ({@code fanout.restore}, default true; false starts from empty state and the group's offsets)
  * @param fetchMaxWaitMs the sources' {@code fetch.max.wait.ms} ({@code kafka.consumer.fetch-max-wait-ms})
+ * @param pushRequestsTopic where the push decisions go ({@code topic.push-requests})
+ * @param push what the push decision pushes ({@code push.*})
  */
 public record FanoutConfig(
         String kafkaBootstrap,
@@ -39,7 +41,9 @@ public record FanoutConfig(
         Path flinkDir,
         boolean autoRegisterSchemas,
         boolean restoreOnStart,
-        int fetchMaxWaitMs) {
+        int fetchMaxWaitMs,
+        String pushRequestsTopic,
+        PushPolicy push) {
 
     public static final String GROUP_ID = "parley-fanout";
     public static final String JOB_NAME = "parley-fanout";
@@ -68,7 +72,9 @@ public record FanoutConfig(
                         .toAbsolutePath().normalize(),
                 s.find("registry.auto-register").map(Boolean::parseBoolean).orElse(true),
                 s.find("fanout.restore").map(Boolean::parseBoolean).orElse(true),
-                s.getInt("kafka.consumer.fetch-max-wait-ms"));
+                s.getInt("kafka.consumer.fetch-max-wait-ms"),
+                topics.pushRequests().name(),
+                PushPolicy.from(s));
     }
 
     public Path checkpointsDir() {

@@ -42,7 +42,7 @@ public final class FanoutJob {
 
     private static void runOnCluster(StreamExecutionEnvironment env, FanoutConfig config) throws Exception {
         LOG.info("submitting {} to the Flink cluster", FanoutConfig.JOB_NAME);
-        FanoutTopology.build(env, new KafkaFanoutSources(config), new KafkaFanoutSinks(config));
+        FanoutTopology.build(env, new KafkaFanoutSources(config), new KafkaFanoutSinks(config), config.push());
         env.execute(FanoutConfig.JOB_NAME);
     }
 

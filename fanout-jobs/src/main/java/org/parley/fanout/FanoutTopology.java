@@ -13,6 +13,7 @@ import org.parley.events.DeliveryKind;
 import org.parley.events.DeviceDelivery;
 import org.parley.events.DeviceRecord;
 import org.parley.events.DeviceSession;
+import org.parley.events.PushRequest;
 import org.parley.events.Receipt;
 
 /**
@@ -26,7 +27,8 @@ import org.parley.events.Receipt;
  * devices ───────────────────────────── keyBy user ─────────────────┘                                      │
  * device-sessions ──────────────────────────────────────────── keyBy device ─ device-inbox-sequencer ──────┘
  *     device-inbox-sequencer ─┬─ inbox-entries (no markers) ─ deliveries sink
- *                             └─ routed-to-edge (edgeId set) ─ edge-deliveries sink
+ *                             ├─ routed-to-edge (edgeId set) ─ edge-deliveries sink
+ *                             └─ keyBy device ─ push-decision ─ push-requests sink
  * </pre>
  *
  * Every operator has a fixed name (what the dashboard shows) and a fixed uid (what checkpoints are matched by:
@@ -46,11 +48,13 @@ public final class FanoutTopology {
     public static final String FILTER_ROUTED = "routed-to-edge";
     public static final String SINK_DELIVERIES = "deliveries sink";
     public static final String SINK_EDGE_DELIVERIES = "edge-deliveries sink";
+    public static final String PUSH_DECISION = "push-decision";
+    public static final String SINK_PUSH_REQUESTS = "push-requests sink";
 
     /** Every operator name the graph must contain (as shown: with Flink's "Source: " / ": Writer" decorations). */
     public static final List<String> OPERATOR_NAMES = List.of(SOURCE_EVENTS, SOURCE_RECEIPTS, SOURCE_DEVICES,
             SOURCE_SESSIONS, EXPAND_EVENTS, EXPAND_RECEIPTS, DIRECTORY, SEQUENCER, FILTER_INBOX, FILTER_ROUTED,
-            SINK_DELIVERIES, SINK_EDGE_DELIVERIES);
+            SINK_DELIVERIES, SINK_EDGE_DELIVERIES, PUSH_DECISION, SINK_PUSH_REQUESTS);
 
     public static final String UID_SOURCE_EVENTS = "source-conversation-events";
     public static final String UID_SOURCE_RECEIPTS = "source-receipts";
@@ -64,10 +68,13 @@ public final class FanoutTopology {
     public static final String UID_FILTER_ROUTED = "filter-routed-to-edge";
     public static final String UID_SINK_DELIVERIES = "sink-deliveries";
     public static final String UID_SINK_EDGE_DELIVERIES = "sink-edge-deliveries";
+    public static final String UID_PUSH_DECISION = "push-decision";
+    public static final String UID_SINK_PUSH_REQUESTS = "sink-push-requests";
 
     public static final List<String> UIDS = List.of(UID_SOURCE_EVENTS, UID_SOURCE_RECEIPTS, UID_SOURCE_DEVICES,
             UID_SOURCE_SESSIONS, UID_EXPAND_EVENTS, UID_EXPAND_RECEIPTS, UID_DIRECTORY, UID_SEQUENCER,
-            UID_FILTER_INBOX, UID_FILTER_ROUTED, UID_SINK_DELIVERIES, UID_SINK_EDGE_DELIVERIES);
+            UID_FILTER_INBOX, UID_FILTER_ROUTED, UID_SINK_DELIVERIES, UID_SINK_EDGE_DELIVERIES, UID_PUSH_DECISION,
+            UID_SINK_PUSH_REQUESTS);
 
     static {
         AvroTrust.ensure();
@@ -77,13 +84,14 @@ public final class FanoutTopology {
     static final TypeInformation<MemberItem> MEMBER_ITEM = Types.POJO(MemberItem.class);
     static final TypeInformation<DeviceItem> DEVICE_ITEM = Types.POJO(DeviceItem.class);
     static final TypeInformation<DeviceDelivery> DEVICE_DELIVERY = new AvroTypeInfo<>(DeviceDelivery.class);
+    static final TypeInformation<PushRequest> PUSH_REQUEST = new AvroTypeInfo<>(PushRequest.class);
 
     private FanoutTopology() {
     }
 
     /** Adds the fan-out graph to {@code env}. Returns the sequencer's output (all deliveries, markers included). */
     public static DataStream<DeviceDelivery> build(StreamExecutionEnvironment env, FanoutSources sources,
-            FanoutSinks sinks) {
+            FanoutSinks sinks, PushPolicy push) {
         SingleOutputStreamOperator<ConversationEvent> events = sources.conversationEvents(env)
                 .name(SOURCE_EVENTS).uid(UID_SOURCE_EVENTS);
         SingleOutputStreamOperator<Receipt> receipts = sources.receipts(env)
@@ -127,6 +135,13 @@ public final class FanoutTopology {
                         .name(FILTER_ROUTED).uid(UID_FILTER_ROUTED)
                         .setDescription("deliveries (incl. sync markers) for a device with a live session"))
                 .name(SINK_EDGE_DELIVERIES).uid(UID_SINK_EDGE_DELIVERIES);
+        sinks.pushRequests(deliveries
+                        .keyBy(new KeySelectors.DeliveryDevice(), Types.STRING)
+                        .process(new PushDecision(push), PUSH_REQUEST)
+                        .name(PUSH_DECISION).uid(UID_PUSH_DECISION)
+                        .setDescription("keyed by device; state: mutes of the device's user, unread pushes per "
+                                + "conversation; one push request per message for an offline device"))
+                .name(SINK_PUSH_REQUESTS).uid(UID_SINK_PUSH_REQUESTS);
         return deliveries;
     }
 

@@ -1,6 +1,7 @@
 package org.parley.fanout;
 
 import org.apache.flink.api.java.functions.KeySelector;
+import org.parley.events.DeviceDelivery;
 import org.parley.events.DeviceRecord;
 import org.parley.events.DeviceSession;
 
@@ -27,6 +28,13 @@ public final class KeySelectors {
         @Override
         public String getKey(DeviceItem item) {
             return item.deviceId;
+        }
+    }
+
+    public static final class DeliveryDevice implements KeySelector<DeviceDelivery, String> {
+        @Override
+        public String getKey(DeviceDelivery delivery) {
+            return delivery.getDeviceId();
         }
     }
 

@@ -6,6 +6,7 @@ import java.util.Set;
 import org.apache.flink.api.common.functions.FlatMapFunction;
 import org.apache.flink.util.Collector;
 import org.parley.events.ConversationEvent;
+import org.parley.events.EventType;
 import org.parley.events.Receipt;
 
 /**
@@ -14,7 +15,8 @@ import org.parley.events.Receipt;
  * <ul>
  *   <li>A {@link ConversationEvent} goes to every member at its seq ({@code memberUserIds}, duplicates ignored),
  *       the sender included so that the sender's <em>other</em> devices see what was sent; the sending device
- *       itself is excluded ({@link MemberItem#excludeDeviceId}).</li>
+ *       itself is excluded ({@link MemberItem#excludeDeviceId}), except for {@code MUTE_CHANGED}: every device of
+ *       the user, the muting one included, keeps the mute for its push decision ({@link PushDecision}).</li>
  *   <li>A {@link Receipt} goes to {@code toUserId} only (the sender of the acknowledged message). If the
  *       acknowledging device belongs to that same user (a user's own device reading a message the user sent from
  *       another device), that device is excluded: it already knows.</li>
@@ -45,7 +47,9 @@ public final class MemberExpansion {
                 if (userId == null) {
                     continue;
                 }
-                String exclude = userId.equals(event.getSenderUserId()) ? event.getSenderDeviceId() : null;
+                // A mute is per-user state that every device keys its push decision on, the muting device included.
+                String exclude = userId.equals(event.getSenderUserId()) && event.getType() != EventType.MUTE_CHANGED
+                        ? event.getSenderDeviceId() : null;
                 out.collect(MemberItem.ofEvent(userId, exclude, event));
             }
         }

@@ -69,12 +69,18 @@ class FanoutTopologyTest {
         public DataStreamSink<DeviceDelivery> edges(DataStream<DeviceDelivery> routed) {
             return routed.sinkTo(new DiscardingSink<>());
         }
+
+        @Override
+        public DataStreamSink<org.parley.events.PushRequest> pushRequests(
+                DataStream<org.parley.events.PushRequest> requests) {
+            return requests.sinkTo(new DiscardingSink<>());
+        }
     }
 
     private StreamGraph build(FanoutSources sources, FanoutSinks sinks) {
         Configuration conf = FanoutJobConfig.of(config);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
-        FanoutTopology.build(env, sources, sinks);
+        FanoutTopology.build(env, sources, sinks, config.push());
         return env.getStreamGraph();
     }
 
@@ -121,8 +127,12 @@ class FanoutTopologyTest {
         assertThat(sequencer.getInEdges()).extracting(e -> graph.getStreamNode(e.getSourceId()).getOperatorName())
                 .containsExactlyInAnyOrder(FanoutTopology.DIRECTORY, "Source: " + FanoutTopology.SOURCE_SESSIONS);
         assertThat(sequencer.getOutEdges()).extracting(e -> graph.getStreamNode(e.getTargetId()).getOperatorName())
-                .containsExactlyInAnyOrder(FanoutTopology.FILTER_INBOX, FanoutTopology.FILTER_ROUTED);
+                .containsExactlyInAnyOrder(FanoutTopology.FILTER_INBOX, FanoutTopology.FILTER_ROUTED,
+                        FanoutTopology.PUSH_DECISION);
         assertThat(sequencer.getParallelism()).isEqualTo(3);
+        // The push decision is keyed by device: its mutes and unread counts live with the device's key.
+        assertThat(node(graph, FanoutTopology.PUSH_DECISION).getInEdges()).singleElement()
+                .satisfies(e -> assertThat(e.getPartitioner()).isInstanceOf(KeyGroupStreamPartitioner.class));
     }
 
     @Test

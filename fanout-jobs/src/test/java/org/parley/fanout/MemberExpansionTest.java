@@ -33,6 +33,19 @@ class MemberExpansionTest {
     }
 
     @Test
+    void aMuteGoesToEveryDeviceOfTheMutingUserTheMutingDeviceIncluded() {
+        ConversationEvent e = event("c1", 8, "bob", "bob-phone", "bob");
+        e.setType(org.parley.events.EventType.MUTE_CHANGED);
+        e.setPrivateToUserId("bob");
+        e.setMuteUntil(Long.MAX_VALUE);
+
+        assertThat(collect(c -> new MemberExpansion.OfEvent().flatMap(e, c))).singleElement().satisfies(i -> {
+            assertThat(i.userId).isEqualTo("bob");
+            assertThat(i.excludeDeviceId).isNull();
+        });
+    }
+
+    @Test
     void anEventWithoutMembersGoesNowhere() {
         ConversationEvent e = event("c1", 1, "alice", "alice-phone");
 

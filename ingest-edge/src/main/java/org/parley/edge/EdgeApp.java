@@ -10,12 +10,14 @@ import org.parley.config.Settings;
 import org.parley.config.Startup;
 import org.parley.edge.log.KafkaActionLog;
 import org.parley.edge.log.PartitionTail;
+import org.parley.edge.push.PushSubscriptionHandler;
 import org.parley.edge.readmodel.CqlEdgeReadModel;
 import org.parley.edge.session.ConnectedDevices;
 import org.parley.edge.session.PendingActions;
 import org.parley.events.ActionResult;
 import org.parley.events.DeviceDelivery;
 import org.parley.projections.CqlSessionFactory;
+import org.parley.projections.PushSubscriptions;
 import org.parley.registry.SchemaRegistryClient;
 import org.parley.schemas.TopicCatalog;
 import org.parley.serde.AvroWireDeserializer;
@@ -58,9 +60,12 @@ public final class EdgeApp {
                 topics.edgeDeliveries().name(), config.edgeId(), deliveries, devices::deliver);
         CompletableFuture.allOf(results.start(), routed.start()).get(settings.getLong("edge.startup-timeout-ms"), TimeUnit.MILLISECONDS);
 
+        CqlEdgeReadModel readModel = new CqlEdgeReadModel(vertx, cql);
         org.parley.edge.media.S3MediaStore media = new org.parley.edge.media.S3MediaStore(vertx, settings);
-        EdgeVerticle verticle = new EdgeVerticle(config, actionLog, new CqlEdgeReadModel(vertx, cql), pending, devices,
-                bytes -> deliveries.deserialize(topics.deliveries().name(), bytes), media);
+        EdgeVerticle verticle = new EdgeVerticle(config, actionLog, readModel, pending, devices,
+                bytes -> deliveries.deserialize(topics.deliveries().name(), bytes), media)
+                .withRoutes(new PushSubscriptionHandler(vertx, new DeviceTokens(readModel), new PushSubscriptions(cql),
+                        settings.getBoolean("push.allow-loopback-http"))::mount);
         vertx.deployVerticle(verticle).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
 
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

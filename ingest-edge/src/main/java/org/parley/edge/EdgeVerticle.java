@@ -44,6 +44,7 @@ public class EdgeVerticle extends AbstractVerticle {
     private final DeviceTokens tokens;
     private final FrameDecoder decoder;
     private final MediaStore media;
+    private final java.util.List<java.util.function.Consumer<Router>> extraRoutes = new java.util.ArrayList<>();
     private HttpServer server;
 
     public EdgeVerticle(EdgeConfig config, ActionLog log, EdgeReadModel readModel, PendingActions pending,
@@ -72,11 +73,18 @@ public class EdgeVerticle extends AbstractVerticle {
         router.get("/v1/ws").handler(this::upgrade);
         router.post("/v1/media").handler(BodyHandler.create().setBodyLimit(config.maxMediaBytes())).handler(this::uploadMedia);
         router.get("/v1/media/*").handler(this::downloadMedia);
+        extraRoutes.forEach(mount -> mount.accept(router));
         HttpServerOptions options = new HttpServerOptions().setHost(config.host()).setPort(config.port())
                 .setMaxWebSocketFrameSize(config.maxFrameBytes()).setMaxWebSocketMessageSize(config.maxFrameBytes())
                 .setTcpNoDelay(true);
         server = vertx.createHttpServer(options).requestHandler(router);
         server.listen().<Void>mapEmpty().onComplete(started);
+    }
+
+    /** Adds routes served by their own handler classes (e.g. the push subscription endpoint); before deployment. */
+    public EdgeVerticle withRoutes(java.util.function.Consumer<Router> mount) {
+        extraRoutes.add(mount);
+        return this;
     }
 
     public int actualPort() {

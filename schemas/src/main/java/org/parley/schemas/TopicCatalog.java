@@ -9,6 +9,7 @@ import org.parley.events.ConversationEvent;
 import org.parley.events.DeviceDelivery;
 import org.parley.events.DeviceRecord;
 import org.parley.events.DeviceSession;
+import org.parley.events.PushRequest;
 import org.parley.events.Receipt;
 import org.parley.events.UserSettings;
 
@@ -25,7 +26,8 @@ public record TopicCatalog(
         Topic edgeDeliveries,
         Topic devices,
         Topic deviceSessions,
-        Topic userSettings) {
+        Topic userSettings,
+        Topic pushRequests) {
 
     /** How a topic is partitioned and cleaned up. */
     public enum Layout {
@@ -34,7 +36,10 @@ public record TopicCatalog(
         /** partition = edge instance, {@code topic.edge-partitions} partitions, short retention. */
         PER_EDGE,
         /** keyed, compacted (latest value per key). */
-        COMPACTED
+        COMPACTED,
+        /** keyed, {@code topic.partitions} partitions, kept {@code topic.transient-retention-ms}: work orders that
+         *  are worthless once old (push requests). */
+        KEYED_TRANSIENT
     }
 
     public record Topic(String name, Schema valueSchema, Layout layout) {
@@ -54,12 +59,13 @@ public record TopicCatalog(
                 new Topic(s.get("topic.edge-deliveries"), DeviceDelivery.getClassSchema(), Layout.PER_EDGE),
                 new Topic(s.get("topic.devices"), DeviceRecord.getClassSchema(), Layout.COMPACTED),
                 new Topic(s.get("topic.device-sessions"), DeviceSession.getClassSchema(), Layout.COMPACTED),
-                new Topic(s.get("topic.user-settings"), UserSettings.getClassSchema(), Layout.COMPACTED));
+                new Topic(s.get("topic.user-settings"), UserSettings.getClassSchema(), Layout.COMPACTED),
+                new Topic(s.get("topic.push-requests"), PushRequest.getClassSchema(), Layout.KEYED_TRANSIENT));
     }
 
     public List<Topic> all() {
         return List.of(actions, conversationEvents, receipts, actionResults, deliveries, edgeDeliveries, devices,
-                deviceSessions, userSettings);
+                deviceSessions, userSettings, pushRequests);
     }
 
     public Topic byName(String name) {

@@ -6,12 +6,13 @@ import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.DataStreamSink;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.parley.events.DeviceDelivery;
+import org.parley.events.PushRequest;
 import org.parley.fanout.FanoutConfig;
 import org.parley.fanout.FanoutSinks;
 import org.parley.fanout.kafka.DeliveryRecordSerializer.Routing;
 
 /**
- * The two Kafka outputs, both at-least-once (flushed on every checkpoint; no transactions, so no reader waits for
+ * The Kafka outputs, all at-least-once (flushed on every checkpoint; no transactions, so no reader waits for
  * a checkpoint to see a delivery) with {@code acks=all}, an idempotent producer and {@code linger.ms=0}.
  * After a crash the records since the last checkpoint are written again (see docs/fanout.md, "Restore").
  */
@@ -30,6 +31,19 @@ public final class KafkaFanoutSinks implements FanoutSinks {
     @Override
     public DataStreamSink<DeviceDelivery> edges(DataStream<DeviceDelivery> routed) {
         return routed.sinkTo(sink(config.edgeDeliveriesTopic(), Routing.BY_EDGE));
+    }
+
+    @Override
+    public DataStreamSink<PushRequest> pushRequests(DataStream<PushRequest> requests) {
+        return requests.sinkTo(KafkaSink.<PushRequest>builder()
+                .setBootstrapServers(config.kafkaBootstrap())
+                .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
+                .setRecordSerializer(new PushRequestRecordSerializer(config.pushRequestsTopic(),
+                        RegistryClientFactory.forUrl(config.registryUrl()), config.autoRegisterSchemas()))
+                .setProperty(ProducerConfig.LINGER_MS_CONFIG, "0")
+                .setProperty(ProducerConfig.ACKS_CONFIG, "all")
+                .setProperty(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true")
+                .build());
     }
 
     /** The sink of one topic (public for tests and tools). */

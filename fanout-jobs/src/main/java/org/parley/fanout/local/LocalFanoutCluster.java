@@ -95,7 +95,7 @@ public final class LocalFanoutCluster {
 
         StreamExecutionEnvironment env =
                 StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(configuration(config, latest));
-        FanoutTopology.build(env, sources, sinks);
+        FanoutTopology.build(env, sources, sinks, config.push());
         job = env.executeAsync(FanoutConfig.JOB_NAME);
         LOG.info("job {} submitted; dashboard at http://{}:{}/", job.getJobID(), config.bindHost(), config.restPort());
         return job;

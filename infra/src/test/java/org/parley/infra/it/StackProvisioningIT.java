@@ -103,6 +103,8 @@ class StackProvisioningIT {
                     }
                     case KEYED_LOG -> assertThat(described.get(t.name()).partitions())
                             .hasSize(settings().getInt("topic.partitions"));
+                    case KEYED_TRANSIENT -> assertThat(config.get("retention.ms").value())
+                            .isEqualTo(settings().get("topic.transient-retention-ms"));
                 }
                 assertThat(config.get("unclean.leader.election.enable").value()).isEqualTo("false");
                 assertThat(config.get("min.insync.replicas").value()).isEqualTo(settings().get("topic.min-insync-replicas"));

@@ -1,0 +1,170 @@
+package org.parley.edge.push;
+
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.net.InetAddress;
+import java.net.URI;
+import java.util.Base64;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+import org.parley.edge.DeviceTokens;
+import org.parley.edge.protocol.ErrorCode;
+import org.parley.projections.DeviceDirectory;
+import org.parley.projections.PushSubscriptions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code PUT /v1/push-subscription} (body {@code {"endpoint": ..., "keys": {"p256dh": ..., "auth": ...}}}, the
+ * browser's {@code PushSubscription.toJSON()}) stores the authenticated device's Web Push subscription;
+ * {@code DELETE /v1/push-subscription} removes it. Bearer token as for the WebSocket. Answers 204.
+ *
+ * <p>The endpoint must be https (the dispatcher POSTs wherever it points), or http on a loopback address when
+ * {@code push.allow-loopback-http} is true (the local test endpoint).
+ */
+public final class PushSubscriptionHandler {
+    public static final String PATH = "/v1/push-subscription";
+    private static final Logger LOG = LoggerFactory.getLogger(PushSubscriptionHandler.class);
+
+    private final Vertx vertx;
+    private final DeviceTokens tokens;
+    private final PushSubscriptions store;
+    private final boolean allowLoopbackHttp;
+
+    public PushSubscriptionHandler(Vertx vertx, DeviceTokens tokens, PushSubscriptions store,
+            boolean allowLoopbackHttp) {
+        this.vertx = vertx;
+        this.tokens = tokens;
+        this.store = store;
+        this.allowLoopbackHttp = allowLoopbackHttp;
+    }
+
+    public void mount(Router router) {
+        router.put(PATH).handler(BodyHandler.create().setBodyLimit(4096)).handler(this::put);
+        router.delete(PATH).handler(this::delete);
+    }
+
+    private void put(RoutingContext ctx) {
+        JsonObject body;
+        try {
+            body = ctx.body().asJsonObject();
+        } catch (RuntimeException e) {
+            body = null;
+        }
+        JsonObject keys = body == null ? null : body.getJsonObject("keys");
+        String endpoint = body == null ? null : body.getString("endpoint");
+        String p256dh = keys == null ? null : keys.getString("p256dh");
+        String auth = keys == null ? null : keys.getString("auth");
+        if (endpoint == null || p256dh == null || auth == null) {
+            error(ctx, 400, ErrorCode.MISSING_FIELD, "body must be {\"endpoint\":...,\"keys\":{\"p256dh\":...,\"auth\":...}}");
+            return;
+        }
+        String invalid = validate(endpoint, p256dh, auth);
+        if (invalid != null) {
+            error(ctx, 400, ErrorCode.INVALID_FIELD, invalid);
+            return;
+        }
+        authenticated(ctx, device -> store.save(new PushSubscriptions.Subscription(device.deviceId(),
+                device.userId(), "webpush", endpoint, p256dh, auth)));
+    }
+
+    private void delete(RoutingContext ctx) {
+        authenticated(ctx, device -> store.delete(device.deviceId()));
+    }
+
+    private void authenticated(RoutingContext ctx,
+            java.util.function.Function<DeviceDirectory.Device, CompletionStage<Void>> action) {
+        String token = bearer(ctx);
+        if (token == null) {
+            error(ctx, 401, null, "missing bearer token: send 'Authorization: Bearer <token>'");
+            return;
+        }
+        tokens.authenticate(token).compose((Optional<DeviceDirectory.Device> device) -> device.isEmpty()
+                ? Future.succeededFuture(false)
+                : onContext(action.apply(device.get())).map(true)).onComplete(ar -> {
+                    if (ar.failed()) {
+                        LOG.warn("push subscription not stored: {}", ar.cause().toString());
+                        error(ctx, 503, ErrorCode.UNAVAILABLE, "not stored; retry");
+                    } else if (!ar.result()) {
+                        error(ctx, 401, null, "invalid or revoked token");
+                    } else {
+                        ctx.response().setStatusCode(204).end();
+                    }
+                });
+    }
+
+    /** Why the subscription is unusable, or null. */
+    String validate(String endpoint, String p256dh, String auth) {
+        URI uri;
+        try {
+            uri = URI.create(endpoint);
+        } catch (IllegalArgumentException e) {
+            return "endpoint is not a URL";
+        }
+        if (uri.getHost() == null || endpoint.length() > 2048) {
+            return "endpoint is not an absolute URL (at most 2048 characters)";
+        }
+        boolean https = "https".equals(uri.getScheme());
+        boolean loopbackHttp = allowLoopbackHttp && "http".equals(uri.getScheme()) && isLoopback(uri.getHost());
+        if (!https && !loopbackHttp) {
+            return "endpoint must be an https URL";
+        }
+        byte[] key = decode(p256dh);
+        if (key == null || key.length != 65 || key[0] != 0x04) {
+            return "keys.p256dh must be the base64url 65-byte uncompressed P-256 point";
+        }
+        byte[] secret = decode(auth);
+        if (secret == null || secret.length != 16) {
+            return "keys.auth must be the base64url 16-byte auth secret";
+        }
+        return null;
+    }
+
+    private static boolean isLoopback(String host) {
+        try {
+            // Literal addresses only: resolving a name here would let DNS decide where the dispatcher POSTs.
+            return host.matches("\\d+\\.\\d+\\.\\d+\\.\\d+|\\[[0-9a-fA-F:]+\\]")
+                    && InetAddress.getByName(host.replace("[", "").replace("]", "")).isLoopbackAddress();
+        } catch (java.net.UnknownHostException e) {
+            return false;
+        }
+    }
+
+    private static byte[] decode(String b64url) {
+        try {
+            return Base64.getUrlDecoder().decode(b64url.replace("=", ""));
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    private static String bearer(RoutingContext ctx) {
+        String header = ctx.request().getHeader("Authorization");
+        return header != null && header.regionMatches(true, 0, "Bearer ", 0, 7) ? header.substring(7).trim() : null;
+    }
+
+    private <T> Future<T> onContext(CompletionStage<T> stage) {
+        Context context = vertx.getOrCreateContext();
+        Promise<T> promise = Promise.promise();
+        stage.whenComplete((v, err) -> context.runOnContext(x -> {
+            if (err == null) {
+                promise.complete(v);
+            } else {
+                promise.fail(err);
+            }
+        }));
+        return promise.future();
+    }
+
+    private static void error(RoutingContext ctx, int status, ErrorCode code, String message) {
+        ctx.response().setStatusCode(status);
+        ctx.json(new JsonObject().put("error", code == null ? "UNAUTHENTICATED" : code.name()).put("message", message));
+    }
+}

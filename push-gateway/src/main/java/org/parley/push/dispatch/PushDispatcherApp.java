@@ -1,0 +1,165 @@
+package org.parley.push.dispatch;
+
+import com.datastax.oss.driver.api.core.CqlSession;
+import java.net.http.HttpClient;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.parley.config.Settings;
+import org.parley.config.Startup;
+import org.parley.events.PushRequest;
+import org.parley.projections.CqlSessionFactory;
+import org.parley.projections.PushSubscriptions;
+import org.parley.push.PushSender;
+import org.parley.push.webpush.VapidKeys;
+import org.parley.push.webpush.VapidToken;
+import org.parley.push.webpush.WebPushSender;
+import org.parley.registry.SchemaRegistryClient;
+import org.parley.schemas.TopicCatalog;
+import org.parley.serde.AvroWireDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The push dispatcher process: consumes {@code push-requests} (group {@code push.group-id}; several processes share
+ * the partitions), dispatches each poll's requests concurrently, commits the offsets once all are settled. Prints
+ * {@code PARLEY READY push} once it owns partitions.
+ */
+public final class PushDispatcherApp {
+    private static final Logger LOG = LoggerFactory.getLogger(PushDispatcherApp.class);
+    public static final String READY_LINE = "PARLEY READY push";
+
+    private PushDispatcherApp() {
+    }
+
+    public static void main(String[] args) {
+        System.setProperty("logback.configurationFile", "logback-push.xml");
+        Startup.orExit(PushDispatcherApp::start);
+    }
+
+    static Properties consumerConfig(Settings s) {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, s.kafkaBootstrap());
+        p.put(ConsumerConfig.GROUP_ID_CONFIG, s.get("push.group-id"));
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        // Requests written before the first start are still due (too old ones are dropped by age).
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, s.getInt("push.max-in-flight"));
+        p.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, s.getInt("kafka.consumer.fetch-max-wait-ms"));
+        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        return p;
+    }
+
+    private static void start() {
+        Settings settings = Settings.load();
+        String topic = TopicCatalog.from(settings).pushRequests().name();
+        CqlSession cql = CqlSessionFactory.open(settings, true);
+        VapidKeys keys = VapidKeys.load(settings);
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofMillis(settings.getLong("push.http-timeout-ms"))).build();
+        WebPushSender webPush = new WebPushSender(http, new VapidToken(keys, settings.get("push.vapid-subject"),
+                Clock.systemUTC()), Duration.ofMillis(settings.getLong("push.http-timeout-ms")));
+        Map<String, PushSender> senders = Map.of(webPush.kind(), webPush);
+        AvroWireDeserializer<PushRequest> decoder = new AvroWireDeserializer<>(
+                new SchemaRegistryClient(settings.registryUrl()), PushRequest.getClassSchema());
+        int ttlSeconds = Math.toIntExact(Duration.ofHours(settings.getLong("push.dedup-retention-hours")).toSeconds());
+        if (ttlSeconds * 1000L <= settings.getLong("push.max-age-ms")) {
+            throw new IllegalStateException("push.dedup-retention-hours must outlast push.max-age-ms, or a replay "
+                    + "older than the ledger's memory would be pushed again");
+        }
+        PushSubscriptions subscriptions = new PushSubscriptions(cql);
+        PushSounds sounds = new PushSounds(cql);
+
+        KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(consumerConfig(settings));
+        AtomicBoolean running = new AtomicBoolean(true);
+        Thread loop = new Thread(() -> {
+            try {
+                run(consumer, topic, decoder, () -> new PushDispatcher(subscriptions, sounds,
+                        new PushLedger(cql, UUID.randomUUID().toString(), ttlSeconds), senders,
+                        Duration.ofSeconds(settings.getLong("push.ttl-seconds")), settings.get("push.urgency"),
+                        settings.getLong("push.max-age-ms"), Clock.systemUTC()), running);
+            } catch (WakeupException stopping) {
+                // shutdown
+            } finally {
+                consumer.close(Duration.ofSeconds(5));
+            }
+        }, "push-dispatcher");
+        loop.setUncaughtExceptionHandler((t, e) -> {
+            LOG.error("push dispatcher failed", e);
+            System.exit(1);
+        });
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            running.set(false);
+            consumer.wakeup();
+            try {
+                loop.join(10_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            cql.close();
+        }, "push-shutdown"));
+        LOG.info("VAPID public key (clients' applicationServerKey): {}", keys.publicKeyBase64Url());
+        loop.start();
+    }
+
+    private static void run(KafkaConsumer<String, byte[]> consumer, String topic,
+            AvroWireDeserializer<PushRequest> decoder, java.util.function.Supplier<PushDispatcher> newDispatcher,
+            AtomicBoolean running) {
+        consumer.subscribe(List.of(topic));
+        PushDispatcher dispatcher = newDispatcher.get();
+        boolean ready = false;
+        while (running.get()) {
+            ConsumerRecords<String, byte[]> records = consumer.poll(Duration.ofMillis(200));
+            if (!ready && !consumer.assignment().isEmpty()) {
+                ready = true;
+                System.out.println(READY_LINE);
+                System.out.flush();
+            }
+            if (records.isEmpty()) {
+                continue;
+            }
+            List<CompletableFuture<PushDispatcher.Result>> inFlight = new ArrayList<>();
+            for (ConsumerRecord<String, byte[]> rec : records) {
+                if (rec.value() == null) {
+                    continue;
+                }
+                PushRequest request;
+                try {
+                    request = decoder.deserialize(rec.topic(), rec.value());
+                } catch (RuntimeException bad) {
+                    LOG.warn("skipping undecodable push request at {}-{}@{}: {}", rec.topic(), rec.partition(),
+                            rec.offset(), bad.toString());
+                    continue;
+                }
+                inFlight.add(dispatcher.dispatch(request));
+            }
+            try {
+                CompletableFuture.allOf(inFlight.toArray(CompletableFuture[]::new)).join();
+                consumer.commitSync();
+            } catch (RuntimeException failed) {
+                // CQL or Kafka trouble mid-batch: behave as a restarted process would — go back to the batch's
+                // start and continue as a new ledger owner, so claims left by this attempt are taken over.
+                LOG.warn("push batch failed ({}); re-reading it as a new dispatcher instance", failed.toString());
+                for (TopicPartition tp : records.partitions()) {
+                    consumer.seek(tp, records.records(tp).get(0).offset());
+                }
+                dispatcher = newDispatcher.get();
+            }
+        }
+    }
+}
