@@ -63,7 +63,7 @@ public final class ParleyClient implements AutoCloseable {
     /** Registers a new device of {@code userId} at the edge's HTTP base URL (e.g. http://127.0.0.1:28080). */
     public static Device register(String httpBase, String userId) throws IOException, InterruptedException {
         HttpResponse<String> res = HTTP.send(HttpRequest.newBuilder(URI.create(httpBase + "/v1/devices"))
-                .timeout(Duration.ofSeconds(15)).header("Content-Type", "application/json")
+                .timeout(Duration.ofSeconds(60)).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(new JsonObject().put("userId", userId).encode())).build(),
                 HttpResponse.BodyHandlers.ofString());
         if (res.statusCode() != 201) {
@@ -127,6 +127,29 @@ public final class ParleyClient implements AutoCloseable {
         ws.writeTextMessage(frame.encode());
         return awaitFrame(f -> ("sent".equals(f.getString("type")) && id.equals(f.getString("clientMessageId")))
                 || ("error".equals(f.getString("type")) && id.equals(f.getString("ref"))), timeout);
+    }
+
+    /**
+     * {@link #act} as a client should: a TIMEOUT or UNAVAILABLE answer (the sequencer was slow, or Kafka briefly
+     * unreachable) is retried with the same clientMessageId, which the protocol guarantees is safe.
+     */
+    public JsonObject actRetrying(JsonObject frame, Duration timeout, int attempts) throws InterruptedException, TimeoutException {
+        for (int attempt = 1; ; attempt++) {
+            JsonObject r = act(frame, timeout);
+            boolean retry = "error".equals(r.getString("type"))
+                    && ("TIMEOUT".equals(r.getString("code")) || "UNAVAILABLE".equals(r.getString("code")));
+            if (!retry || attempt >= attempts) {
+                return r;
+            }
+            forget(r);
+        }
+    }
+
+    /** Drops a frame already handled, so a later wait for the same id does not find it again. */
+    public void forget(JsonObject frame) {
+        synchronized (frames) {
+            frames.remove(frame);
+        }
     }
 
     /** Sends a request (a frame with a requestId) and waits for its answer or its error. */

@@ -63,13 +63,13 @@ class LargeGroupIT {
             ParleyClient owner = clients.get(0);
             JsonArray others = new JsonArray();
             clients.subList(1, MEMBERS).forEach(c -> others.add(c.device().userId()));
-            JsonObject created = owner.act(new JsonObject().put("type", "createGroup").put("clientMessageId", "create")
-                    .put("name", "Everyone").put("members", others), WAIT);
+            JsonObject created = owner.actRetrying(new JsonObject().put("type", "createGroup").put("clientMessageId", "create")
+                    .put("name", "Everyone").put("members", others), WAIT, 5);
             assertThat(created.getString("type")).as(created.encode()).isEqualTo("sent");
             String g = created.getString("conversationId");
 
-            JsonObject sent = owner.act(new JsonObject().put("type", "send").put("clientMessageId", "all-hands")
-                    .put("conversationId", g).put("payload", Base64.getEncoder().encodeToString("hello all".getBytes())), WAIT);
+            JsonObject sent = owner.actRetrying(new JsonObject().put("type", "send").put("clientMessageId", "all-hands")
+                    .put("conversationId", g).put("payload", Base64.getEncoder().encodeToString("hello all".getBytes())), WAIT, 5);
             long seq = sent.getLong("seq");
             for (ParleyClient member : clients.subList(1, MEMBERS)) {
                 JsonObject m = member.awaitFrame(f -> "message".equals(f.getString("type")) && g.equals(f.getString("conversationId"))
@@ -83,8 +83,8 @@ class LargeGroupIT {
             JsonObject all = owner.awaitFrame(f -> "delivered_to_all".equals(f.getString("status")), WAIT);
             assertThat(all.getLong("seq")).isEqualTo(seq);
 
-            JsonObject full = owner.act(new JsonObject().put("type", "addMembers").put("clientMessageId", "one-more")
-                    .put("conversationId", g).put("userIds", new JsonArray().add(user("late"))), WAIT);
+            JsonObject full = owner.actRetrying(new JsonObject().put("type", "addMembers").put("clientMessageId", "one-more")
+                    .put("conversationId", g).put("userIds", new JsonArray().add(user("late"))), WAIT, 5);
             assertThat(full.getString("code")).isEqualTo("GROUP_FULL");
         } finally {
             clients.forEach(ParleyClient::close);
