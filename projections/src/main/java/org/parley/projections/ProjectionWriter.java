@@ -17,6 +17,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.parley.events.ConversationEvent;
 import org.parley.events.DeviceDelivery;
 import org.parley.events.DeviceRecord;
+import org.parley.events.Presence;
 import org.parley.registry.SchemaRegistryClient;
 import org.parley.schemas.TopicCatalog;
 import org.parley.serde.AvroWireDeserializer;
@@ -39,11 +40,14 @@ public class ProjectionWriter implements Runnable {
     private final AvroWireDeserializer<ConversationEvent> events;
     private final AvroWireDeserializer<DeviceDelivery> deliveries;
     private final AvroWireDeserializer<DeviceRecord> deviceRecords;
+    private final PresenceTable presence;
+    private final AvroWireDeserializer<Presence> presenceRecords;
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final Runnable onAssigned;
 
     public ProjectionWriter(KafkaConsumer<String, byte[]> consumer, TopicCatalog topics, SchemaRegistryClient registry,
-                            ConversationHistory history, DeviceInbox inbox, DeviceDirectory devices, Runnable onAssigned) {
+                            ConversationHistory history, DeviceInbox inbox, DeviceDirectory devices, Runnable onAssigned,
+                            PresenceTable presence) {
         this.consumer = consumer;
         this.topics = topics;
         this.history = history;
@@ -53,6 +57,8 @@ public class ProjectionWriter implements Runnable {
         this.events = new AvroWireDeserializer<>(registry, ConversationEvent.getClassSchema());
         this.deliveries = new AvroWireDeserializer<>(registry, DeviceDelivery.getClassSchema());
         this.deviceRecords = new AvroWireDeserializer<>(registry, DeviceRecord.getClassSchema());
+        this.presence = presence;
+        this.presenceRecords = new AvroWireDeserializer<>(registry, Presence.getClassSchema());
     }
 
     public void stop() {
@@ -63,7 +69,7 @@ public class ProjectionWriter implements Runnable {
     @Override
     public void run() {
         consumer.subscribe(List.of(topics.conversationEvents().name(), topics.deliveries().name(),
-                topics.devices().name()), new ConsumerRebalanceListener() {
+                topics.devices().name(), topics.presence().name()), new ConsumerRebalanceListener() {
                     private boolean announced;
 
                     @Override
@@ -118,6 +124,8 @@ public class ProjectionWriter implements Runnable {
                         r.value()).toCompletableFuture());
             } else if (topic.equals(topics.devices().name())) {
                 writes.add(devices.write(deviceRecords.deserialize(topic, r.value())).toCompletableFuture());
+            } else if (topic.equals(topics.presence().name())) {
+                writes.add(presence.write(presenceRecords.deserialize(topic, r.value())).toCompletableFuture());
             }
         }
         await(writes);

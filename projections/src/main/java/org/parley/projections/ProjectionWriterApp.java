@@ -43,7 +43,7 @@ public final class ProjectionWriterApp {
         ProjectionWriter writer = new ProjectionWriter(new KafkaConsumer<>(consumerConfig(settings)),
                 TopicCatalog.from(settings), new SchemaRegistryClient(settings.registryUrl()),
                 new ConversationHistory(session), new DeviceInbox(session), new DeviceDirectory(session),
-                () -> System.out.println("PARLEY READY projections"));
+                () -> System.out.println("PARLEY READY projections"), new PresenceTable(session));
         Thread loop = new Thread(writer, "projection-writer");
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             writer.stop();

@@ -9,7 +9,10 @@ import org.parley.events.ConversationEvent;
 import org.parley.events.DeviceDelivery;
 import org.parley.events.DeviceRecord;
 import org.parley.events.DeviceSession;
+import org.parley.events.EdgeHeartbeat;
+import org.parley.events.Presence;
 import org.parley.events.Receipt;
+import org.parley.events.TypingSignal;
 import org.parley.events.UserSettings;
 
 /**
@@ -25,7 +28,10 @@ public record TopicCatalog(
         Topic edgeDeliveries,
         Topic devices,
         Topic deviceSessions,
-        Topic userSettings) {
+        Topic userSettings,
+        Topic signals,
+        Topic presence,
+        Topic edgeHeartbeats) {
 
     /** How a topic is partitioned and cleaned up. */
     public enum Layout {
@@ -34,7 +40,9 @@ public record TopicCatalog(
         /** partition = edge instance, {@code topic.edge-partitions} partitions, short retention. */
         PER_EDGE,
         /** keyed, compacted (latest value per key). */
-        COMPACTED
+        COMPACTED,
+        /** keyed, deleted after {@code topic.signals-retention-ms}: ephemeral signals nobody replays (typing). */
+        SHORT_LIVED
     }
 
     public record Topic(String name, Schema valueSchema, Layout layout) {
@@ -54,12 +62,15 @@ public record TopicCatalog(
                 new Topic(s.get("topic.edge-deliveries"), DeviceDelivery.getClassSchema(), Layout.PER_EDGE),
                 new Topic(s.get("topic.devices"), DeviceRecord.getClassSchema(), Layout.COMPACTED),
                 new Topic(s.get("topic.device-sessions"), DeviceSession.getClassSchema(), Layout.COMPACTED),
-                new Topic(s.get("topic.user-settings"), UserSettings.getClassSchema(), Layout.COMPACTED));
+                new Topic(s.get("topic.user-settings"), UserSettings.getClassSchema(), Layout.COMPACTED),
+                new Topic(s.get("topic.signals"), TypingSignal.getClassSchema(), Layout.SHORT_LIVED),
+                new Topic(s.get("topic.presence"), Presence.getClassSchema(), Layout.COMPACTED),
+                new Topic(s.get("topic.edge-heartbeats"), EdgeHeartbeat.getClassSchema(), Layout.COMPACTED));
     }
 
     public List<Topic> all() {
         return List.of(actions, conversationEvents, receipts, actionResults, deliveries, edgeDeliveries, devices,
-                deviceSessions, userSettings);
+                deviceSessions, userSettings, signals, presence, edgeHeartbeats);
     }
 
     public Topic byName(String name) {
