@@ -14,5 +14,17 @@ public enum ErrorCode {
     UNAVAILABLE,
     TIMEOUT,
     SYNC_TIMEOUT,
-    INTERNAL
+    INTERNAL,
+    /** Too many frames of a kind (typing) in a short time. */
+    RATE_LIMITED,
+    /** More presence subscriptions than presence.max-subscriptions on one connection. */
+    SUBSCRIPTION_LIMIT,
+    /** Device registration (HTTP): the user has a primary device already; link new devices from it. */
+    PRIMARY_EXISTS,
+    /** Device linking (HTTP): only the user's primary device may link a companion. */
+    NOT_PRIMARY,
+    /** Device linking (HTTP): the user has devices.max-companions companions already. */
+    DEVICE_LIMIT,
+    /** Device unlinking (HTTP): no such device of this user. */
+    DEVICE_UNKNOWN
 }

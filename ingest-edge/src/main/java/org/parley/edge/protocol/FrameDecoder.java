@@ -37,8 +37,11 @@ public class FrameDecoder {
             case "read" -> new ClientFrame.Read(string(json, "conversationId", null, true),
                     longField(json, "read", "seq", null, true));
             case "ping" -> new ClientFrame.Ping();
+            case "typing" -> new ClientFrame.Typing(string(json, "conversationId", null, true),
+                    oneOf(json, "state", "start", "stop"));
+            case "presence" -> presence(json);
             default -> throw new ProtocolException(ErrorCode.UNKNOWN_TYPE, "unknown frame type '" + type
-                    + "' (known: send, ack, read, history, ping)", null);
+                    + "' (known: send, ack, read, history, ping, typing, presence)", null);
         };
     }
 
@@ -88,6 +91,25 @@ public class FrameDecoder {
         Long limit = longField(json, "history", "limit", requestId, false);
         int pageSize = limit == null ? 50 : (int) Math.min(Math.max(limit, 1), historyPageMax);
         return new ClientFrame.History(requestId, conversationId, before == null ? Long.MAX_VALUE : before, pageSize);
+    }
+
+    private static ClientFrame.PresenceSubscription presence(JsonObject json) {
+        boolean subscribe = oneOf(json, "op", "subscribe", "unsubscribe");
+        String user = string(json, "userId", null, true);
+        if (!Conversations.USER_ID.matcher(user).matches()) {
+            throw new ProtocolException(ErrorCode.INVALID_FIELD, "'userId' is not a valid user id", null);
+        }
+        return new ClientFrame.PresenceSubscription(user, subscribe);
+    }
+
+    /** A required field that is either {@code yes} (true) or {@code no} (false). */
+    private static boolean oneOf(JsonObject json, String field, String yes, String no) {
+        String v = string(json, field, null, true);
+        if (!v.equals(yes) && !v.equals(no)) {
+            throw new ProtocolException(ErrorCode.INVALID_FIELD, "'" + field + "' must be '" + yes + "' or '" + no
+                    + "'", null);
+        }
+        return v.equals(yes);
     }
 
     private static String string(JsonObject json, String field, String ref, boolean required) {
