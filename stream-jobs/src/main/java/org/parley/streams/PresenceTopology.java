@@ -34,11 +34,14 @@ public final class PresenceTopology {
         Serde<DeviceSession> sessions = new AvroWireSerde<>(registry, DeviceSession.getClassSchema(), false);
         Serde<EdgeHeartbeat> beats = new AvroWireSerde<>(registry, EdgeHeartbeat.getClassSchema(), false);
         Serde<Presence> presence = new AvroWireSerde<>(registry, Presence.getClassSchema(), false);
+        // The repartition topic and the store changelogs are this app's own: it registers their subjects itself.
+        Serde<DeviceSession> internalSessions = new AvroWireSerde<>(registry, DeviceSession.getClassSchema(), true);
+        Serde<Presence> internalPresence = new AvroWireSerde<>(registry, Presence.getClassSchema(), true);
 
         builder.addStateStore(Stores.keyValueStoreBuilder(
-                Stores.persistentKeyValueStore(PresenceTracker.SESSIONS_STORE), keys, sessions));
+                Stores.persistentKeyValueStore(PresenceTracker.SESSIONS_STORE), keys, internalSessions));
         builder.addStateStore(Stores.keyValueStoreBuilder(
-                Stores.persistentKeyValueStore(PresenceTracker.STATE_STORE), keys, presence));
+                Stores.persistentKeyValueStore(PresenceTracker.STATE_STORE), keys, internalPresence));
         // Global: every task must see every edge's liveness; the topic is its changelog (few keys, compacted).
         builder.addGlobalStore(Stores.keyValueStoreBuilder(
                         Stores.inMemoryKeyValueStore(PresenceTracker.EDGE_LIVENESS_STORE), keys, beats).withLoggingDisabled(),
@@ -49,7 +52,7 @@ public final class PresenceTopology {
                 .filter((device, s) -> s != null, Named.as("skip-tombstones"))
                 .selectKey((device, s) -> s.getUserId(), Named.as("by-user"))
                 // One device's records come from one partition in order, and go to one partition in order.
-                .repartition(Repartitioned.with(keys, sessions).withName("sessions-by-user"))
+                .repartition(Repartitioned.with(keys, internalSessions).withName("sessions-by-user"))
                 .process(() -> new PresenceTracker(edgeTimeout, sweepInterval), Named.as("presence-tracker"),
                         PresenceTracker.SESSIONS_STORE, PresenceTracker.STATE_STORE)
                 .to(topics.presence().name(), Produced.with(keys, presence).withName("presence"));
