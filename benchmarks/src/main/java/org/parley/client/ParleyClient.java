@@ -73,6 +73,37 @@ public final class ParleyClient implements AutoCloseable {
         return new Device(body.getString("userId"), body.getString("deviceId"), body.getString("token"));
     }
 
+    /** Links a companion device of {@code primary}'s user, authorised by the primary's token. */
+    public static Device link(String httpBase, Device primary) throws IOException, InterruptedException {
+        HttpResponse<String> res = HTTP.send(HttpRequest.newBuilder(URI.create(httpBase + "/v1/devices/link"))
+                .timeout(Duration.ofSeconds(15)).header("Authorization", "Bearer " + primary.token())
+                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        if (res.statusCode() != 201) {
+            throw new IOException("link for " + primary.userId() + " failed: HTTP " + res.statusCode() + " " + res.body());
+        }
+        JsonObject body = new JsonObject(res.body());
+        return new Device(body.getString("userId"), body.getString("deviceId"), body.getString("token"));
+    }
+
+    /** Unlinks {@code deviceId} with {@code by}'s token; returns the HTTP status (204 when done). */
+    public static int unlink(String httpBase, Device by, String deviceId) throws IOException, InterruptedException {
+        return HTTP.send(HttpRequest.newBuilder(URI.create(httpBase + "/v1/devices/" + deviceId))
+                .timeout(Duration.ofSeconds(15)).header("Authorization", "Bearer " + by.token()).DELETE().build(),
+                HttpResponse.BodyHandlers.ofString()).statusCode();
+    }
+
+    /** Changes settings of {@code device}'s user (PUT /v1/settings); returns the settings after the change. */
+    public static JsonObject settings(String httpBase, Device device, JsonObject changes) throws IOException, InterruptedException {
+        HttpResponse<String> res = HTTP.send(HttpRequest.newBuilder(URI.create(httpBase + "/v1/settings"))
+                .timeout(Duration.ofSeconds(15)).header("Authorization", "Bearer " + device.token())
+                .header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofString(changes.encode())).build(), HttpResponse.BodyHandlers.ofString());
+        if (res.statusCode() != 200) {
+            throw new IOException("settings of " + device.userId() + " failed: HTTP " + res.statusCode() + " " + res.body());
+        }
+        return new JsonObject(res.body());
+    }
+
     /** Connects and waits for the session to be live (the "synced" frame). */
     public static ParleyClient connect(Vertx vertx, String httpBase, Device device, Long lastInboxSeq,
                                        Duration timeout) throws Exception {
@@ -158,6 +189,22 @@ public final class ParleyClient implements AutoCloseable {
         ws.writeTextMessage(frame.encode());
         return awaitFrame(f -> id.equals(f.getString("requestId")) || ("error".equals(f.getString("type"))
                 && id.equals(f.getString("ref"))), timeout);
+    }
+
+    /** Typing "start" or "stop" in a conversation. */
+    public void typing(String conversationId, String state) {
+        ws.writeTextMessage(new JsonObject().put("type", "typing").put("conversationId", conversationId)
+                .put("state", state).encode());
+    }
+
+    /** Follows ("subscribe") or stops following ("unsubscribe") a user's presence. */
+    public void presence(String op, String userId) {
+        ws.writeTextMessage(new JsonObject().put("type", "presence").put("op", op).put("userId", userId).encode());
+    }
+
+    /** The close code the server sent, once closed. */
+    public Short closeCode() {
+        return closeCode;
     }
 
     /** The first frame received so far or within the timeout that matches. */

@@ -56,6 +56,11 @@ public record TopicSpec(String name, int partitions, short replicationFactor, Ma
                 configs.put("cleanup.policy", "delete");
                 configs.put("retention.ms", Long.toString(s.getLong("topic.transient-retention-ms")));
             }
+            case SHORT_LIVED -> {
+                partitions = s.getInt("topic.partitions");
+                configs.put("cleanup.policy", "delete");
+                configs.put("retention.ms", Long.toString(s.getLong("topic.signals-retention-ms")));
+            }
             default -> throw new IllegalStateException("unknown layout " + topic.layout());
         }
         if (partitions < 1) {

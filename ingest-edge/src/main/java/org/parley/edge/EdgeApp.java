@@ -2,13 +2,27 @@ package org.parley.edge;
 
 import com.datastax.oss.driver.api.core.CqlSession;
 import io.vertx.core.Vertx;
+import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.parley.config.Settings;
 import org.parley.config.Startup;
+import org.parley.edge.devices.CqlDeviceSlotStore;
+import org.parley.edge.devices.DeviceRegistration;
+import org.parley.edge.devices.RevocationWatcher;
 import org.parley.edge.log.KafkaActionLog;
+import org.parley.edge.log.KafkaSignalLog;
+import org.parley.edge.log.TopicTail;
+import org.parley.edge.presence.CqlPresenceStore;
+import org.parley.edge.presence.EdgeHeartbeats;
+import org.parley.edge.presence.PresenceSubscriptions;
+import org.parley.edge.session.SessionExtension;
+import org.parley.edge.settings.LoggedSettingsStore;
+import org.parley.edge.settings.SettingsEndpoint;
+import org.parley.edge.typing.CqlConversationMembership;
+import org.parley.edge.typing.TypingRelay;
 import org.parley.edge.log.PartitionTail;
 import org.parley.edge.push.PushSubscriptionHandler;
 import org.parley.edge.readmodel.CqlEdgeReadModel;
@@ -16,6 +30,9 @@ import org.parley.edge.session.ConnectedDevices;
 import org.parley.edge.session.PendingActions;
 import org.parley.events.ActionResult;
 import org.parley.events.DeviceDelivery;
+import org.parley.events.DeviceRecord;
+import org.parley.events.Presence;
+import org.parley.events.TypingSignal;
 import org.parley.projections.CqlSessionFactory;
 import org.parley.projections.PushSubscriptions;
 import org.parley.registry.SchemaRegistryClient;
@@ -60,24 +77,54 @@ public final class EdgeApp {
                 topics.edgeDeliveries().name(), config.edgeId(), deliveries, devices::deliver);
         CompletableFuture.allOf(results.start(), routed.start()).get(settings.getLong("edge.startup-timeout-ms"), TimeUnit.MILLISECONDS);
 
+        // Device linking, settings, typing and presence (EdgeExtensions); each edge tails what concerns its sessions.
         CqlEdgeReadModel readModel = new CqlEdgeReadModel(vertx, cql);
+        KafkaSignalLog signalLog = new KafkaSignalLog(vertx, settings, registry);
+        EdgeHeartbeats heartbeats = new EdgeHeartbeats(signalLog, config.edgeId());
+        TypingRelay typing = new TypingRelay(signalLog, new CqlConversationMembership(vertx, cql,
+                settings.getLong("typing.members-cache-ms")), devices, settings.getLong("typing.expiry-ms"),
+                settings.getInt("typing.max-per-second"));
+        LoggedSettingsStore userSettings = new LoggedSettingsStore(vertx, signalLog, cql);
+        PresenceSubscriptions presence = new PresenceSubscriptions(userSettings, new CqlPresenceStore(vertx, cql),
+                settings.getInt("presence.max-subscriptions"));
+        RevocationWatcher revocations = new RevocationWatcher(devices);
+        List<TopicTail<?>> signalTails = List.of(
+                new TopicTail<>(tailConfig(settings, false), topics.devices().name(),
+                        new AvroWireDeserializer<>(registry, DeviceRecord.getClassSchema()), revocations::onRecord),
+                new TopicTail<>(tailConfig(settings, false), topics.signals().name(),
+                        new AvroWireDeserializer<>(registry, TypingSignal.getClassSchema()), typing::onSignal),
+                new TopicTail<>(tailConfig(settings, false), topics.presence().name(),
+                        new AvroWireDeserializer<>(registry, Presence.getClassSchema()), presence::onPresence));
+        CompletableFuture.allOf(signalTails.stream().map(TopicTail::start).toArray(CompletableFuture[]::new))
+                .get(settings.getLong("edge.startup-timeout-ms"), TimeUnit.MILLISECONDS);
+        EdgeExtensions extensions = new EdgeExtensions(
+                new DeviceRegistration(actionLog, readModel, new CqlDeviceSlotStore(vertx, cql), devices,
+                        settings.getInt("devices.max-companions")),
+                new SettingsEndpoint(userSettings, readModel), SessionExtension.of(typing, presence));
+
         org.parley.edge.media.S3MediaStore media = new org.parley.edge.media.S3MediaStore(vertx, settings);
         EdgeVerticle verticle = new EdgeVerticle(config, actionLog, readModel, pending, devices,
                 bytes -> deliveries.deserialize(topics.deliveries().name(), bytes), media)
+                .with(extensions)
                 .withRoutes(new PushSubscriptionHandler(vertx, new DeviceTokens(readModel), new PushSubscriptions(cql),
                         settings.getBoolean("push.allow-loopback-http"))::mount);
         vertx.deployVerticle(verticle).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        heartbeats.start(vertx, settings.getLong("presence.edge-heartbeat-ms"));
 
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
                 vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
                 results.close();
                 routed.close();
+                for (TopicTail<?> tail : signalTails) {
+                    tail.close();
+                }
             } catch (Exception e) {
                 // shutting down anyway
             }
             actionLog.close();
             media.close();
+            signalLog.close();
             cql.close();
         }, "edge-shutdown"));
         System.out.println("PARLEY READY edge-" + config.edgeId() + " http://" + config.host() + ":" + verticle.actualPort());

@@ -10,7 +10,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
-import java.time.Instant;
 import java.util.UUID;
 import java.util.function.Function;
 import org.parley.edge.log.ActionLog;
@@ -22,15 +21,13 @@ import org.parley.edge.session.ConnectedDevices;
 import org.parley.edge.session.DeviceConnection;
 import org.parley.edge.session.PendingActions;
 import org.parley.events.DeviceDelivery;
-import org.parley.events.DeviceRecord;
-import org.parley.schemas.Conversations;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The edge's HTTP and WebSocket endpoints: {@code POST /v1/devices} (register a device), {@code GET /v1/ws}
- * (the client protocol, bearer token required), {@code POST /v1/media} and {@code GET /v1/media/<key>} (the media
- * bucket, bearer token required), {@code GET /health}.
+ * The edge's HTTP and WebSocket endpoints: {@code /v1/devices} (register, link, list, unlink: {@link EdgeExtensions}),
+ * {@code PUT /v1/settings}, {@code GET /v1/ws} (the client protocol, bearer token required), {@code POST /v1/media}
+ * and {@code GET /v1/media/<key>} (the media bucket, bearer token required), {@code GET /health}.
  */
 public class EdgeVerticle extends AbstractVerticle {
     private static final Logger LOG = LoggerFactory.getLogger(EdgeVerticle.class);
@@ -46,6 +43,7 @@ public class EdgeVerticle extends AbstractVerticle {
     private final MediaStore media;
     private final java.util.List<java.util.function.Consumer<Router>> extraRoutes = new java.util.ArrayList<>();
     private HttpServer server;
+    private EdgeExtensions extensions;
 
     public EdgeVerticle(EdgeConfig config, ActionLog log, EdgeReadModel readModel, PendingActions pending,
                         ConnectedDevices devices, Function<byte[], DeviceDelivery> inboxDecoder) {
@@ -65,11 +63,25 @@ public class EdgeVerticle extends AbstractVerticle {
         this.decoder = new FrameDecoder(config.maxPayloadBytes(), config.historyPageMax());
     }
 
+    /** Required before deployment: device linking, settings, typing and presence. */
+    public EdgeVerticle with(EdgeExtensions extensions) {
+        this.extensions = extensions;
+        return this;
+    }
+
     @Override
     public void start(Promise<Void> started) {
+        if (extensions == null) {
+            started.fail("EdgeVerticle.with(EdgeExtensions) was not called");
+            return;
+        }
         Router router = Router.router(vertx);
         router.get("/health").handler(this::health);
-        router.post("/v1/devices").handler(BodyHandler.create().setBodyLimit(4096)).handler(this::registerDevice);
+        router.post("/v1/devices").handler(BodyHandler.create().setBodyLimit(4096)).handler(extensions.devices()::registerPrimary);
+        router.post("/v1/devices/link").handler(extensions.devices()::link);
+        router.get("/v1/devices").handler(extensions.devices()::list);
+        router.delete("/v1/devices/:deviceId").handler(extensions.devices()::unlink);
+        router.put("/v1/settings").handler(BodyHandler.create().setBodyLimit(256 * 1024)).handler(extensions.settings()::put);
         router.get("/v1/ws").handler(this::upgrade);
         router.post("/v1/media").handler(BodyHandler.create().setBodyLimit(config.maxMediaBytes())).handler(this::uploadMedia);
         router.get("/v1/media/*").handler(this::downloadMedia);
@@ -94,35 +106,6 @@ public class EdgeVerticle extends AbstractVerticle {
     private void health(RoutingContext ctx) {
         ctx.json(new JsonObject().put("status", "UP").put("edgeId", config.edgeId())
                 .put("connections", devices.size()).put("pendingActions", pending.size()));
-    }
-
-    private void registerDevice(RoutingContext ctx) {
-        JsonObject body;
-        try {
-            body = ctx.body().asJsonObject();
-        } catch (RuntimeException e) {
-            httpError(ctx, 400, ErrorCode.BAD_FRAME, "body must be a JSON object like {\"userId\":\"alice\"}");
-            return;
-        }
-        Object user = body == null ? null : body.getValue("userId");
-        if (!(user instanceof String userId) || !Conversations.USER_ID.matcher(userId).matches()) {
-            httpError(ctx, 400, ErrorCode.INVALID_FIELD, "userId must be 1-64 of [A-Za-z0-9_.-]");
-            return;
-        }
-        String deviceId = UUID.randomUUID().toString();
-        String token = DeviceTokens.newToken(deviceId);
-        DeviceRecord record = DeviceRecord.newBuilder().setDeviceId(deviceId).setUserId(userId)
-                .setTokenHash(DeviceTokens.hash(token)).setRegisteredAt(Instant.now()).setRevoked(false).build();
-        // The log first (the fan-out learns the device from it), then the read model, so the device can connect at once.
-        log.register(record).compose(v -> readModel.saveDevice(record)).onComplete(ar -> {
-            if (ar.failed()) {
-                LOG.warn("device registration failed: {}", ar.cause().toString());
-                httpError(ctx, 503, ErrorCode.UNAVAILABLE, "registration not stored; retry");
-            } else {
-                ctx.response().setStatusCode(201);
-                ctx.json(new JsonObject().put("userId", userId).put("deviceId", deviceId).put("token", token));
-            }
-        });
     }
 
     private void upgrade(RoutingContext ctx) {
@@ -159,7 +142,8 @@ public class EdgeVerticle extends AbstractVerticle {
             req.toWebSocket().onFailure(err -> LOG.warn("upgrade failed: {}", err.toString())).onSuccess(ws -> {
                 ws.pause();
                 DeviceConnection connection = new DeviceConnection(ws, vertx.getOrCreateContext(), config, log,
-                        readModel, pending, decoder, inboxDecoder, device.userId(), device.deviceId());
+                        readModel, pending, decoder, inboxDecoder, device.userId(), device.deviceId())
+                        .extension(extensions.session());
                 DeviceConnection replaced = devices.register(connection);
                 if (replaced != null) {
                     replaced.close((short) 4001, "replaced by a newer connection of this device");
@@ -230,7 +214,7 @@ public class EdgeVerticle extends AbstractVerticle {
         });
     }
 
-    private static String bearer(HttpServerRequest req) {
+    public static String bearer(HttpServerRequest req) {
         String header = req.getHeader("Authorization");
         if (header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)) {
             return header.substring(7).trim();
@@ -239,7 +223,7 @@ public class EdgeVerticle extends AbstractVerticle {
         return q == null || q.isBlank() ? null : q;
     }
 
-    private static void httpError(RoutingContext ctx, int status, ErrorCode code, String message) {
+    public static void httpError(RoutingContext ctx, int status, ErrorCode code, String message) {
         ctx.response().setStatusCode(status);
         ctx.json(new JsonObject().put("error", code == null ? "UNAUTHENTICATED" : code.name()).put("message", message));
     }

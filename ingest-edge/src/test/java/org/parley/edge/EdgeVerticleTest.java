@@ -23,7 +23,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.parley.edge.devices.DeviceRegistration;
 import org.parley.edge.session.ConnectedDevices;
+import org.parley.edge.session.SessionExtension;
+import org.parley.edge.settings.SettingsEndpoint;
 import org.parley.edge.session.PendingActions;
 import org.parley.events.ActionOutcome;
 import org.parley.events.ActionResult;
@@ -70,7 +73,9 @@ class EdgeVerticleTest {
         AvroWireDeserializer<DeviceDelivery> reader = new AvroWireDeserializer<>(registry, DeviceDelivery.getClassSchema());
         EdgeConfig config = new EdgeConfig("127.0.0.1", 0, 2, MAX_PAYLOAD, 64 * 1024, 100, 5_000, 5_000, 20, 20, 4096);
         EdgeVerticle edge = new EdgeVerticle(config, log, readModel, pending, devices, b -> reader.deserialize("deliveries", b),
-                media);
+                media)
+                .with(new EdgeExtensions(new DeviceRegistration(log, readModel, new InMemoryDeviceSlots(), devices, 4),
+                        new SettingsEndpoint(new InMemoryUserState(), readModel), SessionExtension.NONE));
         deployment = vertx.deployVerticle(edge).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         port = edge.actualPort();
     }

@@ -19,6 +19,7 @@ import org.parley.events.DeviceDelivery;
 import org.parley.events.DeviceRecord;
 import org.parley.events.Receipt;
 import org.parley.events.UserSettings;
+import org.parley.events.Presence;
 import org.parley.registry.SchemaRegistryClient;
 import org.parley.schemas.TopicCatalog;
 import org.parley.serde.AvroWireDeserializer;
@@ -46,12 +47,14 @@ public class ProjectionWriter implements Runnable {
     private final AvroWireDeserializer<DeviceRecord> deviceRecords;
     private final AvroWireDeserializer<Receipt> receipts;
     private final AvroWireDeserializer<UserSettings> settingsRecords;
+    private final PresenceTable presence;
+    private final AvroWireDeserializer<Presence> presenceRecords;
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final Runnable onAssigned;
 
     public ProjectionWriter(KafkaConsumer<String, byte[]> consumer, TopicCatalog topics, SchemaRegistryClient registry,
                             ConversationHistory history, EventProjector projector, UserSettingsDirectory userSettings,
-                            DeviceInbox inbox, DeviceDirectory devices, Runnable onAssigned) {
+                            DeviceInbox inbox, DeviceDirectory devices, Runnable onAssigned, PresenceTable presence) {
         this.consumer = consumer;
         this.topics = topics;
         this.history = history;
@@ -65,6 +68,8 @@ public class ProjectionWriter implements Runnable {
         this.deviceRecords = new AvroWireDeserializer<>(registry, DeviceRecord.getClassSchema());
         this.receipts = new AvroWireDeserializer<>(registry, Receipt.getClassSchema());
         this.settingsRecords = new AvroWireDeserializer<>(registry, UserSettings.getClassSchema());
+        this.presence = presence;
+        this.presenceRecords = new AvroWireDeserializer<>(registry, Presence.getClassSchema());
     }
 
     public void stop() {
@@ -75,7 +80,8 @@ public class ProjectionWriter implements Runnable {
     @Override
     public void run() {
         consumer.subscribe(List.of(topics.conversationEvents().name(), topics.receipts().name(),
-                topics.deliveries().name(), topics.devices().name(), topics.userSettings().name()), new ConsumerRebalanceListener() {
+                topics.deliveries().name(), topics.devices().name(), topics.userSettings().name(),
+                topics.presence().name()), new ConsumerRebalanceListener() {
                     private boolean announced;
 
                     @Override
@@ -138,6 +144,8 @@ public class ProjectionWriter implements Runnable {
                         r.value()).toCompletableFuture());
             } else if (topic.equals(topics.devices().name())) {
                 writes.add(devices.write(deviceRecords.deserialize(topic, r.value())).toCompletableFuture());
+            } else if (topic.equals(topics.presence().name())) {
+                writes.add(presence.write(presenceRecords.deserialize(topic, r.value())).toCompletableFuture());
             }
         }
         await(writes);

@@ -45,7 +45,7 @@ public final class ProjectionWriterApp {
                 TopicCatalog.from(settings), new SchemaRegistryClient(settings.registryUrl()),
                 history, new EventProjector(history, new GroupDirectory(session), new UserConversations(session)),
                 new UserSettingsDirectory(session), new DeviceInbox(session), new DeviceDirectory(session),
-                () -> System.out.println("PARLEY READY projections"));
+                () -> System.out.println("PARLEY READY projections"), new PresenceTable(session));
         Thread loop = new Thread(writer, "projection-writer");
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             writer.stop();

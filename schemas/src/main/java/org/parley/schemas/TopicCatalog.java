@@ -10,7 +10,10 @@ import org.parley.events.DeviceDelivery;
 import org.parley.events.DeviceRecord;
 import org.parley.events.DeviceSession;
 import org.parley.events.PushRequest;
+import org.parley.events.EdgeHeartbeat;
+import org.parley.events.Presence;
 import org.parley.events.Receipt;
+import org.parley.events.TypingSignal;
 import org.parley.events.UserSettings;
 
 /**
@@ -27,7 +30,10 @@ public record TopicCatalog(
         Topic devices,
         Topic deviceSessions,
         Topic userSettings,
-        Topic pushRequests) {
+        Topic pushRequests,
+        Topic signals,
+        Topic presence,
+        Topic edgeHeartbeats) {
 
     /** How a topic is partitioned and cleaned up. */
     public enum Layout {
@@ -39,7 +45,9 @@ public record TopicCatalog(
         COMPACTED,
         /** keyed, {@code topic.partitions} partitions, kept {@code topic.transient-retention-ms}: work orders that
          *  are worthless once old (push requests). */
-        KEYED_TRANSIENT
+        KEYED_TRANSIENT,
+        /** keyed, deleted after {@code topic.signals-retention-ms}: ephemeral signals nobody replays (typing). */
+        SHORT_LIVED
     }
 
     public record Topic(String name, Schema valueSchema, Layout layout) {
@@ -60,12 +68,15 @@ public record TopicCatalog(
                 new Topic(s.get("topic.devices"), DeviceRecord.getClassSchema(), Layout.COMPACTED),
                 new Topic(s.get("topic.device-sessions"), DeviceSession.getClassSchema(), Layout.COMPACTED),
                 new Topic(s.get("topic.user-settings"), UserSettings.getClassSchema(), Layout.COMPACTED),
-                new Topic(s.get("topic.push-requests"), PushRequest.getClassSchema(), Layout.KEYED_TRANSIENT));
+                new Topic(s.get("topic.push-requests"), PushRequest.getClassSchema(), Layout.KEYED_TRANSIENT),
+                new Topic(s.get("topic.signals"), TypingSignal.getClassSchema(), Layout.SHORT_LIVED),
+                new Topic(s.get("topic.presence"), Presence.getClassSchema(), Layout.COMPACTED),
+                new Topic(s.get("topic.edge-heartbeats"), EdgeHeartbeat.getClassSchema(), Layout.COMPACTED));
     }
 
     public List<Topic> all() {
         return List.of(actions, conversationEvents, receipts, actionResults, deliveries, edgeDeliveries, devices,
-                deviceSessions, userSettings, pushRequests);
+                deviceSessions, userSettings, pushRequests, signals, presence, edgeHeartbeats);
     }
 
     public Topic byName(String name) {

@@ -105,6 +105,8 @@ class StackProvisioningIT {
                             .hasSize(settings().getInt("topic.partitions"));
                     case KEYED_TRANSIENT -> assertThat(config.get("retention.ms").value())
                             .isEqualTo(settings().get("topic.transient-retention-ms"));
+                    case SHORT_LIVED -> assertThat(config.get("retention.ms").value())
+                            .isEqualTo(settings().get("topic.signals-retention-ms"));
                 }
                 assertThat(config.get("unclean.leader.election.enable").value()).isEqualTo("false");
                 assertThat(config.get("min.insync.replicas").value()).isEqualTo(settings().get("topic.min-insync-replicas"));

@@ -69,7 +69,7 @@ class WalkingSkeletonIT {
     void oneMessageTravelsTheWholePipelineAndIsDeliveredReceiptedAndStored() throws Exception {
         ParleyClient.Device a = ParleyClient.register(edge, user("alice"));
         ParleyClient.Device b = ParleyClient.register(edge, user("bob"));
-        ParleyClient.Device a2 = ParleyClient.register(edge, a.userId()); // alice's second device
+        ParleyClient.Device a2 = TestUsers.linkedDevice(edge, a); // alice's second device
         String conversation = Conversations.direct(a.userId(), b.userId());
 
         try (ParleyClient alice = ParleyClient.connect(vertx, edge, a, null, WAIT);

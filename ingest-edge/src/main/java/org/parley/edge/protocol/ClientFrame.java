@@ -54,4 +54,12 @@ public sealed interface ClientFrame {
 
     record Ping() implements ClientFrame {
     }
+
+    /** Typing started or stopped in a conversation (edge/typing). */
+    record Typing(String conversationId, boolean start) implements ClientFrame {
+    }
+
+    /** Follow (a chat opened) or stop following (closed) a user's presence (edge/presence). */
+    record PresenceSubscription(String userId, boolean subscribe) implements ClientFrame {
+    }
 }

@@ -16,6 +16,7 @@ public enum ErrorCode {
     LAST_ADMIN,
     CONVERSATION_EXISTS,
     WINDOW_PASSED,
+    /** Too many frames of a kind (conversation actions, typing) in a short time. */
     RATE_LIMITED,
     UNKNOWN_ACTION,
     UNKNOWN_CONVERSATION,
@@ -24,5 +25,15 @@ public enum ErrorCode {
     UNAVAILABLE,
     TIMEOUT,
     SYNC_TIMEOUT,
-    INTERNAL
+    INTERNAL,
+    /** More presence subscriptions than presence.max-subscriptions on one connection. */
+    SUBSCRIPTION_LIMIT,
+    /** Device registration (HTTP): the user has a primary device already; link new devices from it. */
+    PRIMARY_EXISTS,
+    /** Device linking (HTTP): only the user's primary device may link a companion. */
+    NOT_PRIMARY,
+    /** Device linking (HTTP): the user has devices.max-companions companions already. */
+    DEVICE_LIMIT,
+    /** Device unlinking (HTTP): no such device of this user. */
+    DEVICE_UNKNOWN
 }

@@ -65,6 +65,9 @@ public class FrameDecoder {
             case "group" -> new ClientFrame.GroupQuery(string(json, "requestId", null, true),
                     conversation(json, "conversationId", null));
             case "settings" -> settings(json);
+            case "typing" -> new ClientFrame.Typing(string(json, "conversationId", null, true),
+                    oneOf(json, "state", "start", "stop"));
+            case "presence" -> presence(json);
             default -> throw new ProtocolException(ErrorCode.UNKNOWN_TYPE, "unknown frame type '" + type
                     + "' (known: " + String.join(", ", KNOWN_TYPES) + ")", null);
         };
@@ -72,7 +75,7 @@ public class FrameDecoder {
 
     static final List<String> KNOWN_TYPES = List.of("send", "ack", "read", "history", "ping", "react", "edit", "delete",
             "createGroup", "updateGroup", "addMembers", "removeMember", "promoteAdmin", "demoteAdmin", "leaveGroup",
-            "mute", "chats", "group", "settings");
+            "mute", "chats", "group", "settings", "typing", "presence");
 
     /** Collects the optional parts of an {@link ClientFrame.Act} while validating them against one frame. */
     private final class ActFields {
@@ -329,6 +332,25 @@ public class FrameDecoder {
         Long limit = longField(json, "history", "limit", requestId, false);
         int pageSize = limit == null ? 50 : (int) Math.min(Math.max(limit, 1), historyPageMax);
         return new ClientFrame.History(requestId, conversationId, before == null ? Long.MAX_VALUE : before, pageSize);
+    }
+
+    private static ClientFrame.PresenceSubscription presence(JsonObject json) {
+        boolean subscribe = oneOf(json, "op", "subscribe", "unsubscribe");
+        String user = string(json, "userId", null, true);
+        if (!Conversations.USER_ID.matcher(user).matches()) {
+            throw new ProtocolException(ErrorCode.INVALID_FIELD, "'userId' is not a valid user id", null);
+        }
+        return new ClientFrame.PresenceSubscription(user, subscribe);
+    }
+
+    /** A required field that is either {@code yes} (true) or {@code no} (false). */
+    private static boolean oneOf(JsonObject json, String field, String yes, String no) {
+        String v = string(json, field, null, true);
+        if (!v.equals(yes) && !v.equals(no)) {
+            throw new ProtocolException(ErrorCode.INVALID_FIELD, "'" + field + "' must be '" + yes + "' or '" + no
+                    + "'", null);
+        }
+        return v.equals(yes);
     }
 
     private static String string(JsonObject json, String field, String ref, boolean required) {

@@ -69,6 +69,7 @@ public class DeviceConnection {
     private boolean closed;
     private long syncTimer = -1;
     private Future<Void> chain = Future.succeededFuture();
+    private SessionExtension extension = SessionExtension.NONE;
 
     public DeviceConnection(ServerWebSocket ws, Context context, EdgeConfig config, ActionLog log,
                             EdgeReadModel readModel, PendingActions pending, FrameDecoder decoder,
@@ -95,6 +96,30 @@ public class DeviceConnection {
         return sessionId;
     }
 
+    public String userId() {
+        return userId;
+    }
+
+    public Context context() {
+        return context;
+    }
+
+    /** Typing, presence: the features that see this session's other frames and its close. */
+    public DeviceConnection extension(SessionExtension extension) {
+        this.extension = extension;
+        return this;
+    }
+
+    /** Sends a frame from any thread (signals arrive on Kafka threads). */
+    public void push(String frame) {
+        context.runOnContext(v -> write(frame));
+    }
+
+    /** Refuses a frame of an extension; the connection stays open. */
+    public void refuse(ErrorCode code, String message, String ref) {
+        error(code, message, ref);
+    }
+
     /**
      * Starts the session after the device's last acknowledged inbox seq: announces it to the fan-out (which answers
      * with a sync marker), then takes frames.
@@ -111,6 +136,7 @@ public class DeviceConnection {
                 context.owner().cancelTimer(syncTimer);
             }
             onClose.run();
+            extension.onClose(this);
             log.announce(session(null)).onFailure(err -> LOG.warn("could not announce close of {}: {}", deviceId, err.toString()));
         });
         write(ServerFrames.ready(userId, deviceId, sessionId, fromInboxSeq));
@@ -229,6 +255,9 @@ public class DeviceConnection {
             frame = decoder.decode(text, userId);
         } catch (ProtocolException e) {
             error(e.code(), e.getMessage(), e.ref());
+            return;
+        }
+        if (extension.onFrame(this, frame)) {
             return;
         }
         if (frame instanceof ClientFrame.Send s) {

@@ -1,0 +1,127 @@
+package org.parley.infra.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+import static org.parley.infra.it.TestUsers.is;
+import static org.parley.infra.it.TestUsers.user;
+
+import com.datastax.oss.driver.api.core.CqlSession;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.parley.client.ParleyClient;
+import org.parley.projections.CqlSessionFactory;
+import org.parley.schemas.Conversations;
+
+/**
+ * Multi-device through the real stack: a primary links companions, messages reach all of them, a newly linked device
+ * pages the history, and unlinking through one edge closes the device's connection on another edge at once, refuses
+ * its token and stops the fan-out delivering to it.
+ */
+class MultiDeviceIT {
+    private static final Duration WAIT = Duration.ofSeconds(60);
+    private static final Map<String, String> TWO_EDGES = Map.of("PARLEY_EDGE_INSTANCES", "2");
+
+    @RegisterExtension
+    static final LocalStackExtension STACK = LocalStackExtension.full();
+
+    private static Vertx vertx;
+    private static String edge0;
+    private static String edge1;
+
+    @BeforeAll
+    static void startSecondEdge() {
+        LocalStackExtension.Result up = STACK.parley(TWO_EDGES, "up");
+        assertThat(up.exitCode()).as(up.output()).isZero();
+        vertx = Vertx.vertx();
+        edge0 = STACK.edgeHttpUrl(0).toString();
+        edge1 = STACK.edgeHttpUrl(1).toString();
+    }
+
+    @AfterAll
+    static void stopSecondEdge() {
+        if (vertx != null) {
+            vertx.close();
+        }
+        LocalStackExtension.Result down = STACK.parley(TWO_EDGES, "down", "edge-1");
+        assertThat(down.exitCode()).as(down.output()).isZero();
+    }
+
+    @Test
+    void aLinkedDeviceGetsMessagesAndPagesTheHistoryFromBeforeItWasLinked() throws Exception {
+        ParleyClient.Device a = ParleyClient.register(edge0, user("alice"));
+        ParleyClient.Device b = ParleyClient.register(edge0, user("bob"));
+        String conversation = Conversations.direct(a.userId(), b.userId());
+        try (ParleyClient alice = ParleyClient.connect(vertx, edge0, a, null, WAIT)) {
+            for (String id : new String[] {"old1", "old2"}) {
+                alice.send(id, b.userId(), id.getBytes());
+                alice.awaitFrame(f -> is(f, "sent", id), WAIT);
+            }
+        }
+        ParleyClient.Device laptop = TestUsers.linkedDevice(edge0, b);
+        try (ParleyClient bobLaptop = ParleyClient.connect(vertx, edge1, laptop, null, WAIT);
+             ParleyClient bobPhone = ParleyClient.connect(vertx, edge0, b, null, WAIT);
+             ParleyClient alice = ParleyClient.connect(vertx, edge0, a, null, WAIT)) {
+            await().atMost(WAIT).untilAsserted(() -> {
+                bobLaptop.history("h-" + System.nanoTime(), conversation, null, 10);
+                JsonObject page = bobLaptop.awaitFrame(f -> "history".equals(f.getString("type")), WAIT);
+                assertThat(page.getJsonArray("events").stream().map(e -> ((JsonObject) e).getString("clientMessageId")))
+                        .containsExactly("old2", "old1");
+            });
+            alice.send("new", b.userId(), "new".getBytes());
+            assertThat(bobLaptop.awaitFrame(f -> is(f, "message", "new"), WAIT).getLong("seq")).isEqualTo(3L);
+            assertThat(bobPhone.awaitFrame(f -> is(f, "message", "new"), WAIT).getLong("seq")).isEqualTo(3L);
+        }
+    }
+
+    @Test
+    void unlinkingThroughOneEdgeClosesTheConnectionOnTheOtherAndStopsDelivery() throws Exception {
+        ParleyClient.Device a = ParleyClient.register(edge0, user("alice"));
+        ParleyClient.Device b = ParleyClient.register(edge0, user("bob"));
+        ParleyClient.Device laptop = TestUsers.linkedDevice(edge0, b);
+        try (ParleyClient alice = ParleyClient.connect(vertx, edge0, a, null, WAIT);
+             ParleyClient bobPhone = ParleyClient.connect(vertx, edge0, b, null, WAIT);
+             ParleyClient bobLaptop = ParleyClient.connect(vertx, edge1, laptop, null, WAIT)) {
+            alice.send("m1", b.userId(), new byte[] {1});
+            long laptopSeq = bobLaptop.awaitFrame(f -> is(f, "message", "m1"), WAIT).getLong("inboxSeq");
+
+            assertThat(ParleyClient.unlink(edge0, b, laptop.deviceId())).isEqualTo(204);
+            await().atMost(WAIT).until(bobLaptop::isClosed);
+            assertThat(bobLaptop.closeCode()).isEqualTo((short) 4003);
+            assertThatThrownBy(() -> ParleyClient.connect(vertx, edge1, laptop, null, WAIT))
+                    .hasStackTraceContaining("401");
+
+            alice.send("m2", b.userId(), new byte[] {2});
+            // The phone's and the laptop's items for m2 come out of the fan-out together: once the phone's inbox
+            // row is projected, a laptop row would be too.
+            long phoneSeq = bobPhone.awaitFrame(f -> is(f, "message", "m2"), WAIT).getLong("inboxSeq");
+            try (CqlSession cql = CqlSessionFactory.open(STACK.settings(), true)) {
+                await().atMost(WAIT).until(() -> maxInboxSeq(cql, b.deviceId()) >= phoneSeq);
+                assertThat(maxInboxSeq(cql, laptop.deviceId())).isEqualTo(laptopSeq);
+            }
+        }
+    }
+
+    @Test
+    void thePrimaryLinksAtMostTheConfiguredNumberOfCompanions() throws Exception {
+        ParleyClient.Device a = ParleyClient.register(edge0, user("alice"));
+        int companions = STACK.settings().getInt("devices.max-companions");
+        for (int i = 0; i < companions; i++) {
+            TestUsers.linkedDevice(i % 2 == 0 ? edge0 : edge1, a);
+        }
+        assertThatThrownBy(() -> TestUsers.linkedDevice(edge1, a)).hasMessageContaining("409")
+                .hasMessageContaining("DEVICE_LIMIT");
+        assertThatThrownBy(() -> ParleyClient.register(edge0, a.userId())).hasMessageContaining("PRIMARY_EXISTS");
+    }
+
+    private static long maxInboxSeq(CqlSession cql, String deviceId) {
+        var row = cql.execute("SELECT max(inbox_seq) AS m FROM inbox WHERE device_id = ? AND bucket = 0", deviceId).one();
+        return row == null || row.isNull("m") ? 0 : row.getLong("m");
+    }
+}

@@ -1,0 +1,125 @@
+package org.parley.infra.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.parley.infra.it.TestUsers.user;
+
+import com.datastax.oss.driver.api.core.CqlSession;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.parley.client.ParleyClient;
+import org.parley.config.Settings;
+import org.parley.projections.CqlSessionFactory;
+
+/**
+ * Presence through real WebSockets, the presence topology and the CQL projection: online while any device is
+ * connected, last seen after, privacy with reciprocity, and updates only for subscribers.
+ */
+@ExtendWith(LocalStackExtension.class)
+class PresenceIT {
+    private static final Duration WAIT = Duration.ofSeconds(60);
+    private static Vertx vertx;
+    private static String edge;
+
+    @BeforeAll
+    static void start() {
+        vertx = Vertx.vertx();
+        Settings settings = Settings.load();
+        edge = "http://" + settings.host() + ":" + settings.getInt("edge.port");
+    }
+
+    @AfterAll
+    static void stop() {
+        vertx.close();
+    }
+
+    private static boolean presence(JsonObject f, String userId, String state) {
+        return "presence".equals(f.getString("type")) && userId.equals(f.getString("userId"))
+                && state.equals(f.getString("state"));
+    }
+
+    @Test
+    void onlineWhileAnyDeviceIsConnectedThenLastSeenOnlyForSubscribers() throws Exception {
+        ParleyClient.Device a = ParleyClient.register(edge, user("alice"));
+        ParleyClient.Device b = ParleyClient.register(edge, user("bob"));
+        ParleyClient.Device bobLaptop = TestUsers.linkedDevice(edge, b);
+        ParleyClient.Device f = ParleyClient.register(edge, user("frank"));
+        try (ParleyClient alice = ParleyClient.connect(vertx, edge, a, null, WAIT);
+             ParleyClient frank = ParleyClient.connect(vertx, edge, f, null, WAIT)) {
+            alice.presence("subscribe", b.userId());
+            alice.awaitFrame(x -> presence(x, b.userId(), "unknown"), WAIT); // never seen yet
+            ParleyClient phone = ParleyClient.connect(vertx, edge, b, null, WAIT);
+            alice.awaitFrame(x -> presence(x, b.userId(), "online"), WAIT);
+            try (ParleyClient laptop = ParleyClient.connect(vertx, edge, bobLaptop, null, WAIT)) {
+                phone.close();
+                laptop.sendText(new JsonObject().put("type", "ping").encode());
+                laptop.awaitFrame(x -> "pong".equals(x.getString("type")), WAIT);
+            }
+            JsonObject offline = alice.awaitFrame(x -> presence(x, b.userId(), "offline"), WAIT);
+            assertThat(offline.getLong("lastSeenAt")).isPositive();
+            assertThat(alice.frames("presence")).as("online once: the laptop kept bob online when the phone left")
+                    .extracting(x -> x.getString("state")).containsExactly("unknown", "online", "offline");
+
+            // Frank never subscribed to bob: his first presence frame is the answer to his own subscription.
+            frank.presence("subscribe", a.userId());
+            frank.awaitFrame(x -> "presence".equals(x.getString("type")), WAIT);
+            assertThat(frank.frames("presence")).singleElement()
+                    .satisfies(x -> assertThat(x.getString("userId")).isEqualTo(a.userId()));
+
+            try (CqlSession cql = CqlSessionFactory.open(Settings.load(), true)) {
+                await().atMost(WAIT).until(() -> {
+                    var row = cql.execute("SELECT online, last_seen_at FROM presence WHERE user_id = ?", b.userId()).one();
+                    return row != null && !row.getBoolean("online")
+                            && row.getInstant("last_seen_at").toEpochMilli() == offline.getLong("lastSeenAt");
+                });
+            }
+        }
+    }
+
+    @Test
+    void privacySettingsAndReciprocityDecideWhatSubscribersSee() throws Exception {
+        ParleyClient.Device carol = ParleyClient.register(edge, user("carol"));
+        ParleyClient.Device dave = ParleyClient.register(edge, user("dave"));
+        ParleyClient.Device erin = ParleyClient.register(edge, user("erin"));
+        ParleyClient.Device frank = ParleyClient.register(edge, user("frank"));
+        ParleyClient.Device bob = ParleyClient.register(edge, user("bob"));
+        // Carol shares last seen and online with her contacts (dave) only; erin hides her last seen from everyone.
+        ParleyClient.settings(edge, carol, new JsonObject().put("lastSeenVisibility", "contacts")
+                .put("onlineVisibility", "contacts").put("contactUserIds", new JsonArray().add(dave.userId())));
+        ParleyClient.settings(edge, erin, new JsonObject().put("lastSeenVisibility", "nobody"));
+        try (ParleyClient d = ParleyClient.connect(vertx, edge, dave, null, WAIT);
+             ParleyClient e = ParleyClient.connect(vertx, edge, erin, null, WAIT);
+             ParleyClient f = ParleyClient.connect(vertx, edge, frank, null, WAIT)) {
+            for (ParleyClient viewer : new ParleyClient[] {d, f}) {
+                viewer.presence("subscribe", carol.userId());
+                viewer.awaitFrame(x -> presence(x, carol.userId(), "unknown"), WAIT);
+            }
+            ParleyClient.connect(vertx, edge, carol, null, WAIT).close();
+            d.awaitFrame(x -> presence(x, carol.userId(), "online"), WAIT);
+            d.awaitFrame(x -> presence(x, carol.userId(), "offline"), WAIT);
+            await().atMost(WAIT).until(() -> f.frames("presence").size() == 3);
+            assertThat(f.frames("presence")).as("frank is not carol's contact: he sees neither online nor last seen")
+                    .extracting(x -> x.getString("state")).containsOnly("unknown");
+
+            for (ParleyClient viewer : new ParleyClient[] {d, e}) {
+                viewer.presence("subscribe", bob.userId());
+                viewer.awaitFrame(x -> presence(x, bob.userId(), "unknown"), WAIT);
+            }
+            ParleyClient b = ParleyClient.connect(vertx, edge, bob, null, WAIT);
+            e.awaitFrame(x -> presence(x, bob.userId(), "online"), WAIT);
+            b.close();
+            assertThat(d.awaitFrame(x -> presence(x, bob.userId(), "offline"), WAIT).getLong("lastSeenAt")).isPositive();
+            await().atMost(WAIT).until(() -> e.frames("presence").stream()
+                    .filter(x -> bob.userId().equals(x.getString("userId"))).count() == 3);
+            assertThat(e.frames("presence")).filteredOn(x -> bob.userId().equals(x.getString("userId")))
+                    .as("erin hides her last seen, so she cannot see bob's").extracting(x -> x.getString("state"))
+                    .containsExactly("unknown", "online", "unknown");
+        }
+    }
+}

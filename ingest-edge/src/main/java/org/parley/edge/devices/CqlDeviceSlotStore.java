@@ -1,0 +1,35 @@
+package org.parley.edge.devices;
+
+import com.datastax.oss.driver.api.core.CqlSession;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.time.Instant;
+import java.util.List;
+import org.parley.edge.readmodel.OnContext;
+import org.parley.projections.DeviceSlots;
+
+/** {@link DeviceSlotStore} on the CQL {@code device_slots} table. */
+public class CqlDeviceSlotStore implements DeviceSlotStore {
+    private final Vertx vertx;
+    private final DeviceSlots slots;
+
+    public CqlDeviceSlotStore(Vertx vertx, CqlSession session) {
+        this.vertx = vertx;
+        this.slots = new DeviceSlots(session);
+    }
+
+    @Override
+    public Future<Boolean> claim(String userId, int slot, String deviceId, Instant registeredAt) {
+        return OnContext.of(vertx, slots.claim(userId, slot, deviceId, registeredAt));
+    }
+
+    @Override
+    public Future<Void> release(String userId, int slot, String deviceId) {
+        return OnContext.of(vertx, slots.release(userId, slot, deviceId));
+    }
+
+    @Override
+    public Future<List<DeviceSlots.Slot>> slots(String userId) {
+        return OnContext.of(vertx, slots.of(userId));
+    }
+}

@@ -1,0 +1,76 @@
+package org.parley.edge.log;
+
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import java.time.Duration;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.parley.config.Settings;
+import org.parley.events.EdgeHeartbeat;
+import org.parley.events.TypingSignal;
+import org.parley.events.UserSettings;
+import org.parley.registry.SchemaRegistryClient;
+import org.parley.schemas.TopicCatalog;
+import org.parley.serde.AvroWireSerializer;
+
+/**
+ * Signals on their own producer (same settings as the action log: linger 0, acks=all), so a burst of typing never
+ * queues behind, or in front of, message sends.
+ */
+public class KafkaSignalLog implements SignalLog, AutoCloseable {
+    private final Vertx vertx;
+    private final TopicCatalog topics;
+    private final KafkaProducer<String, SpecificRecord> producer;
+
+    public KafkaSignalLog(Vertx vertx, Settings settings, SchemaRegistryClient registry) {
+        this.vertx = vertx;
+        this.topics = TopicCatalog.from(settings);
+        this.producer = new KafkaProducer<>(KafkaActionLog.producerConfig(settings), new StringSerializer(),
+                new AvroWireSerializer<>(registry, false));
+        // Metadata now, so that the first typing frame never blocks an event loop on it.
+        for (TopicCatalog.Topic t : new TopicCatalog.Topic[] {topics.signals(), topics.edgeHeartbeats(), topics.userSettings()}) {
+            producer.partitionsFor(t.name());
+        }
+    }
+
+    @Override
+    public Future<Void> typing(TypingSignal signal) {
+        return send(topics.signals().name(), signal.getConversationId(), signal);
+    }
+
+    @Override
+    public Future<Void> heartbeat(EdgeHeartbeat beat) {
+        return send(topics.edgeHeartbeats().name(), String.valueOf(beat.getEdgeId()), beat);
+    }
+
+    @Override
+    public Future<Void> settings(UserSettings settings) {
+        return send(topics.userSettings().name(), settings.getUserId(), settings);
+    }
+
+    private Future<Void> send(String topic, String key, SpecificRecord value) {
+        Context context = vertx.getOrCreateContext();
+        Promise<Void> promise = Promise.promise();
+        try {
+            producer.send(new ProducerRecord<>(topic, key, value), (meta, err) -> context.runOnContext(v -> {
+                if (err == null) {
+                    promise.complete();
+                } else {
+                    promise.fail(err);
+                }
+            }));
+        } catch (RuntimeException e) {
+            promise.fail(e);
+        }
+        return promise.future();
+    }
+
+    @Override
+    public void close() {
+        producer.close(Duration.ofSeconds(5));
+    }
+}

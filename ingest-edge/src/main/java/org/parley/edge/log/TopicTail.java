@@ -1,0 +1,87 @@
+package org.parley.edge.log;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Follows every partition of a topic from its end, on a thread of its own, with no consumer group: each edge must
+ * see every record (revocations, typing signals, presence changes) for the devices it holds, and none from before
+ * it started. A record that cannot be decoded is logged and skipped.
+ */
+public class TopicTail<T> implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(TopicTail.class);
+
+    private final KafkaConsumer<String, byte[]> consumer;
+    private final String topic;
+    private final Deserializer<T> values;
+    private final Consumer<T> handler;
+    private final Thread thread;
+    private final CompletableFuture<Void> ready = new CompletableFuture<>();
+    private volatile boolean running = true;
+
+    public TopicTail(Properties consumerConfig, String topic, Deserializer<T> values, Consumer<T> handler) {
+        Properties p = new Properties();
+        p.putAll(consumerConfig);
+        p.put("enable.auto.commit", false);
+        this.consumer = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer());
+        this.topic = topic;
+        this.values = values;
+        this.handler = handler;
+        this.thread = new Thread(this::loop, "tail-" + topic);
+        this.thread.setDaemon(true);
+    }
+
+    public CompletableFuture<Void> start() {
+        thread.start();
+        return ready;
+    }
+
+    private void loop() {
+        try {
+            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
+                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToEnd(partitions);
+            partitions.forEach(consumer::position);
+            ready.complete(null);
+            while (running) {
+                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                    try {
+                        T value = r.value() == null ? null : values.deserialize(r.topic(), r.value());
+                        if (value != null) {
+                            handler.accept(value);
+                        }
+                    } catch (RuntimeException e) {
+                        LOG.error("skipping {}-{}@{}: {}", topic, r.partition(), r.offset(), e.toString());
+                    }
+                }
+            }
+        } catch (WakeupException e) {
+            // closing
+        } catch (RuntimeException e) {
+            ready.completeExceptionally(e);
+            LOG.error("tail of {} stopped", topic, e);
+        } finally {
+            consumer.close(Duration.ofSeconds(2));
+        }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        running = false;
+        consumer.wakeup();
+        thread.join(5_000);
+    }
+}

@@ -1,0 +1,126 @@
+package org.parley.edge.settings;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.parley.edge.DeviceTokens;
+import org.parley.edge.EdgeVerticle;
+import org.parley.edge.protocol.ErrorCode;
+import org.parley.edge.readmodel.EdgeReadModel;
+import org.parley.events.UserSettings;
+import org.parley.events.Visibility;
+import org.parley.schemas.Conversations;
+
+/**
+ * {@code PUT /v1/settings} (bearer token): changes the fields given, keeps the others. The minimal write path
+ * presence privacy needs: {@code lastSeenVisibility}, {@code onlineVisibility} (everyone|contacts|nobody),
+ * {@code contactUserIds}, {@code readReceipts}, {@code pushSound}. Answers the whole settings object.
+ */
+public class SettingsEndpoint {
+    static final int MAX_CONTACTS = 10_000;
+
+    private final SettingsStore store;
+    private final DeviceTokens tokens;
+
+    public SettingsEndpoint(SettingsStore store, EdgeReadModel readModel) {
+        this.store = store;
+        this.tokens = new DeviceTokens(readModel);
+    }
+
+    public void put(RoutingContext ctx) {
+        String token = EdgeVerticle.bearer(ctx.request());
+        if (token == null) {
+            EdgeVerticle.httpError(ctx, 401, null, "missing bearer token: send 'Authorization: Bearer <token>'");
+            return;
+        }
+        JsonObject body;
+        try {
+            body = ctx.body().asJsonObject();
+        } catch (RuntimeException e) {
+            body = null;
+        }
+        if (body == null) {
+            EdgeVerticle.httpError(ctx, 400, ErrorCode.BAD_FRAME, "body must be a JSON object of settings");
+            return;
+        }
+        JsonObject changes = body;
+        tokens.authenticate(token).compose(device -> {
+            if (device.isEmpty()) {
+                EdgeVerticle.httpError(ctx, 401, null, "invalid or revoked token");
+                return io.vertx.core.Future.succeededFuture();
+            }
+            String userId = device.get().userId();
+            return store.find(userId).compose(current -> {
+                UserSettings.Builder next = current.map(UserSettings::newBuilder)
+                        .orElseGet(() -> UserSettings.newBuilder().setUserId(userId));
+                try {
+                    apply(changes, next);
+                } catch (IllegalArgumentException e) {
+                    EdgeVerticle.httpError(ctx, 400, ErrorCode.INVALID_FIELD, e.getMessage());
+                    return io.vertx.core.Future.succeededFuture();
+                }
+                UserSettings saved = next.setUpdatedAt(Instant.now()).build();
+                return store.save(saved).onSuccess(v -> ctx.json(json(saved)));
+            });
+        }).onFailure(err -> EdgeVerticle.httpError(ctx, 503, ErrorCode.UNAVAILABLE, "settings not stored; retry"));
+    }
+
+    /** Applies the fields present; a bad one refuses the whole change. */
+    static void apply(JsonObject changes, UserSettings.Builder next) {
+        if (changes.containsKey("lastSeenVisibility")) {
+            next.setLastSeenVisibility(visibility(changes.getValue("lastSeenVisibility"), "lastSeenVisibility"));
+        }
+        if (changes.containsKey("onlineVisibility")) {
+            next.setOnlineVisibility(visibility(changes.getValue("onlineVisibility"), "onlineVisibility"));
+        }
+        if (changes.containsKey("readReceipts")) {
+            if (!(changes.getValue("readReceipts") instanceof Boolean b)) {
+                throw new IllegalArgumentException("'readReceipts' must be true or false");
+            }
+            next.setReadReceipts(b);
+        }
+        if (changes.containsKey("pushSound")) {
+            Object v = changes.getValue("pushSound");
+            if (v != null && (!(v instanceof String s) || s.isEmpty() || s.length() > 64)) {
+                throw new IllegalArgumentException("'pushSound' must be null or a name of 1-64 characters");
+            }
+            next.setPushSound((String) v);
+        }
+        if (changes.containsKey("contactUserIds")) {
+            if (!(changes.getValue("contactUserIds") instanceof JsonArray a) || a.size() > MAX_CONTACTS) {
+                throw new IllegalArgumentException("'contactUserIds' must be an array of at most " + MAX_CONTACTS
+                        + " user ids");
+            }
+            List<String> contacts = new ArrayList<>();
+            for (Object o : a) {
+                if (!(o instanceof String u) || !Conversations.USER_ID.matcher(u).matches()) {
+                    throw new IllegalArgumentException("'contactUserIds' holds an invalid user id: " + o);
+                }
+                contacts.add(u);
+            }
+            next.setContactUserIds(contacts);
+        }
+    }
+
+    private static Visibility visibility(Object v, String field) {
+        if (v instanceof String s) {
+            try {
+                return Visibility.valueOf(s.toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                // fall through to the precise error
+            }
+        }
+        throw new IllegalArgumentException("'" + field + "' must be one of everyone, contacts, nobody");
+    }
+
+    static JsonObject json(UserSettings s) {
+        return new JsonObject().put("userId", s.getUserId()).put("readReceipts", s.getReadReceipts())
+                .put("lastSeenVisibility", s.getLastSeenVisibility().name().toLowerCase(Locale.ROOT))
+                .put("onlineVisibility", s.getOnlineVisibility().name().toLowerCase(Locale.ROOT))
+                .put("pushSound", s.getPushSound()).put("contactUserIds", new JsonArray(s.getContactUserIds()));
+    }
+}

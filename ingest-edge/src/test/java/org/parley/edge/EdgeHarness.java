@@ -1,0 +1,93 @@
+package org.parley.edge;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.concurrent.TimeUnit;
+import org.parley.edge.devices.DeviceRegistration;
+import org.parley.edge.presence.PresenceSubscriptions;
+import org.parley.edge.session.ConnectedDevices;
+import org.parley.edge.session.PendingActions;
+import org.parley.edge.session.SessionExtension;
+import org.parley.edge.settings.SettingsEndpoint;
+import org.parley.edge.typing.TypingRelay;
+import org.parley.events.DeviceDelivery;
+import org.parley.registry.InMemorySchemaRegistry;
+import org.parley.serde.AvroWireDeserializer;
+
+/** An edge on an ephemeral port with every dependency faked in memory, and HTTP/WebSocket helpers. */
+final class EdgeHarness {
+    static final int MAX_COMPANIONS = 2;
+    static final long TYPING_EXPIRY_MS = 300;
+    static final int TYPING_PER_SECOND = 3;
+    static final int MAX_SUBSCRIPTIONS = 2;
+
+    final RecordingActionLog log = new RecordingActionLog();
+    final RecordingSignalLog signals = new RecordingSignalLog();
+    final InMemoryReadModel readModel = new InMemoryReadModel();
+    final InMemoryDeviceSlots slots = new InMemoryDeviceSlots();
+    final InMemoryUserState state = new InMemoryUserState();
+    final PendingActions pending = new PendingActions();
+    final ConnectedDevices devices = new ConnectedDevices();
+    final InMemorySchemaRegistry registry = new InMemorySchemaRegistry();
+    final TypingRelay typing = new TypingRelay(signals, state, devices, TYPING_EXPIRY_MS, TYPING_PER_SECOND);
+    final PresenceSubscriptions presence = new PresenceSubscriptions(state, state.presenceStore(), MAX_SUBSCRIPTIONS);
+    final Vertx vertx;
+    private final String deployment;
+    final int port;
+
+    EdgeHarness(Vertx vertx, EdgeConfig config) throws Exception {
+        this.vertx = vertx;
+        AvroWireDeserializer<DeviceDelivery> reader = new AvroWireDeserializer<>(registry, DeviceDelivery.getClassSchema());
+        EdgeVerticle edge = new EdgeVerticle(config, log, readModel, pending, devices, b -> reader.deserialize("deliveries", b))
+                .with(extensions());
+        deployment = vertx.deployVerticle(edge).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        port = edge.actualPort();
+    }
+
+    EdgeExtensions extensions() {
+        return new EdgeExtensions(new DeviceRegistration(log, readModel, slots, devices, MAX_COMPANIONS),
+                new SettingsEndpoint(state, readModel), SessionExtension.of(typing, presence));
+    }
+
+    void undeploy() throws Exception {
+        // Vert.x shares port-0 servers within one instance: never leave an old edge answering.
+        vertx.undeploy(deployment).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+
+    HttpResponse<String> http(String method, String path, String token, String body) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body))
+                .header("Content-Type", "application/json");
+        if (token != null) {
+            b.header("Authorization", "Bearer " + token);
+        }
+        return HttpClient.newHttpClient().send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** The user's primary device. */
+    JsonObject register(String userId) throws Exception {
+        HttpResponse<String> res = http("POST", "/v1/devices", null, "{\"userId\":\"" + userId + "\"}");
+        assertThat(res.statusCode()).as(res.body()).isEqualTo(201);
+        return new JsonObject(res.body());
+    }
+
+    /** A companion linked by {@code by} (the primary). */
+    JsonObject link(JsonObject by) throws Exception {
+        HttpResponse<String> res = http("POST", "/v1/devices/link", by.getString("token"), null);
+        assertThat(res.statusCode()).as(res.body()).isEqualTo(201);
+        return new JsonObject(res.body());
+    }
+
+    TestClient connect(JsonObject device) throws Exception {
+        TestClient c = TestClient.connect(vertx, port, "/v1/ws?token=" + device.getString("token"));
+        JsonObject ready = c.next("ready");
+        assertThat(ready.getString("deviceId")).isEqualTo(device.getString("deviceId"));
+        return c;
+    }
+}

@@ -1,0 +1,61 @@
+package org.parley.streams;
+
+import java.time.Duration;
+import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
+import org.apache.kafka.streams.CloseOptions;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.parley.config.Settings;
+import org.parley.registry.SchemaRegistryClient;
+import org.parley.schemas.TopicCatalog;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The presence process (Kafka Streams, application {@code presence.application-id}). At-least-once: a presence
+ * emitted twice is the same fact twice, so transactions would buy nothing but latency.
+ */
+public final class PresenceApp {
+    private static final Logger LOG = LoggerFactory.getLogger(PresenceApp.class);
+
+    private PresenceApp() {
+    }
+
+    public static Properties streamsConfig(Settings s) {
+        Properties p = SequencerApp.streamsConfig(s);
+        p.put(StreamsConfig.APPLICATION_ID_CONFIG, s.get("presence.application-id"));
+        p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.AT_LEAST_ONCE);
+        return p;
+    }
+
+    public static void main(String[] args) throws InterruptedException {
+        Settings settings = Settings.load();
+        StreamsBuilder builder = new StreamsBuilder();
+        PresenceTopology.build(builder, TopicCatalog.from(settings), new SchemaRegistryClient(settings.registryUrl()),
+                Duration.ofMillis(settings.getLong("presence.edge-timeout-ms")),
+                Duration.ofMillis(settings.getLong("presence.sweep-ms")));
+        KafkaStreams streams = new KafkaStreams(builder.build(), streamsConfig(settings));
+        CountDownLatch stopped = new CountDownLatch(1);
+        streams.setStateListener((now, before) -> {
+            LOG.info("presence state {} -> {}", before, now);
+            if (now == KafkaStreams.State.RUNNING) {
+                System.out.println("PARLEY READY presence");
+            }
+            if (now == KafkaStreams.State.ERROR || now == KafkaStreams.State.NOT_RUNNING) {
+                stopped.countDown();
+            }
+        });
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
+                    .withTimeout(Duration.ofSeconds(15)));
+            stopped.countDown();
+        }, "presence-shutdown"));
+        streams.start();
+        stopped.await();
+        if (streams.state() == KafkaStreams.State.ERROR) {
+            System.exit(1);
+        }
+    }
+}
