@@ -104,9 +104,9 @@ class OfflinePushIT {
     void anOfflineDeviceGetsExactlyOneVerifiedPushPerMessageAndOnlineAndOwnDevicesNone() throws Exception {
         int messages = Integer.getInteger("parley.it.push-messages", 100);
         ParleyClient.Device a = ParleyClient.register(edge, user("alice"));
-        ParleyClient.Device a2 = ParleyClient.register(edge, a.userId());  // alice's other device, offline
+        ParleyClient.Device a2 = TestUsers.linkedDevice(edge, a);  // alice's other device, offline
         ParleyClient.Device b = ParleyClient.register(edge, user("bob"));  // bob's phone: offline all along
-        ParleyClient.Device b2 = ParleyClient.register(edge, b.userId());  // bob's laptop: online
+        ParleyClient.Device b2 = TestUsers.linkedDevice(edge, b);  // bob's laptop: online
         String conversation = Conversations.direct(a.userId(), b.userId());
         WebPushSubscriber alicesOther = subscribe(a2);
         WebPushSubscriber bobsPhone = subscribe(b);
