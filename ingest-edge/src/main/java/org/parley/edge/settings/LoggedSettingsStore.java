@@ -7,18 +7,18 @@ import java.util.Optional;
 import org.parley.edge.log.SignalLog;
 import org.parley.edge.readmodel.OnContext;
 import org.parley.events.UserSettings;
-import org.parley.projections.UserSettingsTable;
+import org.parley.projections.UserSettingsDirectory;
 
 /** Settings in the log first (the system of record), then in CQL {@code user_settings} (read-your-writes). */
 public class LoggedSettingsStore implements SettingsStore {
     private final Vertx vertx;
     private final SignalLog log;
-    private final UserSettingsTable table;
+    private final UserSettingsDirectory table;
 
     public LoggedSettingsStore(Vertx vertx, SignalLog log, CqlSession session) {
         this.vertx = vertx;
         this.log = log;
-        this.table = new UserSettingsTable(session);
+        this.table = new UserSettingsDirectory(session);
     }
 
     @Override

@@ -8,7 +8,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import org.parley.edge.readmodel.OnContext;
-import org.parley.projections.ConversationMembers;
+import org.parley.projections.GroupDirectory;
 import org.parley.schemas.Conversations;
 
 /**
@@ -21,13 +21,13 @@ public class CqlConversationMembership implements ConversationMembership {
     }
 
     private final Vertx vertx;
-    private final ConversationMembers table;
+    private final GroupDirectory table;
     private final long cacheMs;
     private final Map<String, Cached> cache = new ConcurrentHashMap<>();
 
     public CqlConversationMembership(Vertx vertx, CqlSession session, long cacheMs) {
         this.vertx = vertx;
-        this.table = new ConversationMembers(session);
+        this.table = new GroupDirectory(session);
         this.cacheMs = cacheMs;
     }
 
@@ -45,7 +45,8 @@ public class CqlConversationMembership implements ConversationMembership {
         if (cache.size() > 100_000) {
             cache.clear(); // bounded: a cache, not a copy of the table
         }
-        return OnContext.of(vertx, table.of(conversationId)).map(members -> {
+        return OnContext.of(vertx, table.members(conversationId).thenApply(ms -> ms.stream().map(GroupDirectory.Member::userId).toList()))
+                .map(members -> {
             cache.put(conversationId, new Cached(List.copyOf(members), now + cacheMs));
             return Optional.of(members).filter(m -> !m.isEmpty());
         });
