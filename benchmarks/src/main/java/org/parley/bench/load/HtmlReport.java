@@ -36,6 +36,43 @@ public final class HtmlReport {
         h.append("<p>").append(esc(r.getString("startedAt", ""))).append(" &middot; <code>")
                 .append(esc(r.getString("command", ""))).append("</code></p>\n");
 
+        JsonObject machine = r.getJsonObject("machine", new JsonObject());
+        h.append("<p>Machine: ").append(machine.getInteger("cores", 0)).append(" cores, load average at start ")
+                .append(esc(machine.getString("loadAverageAtStart", "?"))).append(", at end ")
+                .append(esc(machine.getString("loadAverageAtEnd", "?"))).append(" (the machine is shared). Connected: ")
+                .append(esc(String.valueOf(r.getJsonObject("connect", new JsonObject()).encode()))).append("</p>\n");
+        JsonArray steps = r.getJsonArray("steps");
+        if (steps == null) {
+            body(h, r, machine);
+        } else {
+            JsonObject summary = r.getJsonObject("summary", new JsonObject());
+            h.append("<h2>Steps</h2><p>Highest rate with one-to-one p99 under 100 ms: <b>")
+                    .append(summary.getValue("maxRateP99Under100ms", "none")).append("</b>/s, under 50 ms: <b>")
+                    .append(summary.getValue("maxRateP99Under50ms", "none")).append("</b>/s (0 lost and 0 duplicates required).</p>")
+                    .append("<table><tr><th>rate</th><th>achieved</th><th>delivered p50</th><th>p99</th><th>max</th>"
+                            + "<th>lost</th><th>duplicates</th></tr>");
+            JsonArray rows = summary.getJsonArray("steps", new JsonArray());
+            for (int i = 0; i < rows.size(); i++) {
+                JsonObject x = rows.getJsonObject(i);
+                h.append("<tr><td>").append(fmt(x.getValue("rate"))).append("</td><td>").append(fmt(x.getValue("achievedSendRate")))
+                        .append("</td><td>").append(fmt(x.getValue("deliveredP50"))).append("</td><td>").append(fmt(x.getValue("deliveredP99")))
+                        .append("</td><td>").append(fmt(x.getValue("deliveredMax"))).append("</td><td>").append(x.getValue("lost"))
+                        .append("</td><td>").append(x.getValue("duplicates")).append("</td></tr>");
+            }
+            h.append("</table>\n");
+            for (int i = 0; i < steps.size(); i++) {
+                JsonObject st = steps.getJsonObject(i);
+                h.append("<hr><h1>Step ").append(i + 1).append(": ")
+                        .append(fmt(st.getJsonObject("options", new JsonObject()).getValue("rate"))).append(" /s</h1>\n");
+                body(h, st, machine);
+            }
+        }
+        h.append("<p style=\"color:#777\">The JSON result next to this file holds every number shown here.</p>\n");
+        h.append("</body></html>\n");
+        return h.toString();
+    }
+
+    private static void body(StringBuilder h, JsonObject r, JsonObject machine) {
         JsonObject o = r.getJsonObject("options", new JsonObject());
         h.append("<h2>Run</h2>\n<table>");
         o.forEach(e -> row(h, e.getKey(), String.valueOf(e.getValue())));
@@ -124,7 +161,7 @@ public final class HtmlReport {
         JsonObject procs = r.getJsonObject("processes", new JsonObject()).getJsonObject("processes", new JsonObject());
         if (!procs.isEmpty()) {
             h.append("<h2>Processes (measured window)</h2><p>CPU in % of one core (this machine has ")
-                    .append(r.getJsonObject("machine", new JsonObject()).getInteger("cores", 0))
+                    .append(machine.getInteger("cores", 0))
                     .append(" cores); RSS from /proc.</p><table><tr><th>process</th><th>pid</th><th>CPU avg %</th>"
                             + "<th>CPU max %</th><th>RSS avg MB</th><th>RSS max MB</th></tr>");
             procs.forEach(e -> {
@@ -151,9 +188,6 @@ public final class HtmlReport {
         if (!background.isEmpty()) {
             h.append("<h2>Background scenarios</h2><pre>").append(esc(background.encodePrettily())).append("</pre>\n");
         }
-        h.append("<p style=\"color:#777\">The JSON result next to this file holds every number shown here.</p>\n");
-        h.append("</body></html>\n");
-        return h.toString();
     }
 
     private static void row(StringBuilder h, String k, String v) {

@@ -30,7 +30,9 @@ import picocli.CommandLine.Option;
 public final class LoadBench implements Callable<Integer> {
     @Option(names = "--edge", description = "Edge HTTP base URL (default: http://<bind.host>:<edge.port>)")
     String edge;
-    @Option(names = "--rate", defaultValue = "200", description = "Operations (messages) per second, open loop.")
+    @Option(names = {"--rate", "--rates"}, split = ",", defaultValue = "200",
+            description = "Operations (messages) per second, open loop; several (e.g. 500,1000,2000) run one step each on the same connected devices.")
+    List<Double> rates;
     double rate;
     @Option(names = "--duration", defaultValue = "30", description = "Measured seconds (after the warm-up), at most 600.")
     int duration;
@@ -44,6 +46,10 @@ public final class LoadBench implements Callable<Integer> {
     int devicesPerUser;
     @Option(names = "--mix", defaultValue = "one-to-one=1", description = "Scenario weights, e.g. one-to-one=1 (group, typing, presence plug in as the server gets them).")
     String mix;
+    @Option(names = "--group-size", defaultValue = "8", description = "Members of each group of the group scenario (2..1024).")
+    int groupSize;
+    @Option(names = "--groups", defaultValue = "100", description = "Groups of the group scenario (at most devices / group size).")
+    int groups;
     @Option(names = "--payload-bytes", defaultValue = "100")
     int payloadBytes;
     @Option(names = "--ack-delay-ms", defaultValue = "0", description = "0: ack each delivery at once; > 0: one cumulative ack per device at most every this many ms.")
@@ -88,8 +94,8 @@ public final class LoadBench implements Callable<Integer> {
         if (duration < 1 || duration > 600 || warmup < 0 || warmup > 300 || drainSeconds < 1 || drainSeconds > 300) {
             throw new CommandLine.ParameterException(cl, "--duration 1..600, --warmup 0..300, --drain-seconds 1..300");
         }
-        if (!(rate > 0) || rate > 100_000) {
-            throw new CommandLine.ParameterException(cl, "--rate must be in (0, 100000]");
+        if (rates.isEmpty() || rates.size() > 10 || rates.stream().anyMatch(r -> !(r > 0) || r > 100_000)) {
+            throw new CommandLine.ParameterException(cl, "--rate: 1..10 rates, each in (0, 100000]");
         }
         if (devices < 2 || devices > 200_000 || devicesPerUser < 1 || devices % devicesPerUser != 0) {
             throw new CommandLine.ParameterException(cl, "--devices 2..200000, a multiple of --devices-per-user");
@@ -99,7 +105,7 @@ public final class LoadBench implements Callable<Integer> {
                 throw new CommandLine.ParameterException(cl, "--source-addresses must be loopback (127.x.y.z): " + a);
             }
         }
-        if (Schedule.count(rate, warmup + duration) > Integer.MAX_VALUE / 2) {
+        if (Schedule.count(rates.stream().mapToDouble(Double::doubleValue).max().orElse(0), warmup + duration) > Integer.MAX_VALUE / 2) {
             throw new CommandLine.ParameterException(cl, "too many operations");
         }
     }
@@ -113,10 +119,11 @@ public final class LoadBench implements Callable<Integer> {
         Path cache = where.deviceCache();
         Path outDir = where.outDir();
         ScenarioMix scenarioMix = ScenarioMix.parse(mix);
-        List<Scenario> scenarios = scenarioMix.names().stream().map(Scenarios::create).toList();
+        List<Scenario> scenarios = scenarioMix.names().stream()
+                .map(n -> Scenarios.create(n, new Scenarios.Options(groupSize, groups))).toList();
         String runId = "L" + UUID.randomUUID().toString().substring(0, 8);
-        log("run %s: %s devices, %.0f ops/s, warm-up %d s + %d s measured, mix %s, edge %s -> %s",
-                runId, devices, rate, warmup, duration, mix, edgeBase, outDir);
+        log("run %s: %s devices, %s ops/s, warm-up %d s + %d s measured, mix %s, edge %s -> %s",
+                runId, devices, rates, warmup, duration, mix, edgeBase, outDir);
 
         Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(eventLoops).setBlockedThreadCheckInterval(10_000));
         JsonObject result = new JsonObject().put("tool", "parley bench --scenario load").put("runId", runId)
@@ -136,14 +143,11 @@ public final class LoadBench implements Callable<Integer> {
             }
             int users = devices / devicesPerUser;
             int timeline = warmup + duration + drainSeconds + 5;
-            long runStart = System.nanoTime() + TimeUnit.SECONDS.toNanos(1); // fixed below, once connected
-            Accounting accounting = new Accounting((int) Schedule.count(rate, warmup + duration) + 1);
-            LoadRun[] holder = new LoadRun[1];
             log("connecting %d devices (%d in flight, source addresses %s)", devices, connectConcurrency,
                     sourceAddresses.isEmpty() ? "default" : sourceAddresses);
             // Frames before the run starts (backlogs of earlier runs) are acknowledged by the run object once it exists.
-            LoadRun run0 = new LoadRun(runId, vertx, pool, all, users, accounting, runStart, timeline, payloadBytes, ackDelayMs);
-            holder[0] = run0;
+            LoadRun run0 = new LoadRun(runId, vertx, pool, all, users, new Accounting(1), System.nanoTime(), timeline,
+                    payloadBytes, ackDelayMs);
             List<String> failures = pool.connectAll(all, connectConcurrency, run0::onFrame, run0::onClose, LoadBench::log);
             if (!failures.isEmpty() && failures.stream().anyMatch(f -> f.contains("401"))) {
                 log("the device cache %s is stale (401: the stack was started --clean?); delete it and run again", cache);
@@ -160,106 +164,163 @@ public final class LoadBench implements Callable<Integer> {
                 return 2;
             }
 
-            // ---- floors at the same rate, before the load (the stack idle, the devices connected)
-            JsonObject floors = new JsonObject();
-            if (floorSeconds > 0) {
-                log("floor 1/2: Kafka produce->consume on %s, topic %s, %.0f/s for 3+%d s", settings.kafkaBootstrap(),
-                        floorTopic, rate, floorSeconds);
-                floors.put("kafka", KafkaFloor.run(settings, floorTopic, rate, 3, floorSeconds, payloadBytes, System.nanoTime()));
-                log("  %s", brief(floors.getJsonObject("kafka").getJsonObject("produceToConsume")));
-                log("floor 2/2: WebSocket echo through the edge (%s/v1/bench/echo), %d sockets, %.0f/s for 3+%d s",
-                        edgeBase, echoConnections, rate, floorSeconds);
-                floors.put("echo", EchoFloor.run(vertx, edgeBase, echoConnections, rate, 3, floorSeconds, payloadBytes));
-                JsonObject echo = floors.getJsonObject("echo");
-                log("  %s", echo.getBoolean("available") ? brief(echo.getJsonObject("roundTrip")) : echo.getString("reason"));
-            }
-
-            // ---- the load
-            long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(500);
-            LoadRun run = new LoadRun(runId, vertx, pool, all, users, accounting, start, timeline, payloadBytes, ackDelayMs);
-            for (BenchDevice d : all) { // hand the live sockets to the run's handlers
-                if (d.ws != null) {
-                    d.ws.textMessageHandler(text -> run.onFrame(d, new JsonObject(text)));
-                    d.ws.closeHandler(v -> {
-                        d.live = false;
-                        d.closedAtNanos = System.nanoTime();
-                        run.onClose(d);
-                    });
+            JsonArray steps = new JsonArray();
+            int exit = 0;
+            for (int i = 0; i < rates.size(); i++) {
+                rate = rates.get(i);
+                String stepId = rates.size() == 1 ? runId : runId + "s" + i;
+                log("=== step %d/%d: %.0f ops/s (run id %s)", i + 1, rates.size(), rate, stepId);
+                JsonObject step = step(vertx, pool, all, users, timeline, edgeBase, runFolder, scenarioMix, scenarios, stepId);
+                steps.add(step);
+                Files.writeString(outDir.resolve(rates.size() == 1 ? "result.json" : "step-" + (long) rate + ".json"),
+                        result.copy().mergeIn(step).encodePrettily());
+                JsonObject a = step.getJsonObject("accounting");
+                if (a.getLong("lost") != 0 || a.getLong("duplicates") != 0) {
+                    exit = 1;
                 }
             }
-            scenarios.forEach(s -> s.prepare(run));
-            run.running(true);
-            Map<String, Long> pids = ProcessSampler.stackPids(runFolder);
-            ProcessSampler sampler = new ProcessSampler(pids, 1000, start).start();
-            List<Scenario.Background> background = new ArrayList<>();
-            if (stormDevices > 0) {
-                background.add(new ReconnectStorm(vertx, stormDevices, stormEvery, warmup + stormEvery / 2, warmup + duration - 2));
+            run0.closeAll();
+            if (rates.size() == 1) {
+                result.mergeIn(steps.getJsonObject(0));
+            } else {
+                result.put("steps", steps).put("summary", stepSummary(steps));
             }
-            background.forEach(b -> b.start(run));
-            long total = Schedule.count(rate, warmup + duration);
-            Schedule schedule = new Schedule(start, rate, total);
-            Thread progress = progressThread(run, schedule, scenarios);
-            long late = schedule.run(Schedule.Clock.SYSTEM, (n, due) -> {
-                scenarios.get(scenarioMix.pick(n)).fire(run, n, due, schedule.measured(n, warmup));
-            }, TimeUnit.MILLISECONDS.toNanos(10), () -> false);
-            long sendEnd = System.nanoTime();
-            background.forEach(Scenario.Background::close);
-            log("all %d operations sent (%.0f/s achieved); draining up to %d s", total, total / ((sendEnd - start) / 1e9), drainSeconds);
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(drainSeconds);
-            while (System.nanoTime() < deadline) {
-                Accounting.Tally t = accounting.tally();
-                if (t.lost() == 0 && t.unconfirmed() == 0) {
-                    break;
-                }
-                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(200));
-            }
-            double endSeconds = (System.nanoTime() - start) / 1e9;
-            progress.interrupt();
-            sampler.close();
-            Accounting.Tally tally = accounting.tally();
-            JsonObject inbox = run.inboxTotals();
-            run.closeAll();
-
-            // ---- result
-            result.put("options", new JsonObject().put("rate", rate).put("durationSeconds", duration).put("warmupSeconds", (double) warmup)
-                    .put("drainSeconds", drainSeconds).put("devices", devices).put("users", users).put("devicesPerUser", devicesPerUser)
-                    .put("mix", mix).put("payloadBytes", payloadBytes).put("ackDelayMs", ackDelayMs)
-                    .put("stormDevices", stormDevices).put("stormEverySeconds", stormEvery).put("edge", edgeBase)
-                    .put("sourceAddresses", String.join(",", sourceAddresses)).put("floorSeconds", floorSeconds));
-            result.put("achieved", new JsonObject().put("operations", total)
-                    .put("sendRate", round(total / ((sendEnd - start) / 1e9)))
-                    .put("sendsLaterThan10ms", late)
-                    .put("displayRate", round(tally.displayed() / ((sendEnd - start) / 1e9))));
-            JsonObject figures = new JsonObject();
-            new java.util.TreeMap<>(run.allStats()).forEach((k, v) -> figures.put(k, v.summary().put("timeline", v.timeline())));
-            result.put("figures", figures);
             result.getJsonObject("machine").put("loadAverageAtEnd", loadAverage());
-            result.put("accounting", new JsonObject().put("messages", tally.messages()).put("expectedDisplays", tally.expected())
-                    .put("displayed", tally.displayed()).put("lost", tally.lost()).put("lostMessages", tally.lostMessages())
-                    .put("duplicates", tally.duplicates()).put("unconfirmedSends", tally.unconfirmed())
-                    .put("extraSentFrames", tally.extraSentFrames())
-                    .put("errors", new JsonObject(new java.util.TreeMap<>(tally.errors())))
-                    .put("inbox", inbox).put("counters", new JsonObject(new java.util.TreeMap<>(run.counters()))));
-            result.put("floors", floors);
-            result.put("ratios", ratios(figures, floors));
-            result.put("processes", sampler.result(warmup, endSeconds));
-            JsonArray bg = new JsonArray();
-            background.forEach(b -> bg.add(b.result().put("name", b.name())));
-            result.put("background", bg);
-            LatencyStats delivered = run.allStats().get("one-to-one.delivered");
-            if (delivered != null) {
-                double p99 = delivered.percentileMs(99);
-                result.put("verdict", new JsonObject().put("target", "one-to-one p99 < 100 ms, 0 lost, 0 duplicates")
-                        .put("p99Ms", p99).put("met", p99 < 100 && tally.lost() == 0 && tally.duplicates() == 0));
-            }
             Files.writeString(outDir.resolve("result.json"), result.encodePrettily());
             Files.writeString(outDir.resolve("report.html"), HtmlReport.render(result));
-            printSummary(result);
+            if (rates.size() > 1) {
+                System.out.println("\n=== steps: " + result.getJsonObject("summary").encodePrettily());
+            }
             log("wrote %s and %s", outDir.resolve("result.json"), outDir.resolve("report.html"));
-            return tally.lost() == 0 && tally.duplicates() == 0 ? 0 : 1;
+            return exit;
         } finally {
             vertx.close().toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
         }
+    }
+
+    /** One rate: floors, then the load on the connected devices, then the drain; the step's result. */
+    private JsonObject step(Vertx vertx, DevicePool pool, List<BenchDevice> all, int users, int timeline, String edgeBase,
+                            Path runFolder, ScenarioMix scenarioMix, List<Scenario> scenarios, String runId) throws Exception {
+        // ---- floors at the same rate, before the load (the stack idle, the devices connected)
+        JsonObject result = new JsonObject().put("stepRunId", runId);
+        JsonObject floors = new JsonObject();
+        if (floorSeconds > 0) {
+            log("floor 1/2: Kafka produce->consume on %s, topic %s, %.0f/s for 3+%d s", settings.kafkaBootstrap(),
+                    floorTopic, rate, floorSeconds);
+            floors.put("kafka", KafkaFloor.run(settings, floorTopic, rate, 3, floorSeconds, payloadBytes, System.nanoTime()));
+            log("  %s", brief(floors.getJsonObject("kafka").getJsonObject("produceToConsume")));
+            log("floor 2/2: WebSocket echo through the edge (%s/v1/bench/echo), %d sockets, %.0f/s for 3+%d s",
+                    edgeBase, echoConnections, rate, floorSeconds);
+            floors.put("echo", EchoFloor.run(vertx, edgeBase, echoConnections, rate, 3, floorSeconds, payloadBytes));
+            JsonObject echo = floors.getJsonObject("echo");
+            log("  %s", echo.getBoolean("available") ? brief(echo.getJsonObject("roundTrip")) : echo.getString("reason"));
+        }
+
+        // ---- the load
+        long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(500);
+        Accounting accounting = new Accounting((int) Schedule.count(rate, warmup + duration) + 1);
+        LoadRun run = new LoadRun(runId, vertx, pool, all, users, accounting, start, timeline, payloadBytes, ackDelayMs);
+        for (BenchDevice d : all) { // hand the live sockets to the run's handlers
+            if (d.ws != null) {
+                d.ws.textMessageHandler(text -> run.onFrame(d, new JsonObject(text)));
+                d.ws.closeHandler(v -> {
+                    d.live = false;
+                    d.closedAtNanos = System.nanoTime();
+                    run.onClose(d);
+                });
+            }
+        }
+        scenarios.forEach(s -> s.prepare(run));
+        run.running(true);
+        Map<String, Long> pids = ProcessSampler.stackPids(runFolder);
+        ProcessSampler sampler = new ProcessSampler(pids, 1000, start).start();
+        List<Scenario.Background> background = new ArrayList<>();
+        if (stormDevices > 0) {
+            background.add(new ReconnectStorm(vertx, stormDevices, stormEvery, warmup + stormEvery / 2, warmup + duration - 2));
+        }
+        background.forEach(b -> b.start(run));
+        long total = Schedule.count(rate, warmup + duration);
+        Schedule schedule = new Schedule(start, rate, total);
+        Thread progress = progressThread(run, schedule, scenarios);
+        long late = schedule.run(Schedule.Clock.SYSTEM, (n, due) -> {
+            scenarios.get(scenarioMix.pick(n)).fire(run, n, due, schedule.measured(n, warmup));
+        }, TimeUnit.MILLISECONDS.toNanos(10), () -> false);
+        long sendEnd = System.nanoTime();
+        background.forEach(Scenario.Background::close);
+        log("all %d operations sent (%.0f/s achieved); draining up to %d s", total, total / ((sendEnd - start) / 1e9), drainSeconds);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(drainSeconds);
+        while (System.nanoTime() < deadline) {
+            Accounting.Tally t = accounting.tally();
+            if (t.lost() == 0 && t.unconfirmed() == 0) {
+                break;
+            }
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(200));
+        }
+        double endSeconds = (System.nanoTime() - start) / 1e9;
+        progress.interrupt();
+        sampler.close();
+        Accounting.Tally tally = accounting.tally();
+        JsonObject inbox = run.inboxTotals();
+        run.running(false);
+
+        // ---- result
+        result.put("options", new JsonObject().put("rate", rate).put("durationSeconds", duration).put("warmupSeconds", (double) warmup)
+                .put("drainSeconds", drainSeconds).put("devices", devices).put("users", users).put("devicesPerUser", devicesPerUser)
+                .put("mix", mix).put("payloadBytes", payloadBytes).put("ackDelayMs", ackDelayMs)
+                .put("stormDevices", stormDevices).put("stormEverySeconds", stormEvery).put("edge", edgeBase)
+                .put("sourceAddresses", String.join(",", sourceAddresses)).put("floorSeconds", floorSeconds));
+        result.put("achieved", new JsonObject().put("operations", total)
+                .put("sendRate", round(total / ((sendEnd - start) / 1e9)))
+                .put("sendsLaterThan10ms", late)
+                .put("displayRate", round(tally.displayed() / ((sendEnd - start) / 1e9))));
+        JsonObject figures = new JsonObject();
+        new java.util.TreeMap<>(run.allStats()).forEach((k, v) -> figures.put(k, v.summary().put("timeline", v.timeline())));
+        result.put("figures", figures);
+        result.put("loadAverage", loadAverage());
+        result.put("accounting", new JsonObject().put("messages", tally.messages()).put("expectedDisplays", tally.expected())
+                .put("displayed", tally.displayed()).put("lost", tally.lost()).put("lostMessages", tally.lostMessages())
+                .put("duplicates", tally.duplicates()).put("unconfirmedSends", tally.unconfirmed())
+                .put("extraSentFrames", tally.extraSentFrames())
+                .put("errors", new JsonObject(new java.util.TreeMap<>(tally.errors())))
+                .put("inbox", inbox).put("counters", new JsonObject(new java.util.TreeMap<>(run.counters()))));
+        result.put("floors", floors);
+        result.put("ratios", ratios(figures, floors));
+        result.put("processes", sampler.result(warmup, endSeconds));
+        JsonArray bg = new JsonArray();
+        background.forEach(b -> bg.add(b.result().put("name", b.name())));
+        result.put("background", bg);
+        LatencyStats delivered = run.allStats().get("one-to-one.delivered");
+        if (delivered != null) {
+            double p99 = delivered.percentileMs(99);
+            result.put("verdict", new JsonObject().put("target", "one-to-one p99 < 100 ms, 0 lost, 0 duplicates")
+                    .put("p99Ms", p99).put("met", p99 < 100 && tally.lost() == 0 && tally.duplicates() == 0));
+        }
+        printSummary(result);
+        return result;
+    }
+
+    /** Per step: rate, delivered p50/p99, lost, duplicates; and the highest rates with p99 under 100 and 50 ms. */
+    static JsonObject stepSummary(JsonArray steps) {
+        JsonArray rows = new JsonArray();
+        Double under100 = null, under50 = null;
+        for (int i = 0; i < steps.size(); i++) {
+            JsonObject st = steps.getJsonObject(i);
+            JsonObject d = st.getJsonObject("figures", new JsonObject()).getJsonObject("one-to-one.delivered", new JsonObject());
+            JsonObject a = st.getJsonObject("accounting", new JsonObject());
+            double r = st.getJsonObject("options").getDouble("rate");
+            boolean clean = a.getLong("lost", 0L) == 0 && a.getLong("duplicates", 0L) == 0;
+            Double p99 = d.getDouble("p99");
+            rows.add(new JsonObject().put("rate", r).put("achievedSendRate", st.getJsonObject("achieved").getDouble("sendRate"))
+                    .put("deliveredP50", d.getDouble("p50")).put("deliveredP99", p99).put("deliveredMax", d.getDouble("max"))
+                    .put("lost", a.getLong("lost")).put("duplicates", a.getLong("duplicates")));
+            if (clean && p99 != null && p99 < 100) {
+                under100 = under100 == null ? r : Math.max(under100, r);
+            }
+            if (clean && p99 != null && p99 < 50) {
+                under50 = under50 == null ? r : Math.max(under50, r);
+            }
+        }
+        return new JsonObject().put("steps", rows).put("maxRateP99Under100ms", under100).put("maxRateP99Under50ms", under50);
     }
 
     private Thread progressThread(LoadRun run, Schedule schedule, List<Scenario> scenarios) {
@@ -330,7 +391,7 @@ public final class LoadBench implements Callable<Integer> {
 
     private static void printSummary(JsonObject r) {
         System.out.println();
-        System.out.println("=== " + r.getString("runId") + " " + r.getJsonObject("options").encode());
+        System.out.println("=== " + r.getString("stepRunId") + " " + r.getJsonObject("options").encode());
         r.getJsonObject("figures").forEach(e -> System.out.printf("%-24s %s%n", e.getKey(), brief((JsonObject) e.getValue())));
         JsonObject floors = r.getJsonObject("floors");
         if (floors.containsKey("kafka")) {

@@ -33,6 +33,8 @@ public final class LoadRun {
     private final Map<String, LongAdder> counters = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> closeCodes = new ConcurrentHashMap<>();
     private final AtomicLong reconnectFailures = new AtomicLong();
+    /** Replies ("sent" or "error") awaited by clientMessageId, for set-up actions such as creating groups. */
+    private final Map<String, java.util.concurrent.CompletableFuture<JsonObject>> control = new ConcurrentHashMap<>();
     private volatile boolean running;
 
     public LoadRun(String runId, Vertx vertx, DevicePool pool, List<BenchDevice> devices, int users,
@@ -154,12 +156,28 @@ public final class LoadRun {
         return out;
     }
 
+    /** Devices of user {@code user}. */
+    public int[] devicesOf(int user) {
+        return devicesOfUser[user];
+    }
+
     /** Sends message {@code index} from {@code sender} to user {@code toUser} (by user id: a one-to-one conversation). */
     public void sendDirect(String scenario, int index, BenchDevice sender, int toUser, long dueNanos, boolean measured) {
-        accounting.register(index, scenario, sender.index, dueNanos, measured, directRecipients(sender, toUser));
         String to = devices.get(devicesOfUser[toUser][0]).userId();
-        String frame = "{\"type\":\"send\",\"clientMessageId\":\"" + clientMessageId(index) + "\",\"to\":\"" + to
-                + "\",\"payload\":\"" + payloadBase64 + "\"}";
+        send(scenario, index, sender, "\"to\":\"" + to + "\"", directRecipients(sender, toUser), dueNanos, measured);
+    }
+
+    /** Sends message {@code index} from {@code sender} into a conversation (a group) that {@code recipients} must get. */
+    public void sendToConversation(String scenario, int index, BenchDevice sender, String conversationId, int[] recipients,
+                                   long dueNanos, boolean measured) {
+        send(scenario, index, sender, "\"conversationId\":\"" + conversationId + "\"", recipients, dueNanos, measured);
+    }
+
+    private void send(String scenario, int index, BenchDevice sender, String target, int[] recipients, long dueNanos,
+                      boolean measured) {
+        accounting.register(index, scenario, sender.index, dueNanos, measured, recipients);
+        String frame = "{\"type\":\"send\",\"clientMessageId\":\"" + clientMessageId(index) + "\"," + target
+                + ",\"payload\":\"" + payloadBase64 + "\"}";
         sender.unconfirmed.put(index, frame);
         if (!sender.write(frame)) {
             count(scenario + ".send-while-disconnected"); // stays unconfirmed: re-sent after the reconnect
@@ -168,11 +186,31 @@ public final class LoadRun {
 
     // ---- frames from the server (on the device's event loop) ----------------------------------------------------
 
+    /**
+     * Sends a set-up frame (not accounted as a message) and returns its reply: the "sent" or "error" frame whose
+     * clientMessageId (or ref) is {@code clientMessageId}.
+     */
+    public java.util.concurrent.CompletableFuture<JsonObject> request(BenchDevice d, String clientMessageId, String frame) {
+        java.util.concurrent.CompletableFuture<JsonObject> reply = new java.util.concurrent.CompletableFuture<>();
+        control.put(clientMessageId, reply);
+        if (!d.write(frame)) {
+            reply.completeExceptionally(new IllegalStateException("device " + d.index + " is not connected"));
+        }
+        return reply;
+    }
+
     public void onFrame(BenchDevice d, JsonObject f) {
         long now = System.nanoTime();
         String type = f.getString("type");
         if (type == null) {
             return;
+        }
+        if (!control.isEmpty() && ("sent".equals(type) || "error".equals(type))) {
+            var reply = control.remove(f.getString("sent".equals(type) ? "clientMessageId" : "ref", ""));
+            if (reply != null) {
+                reply.complete(f);
+                return;
+            }
         }
         switch (type) {
             case "message" -> {
@@ -181,7 +219,7 @@ public final class LoadRun {
                     int index = indexOf(f.getString("clientMessageId"));
                     Accounting.Message m = accounting.message(index);
                     if (m == null) {
-                        count("deliveries-of-other-runs");
+                        count("deliveries-not-accounted"); // earlier runs, group set-up events
                     } else {
                         Accounting.Display shown = accounting.displayed(index, d.index);
                         if (shown == Accounting.Display.FIRST) {

@@ -121,4 +121,24 @@ class ReportPartsTest {
         assertThat(HtmlReport.ninesX(99.9)).isCloseTo(3, org.assertj.core.data.Offset.offset(1e-9));
         assertThat(HtmlReport.ninesX(100)).isEqualTo(5.5);
     }
+
+    private static JsonObject step(double rate, double p99, long lost) {
+        return new JsonObject().put("options", new JsonObject().put("rate", rate))
+                .put("achieved", new JsonObject().put("sendRate", rate))
+                .put("figures", new JsonObject().put("one-to-one.delivered", new JsonObject().put("p50", p99 / 3).put("p99", p99)
+                        .put("max", p99 * 2)))
+                .put("accounting", new JsonObject().put("lost", lost).put("duplicates", 0L));
+    }
+
+    @Test
+    void stepSummaryFindsTheHighestCleanRatesUnderEachBound() {
+        JsonArray steps = new JsonArray().add(step(500, 40, 0)).add(step(1000, 80, 0)).add(step(1500, 45, 3)).add(step(2000, 300, 0));
+        JsonObject s = LoadBench.stepSummary(steps);
+        assertThat(s.getDouble("maxRateP99Under100ms")).isEqualTo(1000.0);
+        assertThat(s.getDouble("maxRateP99Under50ms")).isEqualTo(500.0); // 1500 had losses
+        assertThat(s.getJsonArray("steps")).hasSize(4);
+        String html = HtmlReport.render(new JsonObject().put("runId", "L2").put("steps", steps).put("summary", s));
+        assertThat(html).contains("Step 4: 2000 /s").contains("Highest rate with one-to-one p99 under 100 ms: <b>1000.0</b>");
+        assertThat(LoadBench.stepSummary(new JsonArray().add(step(100, 500, 0))).getValue("maxRateP99Under100ms")).isNull();
+    }
 }
