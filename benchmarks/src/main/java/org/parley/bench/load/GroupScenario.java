@@ -55,17 +55,16 @@ public final class GroupScenario implements Scenario {
                 .put("name", "bench " + groupId).put("members", users).put("groupId", groupId).encode();
     }
 
-    @Override
-    public void prepare(LoadRun run) {
+    /** Group ids ("g:<run>-grp<g>") and each group's member devices. */
+    void layout(LoadRun run) {
         groups = Math.min(requestedGroups, run.users() / size);
         if (groups < 1) {
             throw new IllegalArgumentException("group: " + run.users() + " users cannot fill one group of " + size);
         }
         groupIds = new String[groups];
         recipientsBase = new int[groups][];
-        List<CompletableFuture<JsonObject>> replies = new ArrayList<>();
         for (int g = 0; g < groups; g++) {
-            groupIds[g] = "g:" + run.runId() + "-" + g;
+            groupIds[g] = "g:" + run.runId() + "-grp" + g;
             List<Integer> devs = new ArrayList<>();
             for (int u : members(g)) {
                 for (int d : run.devicesOf(u)) {
@@ -73,6 +72,18 @@ public final class GroupScenario implements Scenario {
                 }
             }
             recipientsBase[g] = devs.stream().mapToInt(Integer::intValue).toArray();
+        }
+    }
+
+    String groupId(int g) {
+        return groupIds[g];
+    }
+
+    @Override
+    public void prepare(LoadRun run) {
+        layout(run);
+        List<CompletableFuture<JsonObject>> replies = new ArrayList<>();
+        for (int g = 0; g < groups; g++) {
             BenchDevice creator = run.devices().get(run.devicesOf(members(g)[0])[0]);
             String cmid = run.runId() + "-group-" + g;
             replies.add(run.request(creator, cmid, createFrame(run, g, groupIds[g], cmid)));
