@@ -173,6 +173,27 @@ public final class LoadRun {
         send(scenario, index, sender, "\"conversationId\":\"" + conversationId + "\"", recipients, dueNanos, measured);
     }
 
+    /** Outstanding signals per "conversation|sender device|recipient device", oldest first. */
+    private final Map<String, java.util.concurrent.ConcurrentLinkedQueue<Integer>> signals = new ConcurrentHashMap<>();
+
+    static String signalKey(String conversationId, String senderDeviceId, int recipient) {
+        return conversationId + "|" + senderDeviceId + "|" + recipient;
+    }
+
+    /** Sends a frame without an id (a typing signal): recipients match it by conversation and sending device. */
+    public void sendSignal(String scenario, int index, BenchDevice sender, String conversationId, int[] recipients,
+                           long dueNanos, boolean measured, String frame) {
+        accounting.register(index, scenario, sender.index, dueNanos, measured, recipients);
+        accounting.sent(index, dueNanos); // signals get no "sent"
+        for (int r : recipients) {
+            signals.computeIfAbsent(signalKey(conversationId, sender.credentials.deviceId(), r),
+                    k -> new java.util.concurrent.ConcurrentLinkedQueue<>()).add(index);
+        }
+        if (!sender.write(frame)) {
+            count(scenario + ".send-while-disconnected");
+        }
+    }
+
     private void send(String scenario, int index, BenchDevice sender, String target, int[] recipients, long dueNanos,
                       boolean measured) {
         accounting.register(index, scenario, sender.index, dueNanos, measured, recipients);
@@ -255,6 +276,18 @@ public final class LoadRun {
                     }
                     if (Boolean.TRUE.equals(f.getBoolean("duplicate"))) {
                         count("sent-duplicate-true");
+                    }
+                }
+            }
+            case "typing" -> {
+                if ("start".equals(f.getString("state"))) {
+                    var queue = signals.get(signalKey(f.getString("conversationId"), f.getString("deviceId"), d.index));
+                    Integer index = queue == null ? null : queue.poll();
+                    Accounting.Message m = index == null ? null : accounting.message(index);
+                    if (m == null) {
+                        count("typing-unmatched");
+                    } else if (accounting.displayed(index, d.index) == Accounting.Display.FIRST) {
+                        stats(m.scenario() + ".delivered").record(m.scheduledNanos(), now, m.measured());
                     }
                 }
             }

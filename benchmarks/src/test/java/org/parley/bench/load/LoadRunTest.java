@@ -87,4 +87,26 @@ class LoadRunTest {
         assertThat(run.liveDevice(1).index()).isEqualTo(4);
         assertThat(run.liveDevice(5).index()).isEqualTo(4);
     }
+
+    @Test
+    void typingSignalsAreMatchedByConversationAndSendingDeviceOncePerOnlineRecipient() {
+        BenchDevice a = devices.get(0);
+        run.sendSignal("typing", 11, a, "dm:u0:u1", new int[] {2, 3}, 500, true, "{}");
+        run.sendSignal("typing", 12, a, "dm:u0:u1", new int[] {2}, 600, true, "{}");
+        JsonObject start = new JsonObject().put("type", "typing").put("conversationId", "dm:u0:u1").put("userId", "u0")
+                .put("deviceId", "d0").put("state", "start");
+        run.onFrame(devices.get(2), start);
+        run.onFrame(devices.get(2), start.copy().put("state", "stop")); // the server's own stop: not a display
+        run.onFrame(devices.get(3), start);
+        assertThat(accounting.tally().lost()).isEqualTo(1); // device 2 has not had the second start yet
+        run.onFrame(devices.get(2), start);
+        run.onFrame(devices.get(2), start); // nothing outstanding any more
+        Accounting.Tally t = accounting.tally();
+        assertThat(t.lost()).isZero();
+        assertThat(t.duplicates()).isZero();
+        assertThat(t.unconfirmed()).isZero();
+        assertThat(run.counters()).containsEntry("typing-unmatched", 1L);
+        assertThat(run.stats("typing.delivered").count()).isEqualTo(3);
+        assertThat(Scenarios.create("typing").name()).isEqualTo("typing");
+    }
 }
