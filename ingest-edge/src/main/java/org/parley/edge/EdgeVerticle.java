@@ -86,6 +86,7 @@ public class EdgeVerticle extends AbstractVerticle {
         router.post("/v1/media").handler(BodyHandler.create().setBodyLimit(config.maxMediaBytes())).handler(this::uploadMedia);
         router.get("/v1/media/*").handler(this::downloadMedia);
         extraRoutes.forEach(mount -> mount.accept(router));
+        BenchEcho.installIfEnabled(router); // off unless edge.bench-echo=true (benchmarks' floor)
         HttpServerOptions options = new HttpServerOptions().setHost(config.host()).setPort(config.port())
                 .setMaxWebSocketFrameSize(config.maxFrameBytes()).setMaxWebSocketMessageSize(config.maxFrameBytes())
                 .setTcpNoDelay(true);

@@ -1,0 +1,397 @@
+package org.parley.bench.load;
+
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * The state of one load run shared by the scenarios and the frame handlers: devices and users, the accounting, the
+ * latency figures, sending, acknowledging and reconnecting as a real client does.
+ */
+public final class LoadRun {
+    private final String runId;
+    private final Vertx vertx;
+    private final DevicePool pool;
+    private final List<BenchDevice> devices;
+    private final int[][] devicesOfUser;
+    private final Accounting accounting;
+    private final long runStartNanos;
+    private final int timelineSeconds;
+    private final String payloadBase64;
+    private final long ackDelayMillis;
+    private final Map<String, LatencyStats> stats = new ConcurrentHashMap<>();
+    private final Map<String, Integer> messageBySeq = new ConcurrentHashMap<>();
+    private final Map<String, LongAdder> counters = new ConcurrentHashMap<>();
+    private final Map<String, LongAdder> closeCodes = new ConcurrentHashMap<>();
+    private final AtomicLong reconnectFailures = new AtomicLong();
+    /** Replies ("sent" or "error") awaited by clientMessageId, for set-up actions such as creating groups. */
+    private final Map<String, java.util.concurrent.CompletableFuture<JsonObject>> control = new ConcurrentHashMap<>();
+    private volatile boolean running;
+
+    public LoadRun(String runId, Vertx vertx, DevicePool pool, List<BenchDevice> devices, int users,
+                   Accounting accounting, long runStartNanos, int timelineSeconds, int payloadBytes, long ackDelayMillis) {
+        this.runId = runId;
+        this.vertx = vertx;
+        this.pool = pool;
+        this.devices = devices;
+        this.accounting = accounting;
+        this.runStartNanos = runStartNanos;
+        this.timelineSeconds = timelineSeconds;
+        this.ackDelayMillis = ackDelayMillis;
+        byte[] payload = new byte[payloadBytes];
+        new Random(42).nextBytes(payload);
+        this.payloadBase64 = Base64.getEncoder().encodeToString(payload);
+        List<List<Integer>> byUser = new ArrayList<>();
+        for (int u = 0; u < users; u++) {
+            byUser.add(new ArrayList<>());
+        }
+        for (BenchDevice d : devices) {
+            byUser.get(d.user).add(d.index);
+        }
+        devicesOfUser = byUser.stream().map(l -> l.stream().mapToInt(Integer::intValue).toArray()).toArray(int[][]::new);
+    }
+
+    public String runId() {
+        return runId;
+    }
+
+    public int users() {
+        return devicesOfUser.length;
+    }
+
+    public List<BenchDevice> devices() {
+        return devices;
+    }
+
+    public Accounting accounting() {
+        return accounting;
+    }
+
+    public long runStartNanos() {
+        return runStartNanos;
+    }
+
+    public void running(boolean on) {
+        running = on;
+    }
+
+    /** The latency figure {@code name} (created on first use), e.g. "one-to-one.delivered". */
+    public LatencyStats stats(String name) {
+        return stats.computeIfAbsent(name, k -> new LatencyStats(k, runStartNanos, timelineSeconds));
+    }
+
+    public Map<String, LatencyStats> allStats() {
+        return stats;
+    }
+
+    public void count(String counter) {
+        counters.computeIfAbsent(counter, k -> new LongAdder()).increment();
+    }
+
+    public Map<String, Long> counters() {
+        Map<String, Long> out = new java.util.TreeMap<>();
+        counters.forEach((k, v) -> out.put(k, v.sum()));
+        closeCodes.forEach((k, v) -> out.put("closed-" + k, v.sum()));
+        out.put("reconnect-failures", reconnectFailures.get());
+        return out;
+    }
+
+    public void skipped(String scenario) {
+        count(scenario + ".skipped-no-live-device");
+    }
+
+    /** The n-th device in turn that is live (connected and synced), or null if none is. */
+    public BenchDevice liveDevice(long n) {
+        int size = devices.size();
+        int start = (int) (n % size);
+        for (int k = 0; k < size; k++) {
+            BenchDevice d = devices.get((start + k) % size);
+            if (d.live) {
+                return d;
+            }
+        }
+        return null;
+    }
+
+    String clientMessageId(int index) {
+        return runId + "." + index;
+    }
+
+    /** Our message index in a clientMessageId of this run, or -1. */
+    int indexOf(String clientMessageId) {
+        if (clientMessageId == null || !clientMessageId.startsWith(runId) || clientMessageId.length() <= runId.length() + 1
+                || clientMessageId.charAt(runId.length()) != '.') {
+            return -1;
+        }
+        try {
+            return Integer.parseInt(clientMessageId, runId.length() + 1, clientMessageId.length(), 10);
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    /** Recipients of a direct message: every device of the target user and the sender's other devices. */
+    int[] directRecipients(BenchDevice sender, int toUser) {
+        int[] target = devicesOfUser[toUser];
+        int[] own = devicesOfUser[sender.user];
+        int[] out = new int[target.length + own.length - 1];
+        int i = 0;
+        for (int d : target) {
+            out[i++] = d;
+        }
+        for (int d : own) {
+            if (d != sender.index) {
+                out[i++] = d;
+            }
+        }
+        return out;
+    }
+
+    /** Devices of user {@code user}. */
+    public int[] devicesOf(int user) {
+        return devicesOfUser[user];
+    }
+
+    /** Sends message {@code index} from {@code sender} to user {@code toUser} (by user id: a one-to-one conversation). */
+    public void sendDirect(String scenario, int index, BenchDevice sender, int toUser, long dueNanos, boolean measured) {
+        String to = devices.get(devicesOfUser[toUser][0]).userId();
+        send(scenario, index, sender, "\"to\":\"" + to + "\"", directRecipients(sender, toUser), dueNanos, measured);
+    }
+
+    /** Sends message {@code index} from {@code sender} into a conversation (a group) that {@code recipients} must get. */
+    public void sendToConversation(String scenario, int index, BenchDevice sender, String conversationId, int[] recipients,
+                                   long dueNanos, boolean measured) {
+        send(scenario, index, sender, "\"conversationId\":\"" + conversationId + "\"", recipients, dueNanos, measured);
+    }
+
+    /** Outstanding signals per "conversation|sender device|recipient device", oldest first. */
+    private final Map<String, java.util.concurrent.ConcurrentLinkedQueue<Integer>> signals = new ConcurrentHashMap<>();
+
+    static String signalKey(String conversationId, String senderDeviceId, int recipient) {
+        return conversationId + "|" + senderDeviceId + "|" + recipient;
+    }
+
+    /** Sends a frame without an id (a typing signal): recipients match it by conversation and sending device. */
+    public void sendSignal(String scenario, int index, BenchDevice sender, String conversationId, int[] recipients,
+                           long dueNanos, boolean measured, String frame) {
+        accounting.register(index, scenario, sender.index, dueNanos, measured, recipients);
+        accounting.sent(index, dueNanos); // signals get no "sent"
+        for (int r : recipients) {
+            signals.computeIfAbsent(signalKey(conversationId, sender.credentials.deviceId(), r),
+                    k -> new java.util.concurrent.ConcurrentLinkedQueue<>()).add(index);
+        }
+        if (!sender.write(frame)) {
+            count(scenario + ".send-while-disconnected");
+        }
+    }
+
+    private void send(String scenario, int index, BenchDevice sender, String target, int[] recipients, long dueNanos,
+                      boolean measured) {
+        accounting.register(index, scenario, sender.index, dueNanos, measured, recipients);
+        String frame = "{\"type\":\"send\",\"clientMessageId\":\"" + clientMessageId(index) + "\"," + target
+                + ",\"payload\":\"" + payloadBase64 + "\"}";
+        sender.unconfirmed.put(index, frame);
+        if (!sender.write(frame)) {
+            count(scenario + ".send-while-disconnected"); // stays unconfirmed: re-sent after the reconnect
+        }
+    }
+
+    // ---- frames from the server (on the device's event loop) ----------------------------------------------------
+
+    /**
+     * Sends a set-up frame (not accounted as a message) and returns its reply: the "sent" or "error" frame whose
+     * clientMessageId (or ref) is {@code clientMessageId}.
+     */
+    public java.util.concurrent.CompletableFuture<JsonObject> request(BenchDevice d, String clientMessageId, String frame) {
+        java.util.concurrent.CompletableFuture<JsonObject> reply = new java.util.concurrent.CompletableFuture<>();
+        control.put(clientMessageId, reply);
+        if (!d.write(frame)) {
+            reply.completeExceptionally(new IllegalStateException("device " + d.index + " is not connected"));
+        }
+        return reply;
+    }
+
+    public void onFrame(BenchDevice d, JsonObject f) {
+        long now = System.nanoTime();
+        String type = f.getString("type");
+        if (type == null) {
+            return;
+        }
+        if (!control.isEmpty() && ("sent".equals(type) || "error".equals(type))) {
+            var reply = control.remove(f.getString("sent".equals(type) ? "clientMessageId" : "ref", ""));
+            if (reply != null) {
+                reply.complete(f);
+                return;
+            }
+        }
+        switch (type) {
+            case "message" -> {
+                long inboxSeq = f.getLong("inboxSeq");
+                if (d.inbox.accept(inboxSeq) != InboxTracker.Kind.REDELIVERY) {
+                    int index = indexOf(f.getString("clientMessageId"));
+                    Accounting.Message m = accounting.message(index);
+                    if (m == null) {
+                        count("deliveries-not-accounted"); // earlier runs, group set-up events
+                    } else {
+                        Accounting.Display shown = accounting.displayed(index, d.index);
+                        if (shown == Accounting.Display.FIRST) {
+                            stats(m.scenario() + ".delivered").record(m.scheduledNanos(), now, m.measured());
+                        } else {
+                            count("display-" + shown.name().toLowerCase());
+                        }
+                    }
+                }
+                ack(d, inboxSeq);
+            }
+            case "receipt" -> {
+                long inboxSeq = f.getLong("inboxSeq");
+                if (d.inbox.accept(inboxSeq) != InboxTracker.Kind.REDELIVERY && "delivered".equals(f.getString("status"))) {
+                    Integer index = messageBySeq.get(f.getString("conversationId") + "/" + f.getLong("seq"));
+                    Accounting.Message m = index == null ? null : accounting.message(index);
+                    if (m != null) {
+                        stats(m.scenario() + ".receipt").record(m.scheduledNanos(), now, m.measured());
+                    } else {
+                        count("receipts-unmatched");
+                    }
+                }
+                ack(d, inboxSeq);
+            }
+            case "sent" -> {
+                int index = indexOf(f.getString("clientMessageId"));
+                Accounting.Message m = accounting.message(index);
+                if (m != null) {
+                    d.unconfirmed.remove(index);
+                    if (accounting.sent(index, now)) {
+                        stats(m.scenario() + ".sent").record(m.scheduledNanos(), now, m.measured());
+                        messageBySeq.put(f.getString("conversationId") + "/" + f.getLong("seq"), index);
+                    }
+                    if (Boolean.TRUE.equals(f.getBoolean("duplicate"))) {
+                        count("sent-duplicate-true");
+                    }
+                }
+            }
+            case "typing" -> {
+                if ("start".equals(f.getString("state"))) {
+                    var queue = signals.get(signalKey(f.getString("conversationId"), f.getString("deviceId"), d.index));
+                    Integer index = queue == null ? null : queue.poll();
+                    Accounting.Message m = index == null ? null : accounting.message(index);
+                    if (m == null) {
+                        count("typing-unmatched");
+                    } else if (accounting.displayed(index, d.index) == Accounting.Display.FIRST) {
+                        stats(m.scenario() + ".delivered").record(m.scheduledNanos(), now, m.measured());
+                    }
+                }
+            }
+            case "error" -> {
+                String code = f.getString("code", "?");
+                accounting.error(code);
+                int index = indexOf(f.getString("ref"));
+                if (index >= 0 && ("TIMEOUT".equals(code) || "UNAVAILABLE".equals(code))) {
+                    // as a client does: retry the same clientMessageId (answered with the original seq if it exists)
+                    vertx.setTimer(1000, t -> {
+                        String frame = d.unconfirmed.get(index);
+                        if (frame != null && d.write(frame)) {
+                            count("send-retries");
+                        }
+                    });
+                }
+            }
+            default -> {
+            }
+        }
+    }
+
+    private void ack(BenchDevice d, long inboxSeq) {
+        if (ackDelayMillis <= 0) {
+            d.write("{\"type\":\"ack\",\"inboxSeq\":" + inboxSeq + "}");
+            return;
+        }
+        d.pendingAck = Math.max(d.pendingAck, inboxSeq);
+        if (d.ackTimer < 0) {
+            d.ackTimer = vertx.setTimer(ackDelayMillis, t -> {
+                d.ackTimer = -1;
+                d.write("{\"type\":\"ack\",\"inboxSeq\":" + d.pendingAck + "}");
+            });
+        }
+    }
+
+    // ---- closes and reconnects ----------------------------------------------------------------------------------
+
+    public void onClose(BenchDevice d) {
+        WebSocketCode code = WebSocketCode.of(d);
+        if (!d.closingOnPurpose) {
+            closeCodes.computeIfAbsent(code.label(), k -> new LongAdder()).increment();
+        }
+        if (running) {
+            reconnect(d, 5);
+        }
+    }
+
+    /** Reconnects after the last inbox seq shown, then re-sends what was never confirmed "sent". */
+    Future<Void> reconnect(BenchDevice d, int attempts) {
+        long closedAt = d.closedAtNanos;
+        return pool.connect(d, d.inbox.highest(), this::onFrame, this::onClose).onSuccess(v -> {
+            if (d.closingOnPurpose) {
+                stats("reconnect").record(closedAt, System.nanoTime(), true);
+                d.closingOnPurpose = false;
+            }
+            count("reconnects");
+            d.unconfirmed.forEach((index, frame) -> {
+                if (d.write(frame)) {
+                    count("resent-after-reconnect");
+                }
+            });
+        }).recover(err -> {
+            if (!running || attempts <= 1) {
+                reconnectFailures.incrementAndGet();
+                return Future.failedFuture(err);
+            }
+            Promise<Void> later = Promise.promise();
+            vertx.setTimer(500, t -> later.complete());
+            return later.future().compose(v -> reconnect(d, attempts - 1));
+        });
+    }
+
+    /** Closes every connection (end of the run): no reconnects. */
+    public void closeAll() {
+        running = false;
+        for (BenchDevice d : devices) {
+            d.closingOnPurpose = true;
+            if (d.ws != null && !d.ws.isClosed()) {
+                d.ws.close();
+            }
+        }
+    }
+
+    /** Inbox figures summed over the devices: gaps, entries missing in gaps, redeliveries (recognised, not shown). */
+    public JsonObject inboxTotals() {
+        long gaps = 0, missing = 0, redeliveries = 0, live = 0;
+        for (BenchDevice d : devices) {
+            gaps += d.inbox.gaps();
+            missing += d.inbox.missingInGaps();
+            redeliveries += d.inbox.redeliveries();
+            if (d.live) {
+                live++;
+            }
+        }
+        return new JsonObject().put("gaps", gaps).put("seqsMissingInGaps", missing).put("redeliveriesRecognised", redeliveries)
+                .put("liveDevicesAtEnd", live);
+    }
+
+    /** A close status for the counters. */
+    record WebSocketCode(String label) {
+        static WebSocketCode of(BenchDevice d) {
+            Short s = d.ws == null ? null : d.ws.closeStatusCode();
+            return new WebSocketCode(s == null ? "none" : s.toString());
+        }
+    }
+}

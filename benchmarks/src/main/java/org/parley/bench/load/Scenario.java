@@ -1,0 +1,36 @@
+package org.parley.bench.load;
+
+/**
+ * A kind of client traffic in the open-loop mix: the pacer hands each scheduled operation to one scenario (by the
+ * {@code --mix} weights), which picks its devices and sends through the {@link LoadRun}, registering what every
+ * device must receive so that accounting and latency work the same for all kinds.
+ *
+ * <p>Plugging in a new kind (group messages, typing, presence, offline → push): implement this, register the name in
+ * {@link Scenarios#create}, and, if it brings a new server frame, teach {@link LoadRun#onFrame} to match it to the
+ * operation (a latency figure per scenario comes from {@link LoadRun#stats(String)}).
+ */
+public interface Scenario {
+    String name();
+
+    /** Called once, after the devices are connected and before the first operation. */
+    default void prepare(LoadRun run) {
+    }
+
+    /** Operation {@code n} of the run, due at {@code dueNanos}; {@code measured} after the warm-up. */
+    void fire(LoadRun run, long n, long dueNanos, boolean measured);
+
+    /**
+     * Something that runs beside the paced operations for the whole run (e.g. a reconnect storm every few seconds).
+     */
+    interface Background extends AutoCloseable {
+        String name();
+
+        void start(LoadRun run);
+
+        /** Figures for the result file. */
+        io.vertx.core.json.JsonObject result();
+
+        @Override
+        void close();
+    }
+}
