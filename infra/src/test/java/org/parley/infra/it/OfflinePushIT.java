@@ -41,8 +41,7 @@ import org.parley.schemas.Conversations;
  * Offline push end to end on the real stack: real WebSocket clients, the fan-out's push decision, the push
  * dispatcher process, and a local Web Push endpoint in this JVM that verifies VAPID and decrypts every push.
  * Also measures offline→push latency (the client's send → the push's arrival at the endpoint, one clock).
- *
- * <p>Mute is covered by PushDecisionTest (harness level): the {@code mute} frame is not in the edge yet.
+ * Mute is shown end to end here and in every branch by PushDecisionTest (harness level).
  */
 @ExtendWith(LocalStackExtension.class)
 class OfflinePushIT {
@@ -155,6 +154,37 @@ class OfflinePushIT {
         assertThat(endpoint.received(alicesOther)).as("the sender's own device").isEmpty();
         assertThat(endpoint.rejections()).isEmpty();
         report(latencies);
+    }
+
+    @Test
+    void aMutedConversationIsNotPushedUntilUnmuted() throws Exception {
+        ParleyClient.Device a = ParleyClient.register(edge, user("alice"));
+        ParleyClient.Device b = ParleyClient.register(edge, user("bob"));  // bob's phone: offline, subscribed
+        ParleyClient.Device b2 = TestUsers.linkedDevice(edge, b);  // bob's laptop: online, mutes and unmutes
+        String conversation = Conversations.direct(a.userId(), b.userId());
+        WebPushSubscriber bobsPhone = subscribe(b);
+        try (ParleyClient alice = ParleyClient.connect(vertx, edge, a, null, WAIT);
+             ParleyClient laptop = ParleyClient.connect(vertx, edge, b2, null, WAIT)) {
+            JsonObject mute = laptop.actRetrying(new JsonObject().put("type", "mute").put("clientMessageId", "mute")
+                    .put("conversationId", conversation).put("until", "forever"), WAIT, 5);
+            assertThat(mute.getString("type")).as(mute.encode()).isEqualTo("sent");
+            alice.send("while-muted", b.userId(), "muted".getBytes(StandardCharsets.UTF_8));
+            long muted = alice.awaitFrame(f -> is(f, "sent", "while-muted"), WAIT).getLong("seq");
+            JsonObject unmute = laptop.actRetrying(new JsonObject().put("type", "mute").put("clientMessageId", "unmute")
+                    .put("conversationId", conversation).put("until", 0), WAIT, 5);
+            assertThat(unmute.getString("type")).as(unmute.encode()).isEqualTo("sent");
+            alice.send("after-unmute", b.userId(), "loud".getBytes(StandardCharsets.UTF_8));
+            long loud = alice.awaitFrame(f -> is(f, "sent", "after-unmute"), WAIT).getLong("seq");
+
+            // One device's pushes are decided in conversation order: once the later one arrived, the muted one
+            // would have been decided before it; it stays absent.
+            await().atMost(WAIT).until(() -> !endpoint.received(bobsPhone).isEmpty());
+            await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10))
+                    .until(() -> endpoint.received(bobsPhone).size() == 1);
+            assertThat(endpoint.received(bobsPhone).get(0).json().get("pushId").asText())
+                    .isEqualTo(b.deviceId() + "/" + conversation + "/" + loud)
+                    .isNotEqualTo(b.deviceId() + "/" + conversation + "/" + muted);
+        }
     }
 
     private static List<String> iterable(java.util.Iterator<String> it) {
