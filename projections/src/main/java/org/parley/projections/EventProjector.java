@@ -27,8 +27,10 @@ public class EventProjector {
     public List<CompletionStage<Void>> project(ConversationEvent e) {
         List<CompletionStage<Void>> writes = new ArrayList<>();
         String conv = e.getConversationId();
-        // A one-to-one chat has both members from its start; writing it again is idempotent.
-        Conversations.members(conv).ifPresent(members -> members.forEach(u -> writes.add(userConversations.joined(u, conv, 1))));
+        // A one-to-one chat has both members from its start: its first event (whatever its kind) says so.
+        if (e.getSeq() == 1) {
+            Conversations.members(conv).ifPresent(members -> members.forEach(u -> writes.add(userConversations.joined(u, conv, 1))));
+        }
         switch (e.getType()) {
             case HIDDEN_FOR_ME -> writes.add(userConversations.hidden(e.getPrivateToUserId(), conv, e.getTargetSeq(), e.getSeq()));
             case MUTE_CHANGED -> writes.add(userConversations.muted(e.getPrivateToUserId(), conv, e.getMuteUntil(), e.getSeq()));

@@ -102,20 +102,65 @@ public class ProjectionWriter implements Runnable {
                 if (batch.isEmpty()) {
                     continue;
                 }
-                write(batch);
+                try {
+                    write(batch);
+                } catch (IllegalStateException e) {
+                    // CQL unavailable or overloaded: nothing of this batch is committed; read it again and retry.
+                    LOG.warn("{}; retrying the batch in {} ms", e.getMessage(), RETRY_BACKOFF_MS, e.getCause());
+                    for (TopicPartition tp : batch.partitions()) {
+                        consumer.seek(tp, batch.records(tp).get(0).offset());
+                    }
+                    Thread.sleep(RETRY_BACKOFF_MS);
+                    continue;
+                }
                 consumer.commitSync();
             }
         } catch (org.apache.kafka.common.errors.WakeupException e) {
             if (running.get()) {
                 throw e;
             }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         } finally {
             consumer.close(Duration.ofSeconds(5));
         }
     }
 
+    /** Writes in flight at once: a batch of thousands of records must not exceed the driver's per-connection limit. */
+    static final int MAX_IN_FLIGHT = 256;
+    static final long RETRY_BACKOFF_MS = 1000;
+
+    /** Collects a batch's writes, waiting for them whenever {@link #MAX_IN_FLIGHT} are pending. */
+    private static final class WriteWindow extends java.util.AbstractList<CompletableFuture<Void>> {
+        private final List<CompletableFuture<Void>> pending = new ArrayList<>();
+
+        @Override
+        public boolean add(CompletableFuture<Void> write) {
+            pending.add(write);
+            if (pending.size() >= MAX_IN_FLIGHT) {
+                awaitAll();
+            }
+            return true;
+        }
+
+        void awaitAll() {
+            await(pending);
+            pending.clear();
+        }
+
+        @Override
+        public CompletableFuture<Void> get(int index) {
+            return pending.get(index);
+        }
+
+        @Override
+        public int size() {
+            return pending.size();
+        }
+    }
+
     void write(ConsumerRecords<String, byte[]> batch) {
-        List<CompletableFuture<Void>> writes = new ArrayList<>();
+        WriteWindow writes = new WriteWindow();
         Map<String, Long> heads = new HashMap<>();
         Map<String, ConversationEvent> lastActivity = new HashMap<>();
         for (ConsumerRecord<String, byte[]> r : batch) {
@@ -148,12 +193,12 @@ public class ProjectionWriter implements Runnable {
                 writes.add(presence.write(presenceRecords.deserialize(topic, r.value())).toCompletableFuture());
             }
         }
-        await(writes);
+        writes.awaitAll();
         // Heads after the rows they point at, so a reader never sees a head without its row.
-        List<CompletableFuture<Void>> headWrites = new ArrayList<>();
+        WriteWindow headWrites = new WriteWindow();
         heads.forEach((conversation, seq) -> headWrites.add(history.writeHead(conversation, seq).toCompletableFuture()));
         lastActivity.values().forEach(e -> headWrites.add(history.writeLastActivity(e).toCompletableFuture()));
-        await(headWrites);
+        headWrites.awaitAll();
         LOG.debug("projected {} records", batch.count());
     }
 
