@@ -83,6 +83,12 @@ public class KafkaActionLog implements ActionLog, AutoCloseable {
     }
 
     private Future<Void> send(String topic, String key, SpecificRecord value) {
+        return send(vertx, producer, topic, key, value);
+    }
+
+    /** Sends one record; the future completes on the caller's context once the broker acknowledged it. */
+    static Future<Void> send(Vertx vertx, KafkaProducer<String, SpecificRecord> producer, String topic, String key,
+                             SpecificRecord value) {
         Context context = vertx.getOrCreateContext();
         Promise<Void> promise = Promise.promise();
         try {

@@ -1,13 +1,10 @@
 package org.parley.edge.log;
 
-import io.vertx.core.Context;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.time.Duration;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.parley.config.Settings;
 import org.parley.events.EdgeHeartbeat;
@@ -53,20 +50,7 @@ public class KafkaSignalLog implements SignalLog, AutoCloseable {
     }
 
     private Future<Void> send(String topic, String key, SpecificRecord value) {
-        Context context = vertx.getOrCreateContext();
-        Promise<Void> promise = Promise.promise();
-        try {
-            producer.send(new ProducerRecord<>(topic, key, value), (meta, err) -> context.runOnContext(v -> {
-                if (err == null) {
-                    promise.complete();
-                } else {
-                    promise.fail(err);
-                }
-            }));
-        } catch (RuntimeException e) {
-            promise.fail(e);
-        }
-        return promise.future();
+        return KafkaActionLog.send(vertx, producer, topic, key, value);
     }
 
     @Override
