@@ -7,8 +7,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
@@ -24,13 +22,9 @@ import org.parley.events.ClientAction;
 import org.parley.events.ConversationEvent;
 import org.parley.events.Receipt;
 import org.parley.events.ReceiptStatus;
-import org.parley.registry.InMemorySchemaRegistry;
-import org.parley.schemas.TopicCatalog;
-import org.parley.serde.AvroWireSerde;
 
 class ConversationSequencerTest {
-    private final InMemorySchemaRegistry registry = new InMemorySchemaRegistry();
-    private final TopicCatalog topics = TopicCatalog.from(Settings.of(Map.of()));
+    private SequencerFixture fixture;
     private TopologyTestDriver driver;
     private TestInputTopic<String, ClientAction> actions;
     private TestOutputTopic<String, ConversationEvent> events;
@@ -40,25 +34,17 @@ class ConversationSequencerTest {
 
     @BeforeEach
     void setUp() {
-        StreamsBuilder builder = new StreamsBuilder();
-        SequencerTopology.build(builder, topics, registry);
-        Properties props = new Properties();
-        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "sequencer-test");
-        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-        driver = new TopologyTestDriver(builder.build(), props);
-        actions = driver.createInputTopic(topics.actions().name(), Serdes.String().serializer(),
-                new AvroWireSerde<ClientAction>(registry, ClientAction.getClassSchema(), true).serializer());
-        events = driver.createOutputTopic(topics.conversationEvents().name(), Serdes.String().deserializer(),
-                new AvroWireSerde<ConversationEvent>(registry, ConversationEvent.getClassSchema(), true).deserializer());
-        receipts = driver.createOutputTopic(topics.receipts().name(), Serdes.String().deserializer(),
-                new AvroWireSerde<Receipt>(registry, Receipt.getClassSchema(), true).deserializer());
-        results = driver.createOutputTopic(topics.actionResults().name(), Serdes.String().deserializer(),
-                new AvroWireSerde<ActionResult>(registry, ActionResult.getClassSchema(), true).deserializer());
+        fixture = new SequencerFixture();
+        driver = fixture.driver;
+        actions = fixture.actions;
+        events = fixture.events;
+        receipts = fixture.receipts;
+        results = fixture.results;
     }
 
     @AfterEach
     void tearDown() {
-        driver.close();
+        fixture.close();
     }
 
     private ClientAction send(String conversation, String user, String device, String clientMessageId) {
