@@ -2,6 +2,8 @@ package org.parley.fanout;
 
 import java.util.Objects;
 import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.MapState;
+import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.Types;
@@ -11,6 +13,7 @@ import org.apache.flink.streaming.api.functions.co.KeyedCoProcessFunction;
 import org.apache.flink.util.Collector;
 import org.parley.events.DeliveryKind;
 import org.parley.events.DeviceDelivery;
+import org.parley.events.DeviceItem;
 import org.parley.events.DeviceSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,10 +22,19 @@ import org.slf4j.LoggerFactory;
  * The last fan-out step, keyed by device id: assigns each {@link DeviceItem} the device's next inbox seq
  * (1, 2, 3, … contiguous per device) and routes it to the edge holding the device's live session, if any.
  *
- * <p>Input 1: {@link DeviceItem}s. Input 2: {@link DeviceSession}s of the device ({@code device-sessions} topic).
+ * <p>Input 1: {@link DeviceItem}s, read from the {@code device-items} topic (one partition per device, so one order
+ * on every replay). Input 2: {@link DeviceSession}s of the device ({@code device-sessions} topic).
  *
- * <p>State: {@code last-inbox-seq} (Long, the highest inbox seq assigned, absent = 0) and {@code session} (the
- * device's current live {@link DeviceSession}, absent = not connected). No timers.
+ * <p>State: {@code last-inbox-seq} (Long, the highest inbox seq assigned, absent = 0), {@code session} (the
+ * device's current live {@link DeviceSession}, absent = not connected) and {@code delivered-positions} (per
+ * conversation and kind, "e:" or "r:" + conversation id, the highest {@link DeviceItem#getPosition()} given an inbox
+ * seq). No timers.
+ *
+ * <p>Replayed items (ADR 0006): after a restore the job's first half writes again the items it wrote since the
+ * checkpoint, behind the originals in {@code device-items}. One conversation's items reach a device in position
+ * order, so an item at or below the conversation's delivered position is one the device already has: it is dropped
+ * and counted ({@code replayedItemsDropped}). The inbox seqs therefore depend only on the order of
+ * {@code device-items}, which a replay reads identically: an inbox seq, once assigned, always names the same item.
  *
  * <p>The hand-over protocol (see docs/fanout.md): a session open (edgeId set) becomes current and emits a
  * {@link DeliveryKind#SYNC_MARKER} with {@code markerInboxSeq} = the last inbox seq assigned so far. Every delivery
@@ -48,8 +60,15 @@ public class DeviceInboxSequencer extends KeyedCoProcessFunction<String, DeviceI
         return new ValueStateDescriptor<>("session", new AvroTypeInfo<>(DeviceSession.class));
     }
 
+    /** Keyed state: per "e:"/"r:" + conversation id, the highest position given an inbox seq. */
+    static MapStateDescriptor<String, Long> deliveredPositionsDescriptor() {
+        return new MapStateDescriptor<>("delivered-positions", Types.STRING, Types.LONG);
+    }
+
     private transient ValueState<Long> lastInboxSeq;
     private transient ValueState<DeviceSession> session;
+    private transient MapState<String, Long> deliveredPositions;
+    private transient Counter replayedItemsDropped;
     private transient Counter inboxDeliveries;
     private transient Counter liveDeliveries;
     private transient Counter syncMarkers;
@@ -59,6 +78,8 @@ public class DeviceInboxSequencer extends KeyedCoProcessFunction<String, DeviceI
     public void open(OpenContext openContext) {
         lastInboxSeq = getRuntimeContext().getState(lastInboxSeqDescriptor());
         session = getRuntimeContext().getState(sessionDescriptor());
+        deliveredPositions = getRuntimeContext().getMapState(deliveredPositionsDescriptor());
+        replayedItemsDropped = getRuntimeContext().getMetricGroup().counter("replayedItemsDropped");
         inboxDeliveries = getRuntimeContext().getMetricGroup().counter("inboxDeliveries");
         liveDeliveries = getRuntimeContext().getMetricGroup().counter("liveDeliveries");
         syncMarkers = getRuntimeContext().getMetricGroup().counter("syncMarkers");
@@ -67,19 +88,23 @@ public class DeviceInboxSequencer extends KeyedCoProcessFunction<String, DeviceI
 
     @Override
     public void processElement1(DeviceItem item, Context ctx, Collector<DeviceDelivery> out) throws Exception {
+        if (isReplayed(item)) {
+            replayedItemsDropped.inc();
+            return;
+        }
         long seq = last() + 1;
         lastInboxSeq.update(seq);
         DeviceSession current = session.value();
         DeviceDelivery.Builder delivery = DeviceDelivery.newBuilder()
                 .setDeviceId(ctx.getCurrentKey())
-                .setUserId(item.userId)
+                .setUserId(item.getUserId())
                 .setInboxSeq(seq)
-                .setKind(item.event != null ? DeliveryKind.EVENT : DeliveryKind.RECEIPT)
+                .setKind(item.getEvent() != null ? DeliveryKind.EVENT : DeliveryKind.RECEIPT)
                 .setSessionId(current == null ? null : current.getSessionId())
                 .setEdgeId(current == null ? null : current.getEdgeId())
                 .setMarkerInboxSeq(null)
-                .setEvent(item.event)
-                .setReceipt(item.receipt);
+                .setEvent(item.getEvent())
+                .setReceipt(item.getReceipt());
         out.collect(delivery.build());
         inboxDeliveries.inc();
         if (current != null) {
@@ -113,6 +138,22 @@ public class DeviceInboxSequencer extends KeyedCoProcessFunction<String, DeviceI
             LOG.debug("device {}: ignoring close of session {} (current: {})", ctx.getCurrentKey(),
                     s.getSessionId(), current == null ? "none" : current.getSessionId());
         }
+    }
+
+    /** Whether the device already got this item (or a later one of its conversation and kind); records it if not. */
+    private boolean isReplayed(DeviceItem item) throws Exception {
+        if (item.getPosition() == Long.MIN_VALUE) {
+            return false; // position unknown: never dropped
+        }
+        String stream = item.getEvent() != null
+                ? "e:" + item.getEvent().getConversationId()
+                : "r:" + item.getReceipt().getConversationId();
+        Long delivered = deliveredPositions.get(stream);
+        if (delivered != null && item.getPosition() <= delivered) {
+            return true;
+        }
+        deliveredPositions.put(stream, item.getPosition());
+        return false;
     }
 
     private long last() throws Exception {

@@ -11,6 +11,7 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.parley.events.ConversationEvent;
 import org.parley.events.DeliveryKind;
 import org.parley.events.DeviceDelivery;
+import org.parley.events.DeviceItem;
 import org.parley.events.DeviceRecord;
 import org.parley.events.DeviceSession;
 import org.parley.events.PushRequest;
@@ -23,13 +24,21 @@ import org.parley.events.Receipt;
  * <pre>
  * conversation-events ─ member-expansion (events) ──┐
  *                                                    ├─ keyBy user ─┐
- * receipts ─────────── member-expansion (receipts) ─┘               ├─ user-device-directory ─ keyBy device ─┐
- * devices ───────────────────────────── keyBy user ─────────────────┘                                      │
- * device-sessions ──────────────────────────────────────────── keyBy device ─ device-inbox-sequencer ──────┘
+ * receipts ─────────── member-expansion (receipts) ─┘               ├─ user-device-directory ─ device-items sink
+ * devices ───────────────────────────── keyBy user ─────────────────┘
+ *
+ * device-items (the same topic, read back) ─ keyBy device ─┐
+ * device-sessions ──────────────────────── keyBy device ───┴─ device-inbox-sequencer
  *     device-inbox-sequencer ─┬─ inbox-entries (no markers) ─ deliveries sink
  *                             ├─ routed-to-edge (edgeId set) ─ edge-deliveries sink
  *                             └─ keyBy device ─ push-decision ─ push-requests sink
  * </pre>
+ *
+ * <p>Why the loop through Kafka (ADR 0006): a device's items come from many partitions (all its conversations, and
+ * receipts), so their interleaving at the device is an accident of timing and differs on a replay. Written to one
+ * partition of {@code device-items} they get one order, which the sequencer reads again identically after any
+ * restore; the items the first half writes again after a restore are dropped by position. So an inbox seq, once
+ * assigned, always names the same item.
  *
  * Every operator has a fixed name (what the dashboard shows) and a fixed uid (what checkpoints are matched by:
  * never change a uid, or the state of that operator is not restored).
@@ -43,6 +52,8 @@ public final class FanoutTopology {
     public static final String EXPAND_EVENTS = "member-expansion (events)";
     public static final String EXPAND_RECEIPTS = "member-expansion (receipts)";
     public static final String DIRECTORY = "user-device-directory";
+    public static final String SINK_DEVICE_ITEMS = "device-items sink";
+    public static final String SOURCE_DEVICE_ITEMS = "device-items";
     public static final String SEQUENCER = "device-inbox-sequencer";
     public static final String FILTER_INBOX = "inbox-entries";
     public static final String FILTER_ROUTED = "routed-to-edge";
@@ -53,8 +64,8 @@ public final class FanoutTopology {
 
     /** Every operator name the graph must contain (as shown: with Flink's "Source: " / ": Writer" decorations). */
     public static final List<String> OPERATOR_NAMES = List.of(SOURCE_EVENTS, SOURCE_RECEIPTS, SOURCE_DEVICES,
-            SOURCE_SESSIONS, EXPAND_EVENTS, EXPAND_RECEIPTS, DIRECTORY, SEQUENCER, FILTER_INBOX, FILTER_ROUTED,
-            SINK_DELIVERIES, SINK_EDGE_DELIVERIES, PUSH_DECISION, SINK_PUSH_REQUESTS);
+            SOURCE_SESSIONS, EXPAND_EVENTS, EXPAND_RECEIPTS, DIRECTORY, SINK_DEVICE_ITEMS, SOURCE_DEVICE_ITEMS,
+            SEQUENCER, FILTER_INBOX, FILTER_ROUTED, SINK_DELIVERIES, SINK_EDGE_DELIVERIES, PUSH_DECISION, SINK_PUSH_REQUESTS);
 
     public static final String UID_SOURCE_EVENTS = "source-conversation-events";
     public static final String UID_SOURCE_RECEIPTS = "source-receipts";
@@ -63,6 +74,8 @@ public final class FanoutTopology {
     public static final String UID_EXPAND_EVENTS = "member-expansion-events";
     public static final String UID_EXPAND_RECEIPTS = "member-expansion-receipts";
     public static final String UID_DIRECTORY = "user-device-directory";
+    public static final String UID_SINK_DEVICE_ITEMS = "sink-device-items";
+    public static final String UID_SOURCE_DEVICE_ITEMS = "source-device-items";
     public static final String UID_SEQUENCER = "device-inbox-sequencer";
     public static final String UID_FILTER_INBOX = "filter-inbox-entries";
     public static final String UID_FILTER_ROUTED = "filter-routed-to-edge";
@@ -72,9 +85,9 @@ public final class FanoutTopology {
     public static final String UID_SINK_PUSH_REQUESTS = "sink-push-requests";
 
     public static final List<String> UIDS = List.of(UID_SOURCE_EVENTS, UID_SOURCE_RECEIPTS, UID_SOURCE_DEVICES,
-            UID_SOURCE_SESSIONS, UID_EXPAND_EVENTS, UID_EXPAND_RECEIPTS, UID_DIRECTORY, UID_SEQUENCER,
-            UID_FILTER_INBOX, UID_FILTER_ROUTED, UID_SINK_DELIVERIES, UID_SINK_EDGE_DELIVERIES, UID_PUSH_DECISION,
-            UID_SINK_PUSH_REQUESTS);
+            UID_SOURCE_SESSIONS, UID_EXPAND_EVENTS, UID_EXPAND_RECEIPTS, UID_DIRECTORY, UID_SINK_DEVICE_ITEMS,
+            UID_SOURCE_DEVICE_ITEMS, UID_SEQUENCER, UID_FILTER_INBOX, UID_FILTER_ROUTED, UID_SINK_DELIVERIES,
+            UID_SINK_EDGE_DELIVERIES, UID_PUSH_DECISION, UID_SINK_PUSH_REQUESTS);
 
     static {
         AvroTrust.ensure();
@@ -82,7 +95,7 @@ public final class FanoutTopology {
 
     /** Intermediate types, declared rather than extracted: a POJO with Avro fields, never Kryo. */
     static final TypeInformation<MemberItem> MEMBER_ITEM = Types.POJO(MemberItem.class);
-    static final TypeInformation<DeviceItem> DEVICE_ITEM = Types.POJO(DeviceItem.class);
+    static final TypeInformation<DeviceItem> DEVICE_ITEM = new AvroTypeInfo<>(DeviceItem.class);
     static final TypeInformation<DeviceDelivery> DEVICE_DELIVERY = new AvroTypeInfo<>(DeviceDelivery.class);
     static final TypeInformation<PushRequest> PUSH_REQUEST = new AvroTypeInfo<>(PushRequest.class);
 
@@ -110,20 +123,24 @@ public final class FanoutTopology {
                 .name(EXPAND_RECEIPTS).uid(UID_EXPAND_RECEIPTS)
                 .setDescription("Receipt -> one item for the message's sender (toUserId)");
 
-        DataStream<DeviceItem> deviceItems = eventMembers.union(receiptMembers)
-                .keyBy(new KeySelectors.MemberItemUser(), Types.STRING)
-                .connect(devices.keyBy(new KeySelectors.DeviceRecordUser(), Types.STRING))
-                .process(new UserDeviceDirectory(), DEVICE_ITEM)
-                .name(DIRECTORY).uid(UID_DIRECTORY)
-                .setDescription("keyed by user; state: the user's live devices; one item per device");
+        sinks.deviceItems(eventMembers.union(receiptMembers)
+                        .keyBy(new KeySelectors.MemberItemUser(), Types.STRING)
+                        .connect(devices.keyBy(new KeySelectors.DeviceRecordUser(), Types.STRING))
+                        .process(new UserDeviceDirectory(), DEVICE_ITEM)
+                        .name(DIRECTORY).uid(UID_DIRECTORY)
+                        .setDescription("keyed by user; state: the user's live devices; one item per device"))
+                .name(SINK_DEVICE_ITEMS).uid(UID_SINK_DEVICE_ITEMS);
+        SingleOutputStreamOperator<DeviceItem> deviceItems = sources.deviceItems(env)
+                .name(SOURCE_DEVICE_ITEMS).uid(UID_SOURCE_DEVICE_ITEMS);
 
         DataStream<DeviceDelivery> deliveries = deviceItems
                 .keyBy(new KeySelectors.DeviceItemDevice(), Types.STRING)
                 .connect(sessions.keyBy(new KeySelectors.DeviceSessionDevice(), Types.STRING))
                 .process(new DeviceInboxSequencer(), DEVICE_DELIVERY)
                 .name(SEQUENCER).uid(UID_SEQUENCER)
-                .setDescription("keyed by device; state: last inbox seq, current session; assigns inbox seqs, "
-                        + "routes to the live session's edge, emits sync markers on session open");
+                .setDescription("keyed by device; state: last inbox seq, current session, delivered positions; "
+                        + "drops replayed items, assigns inbox seqs, routes to the live session's edge, emits sync "
+                        + "markers on session open");
 
         sinks.inbox(deliveries
                         .filter(new IsInboxEntry())

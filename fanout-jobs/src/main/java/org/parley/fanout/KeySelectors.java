@@ -2,8 +2,10 @@ package org.parley.fanout;
 
 import org.apache.flink.api.java.functions.KeySelector;
 import org.parley.events.DeviceDelivery;
+import org.parley.events.DeviceItem;
 import org.parley.events.DeviceRecord;
 import org.parley.events.DeviceSession;
+import org.parley.events.PushRequest;
 
 /** The job's key selectors, as named classes (no lambdas: type extraction stays exact, names stay readable). */
 public final class KeySelectors {
@@ -27,7 +29,7 @@ public final class KeySelectors {
     public static final class DeviceItemDevice implements KeySelector<DeviceItem, String> {
         @Override
         public String getKey(DeviceItem item) {
-            return item.deviceId;
+            return item.getDeviceId();
         }
     }
 
@@ -42,6 +44,13 @@ public final class KeySelectors {
         @Override
         public String getKey(DeviceSession session) {
             return session.getDeviceId();
+        }
+    }
+
+    public static final class PushRequestDevice implements KeySelector<PushRequest, String> {
+        @Override
+        public String getKey(PushRequest request) {
+            return request.getDeviceId();
         }
     }
 }

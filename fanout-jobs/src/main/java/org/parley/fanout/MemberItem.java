@@ -2,6 +2,7 @@ package org.parley.fanout;
 
 import java.util.Objects;
 import org.parley.events.ConversationEvent;
+import org.parley.events.DeviceItem;
 import org.parley.events.Receipt;
 
 /**
@@ -16,6 +17,8 @@ public class MemberItem {
     public String userId;
     /** A device of {@link #userId} that must not receive this item (the sender's own device), or null. */
     public String excludeDeviceId;
+    /** The item's place in its conversation's stream ({@link DeviceItem#getPosition()}): event seq, receipt offset. */
+    public long position;
     public ConversationEvent event;
     public Receipt receipt;
 
@@ -26,6 +29,7 @@ public class MemberItem {
         MemberItem item = new MemberItem();
         item.userId = userId;
         item.excludeDeviceId = excludeDeviceId;
+        item.position = event.getSeq();
         item.event = event;
         return item;
     }
@@ -34,20 +38,34 @@ public class MemberItem {
         MemberItem item = new MemberItem();
         item.userId = userId;
         item.excludeDeviceId = excludeDeviceId;
+        // Set by the receipts source from the record's offset; a receipt from elsewhere is never deduplicated.
+        item.position = receipt.getLogOffset() == null ? Long.MIN_VALUE : receipt.getLogOffset();
         item.receipt = receipt;
         return item;
+    }
+
+    /** This item for one of the user's devices: a record of the {@code device-items} topic. */
+    public DeviceItem forDevice(String deviceId) {
+        return DeviceItem.newBuilder()
+                .setDeviceId(deviceId)
+                .setUserId(userId)
+                .setPosition(position)
+                .setEvent(event)
+                .setReceipt(receipt)
+                .build();
     }
 
     @Override
     public boolean equals(Object o) {
         return o instanceof MemberItem m && Objects.equals(userId, m.userId)
-                && Objects.equals(excludeDeviceId, m.excludeDeviceId) && Objects.equals(event, m.event)
+                && Objects.equals(excludeDeviceId, m.excludeDeviceId) && position == m.position
+                && Objects.equals(event, m.event)
                 && Objects.equals(receipt, m.receipt);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(userId, excludeDeviceId, event, receipt);
+        return Objects.hash(userId, excludeDeviceId, position, event, receipt);
     }
 
     @Override

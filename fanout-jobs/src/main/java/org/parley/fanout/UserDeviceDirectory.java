@@ -7,6 +7,7 @@ import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.co.KeyedCoProcessFunction;
 import org.apache.flink.util.Collector;
+import org.parley.events.DeviceItem;
 import org.parley.events.DeviceRecord;
 
 /**
@@ -48,7 +49,7 @@ public class UserDeviceDirectory extends KeyedCoProcessFunction<String, MemberIt
             if (deviceId.equals(item.excludeDeviceId)) {
                 continue;
             }
-            out.collect(DeviceItem.of(deviceId, item));
+            out.collect(item.forDevice(deviceId));
             deviceItems.inc();
         }
         if (!any) {

@@ -9,6 +9,7 @@ import static org.parley.fanout.Fixtures.receipt;
 import static org.parley.fanout.Fixtures.receiptItem;
 
 import java.util.List;
+import java.util.stream.Stream;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.api.operators.co.KeyedCoProcessOperator;
@@ -18,7 +19,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.parley.events.DeliveryKind;
 import org.parley.events.DeviceDelivery;
+import org.parley.events.DeviceItem;
 import org.parley.events.DeviceSession;
+import org.parley.events.Receipt;
 
 class DeviceInboxSequencerTest {
     private KeyedTwoInputStreamOperatorTestHarness<String, DeviceItem, DeviceSession, DeviceDelivery> harness;
@@ -187,5 +190,98 @@ class DeviceInboxSequencerTest {
             assertThat(d.getSessionId()).isEqualTo("s9"); // the session survived the restore
             assertThat(d.getEdgeId()).isEqualTo(5);
         });
+    }
+
+    private void deliverIn(String conversation, long conversationSeq) throws Exception {
+        harness.processElement1(eventItem("bob", "bob-phone", event(conversation, conversationSeq, "zed", "zed-1", "bob")),
+                0L);
+    }
+
+    private static Receipt logged(Receipt r, long offset) {
+        r.setLogOffset(offset);
+        return r;
+    }
+
+    /** inbox seq -> event id or "receipt@offset", in output order. */
+    private List<String> inbox(List<DeviceDelivery> deliveries) {
+        return deliveries.stream().filter(d -> d.getKind() != DeliveryKind.SYNC_MARKER)
+                .map(d -> d.getInboxSeq() + "=" + (d.getEvent() != null ? d.getEvent().getEventId()
+                        : "receipt@" + d.getReceipt().getLogOffset()))
+                .toList();
+    }
+
+    @Test
+    void anItemAtOrBelowItsConversationsDeliveredPositionIsAReplayAndIsDropped() throws Exception {
+        deliverIn("c1", 1);
+        deliverIn("c2", 1);
+        deliverIn("c1", 2);
+        // The first half wrote these again after a restore, in another interleaving.
+        deliverIn("c2", 1);
+        deliverIn("c1", 1);
+        deliverIn("c1", 2);
+        deliverIn("c1", 3);
+        deliverIn("c2", 2);
+
+        assertThat(inbox(out())).containsExactly("1=c1/1", "2=c2/1", "3=c1/2", "4=c1/3", "5=c2/2");
+    }
+
+    @Test
+    void receiptsAreDroppedByTheirOffsetInTheReceiptsLogAndUnpositionedOnesNever() throws Exception {
+        Receipt r10 = logged(receipt("c1", 1, "carol", "carol-1", "bob"), 10);
+        Receipt r11 = logged(receipt("c1", 2, "carol", "carol-1", "bob"), 11);
+        harness.processElement1(receiptItem("bob", "bob-phone", r10), 0L);
+        deliverIn("c1", 7); // events and receipts of one conversation are separate streams: 7 does not hide offset 11
+        harness.processElement1(receiptItem("bob", "bob-phone", r11), 0L);
+        harness.processElement1(receiptItem("bob", "bob-phone", r10), 0L); // replayed
+        Receipt unplaced = receipt("c1", 3, "carol", "carol-1", "bob");
+        harness.processElement1(receiptItem("bob", "bob-phone", unplaced), 0L);
+        harness.processElement1(receiptItem("bob", "bob-phone", unplaced), 0L);
+
+        assertThat(inbox(out())).containsExactly("1=receipt@10", "2=c1/7", "3=receipt@11", "4=receipt@null",
+                "5=receipt@null");
+    }
+
+    /**
+     * The property ADR 0006 needs: a crash after a checkpoint replays the device-items log from the checkpointed
+     * position (the same records in the same order) followed by what the first half writes again; the restored
+     * sequencer must give every item the inbox seq it had before the crash, and nothing twice.
+     */
+    @Test
+    void aRestoreReplayingTheLogAndTheRewrittenItemsAssignsEveryInboxSeqAsBefore() throws Exception {
+        List<DeviceItem> log = List.of(
+                eventItem("bob", "bob-phone", event("c1", 1, "zed", "zed-1", "bob")),
+                eventItem("bob", "bob-phone", event("c2", 1, "amy", "amy-1", "bob")),
+                receiptItem("bob", "bob-phone", logged(receipt("c3", 4, "carol", "carol-1", "bob"), 40)),
+                eventItem("bob", "bob-phone", event("c1", 2, "zed", "zed-1", "bob")),
+                eventItem("bob", "bob-phone", event("c2", 2, "amy", "amy-1", "bob")),
+                eventItem("bob", "bob-phone", event("c1", 3, "zed", "zed-1", "bob")));
+        for (DeviceItem item : log.subList(0, 2)) {
+            harness.processElement1(item, 0L);
+        }
+        OperatorSubtaskState checkpoint = harness.snapshot(1L, 1L);
+        for (DeviceItem item : log.subList(2, log.size())) {
+            harness.processElement1(item, 0L);
+        }
+        List<String> beforeCrash = inbox(out());
+        harness.close();
+
+        harness = newHarness();
+        harness.initializeState(checkpoint);
+        harness.open();
+        for (DeviceItem item : log.subList(2, log.size())) { // the log from the checkpointed offset
+            harness.processElement1(item, 0L);
+        }
+        // The first half, restored from the same checkpoint, writes its items since then again, interleaved anew.
+        harness.processElement1(log.get(4), 0L);
+        harness.processElement1(log.get(3), 0L);
+        harness.processElement1(log.get(5), 0L);
+        harness.processElement1(log.get(2), 0L);
+        harness.processElement1(eventItem("bob", "bob-phone", event("c2", 3, "amy", "amy-1", "bob")), 0L);
+
+        List<String> afterRestore = inbox(out());
+        assertThat(beforeCrash).containsExactly("1=c1/1", "2=c2/1", "3=receipt@40", "4=c1/2", "5=c2/2", "6=c1/3");
+        assertThat(afterRestore).containsExactlyElementsOf(
+                Stream.concat(beforeCrash.subList(2, 6).stream(), Stream.of("7=c2/3"))
+                        .toList());
     }
 }

@@ -25,6 +25,7 @@ import org.junit.jupiter.api.Test;
 import org.parley.config.Settings;
 import org.parley.events.ConversationEvent;
 import org.parley.events.DeviceDelivery;
+import org.parley.events.DeviceItem;
 import org.parley.events.DeviceRecord;
 import org.parley.events.DeviceSession;
 import org.parley.events.Receipt;
@@ -57,9 +58,20 @@ class FanoutTopologyTest {
         public SingleOutputStreamOperator<DeviceSession> deviceSessions(StreamExecutionEnvironment env) {
             return env.fromData(new AvroTypeInfo<>(DeviceSession.class), Fixtures.open("bob", "b1", "s1", 0));
         }
+
+        @Override
+        public SingleOutputStreamOperator<DeviceItem> deviceItems(StreamExecutionEnvironment env) {
+            return env.fromData(new AvroTypeInfo<>(DeviceItem.class),
+                    Fixtures.eventItem("bob", "b1", Fixtures.event("c1", 1, "alice", "a1", "alice", "bob")));
+        }
     }
 
     static final class StubSinks implements FanoutSinks {
+        @Override
+        public DataStreamSink<DeviceItem> deviceItems(DataStream<DeviceItem> items) {
+            return items.sinkTo(new DiscardingSink<>());
+        }
+
         @Override
         public DataStreamSink<DeviceDelivery> inbox(DataStream<DeviceDelivery> inboxEntries) {
             return inboxEntries.sinkTo(new DiscardingSink<>());
@@ -125,7 +137,11 @@ class FanoutTopologyTest {
         assertThat(sequencer.getInEdges()).hasSize(2)
                 .allSatisfy(e -> assertThat(e.getPartitioner()).isInstanceOf(KeyGroupStreamPartitioner.class));
         assertThat(sequencer.getInEdges()).extracting(e -> graph.getStreamNode(e.getSourceId()).getOperatorName())
-                .containsExactlyInAnyOrder(FanoutTopology.DIRECTORY, "Source: " + FanoutTopology.SOURCE_SESSIONS);
+                .containsExactlyInAnyOrder("Source: " + FanoutTopology.SOURCE_DEVICE_ITEMS,
+                        "Source: " + FanoutTopology.SOURCE_SESSIONS);
+        // The directory's only output is the device-items log: the sequencer reads items from there, never directly.
+        assertThat(directory.getOutEdges()).extracting(e -> graph.getStreamNode(e.getTargetId()).getOperatorName())
+                .singleElement().satisfies(n -> assertThat(isNamed(n, FanoutTopology.SINK_DEVICE_ITEMS)).isTrue());
         assertThat(sequencer.getOutEdges()).extracting(e -> graph.getStreamNode(e.getTargetId()).getOperatorName())
                 .containsExactlyInAnyOrder(FanoutTopology.FILTER_INBOX, FanoutTopology.FILTER_ROUTED,
                         FanoutTopology.PUSH_DECISION);

@@ -8,6 +8,7 @@ import org.apache.flink.api.common.ExecutionConfig;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.PipelineOptions;
 import org.parley.events.ConversationEvent;
+import org.parley.events.DeviceItem;
 import org.parley.events.DeviceRecord;
 import org.parley.events.DeviceSession;
 import org.parley.events.EventType;
@@ -87,11 +88,11 @@ final class Fixtures {
     }
 
     static DeviceItem eventItem(String userId, String deviceId, ConversationEvent event) {
-        return DeviceItem.of(deviceId, MemberItem.ofEvent(userId, null, event));
+        return MemberItem.ofEvent(userId, null, event).forDevice(deviceId);
     }
 
     static DeviceItem receiptItem(String userId, String deviceId, Receipt receipt) {
-        return DeviceItem.of(deviceId, MemberItem.ofReceipt(userId, null, receipt));
+        return MemberItem.ofReceipt(userId, null, receipt).forDevice(deviceId);
     }
 
     /** Makes the harness refuse Kryo, as the job does ({@code pipeline.generic-types: false}). */

@@ -23,6 +23,7 @@ class MemberExpansionTest {
 
         assertThat(out).extracting(i -> i.userId).containsExactly("alice", "bob", "carol");
         assertThat(out).allSatisfy(i -> {
+            assertThat(i.position).as("an event's position is its seq").isEqualTo(7L);
             assertThat(i.event).isSameAs(e);
             assertThat(i.receipt).isNull();
         });
@@ -110,5 +111,24 @@ class MemberExpansionTest {
             throw new AssertionError(e);
         }
         return out;
+    }
+
+    @Test
+    void aReceiptsPositionIsItsOffsetInTheReceiptsLogAndEachDeviceItemKeepsIt() {
+        Receipt placed = receipt("c1", 7, "bob", "bob-phone", "alice");
+        placed.setLogOffset(42L);
+        Receipt unplaced = receipt("c1", 8, "bob", "bob-phone", "alice");
+
+        MemberItem item = collect(c -> new MemberExpansion.OfReceipt().flatMap(placed, c)).get(0);
+        assertThat(item.position).isEqualTo(42L);
+        assertThat(item.forDevice("alice-phone")).satisfies(d -> {
+            assertThat(d.getDeviceId()).isEqualTo("alice-phone");
+            assertThat(d.getUserId()).isEqualTo("alice");
+            assertThat(d.getPosition()).isEqualTo(42L);
+            assertThat(d.getReceipt()).isSameAs(placed);
+            assertThat(d.getEvent()).isNull();
+        });
+        assertThat(collect(c -> new MemberExpansion.OfReceipt().flatMap(unplaced, c)).get(0).position)
+                .as("no offset: never taken for a replay").isEqualTo(Long.MIN_VALUE);
     }
 }

@@ -14,6 +14,7 @@ import org.apache.flink.streaming.util.KeyedTwoInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.parley.events.DeviceItem;
 import org.parley.events.ConversationEvent;
 import org.parley.events.DeviceRecord;
 import org.parley.events.Receipt;
@@ -52,7 +53,8 @@ class UserDeviceDirectoryTest {
 
     private List<String> deliveredTo() {
         return harness.extractOutputValues().stream()
-                .map(d -> d.deviceId + ":" + (d.event != null ? d.event.getEventId() : "receipt " + d.receipt.getSeq()))
+                .map(d -> d.getDeviceId() + ":"
+                        + (d.getEvent() != null ? d.getEvent().getEventId() : "receipt " + d.getReceipt().getSeq()))
                 .toList();
     }
 
@@ -68,8 +70,8 @@ class UserDeviceDirectoryTest {
 
         assertThat(deliveredTo()).containsExactlyInAnyOrder("alice-laptop:c1/1", "bob-phone:c1/1", "bob-tablet:c1/1");
         assertThat(harness.extractOutputValues()).allSatisfy(d -> {
-            assertThat(d.userId).isEqualTo(d.deviceId.substring(0, d.deviceId.indexOf('-')));
-            assertThat(d.receipt).isNull();
+            assertThat(d.getUserId()).isEqualTo(d.getDeviceId().substring(0, d.getDeviceId().indexOf('-')));
+            assertThat(d.getReceipt()).isNull();
         });
     }
 
@@ -117,7 +119,7 @@ class UserDeviceDirectoryTest {
         });
 
         assertThat(deliveredTo()).containsExactlyInAnyOrder("alice-phone:receipt 1", "alice-laptop:receipt 1");
-        assertThat(harness.extractOutputValues()).allSatisfy(d -> assertThat(d.receipt).isEqualTo(r));
+        assertThat(harness.extractOutputValues()).allSatisfy(d -> assertThat(d.getReceipt()).isEqualTo(r));
     }
 
     @Test

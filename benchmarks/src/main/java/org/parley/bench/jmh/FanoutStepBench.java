@@ -22,10 +22,10 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 import org.parley.events.ConversationEvent;
 import org.parley.events.DeviceDelivery;
+import org.parley.events.DeviceItem;
 import org.parley.events.DeviceSession;
 import org.parley.events.EventType;
 import org.parley.fanout.DeviceInboxSequencer;
-import org.parley.fanout.DeviceItem;
 import org.parley.fanout.KeySelectors;
 import org.parley.fanout.MemberItem;
 
@@ -66,7 +66,7 @@ public class FanoutStepBench {
                     .setConversationId("dm:x:" + user).setSeq(1).setType(EventType.MESSAGE).setSenderUserId("x")
                     .setSenderDeviceId("x-1").setClientMessageId("cm").setMemberUserIds(List.of("x", user))
                     .setSentAt(Instant.now()).setMediaType(null).setPayload(ByteBuffer.wrap(new byte[100])).build();
-            items[i] = DeviceItem.of(device, MemberItem.ofEvent(user, null, event));
+            items[i] = MemberItem.ofEvent(user, null, event).forDevice(device);
         }
         harness.getOutput().clear();
     }

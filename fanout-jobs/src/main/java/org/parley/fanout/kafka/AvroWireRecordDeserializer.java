@@ -68,8 +68,13 @@ public class AvroWireRecordDeserializer<T extends SpecificRecordBase> implements
             return;
         }
         if (value != null) {
-            out.collect(value);
+            out.collect(placed(value, record));
         }
+    }
+
+    /** Lets a subclass note where in the log the value was read (receipts: {@link ReceiptLogDeserializer}). */
+    protected T placed(T value, ConsumerRecord<byte[], byte[]> record) {
+        return value;
     }
 
     @Override

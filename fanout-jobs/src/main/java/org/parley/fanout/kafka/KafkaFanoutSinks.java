@@ -1,14 +1,19 @@
 package org.parley.fanout.kafka;
 
+import org.apache.avro.specific.SpecificRecordBase;
+import org.apache.flink.api.java.functions.KeySelector;
 import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.DataStreamSink;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.parley.events.DeviceDelivery;
+import org.parley.events.DeviceItem;
 import org.parley.events.PushRequest;
 import org.parley.fanout.FanoutConfig;
 import org.parley.fanout.FanoutSinks;
+import org.parley.fanout.KeySelectors;
 import org.parley.fanout.kafka.DeliveryRecordSerializer.Routing;
 
 /**
@@ -24,6 +29,11 @@ public final class KafkaFanoutSinks implements FanoutSinks {
     }
 
     @Override
+    public DataStreamSink<DeviceItem> deviceItems(DataStream<DeviceItem> items) {
+        return items.sinkTo(deviceKeyed(config.deviceItemsTopic(), new KeySelectors.DeviceItemDevice()));
+    }
+
+    @Override
     public DataStreamSink<DeviceDelivery> inbox(DataStream<DeviceDelivery> inboxEntries) {
         return inboxEntries.sinkTo(sink(config.deliveriesTopic(), Routing.BY_DEVICE));
     }
@@ -35,24 +45,25 @@ public final class KafkaFanoutSinks implements FanoutSinks {
 
     @Override
     public DataStreamSink<PushRequest> pushRequests(DataStream<PushRequest> requests) {
-        return requests.sinkTo(KafkaSink.<PushRequest>builder()
-                .setBootstrapServers(config.kafkaBootstrap())
-                .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
-                .setRecordSerializer(new PushRequestRecordSerializer(config.pushRequestsTopic(),
-                        RegistryClientFactory.forUrl(config.registryUrl()), config.autoRegisterSchemas()))
-                .setProperty(ProducerConfig.LINGER_MS_CONFIG, "0")
-                .setProperty(ProducerConfig.ACKS_CONFIG, "all")
-                .setProperty(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true")
-                .build());
+        return requests.sinkTo(deviceKeyed(config.pushRequestsTopic(), new KeySelectors.PushRequestDevice()));
     }
 
-    /** The sink of one topic (public for tests and tools). */
+    /** The sink of one delivery topic (public for tests and tools). */
     public KafkaSink<DeviceDelivery> sink(String topic, Routing routing) {
-        return KafkaSink.<DeviceDelivery>builder()
+        return sink(new DeliveryRecordSerializer(topic, routing, RegistryClientFactory.forUrl(config.registryUrl()),
+                config.autoRegisterSchemas()));
+    }
+
+    private <T extends SpecificRecordBase> KafkaSink<T> deviceKeyed(String topic, KeySelector<T, String> device) {
+        return sink(new DeviceKeyedRecordSerializer<>(topic, device,
+                RegistryClientFactory.forUrl(config.registryUrl()), config.autoRegisterSchemas()));
+    }
+
+    private <T> KafkaSink<T> sink(KafkaRecordSerializationSchema<T> records) {
+        return KafkaSink.<T>builder()
                 .setBootstrapServers(config.kafkaBootstrap())
                 .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
-                .setRecordSerializer(new DeliveryRecordSerializer(topic, routing,
-                        RegistryClientFactory.forUrl(config.registryUrl()), config.autoRegisterSchemas()))
+                .setRecordSerializer(records)
                 .setProperty(ProducerConfig.LINGER_MS_CONFIG, "0")
                 .setProperty(ProducerConfig.ACKS_CONFIG, "all")
                 .setProperty(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true")

@@ -9,6 +9,7 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 import org.parley.events.ConversationEvent;
+import org.parley.events.DeviceItem;
 import org.parley.events.DeviceRecord;
 import org.parley.events.DeviceSession;
 import org.parley.events.Receipt;
@@ -16,7 +17,7 @@ import org.parley.fanout.FanoutConfig;
 import org.parley.fanout.FanoutSources;
 
 /**
- * The four Kafka inputs. Each is a {@link KafkaSource} in group {@code parley-fanout} that starts from the group's
+ * The five Kafka inputs (the fifth, {@code device-items}, is the job's own log between its two halves). Each is a {@link KafkaSource} in group {@code parley-fanout} that starts from the group's
  * committed offsets, else from the earliest offset (a checkpoint, when restored, overrides both), and reads with
  * {@code isolation.level=read_committed}: the sequencer writes its topics transactionally, so an aborted
  * transaction's records are never fanned out. Offsets are committed back to Kafka on each completed checkpoint
@@ -37,7 +38,9 @@ public final class KafkaFanoutSources implements FanoutSources {
 
     @Override
     public SingleOutputStreamOperator<Receipt> receipts(StreamExecutionEnvironment env) {
-        return add(env, config.receiptsTopic(), Receipt.class);
+        return env.fromSource(source(config.receiptsTopic(),
+                        new ReceiptLogDeserializer(RegistryClientFactory.forUrl(config.registryUrl()))),
+                WatermarkStrategy.noWatermarks(), config.receiptsTopic());
     }
 
     @Override
@@ -50,6 +53,11 @@ public final class KafkaFanoutSources implements FanoutSources {
         return add(env, config.deviceSessionsTopic(), DeviceSession.class);
     }
 
+    @Override
+    public SingleOutputStreamOperator<DeviceItem> deviceItems(StreamExecutionEnvironment env) {
+        return add(env, config.deviceItemsTopic(), DeviceItem.class);
+    }
+
     private <T extends SpecificRecordBase> SingleOutputStreamOperator<T> add(StreamExecutionEnvironment env,
             String topic, Class<T> type) {
         return env.fromSource(source(topic, type), WatermarkStrategy.noWatermarks(), topic);
@@ -57,14 +65,17 @@ public final class KafkaFanoutSources implements FanoutSources {
 
     /** The source of one topic (public for tests and tools). */
     public <T extends SpecificRecordBase> KafkaSource<T> source(String topic, Class<T> type) {
+        return source(topic, new AvroWireRecordDeserializer<>(type, RegistryClientFactory.forUrl(config.registryUrl())));
+    }
+
+    private <T extends SpecificRecordBase> KafkaSource<T> source(String topic, AvroWireRecordDeserializer<T> values) {
         return KafkaSource.<T>builder()
                 .setBootstrapServers(config.kafkaBootstrap())
                 .setTopics(topic)
                 .setGroupId(config.groupId())
                 .setClientIdPrefix(config.groupId() + "-" + topic)
                 .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
-                .setDeserializer(new AvroWireRecordDeserializer<>(type,
-                        RegistryClientFactory.forUrl(config.registryUrl())))
+                .setDeserializer(values)
                 .setProperty(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed")
                 // A read_committed fetch parked at the broker is not woken by a transaction commit: it returns
                 // after fetch.max.wait.ms. The Kafka default (500 ms) would dominate delivery latency.

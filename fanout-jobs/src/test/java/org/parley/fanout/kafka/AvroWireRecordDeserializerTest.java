@@ -11,6 +11,8 @@ import org.apache.flink.util.Collector;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 import org.parley.events.DeviceSession;
+import org.parley.events.Receipt;
+import org.parley.events.ReceiptStatus;
 import org.parley.serde.AvroWireSerializer;
 
 class AvroWireRecordDeserializerTest {
@@ -54,5 +56,32 @@ class AvroWireRecordDeserializerTest {
         assertThat(out).containsExactly(s, s);
         assertThat(undecodable.getCount()).isEqualTo(1);
         assertThat(d.getProducedType()).isEqualTo(new AvroTypeInfo<>(DeviceSession.class));
+    }
+
+    @Test
+    void theReceiptsSourceStampsEachReceiptWithItsOffset() throws Exception {
+        Receipt r = Receipt.newBuilder().setConversationId("c1").setSeq(3).setStatus(ReceiptStatus.READ)
+                .setByUserId("bob").setByDeviceId("b1").setToUserId("alice").setAt(Instant.ofEpochMilli(5)).build();
+        byte[] bytes = new AvroWireSerializer<Receipt>(registry, true).serialize("receipts", r);
+        List<Receipt> receipts = new ArrayList<>();
+        ReceiptLogDeserializer d = new ReceiptLogDeserializer(() -> registry);
+        d.open(undecodable);
+
+        d.deserialize(new ConsumerRecord<>("receipts", 2, 17L, "c1".getBytes(), bytes), new Collector<>() {
+            @Override
+            public void collect(Receipt record) {
+                receipts.add(record);
+            }
+
+            @Override
+            public void close() {
+            }
+        });
+
+        assertThat(receipts).singleElement().satisfies(got -> {
+            assertThat(got.getLogOffset()).isEqualTo(17L);
+            assertThat(got.getSeq()).isEqualTo(3L);
+        });
+        assertThat(r.getLogOffset()).as("as written: no offset").isNull();
     }
 }
