@@ -10,7 +10,8 @@ import org.parley.events.Receipt;
 
 /**
  * The job's inputs: four topics from the rest of the system, and {@code device-items}, which the job writes itself
- * ({@link FanoutSinks#deviceItems}) and reads back so that each device's items have one order in a log (ADR 0006). Production: {@link org.parley.fanout.kafka.KafkaFanoutSources}; tests stub them. Each
+ * ({@link FanoutSinks#deviceItems}) and reads back so that each device's items have one order in a log (ADR 0006).
+ * Production: {@link org.parley.fanout.kafka.KafkaFanoutSources}; tests stub them. Each
  * method adds its source to the environment and returns it; {@link FanoutTopology} gives it its name and uid.
  */
 public interface FanoutSources {

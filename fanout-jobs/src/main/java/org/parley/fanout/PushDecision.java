@@ -27,7 +27,7 @@ import org.parley.events.PushRequest;
  * reaches this operator and receipts are never pushed), it is not private, its sender is not the device's own user,
  * the conversation is not muted for the device's user at the message's {@code sentAt}, and it is younger than
  * {@link PushPolicy#maxAgeMs}. Its {@code pushId} is {@code <deviceId>/<eventId>}: independent of the inbox seq, so
- * a replay after a restore (which may assign other inbox seqs, docs/fanout.md) repeats the same id and the
+ * a replay after a restore repeats the same id (it would even if the replay ordered items differently) and the
  * dispatcher drops it (docs/adr/0007).
  *
  * <p>Collapsing per conversation while unread: every push of a conversation carries the same {@code collapseKey}

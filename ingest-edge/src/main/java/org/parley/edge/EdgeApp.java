@@ -33,6 +33,7 @@ import org.parley.events.DeviceDelivery;
 import org.parley.events.DeviceRecord;
 import org.parley.events.Presence;
 import org.parley.events.TypingSignal;
+import org.parley.events.UserSettings;
 import org.parley.projections.CqlSessionFactory;
 import org.parley.projections.PushSubscriptions;
 import org.parley.registry.SchemaRegistryClient;
@@ -94,7 +95,10 @@ public final class EdgeApp {
                 new TopicTail<>(tailConfig(settings, false), topics.signals().name(),
                         new AvroWireDeserializer<>(registry, TypingSignal.getClassSchema()), typing::onSignal),
                 new TopicTail<>(tailConfig(settings, false), topics.presence().name(),
-                        new AvroWireDeserializer<>(registry, Presence.getClassSchema()), presence::onPresence));
+                        new AvroWireDeserializer<>(registry, Presence.getClassSchema()), presence::onPresence),
+                // Settings changes re-decide open presence subscriptions (privacy applies at once).
+                new TopicTail<>(tailConfig(settings, false), topics.userSettings().name(),
+                        new AvroWireDeserializer<>(registry, UserSettings.getClassSchema()), presence::onSettings));
         CompletableFuture.allOf(signalTails.stream().map(TopicTail::start).toArray(CompletableFuture[]::new))
                 .get(settings.getLong("edge.startup-timeout-ms"), TimeUnit.MILLISECONDS);
         EdgeExtensions extensions = new EdgeExtensions(

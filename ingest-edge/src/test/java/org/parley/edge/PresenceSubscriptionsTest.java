@@ -84,6 +84,41 @@ class PresenceSubscriptionsTest {
         }
     }
 
+    private static UserSettings hides(String user, Visibility online, Visibility lastSeen, long at) {
+        return UserSettings.newBuilder().setUserId(user).setOnlineVisibility(online).setLastSeenVisibility(lastSeen)
+                .setUpdatedAt(Instant.ofEpochMilli(at)).build();
+    }
+
+    @Test
+    void aSettingsChangeOfEitherUserRedecidesAnOpenSubscriptionAtOnce() throws Exception {
+        edge.state.presence.put("bob", online("bob", 1_000));
+        try (TestClient alice = edge.connect(edge.register("alice"))) {
+            alice.send(presence("subscribe", "bob"));
+            assertThat(alice.next("presence").getString("state")).isEqualTo("online");
+
+            // Bob hides his online status from everyone: alice's open chat stops showing it, without a new subscribe.
+            edge.presence.onSettings(hides("bob", Visibility.NOBODY, Visibility.EVERYONE, 10));
+            assertThat(alice.next("presence").getString("state")).isEqualTo("unknown");
+            // An older record (a late copy) changes nothing; a change that keeps the view sends nothing either.
+            edge.presence.onSettings(hides("bob", Visibility.EVERYONE, Visibility.EVERYONE, 5));
+            edge.presence.onSettings(hides("bob", Visibility.NOBODY, Visibility.CONTACTS, 11));
+            alice.send(new JsonObject().put("type", "ping"));
+            assertThat(alice.next().getString("type")).as("no frame before the pong").isEqualTo("pong");
+
+            edge.presence.onSettings(hides("bob", Visibility.EVERYONE, Visibility.EVERYONE, 12));
+            assertThat(alice.next("presence").getString("state")).isEqualTo("online");
+            // Reciprocity: alice hides hers, so she no longer sees bob's.
+            edge.presence.onSettings(hides("alice", Visibility.NOBODY, Visibility.NOBODY, 13));
+            assertThat(alice.next("presence").getString("state")).isEqualTo("unknown");
+            edge.presence.onPresence(offline("bob", 2_000));
+            assertThat(alice.next("presence").getString("state")).isEqualTo("unknown");
+            edge.presence.onSettings(hides("alice", Visibility.EVERYONE, Visibility.EVERYONE, 14));
+            JsonObject back = alice.next("presence");
+            assertThat(back.getString("state")).as("the latest presence, now visible").isEqualTo("offline");
+            assertThat(back.getLong("lastSeenAt")).isEqualTo(2_000L);
+        }
+    }
+
     @Test
     void subscriptionsPerConnectionAreLimited() throws Exception {
         try (TestClient alice = edge.connect(edge.register("alice"))) {

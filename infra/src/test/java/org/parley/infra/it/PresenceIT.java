@@ -122,4 +122,30 @@ class PresenceIT {
                     .containsExactly("unknown", "online", "unknown");
         }
     }
+
+    @Test
+    void aPrivacyChangeAppliesToChatsAlreadyOpen() throws Exception {
+        ParleyClient.Device gina = ParleyClient.register(edge, user("gina"));
+        ParleyClient.Device hank = ParleyClient.register(edge, user("hank"));
+        try (ParleyClient g = ParleyClient.connect(vertx, edge, gina, null, WAIT);
+             ParleyClient h = ParleyClient.connect(vertx, edge, hank, null, WAIT)) {
+            h.presence("subscribe", gina.userId());
+            h.awaitFrame(x -> presence(x, gina.userId(), "online"), WAIT);
+
+            // Gina hides her online status: hank's open chat stops showing it, with no new subscribe.
+            ParleyClient.settings(edge, gina, new JsonObject().put("onlineVisibility", "nobody"));
+            h.awaitFrame(x -> presence(x, gina.userId(), "unknown"), WAIT);
+            ParleyClient.settings(edge, gina, new JsonObject().put("onlineVisibility", "everyone"));
+            await().atMost(WAIT).until(() -> h.frames("presence").stream()
+                    .filter(x -> gina.userId().equals(x.getString("userId"))).count() == 3);
+            assertThat(h.frames("presence")).filteredOn(x -> gina.userId().equals(x.getString("userId")))
+                    .extracting(x -> x.getString("state")).containsExactly("online", "unknown", "online");
+            // Reciprocity: hank hides his, so he stops seeing hers.
+            ParleyClient.settings(edge, hank, new JsonObject().put("onlineVisibility", "nobody"));
+            await().atMost(WAIT).until(() -> h.frames("presence").stream()
+                    .filter(x -> gina.userId().equals(x.getString("userId"))).count() == 4);
+            assertThat(h.frames("presence")).last().satisfies(x -> assertThat(x.getString("state")).isEqualTo("unknown"));
+            assertThat(g.isClosed()).isFalse();
+        }
+    }
 }

@@ -18,17 +18,32 @@ import org.parley.events.UserSettings;
  * Presence for the clients that asked: a {@code presence} subscribe frame (a chat opened) answers the user's current
  * presence, then every change while subscribed; unsubscribe (chat closed) or disconnecting ends it. Changes come from
  * the compacted {@code presence} topic, which every edge tails; each subscriber sees them through
- * {@link PresencePrivacy} (decided at subscribe time from both users' settings).
+ * {@link PresencePrivacy}, decided from both users' settings at subscribe time and decided again whenever either
+ * user's settings change ({@code user-settings}, which every edge tails too): a user who hides their last seen is
+ * hidden from open chats at once, and (reciprocity) stops seeing others' at once. A change of view sends the
+ * subscriber a fresh frame.
  */
 public class PresenceSubscriptions implements SessionExtension {
-    /** One connection following one user; {@code view} is null until both users' settings are read. */
+    /**
+     * One connection following one user. Changed only on the viewer's context. {@code view} is null until the
+     * subscribe's reads are back; what arrives meanwhile (presence, settings) is kept and merged, newest wins.
+     */
     private static final class Subscription {
         final DeviceConnection viewer;
-        volatile PresencePrivacy.View view;
-        volatile Presence lastSent;
+        final String target;
+        PresencePrivacy.View view;
+        Presence presence;
+        UserSettings targetSettings;
+        UserSettings viewerSettings;
+        String lastFrame;
 
-        Subscription(DeviceConnection viewer) {
+        Subscription(DeviceConnection viewer, String target) {
             this.viewer = viewer;
+            this.target = target;
+        }
+
+        PresencePrivacy.View decide() {
+            return PresencePrivacy.of(target, targetSettings, viewer.userId(), viewerSettings);
         }
     }
 
@@ -70,7 +85,7 @@ public class PresenceSubscriptions implements SessionExtension {
             return;
         }
         following.add(target);
-        Subscription sub = new Subscription(c);
+        Subscription sub = new Subscription(c, target);
         // Registered before reading, so a change that lands meanwhile is not lost; it then wins over the read.
         byTarget.computeIfAbsent(target, k -> new ConcurrentHashMap<>()).put(c, sub);
         Future<Optional<UserSettings>> theirs = settings.find(target);
@@ -82,11 +97,11 @@ public class PresenceSubscriptions implements SessionExtension {
                 c.refuse(ErrorCode.UNAVAILABLE, "presence of " + target + " unavailable; subscribe again", null);
                 return;
             }
-            sub.view = PresencePrivacy.of(target, theirs.result().orElse(null), c.userId(), mine.result().orElse(null));
-            Presence pending = sub.lastSent;
-            Presence current = newer(pending, now.result().orElse(null));
-            sub.lastSent = null;
-            send(sub, target, current);
+            sub.targetSettings = newer(sub.targetSettings, theirs.result().orElse(null));
+            sub.viewerSettings = newer(sub.viewerSettings, mine.result().orElse(null));
+            sub.presence = newer(sub.presence, now.result().orElse(null));
+            sub.view = sub.decide();
+            send(sub);
         });
     }
 
@@ -117,12 +132,51 @@ public class PresenceSubscriptions implements SessionExtension {
         }
         for (Subscription sub : subs.values()) {
             sub.viewer.context().runOnContext(v -> {
-                if (sub.view == null) {
-                    sub.lastSent = newer(sub.lastSent, p); // the subscribe's read is still running: it sends it
-                } else {
-                    send(sub, p.getUserId(), p);
+                sub.presence = newer(sub.presence, p);
+                if (sub.view != null) { // else the subscribe's read is still running: it sends it
+                    send(sub);
                 }
             });
+        }
+    }
+
+    /**
+     * From the settings tail's thread: {@code changed} may change what its user shows to followers (as the target)
+     * and, by reciprocity, what its user sees of others (as the viewer). The record comes from the log, which is
+     * written before the CQL table: it is not read back from CQL, which may not have it yet.
+     */
+    public void onSettings(UserSettings changed) {
+        String user = changed.getUserId();
+        Map<DeviceConnection, Subscription> followers = byTarget.get(user);
+        if (followers != null) {
+            followers.values().forEach(sub -> sub.viewer.context().runOnContext(v -> {
+                sub.targetSettings = newer(sub.targetSettings, changed);
+                redecide(sub);
+            }));
+        }
+        byViewer.forEach((c, targets) -> {
+            if (!user.equals(c.userId())) {
+                return;
+            }
+            for (String target : targets) {
+                Subscription sub = byTarget.getOrDefault(target, Map.of()).get(c);
+                if (sub != null) {
+                    c.context().runOnContext(v -> {
+                        sub.viewerSettings = newer(sub.viewerSettings, changed);
+                        redecide(sub);
+                    });
+                }
+            }
+        });
+    }
+
+    private static void redecide(Subscription sub) {
+        if (sub.view == null) {
+            return; // the subscribe's read is running: it decides with the newest settings
+        }
+        sub.view = sub.decide();
+        if (!frame(sub.target, sub.presence, sub.view).equals(sub.lastFrame)) {
+            send(sub); // only what the subscriber can see changed is news
         }
     }
 
@@ -133,8 +187,16 @@ public class PresenceSubscriptions implements SessionExtension {
         return a.getAt().isAfter(b.getAt()) ? a : b;
     }
 
-    private static void send(Subscription sub, String target, Presence p) {
-        sub.viewer.push(frame(target, p, sub.view));
+    private static UserSettings newer(UserSettings a, UserSettings b) {
+        if (a == null || b == null) {
+            return a == null ? b : a;
+        }
+        return a.getUpdatedAt().isAfter(b.getUpdatedAt()) ? a : b;
+    }
+
+    private static void send(Subscription sub) {
+        sub.lastFrame = frame(sub.target, sub.presence, sub.view);
+        sub.viewer.push(sub.lastFrame);
     }
 
     /** What the viewer may see: online, offline with a last seen, or unknown (hidden, or never seen). */
