@@ -13,7 +13,8 @@ import org.parley.events.Receipt;
  * The first fan-out step: who must hear about a record, at user granularity.
  *
  * <ul>
- *   <li>A {@link ConversationEvent} goes to every member at its seq ({@code memberUserIds}, duplicates ignored),
+ *   <li>A {@link ConversationEvent} goes to every member at its seq ({@code memberUserIds}, duplicates ignored;
+ *       the copy that goes on to the devices has an empty member list),
  *       the sender included so that the sender's <em>other</em> devices see what was sent; the sending device
  *       itself is excluded ({@link MemberItem#excludeDeviceId}), except for {@code MUTE_CHANGED}: every device of
  *       the user, the muting one included, keeps the mute for its push decision ({@link PushDecision}).</li>
@@ -43,6 +44,9 @@ public final class MemberExpansion {
                 return;
             }
             Set<String> seen = new LinkedHashSet<>(members);
+            // Devices never need the member list, and it is what makes a large group's per-device records big: a
+            // 1024-member list is ~15 KB, copied into every device's item, delivery and inbox row.
+            ConversationEvent forDevices = ConversationEvent.newBuilder(event).setMemberUserIds(List.of()).build();
             for (String userId : seen) {
                 if (userId == null) {
                     continue;
@@ -50,7 +54,7 @@ public final class MemberExpansion {
                 // A mute is per-user state that every device keys its push decision on, the muting device included.
                 String exclude = userId.equals(event.getSenderUserId()) && event.getType() != EventType.MUTE_CHANGED
                         ? event.getSenderDeviceId() : null;
-                out.collect(MemberItem.ofEvent(userId, exclude, event));
+                out.collect(MemberItem.ofEvent(userId, exclude, forDevices));
             }
         }
     }

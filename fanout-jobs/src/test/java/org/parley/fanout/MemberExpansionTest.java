@@ -24,11 +24,14 @@ class MemberExpansionTest {
         assertThat(out).extracting(i -> i.userId).containsExactly("alice", "bob", "carol");
         assertThat(out).allSatisfy(i -> {
             assertThat(i.position).as("an event's position is its seq").isEqualTo(7L);
-            assertThat(i.event).isSameAs(e);
+            assertThat(i.event).as("the event without its member list")
+                    .isEqualTo(ConversationEvent.newBuilder(e).setMemberUserIds(List.of()).build());
             assertThat(i.receipt).isNull();
         });
         // The sender's own user gets it (for her other devices), minus the device that sent it.
         assertThat(out.get(0).excludeDeviceId).isEqualTo("alice-phone");
+        assertThat(out.get(0).event).as("one copy for all members").isSameAs(out.get(1).event);
+        assertThat(e.getMemberUserIds()).as("the input is not changed").hasSize(4);
         assertThat(out.get(1).excludeDeviceId).isNull();
         assertThat(out.get(2).excludeDeviceId).isNull();
     }
