@@ -33,42 +33,47 @@ public final class KafkaFanoutSources implements FanoutSources {
 
     @Override
     public SingleOutputStreamOperator<ConversationEvent> conversationEvents(StreamExecutionEnvironment env) {
-        return add(env, config.conversationEventsTopic(), ConversationEvent.class);
+        return add(env, config.conversationEventsTopic(), ConversationEvent.class, config.fetchMaxWaitMs());
     }
 
     @Override
     public SingleOutputStreamOperator<Receipt> receipts(StreamExecutionEnvironment env) {
         return env.fromSource(source(config.receiptsTopic(),
-                        new ReceiptLogDeserializer(RegistryClientFactory.forUrl(config.registryUrl()))),
+                        new ReceiptLogDeserializer(RegistryClientFactory.forUrl(config.registryUrl())),
+                        config.fetchMaxWaitMs()),
                 WatermarkStrategy.noWatermarks(), config.receiptsTopic());
     }
 
     @Override
     public SingleOutputStreamOperator<DeviceRecord> devices(StreamExecutionEnvironment env) {
-        return add(env, config.devicesTopic(), DeviceRecord.class);
+        return add(env, config.devicesTopic(), DeviceRecord.class, config.plainFetchMaxWaitMs());
     }
 
     @Override
     public SingleOutputStreamOperator<DeviceSession> deviceSessions(StreamExecutionEnvironment env) {
-        return add(env, config.deviceSessionsTopic(), DeviceSession.class);
+        return add(env, config.deviceSessionsTopic(), DeviceSession.class, config.plainFetchMaxWaitMs());
     }
 
     @Override
     public SingleOutputStreamOperator<DeviceItem> deviceItems(StreamExecutionEnvironment env) {
-        return add(env, config.deviceItemsTopic(), DeviceItem.class);
+        return add(env, config.deviceItemsTopic(), DeviceItem.class, config.plainFetchMaxWaitMs());
     }
 
     private <T extends SpecificRecordBase> SingleOutputStreamOperator<T> add(StreamExecutionEnvironment env,
-            String topic, Class<T> type) {
-        return env.fromSource(source(topic, type), WatermarkStrategy.noWatermarks(), topic);
+            String topic, Class<T> type, int fetchMaxWaitMs) {
+        return env.fromSource(source(topic, new AvroWireRecordDeserializer<>(type,
+                RegistryClientFactory.forUrl(config.registryUrl())), fetchMaxWaitMs),
+                WatermarkStrategy.noWatermarks(), topic);
     }
 
     /** The source of one topic (public for tests and tools). */
     public <T extends SpecificRecordBase> KafkaSource<T> source(String topic, Class<T> type) {
-        return source(topic, new AvroWireRecordDeserializer<>(type, RegistryClientFactory.forUrl(config.registryUrl())));
+        return source(topic, new AvroWireRecordDeserializer<>(type, RegistryClientFactory.forUrl(config.registryUrl())),
+                config.fetchMaxWaitMs());
     }
 
-    private <T extends SpecificRecordBase> KafkaSource<T> source(String topic, AvroWireRecordDeserializer<T> values) {
+    private <T extends SpecificRecordBase> KafkaSource<T> source(String topic, AvroWireRecordDeserializer<T> values,
+            int fetchMaxWaitMs) {
         return KafkaSource.<T>builder()
                 .setBootstrapServers(config.kafkaBootstrap())
                 .setTopics(topic)
@@ -78,8 +83,9 @@ public final class KafkaFanoutSources implements FanoutSources {
                 .setDeserializer(values)
                 .setProperty(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed")
                 // A read_committed fetch parked at the broker is not woken by a transaction commit: it returns
-                // after fetch.max.wait.ms. The Kafka default (500 ms) would dominate delivery latency.
-                .setProperty(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, String.valueOf(config.fetchMaxWaitMs()))
+                // after fetch.max.wait.ms, so the transactional topics' sources keep it short (the Kafka default,
+                // 500 ms, would dominate delivery latency). Records written without a transaction wake it on append.
+                .setProperty(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, String.valueOf(fetchMaxWaitMs))
                 .setProperty("commit.offsets.on.checkpoint", "true")
                 // New partitions (e.g. more edge or conversation partitions) are picked up within 30 s.
                 .setProperty("partition.discovery.interval.ms", "30000")
