@@ -34,6 +34,8 @@ public final class LoadBench implements Callable<Integer> {
             description = "Operations (messages) per second, open loop; several (e.g. 500,1000,2000) run one step each on the same connected devices.")
     List<Double> rates;
     double rate;
+    /** Users below this are shared; the rest belong to scenarios with users of their own. */
+    int sharedUsers;
     @Option(names = "--duration", defaultValue = "30", description = "Measured seconds (after the warm-up), at most 600.")
     int duration;
     @Option(names = "--warmup", defaultValue = "10", description = "Warm-up seconds at the same rate (accounted, not in the latency figures).")
@@ -119,8 +121,8 @@ public final class LoadBench implements Callable<Integer> {
         Path cache = where.deviceCache();
         Path outDir = where.outDir();
         ScenarioMix scenarioMix = ScenarioMix.parse(mix);
-        List<Scenario> scenarios = scenarioMix.names().stream()
-                .map(n -> Scenarios.create(n, new Scenarios.Options(groupSize, groups))).toList();
+        Scenarios.Options options = new Scenarios.Options(groupSize, groups);
+        List<Scenario> scenarios = scenarioMix.names().stream().map(n -> Scenarios.create(n, options)).toList();
         String runId = "L" + UUID.randomUUID().toString().substring(0, 8);
         log("run %s: %s devices, %s ops/s, warm-up %d s + %d s measured, mix %s, edge %s -> %s",
                 runId, devices, rates, warmup, duration, mix, edgeBase, outDir);
@@ -142,12 +144,18 @@ public final class LoadBench implements Callable<Integer> {
                 all.add(new BenchDevice(i, i / devicesPerUser, creds.get(i)));
             }
             int users = devices / devicesPerUser;
+            sharedUsers = Scenarios.reserve(scenarios, users);
+            if (sharedUsers < users) {
+                log("users %d..%d are reserved for %s (not used by the other scenarios nor by storms)", sharedUsers,
+                        users - 1, scenarios.stream().filter(s -> s.reservedUsers() > 0).map(Scenario::name).toList());
+            }
             int timeline = warmup + duration + drainSeconds + 5;
             log("connecting %d devices (%d in flight, source addresses %s)", devices, connectConcurrency,
                     sourceAddresses.isEmpty() ? "default" : sourceAddresses);
             // Frames before the run starts (backlogs of earlier runs) are acknowledged by the run object once it exists.
             LoadRun run0 = new LoadRun(runId, vertx, pool, all, users, new Accounting(1), System.nanoTime(), timeline,
                     payloadBytes, ackDelayMs);
+            run0.sharedUsers(sharedUsers);
             List<String> failures = pool.connectAll(all, connectConcurrency, run0::onFrame, run0::onClose, LoadBench::log);
             if (!failures.isEmpty() && failures.stream().anyMatch(f -> f.contains("401"))) {
                 log("the device cache %s is stale (401: the stack was started --clean?); delete it and run again", cache);
@@ -166,18 +174,22 @@ public final class LoadBench implements Callable<Integer> {
 
             JsonArray steps = new JsonArray();
             int exit = 0;
-            for (int i = 0; i < rates.size(); i++) {
-                rate = rates.get(i);
-                String stepId = rates.size() == 1 ? runId : runId + "s" + i;
-                log("=== step %d/%d: %.0f ops/s (run id %s)", i + 1, rates.size(), rate, stepId);
-                JsonObject step = step(vertx, pool, all, users, timeline, edgeBase, runFolder, scenarioMix, scenarios, stepId);
-                steps.add(step);
-                Files.writeString(outDir.resolve(rates.size() == 1 ? "result.json" : "step-" + (long) rate + ".json"),
-                        result.copy().mergeIn(step).encodePrettily());
-                JsonObject a = step.getJsonObject("accounting");
-                if (a.getLong("lost") != 0 || a.getLong("duplicates") != 0) {
-                    exit = 1;
+            try {
+                for (int i = 0; i < rates.size(); i++) {
+                    rate = rates.get(i);
+                    String stepId = rates.size() == 1 ? runId : runId + "s" + i;
+                    log("=== step %d/%d: %.0f ops/s (run id %s)", i + 1, rates.size(), rate, stepId);
+                    JsonObject step = step(vertx, pool, all, users, timeline, edgeBase, runFolder, scenarioMix, scenarios, stepId);
+                    steps.add(step);
+                    Files.writeString(outDir.resolve(rates.size() == 1 ? "result.json" : "step-" + (long) rate + ".json"),
+                            result.copy().mergeIn(step).encodePrettily());
+                    JsonObject a = step.getJsonObject("accounting");
+                    if (a.getLong("lost") != 0 || a.getLong("duplicates") != 0) {
+                        exit = 1;
+                    }
                 }
+            } finally {
+                scenarios.forEach(s -> s.finish(run0));
             }
             run0.closeAll();
             if (rates.size() == 1) {
@@ -220,6 +232,7 @@ public final class LoadBench implements Callable<Integer> {
         long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(500);
         Accounting accounting = new Accounting((int) Schedule.count(rate, warmup + duration) + 1);
         LoadRun run = new LoadRun(runId, vertx, pool, all, users, accounting, start, timeline, payloadBytes, ackDelayMs);
+        run.sharedUsers(sharedUsers);
         for (BenchDevice d : all) { // hand the live sockets to the run's handlers
             if (d.ws != null) {
                 d.ws.textMessageHandler(text -> run.onFrame(d, new JsonObject(text)));
@@ -268,7 +281,8 @@ public final class LoadBench implements Callable<Integer> {
                 .put("drainSeconds", drainSeconds).put("devices", devices).put("users", users).put("devicesPerUser", devicesPerUser)
                 .put("mix", mix).put("payloadBytes", payloadBytes).put("ackDelayMs", ackDelayMs)
                 .put("stormDevices", stormDevices).put("stormEverySeconds", stormEvery).put("edge", edgeBase)
-                .put("sourceAddresses", String.join(",", sourceAddresses)).put("floorSeconds", floorSeconds));
+                .put("sourceAddresses", String.join(",", sourceAddresses)).put("floorSeconds", floorSeconds)
+                .put("sharedUsers", sharedUsers));
         result.put("achieved", new JsonObject().put("operations", total)
                 .put("sendRate", round(total / ((sendEnd - start) / 1e9)))
                 .put("sendsLaterThan10ms", late)

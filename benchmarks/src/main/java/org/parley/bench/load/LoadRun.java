@@ -36,6 +36,8 @@ public final class LoadRun {
     /** Replies ("sent" or "error") awaited by clientMessageId, for set-up actions such as creating groups. */
     private final Map<String, java.util.concurrent.CompletableFuture<JsonObject>> control = new ConcurrentHashMap<>();
     private volatile boolean running;
+    /** Users below this are shared by the scenarios; the rest are reserved (see {@link Scenario#reservedUsers}). */
+    private volatile int sharedUsers;
 
     public LoadRun(String runId, Vertx vertx, DevicePool pool, List<BenchDevice> devices, int users,
                    Accounting accounting, long runStartNanos, int timelineSeconds, int payloadBytes, long ackDelayMillis) {
@@ -58,6 +60,7 @@ public final class LoadRun {
             byUser.get(d.user).add(d.index);
         }
         devicesOfUser = byUser.stream().map(l -> l.stream().mapToInt(Integer::intValue).toArray()).toArray(int[][]::new);
+        sharedUsers = users;
     }
 
     public String runId() {
@@ -66,6 +69,30 @@ public final class LoadRun {
 
     public int users() {
         return devicesOfUser.length;
+    }
+
+    /** Users 0 .. sharedUsers - 1 take part in the shared scenarios (one-to-one, group, typing, storms). */
+    public int sharedUsers() {
+        return sharedUsers;
+    }
+
+    /** Reserves the users from {@code from} (even, so that {@link #partnerOf} pairs stay below it) for scenarios. */
+    public void sharedUsers(int from) {
+        if (from < 0 || from > users() || (from < users() && from % 2 != 0)) {
+            throw new IllegalArgumentException("shared users must be even and at most " + users() + ": " + from);
+        }
+        sharedUsers = from;
+    }
+
+    /** The one-to-one partner of a shared user: 2k with 2k+1 (an odd last user pairs with its predecessor). */
+    public int partnerOf(int user) {
+        int partner = user ^ 1;
+        return partner >= sharedUsers ? user - 1 : partner;
+    }
+
+    /** Whether device {@code d} belongs to a reserved user (left alone by the shared scenarios and storms). */
+    public boolean reserved(BenchDevice d) {
+        return d.user >= sharedUsers;
     }
 
     public List<BenchDevice> devices() {
@@ -109,13 +136,22 @@ public final class LoadRun {
         count(scenario + ".skipped-no-live-device");
     }
 
-    /** The n-th device in turn that is live (connected and synced), or null if none is. */
+    /** The sender of operation n of {@code scenario}: {@link #liveDevice}, or null (counted as skipped). */
+    public BenchDevice sender(String scenario, long n) {
+        BenchDevice d = liveDevice(n);
+        if (d == null) {
+            skipped(scenario);
+        }
+        return d;
+    }
+
+    /** The n-th shared device in turn that is live (connected and synced), or null if none is. */
     public BenchDevice liveDevice(long n) {
         int size = devices.size();
         int start = (int) (n % size);
         for (int k = 0; k < size; k++) {
             BenchDevice d = devices.get((start + k) % size);
-            if (d.live) {
+            if (d.live && !reserved(d)) {
                 return d;
             }
         }

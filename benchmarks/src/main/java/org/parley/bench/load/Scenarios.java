@@ -25,4 +25,25 @@ public final class Scenarios {
                     + "reconnect storms: --storm-devices/--storm-every)");
         };
     }
+
+    /**
+     * Hands each scenario that wants users of its own a block from the top of the user range, each block starting
+     * at an even user so that the one-to-one pairs below stay whole; returns how many users stay shared.
+     */
+    static int reserve(java.util.List<Scenario> scenarios, int users) {
+        int shared = users;
+        for (Scenario s : scenarios) {
+            int want = s.reservedUsers();
+            if (want > 0) {
+                int from = (shared - want) & ~1;
+                if (from < 2) {
+                    throw new IllegalArgumentException(s.name() + " needs " + want + " users of its own; with "
+                            + users + " users that leaves fewer than 2 for the other scenarios (raise --devices)");
+                }
+                s.reserve(from, shared);
+                shared = from;
+            }
+        }
+        return shared;
+    }
 }
