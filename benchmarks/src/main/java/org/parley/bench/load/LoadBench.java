@@ -296,6 +296,7 @@ public final class LoadBench implements Callable<Integer> {
                 .put("duplicates", tally.duplicates()).put("unconfirmedSends", tally.unconfirmed())
                 .put("extraSentFrames", tally.extraSentFrames())
                 .put("errors", new JsonObject(new java.util.TreeMap<>(tally.errors())))
+                .put("byScenario", byScenario(accounting))
                 .put("inbox", inbox).put("counters", new JsonObject(new java.util.TreeMap<>(run.counters()))));
         result.put("floors", floors);
         result.put("ratios", ratios(figures, floors));
@@ -311,6 +312,15 @@ public final class LoadBench implements Callable<Integer> {
         }
         printSummary(result);
         return result;
+    }
+
+    /** The accounting split by scenario: messages (or transitions), expected, displayed, lost, duplicates. */
+    static JsonObject byScenario(Accounting accounting) {
+        JsonObject out = new JsonObject();
+        accounting.tallyByScenario().forEach((name, t) -> out.put(name, new JsonObject().put("messages", t.messages())
+                .put("expected", t.expected()).put("displayed", t.displayed()).put("lost", t.lost())
+                .put("duplicates", t.duplicates())));
+        return out;
     }
 
     /** Per step: rate, delivered p50/p99, lost, duplicates; and the highest rates with p99 under 100 and 50 ms. */
@@ -419,6 +429,7 @@ public final class LoadBench implements Callable<Integer> {
         System.out.printf("accounting: messages %d, displays %d/%d, LOST %d, DUPLICATES %d, unconfirmed %d, inbox %s, errors %s%n",
                 a.getLong("messages"), a.getLong("displayed"), a.getLong("expectedDisplays"), a.getLong("lost"),
                 a.getLong("duplicates"), a.getLong("unconfirmedSends"), a.getJsonObject("inbox").encode(), a.getJsonObject("errors").encode());
+        System.out.println("by scenario: " + a.getJsonObject("byScenario").encode());
         System.out.println("counters: " + a.getJsonObject("counters").encode());
         System.out.println("achieved: " + r.getJsonObject("achieved").encode());
         r.getJsonObject("processes").getJsonObject("processes").forEach(e -> {
