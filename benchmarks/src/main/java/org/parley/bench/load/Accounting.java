@@ -124,6 +124,17 @@ public final class Accounting {
         }
     }
 
+    /** Whether every recipient of message {@code index} has shown it (false for an unknown message). */
+    public boolean complete(int index) {
+        Message m = message(index);
+        if (m == null) {
+            return false;
+        }
+        synchronized (m) {
+            return m.displayed.cardinality() == m.recipients.length;
+        }
+    }
+
     public void error(String code) {
         errors.merge(code, 1L, Long::sum);
     }

@@ -34,7 +34,7 @@ public final class LoadBench implements Callable<Integer> {
             description = "Operations (messages) per second, open loop; several (e.g. 500,1000,2000) run one step each on the same connected devices.")
     List<Double> rates;
     double rate;
-    /** Users below this are shared; the rest belong to scenarios with users of their own. */
+    /** Users below this are shared; the rest belong to scenarios with users of their own (presence). */
     int sharedUsers;
     @Option(names = "--duration", defaultValue = "30", description = "Measured seconds (after the warm-up), at most 600.")
     int duration;
@@ -46,12 +46,16 @@ public final class LoadBench implements Callable<Integer> {
     int devices;
     @Option(names = "--devices-per-user", defaultValue = "1", description = "Devices of each user (a message goes to all of the recipient's and the sender's other devices).")
     int devicesPerUser;
-    @Option(names = "--mix", defaultValue = "one-to-one=1", description = "Scenario weights, e.g. one-to-one=1 (group, typing, presence plug in as the server gets them).")
+    @Option(names = "--mix", defaultValue = "one-to-one=1", description = "Scenario weights, e.g. one-to-one=3,group=1,typing=1,presence=1.")
     String mix;
     @Option(names = "--group-size", defaultValue = "8", description = "Members of each group of the group scenario (2..1024).")
     int groupSize;
     @Option(names = "--groups", defaultValue = "100", description = "Groups of the group scenario (at most devices / group size).")
     int groups;
+    @Option(names = "--presence-pairs", defaultValue = "10", description = "Presence scenario: (subject, watcher) user pairs of its own; at most one transition per pair in flight.")
+    int presencePairs;
+    @Option(names = "--presence-min-gap-ms", defaultValue = "1000", description = "Presence scenario: least time between two transitions of one subject.")
+    long presenceMinGapMs;
     @Option(names = "--payload-bytes", defaultValue = "100")
     int payloadBytes;
     @Option(names = "--ack-delay-ms", defaultValue = "0", description = "0: ack each delivery at once; > 0: one cumulative ack per device at most every this many ms.")
@@ -107,6 +111,9 @@ public final class LoadBench implements Callable<Integer> {
                 throw new CommandLine.ParameterException(cl, "--source-addresses must be loopback (127.x.y.z): " + a);
             }
         }
+        if (presencePairs < 1 || presencePairs > 1000 || presenceMinGapMs < 0) {
+            throw new CommandLine.ParameterException(cl, "--presence-pairs 1..1000, --presence-min-gap-ms >= 0");
+        }
         if (Schedule.count(rates.stream().mapToDouble(Double::doubleValue).max().orElse(0), warmup + duration) > Integer.MAX_VALUE / 2) {
             throw new CommandLine.ParameterException(cl, "too many operations");
         }
@@ -121,7 +128,7 @@ public final class LoadBench implements Callable<Integer> {
         Path cache = where.deviceCache();
         Path outDir = where.outDir();
         ScenarioMix scenarioMix = ScenarioMix.parse(mix);
-        Scenarios.Options options = new Scenarios.Options(groupSize, groups);
+        Scenarios.Options options = new Scenarios.Options(groupSize, groups, presencePairs, presenceMinGapMs);
         List<Scenario> scenarios = scenarioMix.names().stream().map(n -> Scenarios.create(n, options)).toList();
         String runId = "L" + UUID.randomUUID().toString().substring(0, 8);
         log("run %s: %s devices, %s ops/s, warm-up %d s + %d s measured, mix %s, edge %s -> %s",
@@ -282,7 +289,8 @@ public final class LoadBench implements Callable<Integer> {
                 .put("mix", mix).put("payloadBytes", payloadBytes).put("ackDelayMs", ackDelayMs)
                 .put("stormDevices", stormDevices).put("stormEverySeconds", stormEvery).put("edge", edgeBase)
                 .put("sourceAddresses", String.join(",", sourceAddresses)).put("floorSeconds", floorSeconds)
-                .put("sharedUsers", sharedUsers));
+                .put("sharedUsers", sharedUsers).put("presencePairs", presencePairs)
+                .put("presenceMinGapMs", presenceMinGapMs));
         result.put("achieved", new JsonObject().put("operations", total)
                 .put("sendRate", round(total / ((sendEnd - start) / 1e9)))
                 .put("sendsLaterThan10ms", late)

@@ -10,8 +10,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
 
 /**
  * The state of one load run shared by the scenarios and the frame handlers: devices and users, the accounting, the
@@ -35,6 +38,7 @@ public final class LoadRun {
     private final AtomicLong reconnectFailures = new AtomicLong();
     /** Replies ("sent" or "error") awaited by clientMessageId, for set-up actions such as creating groups. */
     private final Map<String, java.util.concurrent.CompletableFuture<JsonObject>> control = new ConcurrentHashMap<>();
+    private final List<Consumer<BenchDevice>> reconnectListeners = new CopyOnWriteArrayList<>();
     private volatile boolean running;
     /** Users below this are shared by the scenarios; the rest are reserved (see {@link Scenario#reservedUsers}). */
     private volatile int sharedUsers;
@@ -327,6 +331,7 @@ public final class LoadRun {
                     }
                 }
             }
+            case "presence" -> onPresence(d, f, now);
             case "error" -> {
                 String code = f.getString("code", "?");
                 accounting.error(code);
@@ -360,6 +365,80 @@ public final class LoadRun {
         }
     }
 
+    // ---- presence (docs/protocol.md; PresenceTracker emits on a user's transitions only, ADR 0008) ----------------
+
+    private record ExpectedPresence(int index, String state) {
+    }
+
+    /** Outstanding transitions per "subscriber device|user", oldest first. */
+    private final Map<String, ConcurrentLinkedQueue<ExpectedPresence>> presenceExpected = new ConcurrentHashMap<>();
+    /** The last state each subscriber device was told per user. */
+    private final Map<String, String> presenceSeen = new ConcurrentHashMap<>();
+    /** Subscriptions whose answer (the current state) is still to come. */
+    private final java.util.Set<String> presenceAnswers = ConcurrentHashMap.newKeySet();
+
+    static String presenceKey(int subscriber, String userId) {
+        return subscriber + "|" + userId;
+    }
+
+    /**
+     * Subscribes device {@code d} to {@code userId}'s presence afresh: unsubscribe first, since the edge answers a
+     * subscribe only when it is new on the connection.
+     */
+    public void subscribePresence(BenchDevice d, String userId) {
+        presenceAnswers.add(presenceKey(d.index, userId));
+        d.write("{\"type\":\"presence\",\"op\":\"unsubscribe\",\"userId\":\"" + userId + "\"}");
+        d.write("{\"type\":\"presence\",\"op\":\"subscribe\",\"userId\":\"" + userId + "\"}");
+    }
+
+    /** The last presence state ({@code online}, {@code offline}, {@code unknown}) {@code d} got for the user, or null. */
+    public String presenceSeen(BenchDevice d, String userId) {
+        return presenceSeen.get(presenceKey(d.index, userId));
+    }
+
+    /**
+     * Transition {@code index}: {@code userId} becomes {@code state} at {@code dueNanos} (its devices are closed or
+     * reconnected right after); each of {@code subscribers} must be told once.
+     */
+    public void expectPresence(String scenario, int index, int subjectDevice, String userId, String state,
+                               int[] subscribers, long dueNanos, boolean measured) {
+        accounting.register(index, scenario, subjectDevice, dueNanos, measured, subscribers);
+        accounting.sent(index, dueNanos); // a transition gets no "sent"
+        for (int s : subscribers) {
+            presenceExpected.computeIfAbsent(presenceKey(s, userId), k -> new ConcurrentLinkedQueue<>())
+                    .add(new ExpectedPresence(index, state));
+        }
+    }
+
+    /** A presence frame: the oldest outstanding transition to that state, else a subscribe answer or an extra. */
+    void onPresence(BenchDevice d, JsonObject f, long now) {
+        String userId = f.getString("userId");
+        String state = f.getString("state", "?");
+        String key = presenceKey(d.index, userId);
+        String before = presenceSeen.put(key, state);
+        boolean answer = presenceAnswers.remove(key);
+        var queue = presenceExpected.get(key);
+        if (queue != null) {
+            for (ExpectedPresence e : queue) {
+                if (e.state().equals(state) && queue.remove(e)) {
+                    Accounting.Message m = accounting.message(e.index());
+                    if (m != null && accounting.displayed(e.index(), d.index) == Accounting.Display.FIRST) {
+                        stats(m.scenario() + ".delivered").record(m.scheduledNanos(), now, m.measured());
+                        stats(m.scenario() + "." + state).record(m.scheduledNanos(), now, m.measured());
+                    }
+                    return;
+                }
+            }
+        }
+        if (answer) {
+            count("presence-subscribe-answers");
+        } else if (state.equals(before)) {
+            count("presence-repeats"); // at-least-once: the same fact again (ADR 0008), not a new transition
+        } else {
+            count("presence-unscheduled-" + state);
+        }
+    }
+
     // ---- closes and reconnects ----------------------------------------------------------------------------------
 
     public void onClose(BenchDevice d) {
@@ -367,9 +446,14 @@ public final class LoadRun {
         if (!d.closingOnPurpose) {
             closeCodes.computeIfAbsent(code.label(), k -> new LongAdder()).increment();
         }
-        if (running) {
+        if (running && !d.heldOffline) {
             reconnect(d, 5);
         }
+    }
+
+    /** Runs after every successful reconnect of a device (a client re-subscribes what it followed). */
+    public void onReconnected(Consumer<BenchDevice> listener) {
+        reconnectListeners.add(listener);
     }
 
     /** Reconnects after the last inbox seq shown, then re-sends what was never confirmed "sent". */
@@ -386,6 +470,7 @@ public final class LoadRun {
                     count("resent-after-reconnect");
                 }
             });
+            reconnectListeners.forEach(l -> l.accept(d));
         }).recover(err -> {
             if (!running || attempts <= 1) {
                 reconnectFailures.incrementAndGet();

@@ -6,8 +6,12 @@ public final class Scenarios {
     }
 
     /** Settings of the scenarios that have any. */
-    public record Options(int groupSize, int groups) {
-        public static final Options DEFAULTS = new Options(8, 100);
+    public record Options(int groupSize, int groups, int presencePairs, long presenceMinGapMs) {
+        public static final Options DEFAULTS = new Options(8, 100, 10, 1000);
+
+        public Options(int groupSize, int groups) {
+            this(groupSize, groups, DEFAULTS.presencePairs, DEFAULTS.presenceMinGapMs);
+        }
     }
 
     public static Scenario create(String name) {
@@ -19,10 +23,10 @@ public final class Scenarios {
             case "one-to-one" -> new OneToOneScenario();
             case "group" -> new GroupScenario(options.groupSize(), options.groups());
             case "typing" -> new TypingScenario();
-            case "presence", "offline-push" -> throw new IllegalArgumentException("scenario '" + name
-                    + "' needs server frames that are not in docs/protocol.md yet; it plugs in as a Scenario once they are");
-            default -> throw new IllegalArgumentException("unknown scenario '" + name + "' (known: one-to-one, group, typing; "
-                    + "reconnect storms: --storm-devices/--storm-every)");
+            case "presence" -> new PresenceScenario(options.presencePairs(), options.presenceMinGapMs());
+            case "push" -> throw new IllegalArgumentException("scenario 'push' is not written yet");
+            default -> throw new IllegalArgumentException("unknown scenario '" + name + "' (known: one-to-one, group, typing, "
+                    + "presence; reconnect storms: --storm-devices/--storm-every)");
         };
     }
 
