@@ -151,6 +151,20 @@ public final class DevicePool implements AutoCloseable {
         Files.move(tmp, cache, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }
 
+    /**
+     * {@code PUT} (body = the browser's {@code PushSubscription.toJSON()}) or {@code DELETE} of the device's Web Push
+     * subscription ({@code /v1/push-subscription}, docs/protocol.md); the HTTP status.
+     */
+    public Future<Integer> pushSubscription(BenchDevice.Credentials device, HttpMethod method, JsonObject body) {
+        return http.request(method, "/v1/push-subscription").compose(req -> {
+            req.putHeader("Authorization", "Bearer " + device.token());
+            if (body == null) {
+                return req.send();
+            }
+            return req.putHeader("content-type", "application/json").send(body.encode());
+        }).compose(res -> res.body().map(b -> res.statusCode()));
+    }
+
     // ---- connections --------------------------------------------------------------------------------------------
 
     /** Whether a connect failed because the edge does not know the token (stale cache after ./parley up --clean). */

@@ -150,7 +150,7 @@ public final class HtmlReport {
         List<Series> overTime = new ArrayList<>();
         figures.forEach(e -> {
             JsonArray tl = ((JsonObject) e.getValue()).getJsonArray("timeline", new JsonArray());
-            if (e.getKey().endsWith(".delivered")) {
+            if (e.getKey().endsWith(".delivered") || e.getKey().endsWith(".received")) {
                 overTime.add(new Series(e.getKey() + " p50", column(tl, 0, 2)));
             }
             overTime.add(new Series(e.getKey() + " p99", column(tl, 0, 3)));

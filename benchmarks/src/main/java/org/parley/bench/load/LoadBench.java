@@ -34,7 +34,7 @@ public final class LoadBench implements Callable<Integer> {
             description = "Operations (messages) per second, open loop; several (e.g. 500,1000,2000) run one step each on the same connected devices.")
     List<Double> rates;
     double rate;
-    /** Users below this are shared; the rest belong to scenarios with users of their own (presence). */
+    /** Users below this are shared; the rest belong to the presence and push scenarios. */
     int sharedUsers;
     @Option(names = "--duration", defaultValue = "30", description = "Measured seconds (after the warm-up), at most 600.")
     int duration;
@@ -46,7 +46,7 @@ public final class LoadBench implements Callable<Integer> {
     int devices;
     @Option(names = "--devices-per-user", defaultValue = "1", description = "Devices of each user (a message goes to all of the recipient's and the sender's other devices).")
     int devicesPerUser;
-    @Option(names = "--mix", defaultValue = "one-to-one=1", description = "Scenario weights, e.g. one-to-one=3,group=1,typing=1,presence=1.")
+    @Option(names = "--mix", defaultValue = "one-to-one=1", description = "Scenario weights, e.g. one-to-one=3,group=1,typing=1,presence=1,push=1.")
     String mix;
     @Option(names = "--group-size", defaultValue = "8", description = "Members of each group of the group scenario (2..1024).")
     int groupSize;
@@ -56,6 +56,8 @@ public final class LoadBench implements Callable<Integer> {
     int presencePairs;
     @Option(names = "--presence-min-gap-ms", defaultValue = "1000", description = "Presence scenario: least time between two transitions of one subject.")
     long presenceMinGapMs;
+    @Option(names = "--push-users", defaultValue = "10", description = "Push scenario: users of its own whose devices stay offline with a Web Push subscription to the tool's endpoint.")
+    int pushUsers;
     @Option(names = "--payload-bytes", defaultValue = "100")
     int payloadBytes;
     @Option(names = "--ack-delay-ms", defaultValue = "0", description = "0: ack each delivery at once; > 0: one cumulative ack per device at most every this many ms.")
@@ -111,8 +113,8 @@ public final class LoadBench implements Callable<Integer> {
                 throw new CommandLine.ParameterException(cl, "--source-addresses must be loopback (127.x.y.z): " + a);
             }
         }
-        if (presencePairs < 1 || presencePairs > 1000 || presenceMinGapMs < 0) {
-            throw new CommandLine.ParameterException(cl, "--presence-pairs 1..1000, --presence-min-gap-ms >= 0");
+        if (presencePairs < 1 || presencePairs > 1000 || presenceMinGapMs < 0 || pushUsers < 1 || pushUsers > 10_000) {
+            throw new CommandLine.ParameterException(cl, "--presence-pairs 1..1000, --presence-min-gap-ms >= 0, --push-users 1..10000");
         }
         if (Schedule.count(rates.stream().mapToDouble(Double::doubleValue).max().orElse(0), warmup + duration) > Integer.MAX_VALUE / 2) {
             throw new CommandLine.ParameterException(cl, "too many operations");
@@ -128,7 +130,8 @@ public final class LoadBench implements Callable<Integer> {
         Path cache = where.deviceCache();
         Path outDir = where.outDir();
         ScenarioMix scenarioMix = ScenarioMix.parse(mix);
-        Scenarios.Options options = new Scenarios.Options(groupSize, groups, presencePairs, presenceMinGapMs);
+        Scenarios.Options options = new Scenarios.Options(groupSize, groups, presencePairs, presenceMinGapMs, pushUsers,
+                scenarioMix.names().contains("push") ? PushScenario.serverVapidKey(settings) : null);
         List<Scenario> scenarios = scenarioMix.names().stream().map(n -> Scenarios.create(n, options)).toList();
         String runId = "L" + UUID.randomUUID().toString().substring(0, 8);
         log("run %s: %s devices, %s ops/s, warm-up %d s + %d s measured, mix %s, edge %s -> %s",
@@ -290,7 +293,7 @@ public final class LoadBench implements Callable<Integer> {
                 .put("stormDevices", stormDevices).put("stormEverySeconds", stormEvery).put("edge", edgeBase)
                 .put("sourceAddresses", String.join(",", sourceAddresses)).put("floorSeconds", floorSeconds)
                 .put("sharedUsers", sharedUsers).put("presencePairs", presencePairs)
-                .put("presenceMinGapMs", presenceMinGapMs));
+                .put("presenceMinGapMs", presenceMinGapMs).put("pushUsers", pushUsers));
         result.put("achieved", new JsonObject().put("operations", total)
                 .put("sendRate", round(total / ((sendEnd - start) / 1e9)))
                 .put("sendsLaterThan10ms", late)
@@ -368,7 +371,7 @@ public final class LoadBench implements Callable<Integer> {
                 Accounting.Tally tl = run.accounting().tally();
                 StringBuilder sb = new StringBuilder();
                 for (Scenario s : scenarios) {
-                    for (String fig : List.of("sent", "delivered")) {
+                    for (String fig : List.of("sent", "delivered", "received")) {
                         LatencyStats st = run.allStats().get(s.name() + "." + fig);
                         if (st != null) {
                             double[] iv = st.takeInterval();

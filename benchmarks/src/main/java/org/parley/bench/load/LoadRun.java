@@ -132,6 +132,11 @@ public final class LoadRun {
         Map<String, Long> out = new java.util.TreeMap<>();
         counters.forEach((k, v) -> out.put(k, v.sum()));
         closeCodes.forEach((k, v) -> out.put("closed-" + k, v.sum()));
+        synchronized (parkedPushes) {
+            if (!parkedPushes.isEmpty()) {
+                out.put("push-unmatched", parkedPushes.values().stream().mapToLong(List::size).sum());
+            }
+        }
         out.put("reconnect-failures", reconnectFailures.get());
         return out;
     }
@@ -312,7 +317,7 @@ public final class LoadRun {
                     d.unconfirmed.remove(index);
                     if (accounting.sent(index, now)) {
                         stats(m.scenario() + ".sent").record(m.scheduledNanos(), now, m.measured());
-                        messageBySeq.put(f.getString("conversationId") + "/" + f.getLong("seq"), index);
+                        sequenced(f.getString("conversationId") + "/" + f.getLong("seq"), index);
                     }
                     if (Boolean.TRUE.equals(f.getBoolean("duplicate"))) {
                         count("sent-duplicate-true");
@@ -436,6 +441,58 @@ public final class LoadRun {
             count("presence-repeats"); // at-least-once: the same fact again (ADR 0008), not a new transition
         } else {
             count("presence-unscheduled-" + state);
+        }
+    }
+
+    // ---- offline push (docs/push.md): a push names its message by conversation and seq ---------------------------
+
+    private record ParkedPush(int device, long arrivedNanos) {
+    }
+
+    /** Pushes that arrived before their sender's "sent" told us the seq (guarded by itself). */
+    private final Map<String, List<ParkedPush>> parkedPushes = new java.util.HashMap<>();
+
+    /** {@code PUT}/{@code DELETE /v1/push-subscription} for device {@code d}; the HTTP status. */
+    public Future<Integer> pushSubscription(BenchDevice d, io.vertx.core.http.HttpMethod method, JsonObject body) {
+        return pool.pushSubscription(d.credentials, method, body);
+    }
+
+    /**
+     * A push for {@code device}, verified and decrypted at {@code arrivedNanos}, of event {@code seq} of
+     * {@code conversationId}: one display of that message on that device (figure {@code <scenario>.received}).
+     */
+    public void onPush(int device, String conversationId, long seq, long arrivedNanos) {
+        count("push-arrivals");
+        String key = conversationId + "/" + seq;
+        Integer index;
+        synchronized (parkedPushes) {
+            index = messageBySeq.get(key);
+            if (index == null) { // the push overtook the sender's "sent": matched when that comes
+                parkedPushes.computeIfAbsent(key, k -> new ArrayList<>()).add(new ParkedPush(device, arrivedNanos));
+                return;
+            }
+        }
+        pushed(index, device, arrivedNanos);
+    }
+
+    /** The sender's "sent" gave message {@code index} its seq: match it and any push that came first. */
+    private void sequenced(String key, int index) {
+        List<ParkedPush> parked;
+        synchronized (parkedPushes) {
+            messageBySeq.put(key, index);
+            parked = parkedPushes.remove(key);
+        }
+        if (parked != null) {
+            parked.forEach(p -> pushed(index, p.device(), p.arrivedNanos()));
+        }
+    }
+
+    private void pushed(int index, int device, long arrivedNanos) {
+        Accounting.Message m = accounting.message(index);
+        switch (accounting.displayed(index, device)) {
+            case FIRST -> stats(m.scenario() + ".received").record(m.scheduledNanos(), arrivedNanos, m.measured());
+            case DUPLICATE -> count("push-duplicates");
+            default -> count("push-not-a-recipient");
         }
     }
 

@@ -5,12 +5,17 @@ public final class Scenarios {
     private Scenarios() {
     }
 
-    /** Settings of the scenarios that have any. */
-    public record Options(int groupSize, int groups, int presencePairs, long presenceMinGapMs) {
-        public static final Options DEFAULTS = new Options(8, 100, 10, 1000);
+    /**
+     * Settings of the scenarios that have any.
+     *
+     * @param vapidKey the push dispatcher's VAPID public key, or null (see {@link PushScenario#serverVapidKey})
+     */
+    public record Options(int groupSize, int groups, int presencePairs, long presenceMinGapMs, int pushUsers,
+                          String vapidKey) {
+        public static final Options DEFAULTS = new Options(8, 100, 10, 1000, 10, null);
 
         public Options(int groupSize, int groups) {
-            this(groupSize, groups, DEFAULTS.presencePairs, DEFAULTS.presenceMinGapMs);
+            this(groupSize, groups, DEFAULTS.presencePairs, DEFAULTS.presenceMinGapMs, DEFAULTS.pushUsers, null);
         }
     }
 
@@ -24,9 +29,9 @@ public final class Scenarios {
             case "group" -> new GroupScenario(options.groupSize(), options.groups());
             case "typing" -> new TypingScenario();
             case "presence" -> new PresenceScenario(options.presencePairs(), options.presenceMinGapMs());
-            case "push" -> throw new IllegalArgumentException("scenario 'push' is not written yet");
+            case "push" -> new PushScenario(options.pushUsers(), options.vapidKey());
             default -> throw new IllegalArgumentException("unknown scenario '" + name + "' (known: one-to-one, group, typing, "
-                    + "presence; reconnect storms: --storm-devices/--storm-every)");
+                    + "presence, push; reconnect storms: --storm-devices/--storm-every)");
         };
     }
 
