@@ -244,7 +244,7 @@ public final class LoadBench implements Callable<Integer> {
         LoadRun run = new LoadRun(runId, vertx, pool, all, users, accounting, start, timeline, payloadBytes, ackDelayMs);
         run.sharedUsers(sharedUsers);
         for (BenchDevice d : all) { // hand the live sockets to the run's handlers
-            if (d.ws != null) {
+            if (d.ws != null && !d.ws.isClosed()) { // closed: held offline by presence or push since an earlier step
                 d.ws.textMessageHandler(text -> run.onFrame(d, new JsonObject(text)));
                 d.ws.closeHandler(v -> {
                     d.live = false;

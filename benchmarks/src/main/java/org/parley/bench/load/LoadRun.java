@@ -392,8 +392,12 @@ public final class LoadRun {
      */
     public void subscribePresence(BenchDevice d, String userId) {
         presenceAnswers.add(presenceKey(d.index, userId));
-        d.write("{\"type\":\"presence\",\"op\":\"unsubscribe\",\"userId\":\"" + userId + "\"}");
+        unsubscribePresence(d, userId);
         d.write("{\"type\":\"presence\",\"op\":\"subscribe\",\"userId\":\"" + userId + "\"}");
+    }
+
+    public void unsubscribePresence(BenchDevice d, String userId) {
+        d.write("{\"type\":\"presence\",\"op\":\"unsubscribe\",\"userId\":\"" + userId + "\"}");
     }
 
     /** The last presence state ({@code online}, {@code offline}, {@code unknown}) {@code d} got for the user, or null. */

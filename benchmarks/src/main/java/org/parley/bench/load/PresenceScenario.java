@@ -88,7 +88,12 @@ public final class PresenceScenario implements Scenario {
         if (layout == null) {
             throw new IllegalStateException("presence: no users reserved");
         }
-        // A subject left offline by the previous step comes back first.
+        // A subject left offline by the previous step comes back first, unwatched: that is set-up, not a transition.
+        for (Pair p : layout) {
+            for (int d : run.devicesOf(p.watcher)) {
+                run.unsubscribePresence(run.devices().get(d), userId(run, p.subject));
+            }
+        }
         List<Future<Void>> back = new ArrayList<>();
         for (Pair p : layout) {
             p.lastIndex = -1; // indices are per step

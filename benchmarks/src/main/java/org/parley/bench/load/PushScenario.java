@@ -173,7 +173,7 @@ public final class PushScenario implements Scenario {
                 targets.length, users, endpoint.origin(), vapidKey == null ? "not checked" : "checked");
     }
 
-    /** Probe messages to each push device not yet pushed to, every few seconds, until each has had one push. */
+    /** A probe message to each push user with a device not pushed to yet, every few seconds, until none is left. */
     private void probe(LoadRun run, List<BenchDevice> pushDevices) {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(SET_UP_MILLIS);
         long nextRound = 0;
@@ -182,12 +182,13 @@ public final class PushScenario implements Scenario {
             if (System.nanoTime() >= nextRound) {
                 nextRound = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(PROBE_EVERY_MILLIS);
                 round++;
-                for (BenchDevice d : pushDevices) {
-                    BenchDevice sender = run.liveDevice(d.index + round);
-                    if (!probed.contains(d.index) && sender != null) {
-                        String cmid = run.runId() + "-pushprobe-" + d.index + "-" + round;
+                for (int u = fromUser; u < fromUser + users; u++) {
+                    BenchDevice sender = run.liveDevice(u + round);
+                    if (sender != null && java.util.Arrays.stream(run.devicesOf(u)).anyMatch(d -> !probed.contains(d))) {
+                        String cmid = run.runId() + "-pushprobe-" + u + "-" + round;
+                        String to = run.devices().get(run.devicesOf(u)[0]).userId();
                         run.request(sender, cmid, "{\"type\":\"send\",\"clientMessageId\":\"" + cmid + "\",\"to\":\""
-                                + d.userId() + "\",\"payload\":\"cHJvYmU=\"}").thenAccept(reply -> {
+                                + to + "\",\"payload\":\"cHJvYmU=\"}").thenAccept(reply -> {
                                     if ("sent".equals(reply.getString("type"))) {
                                         probeMessages.add(reply.getString("conversationId") + "/" + reply.getLong("seq"));
                                     }
