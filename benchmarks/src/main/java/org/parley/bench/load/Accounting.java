@@ -124,6 +124,17 @@ public final class Accounting {
         }
     }
 
+    /** Whether every recipient of message {@code index} has shown it (false for an unknown message). */
+    public boolean complete(int index) {
+        Message m = message(index);
+        if (m == null) {
+            return false;
+        }
+        synchronized (m) {
+            return m.displayed.cardinality() == m.recipients.length;
+        }
+    }
+
     public void error(String code) {
         errors.merge(code, 1L, Long::sum);
     }
@@ -154,6 +165,33 @@ public final class Accounting {
             }
         }
         return new Tally(msgs, exp, shown, lost, lostMessages, dups, unconfirmed, extraSent, java.util.Map.copyOf(errors));
+    }
+
+    /** Per scenario: messages, expected displays, displayed, lost and duplicates (call after the drain). */
+    public java.util.Map<String, ScenarioTally> tallyByScenario() {
+        java.util.Map<String, long[]> sums = new java.util.TreeMap<>();
+        for (int i = 0; i < messages.length(); i++) {
+            Message m = messages.get(i);
+            if (m == null) {
+                continue;
+            }
+            long[] s = sums.computeIfAbsent(m.scenario, k -> new long[5]);
+            synchronized (m) {
+                int got = m.displayed.cardinality();
+                s[0]++;
+                s[1] += m.recipients.length;
+                s[2] += got;
+                s[3] += m.recipients.length - got;
+                s[4] += m.duplicates;
+            }
+        }
+        java.util.Map<String, ScenarioTally> out = new java.util.TreeMap<>();
+        sums.forEach((k, s) -> out.put(k, new ScenarioTally(s[0], s[1], s[2], s[3], s[4])));
+        return out;
+    }
+
+    /** One scenario's share of the {@link Tally}. */
+    public record ScenarioTally(long messages, long expected, long displayed, long lost, long duplicates) {
     }
 
     /** Lost devices' indices of a message (for diagnostics). */

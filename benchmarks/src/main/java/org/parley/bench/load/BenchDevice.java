@@ -27,6 +27,8 @@ public final class BenchDevice {
     /** Closed on purpose (reconnect storm or end of run): the close handler must not count it as a failure. */
     volatile boolean closingOnPurpose;
     volatile long closedAtNanos;
+    /** Kept offline by its scenario (presence, push): a close does not reconnect it. */
+    volatile boolean heldOffline;
     long ackTimer = -1;
     long pendingAck;
 

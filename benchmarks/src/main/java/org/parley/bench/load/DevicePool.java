@@ -71,34 +71,50 @@ public final class DevicePool implements AutoCloseable {
         }
         String pre = have.isEmpty() ? prefix : have.get(0).userId().replaceFirst("-u\\d+$", "");
         int missing = count - have.size();
-        progress.accept(String.format("registering %d devices (POST /v1/devices, cache %s)", missing, cache));
+        progress.accept(String.format("registering %d devices (POST /v1/devices, companions linked; cache %s)", missing, cache));
         BenchDevice.Credentials[] fresh = new BenchDevice.Credentials[missing];
         Semaphore inFlight = new Semaphore(32);
         AtomicInteger done = new AtomicInteger();
-        List<CompletableFuture<Void>> all = new ArrayList<>();
+        java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
         long lastPrint = System.nanoTime();
-        for (int i = 0; i < missing; i++) {
-            inFlight.acquire();
-            int d = have.size() + i;
-            int slot = i;
-            String user = pre + "-u" + (d / devicesPerUser);
-            all.add(register(user, 5).onComplete(ar -> {
-                inFlight.release();
-                done.incrementAndGet();
-                if (ar.succeeded()) {
-                    fresh[slot] = ar.result();
+        // Primaries first: a user's other devices are linked from its primary (a second registration is refused).
+        for (boolean primaries : new boolean[] {true, false}) {
+            List<CompletableFuture<Void>> all = new ArrayList<>();
+            for (int i = 0; i < missing; i++) {
+                int d = have.size() + i;
+                int first = d - d % devicesPerUser;
+                if ((d == first) != primaries) {
+                    continue;
                 }
-            }).<Void>mapEmpty().toCompletionStage().toCompletableFuture());
-            if (System.nanoTime() - lastPrint > TimeUnit.SECONDS.toNanos(3)) {
-                lastPrint = System.nanoTime();
-                progress.accept(String.format("  registered %d/%d", done.get(), missing));
+                BenchDevice.Credentials primary = primaries ? null
+                        : first < have.size() ? have.get(first) : fresh[first - have.size()];
+                if (!primaries && primary == null) {
+                    continue; // its primary failed: reported below
+                }
+                inFlight.acquire();
+                int slot = i;
+                String user = pre + "-u" + (d / devicesPerUser);
+                all.add((primaries ? register(user, 5) : link(primary, 5)).onComplete(ar -> {
+                    inFlight.release();
+                    done.incrementAndGet();
+                    if (ar.succeeded()) {
+                        fresh[slot] = ar.result();
+                    } else {
+                        failure.compareAndSet(null, ar.cause());
+                    }
+                }).<Void>mapEmpty().otherwiseEmpty().toCompletionStage().toCompletableFuture());
+                if (System.nanoTime() - lastPrint > TimeUnit.SECONDS.toNanos(3)) {
+                    lastPrint = System.nanoTime();
+                    progress.accept(String.format("  registered %d/%d", done.get(), missing));
+                }
             }
+            CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get(10, TimeUnit.MINUTES);
         }
-        CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get(10, TimeUnit.MINUTES);
         List<BenchDevice.Credentials> out = new ArrayList<>(have);
         for (BenchDevice.Credentials c : fresh) {
             if (c == null) {
-                throw new IOException("device registration failed (see the edge's log); registered " + out.size());
+                throw new IOException("device registration failed (see the edge's log); registered " + out.size()
+                        + ": " + failure.get());
             }
             out.add(c);
         }
@@ -108,25 +124,40 @@ public final class DevicePool implements AutoCloseable {
         return out;
     }
 
+    /** The user's primary device ({@code POST /v1/devices}). */
     private Future<BenchDevice.Credentials> register(String user, int attempts) {
         return http.request(HttpMethod.POST, "/v1/devices")
                 .compose(req -> req.putHeader("content-type", "application/json")
                         .send(new JsonObject().put("userId", user).encode())
-                        .compose(res -> res.body().map(b -> {
-                            if (res.statusCode() != 201) {
-                                throw new IllegalStateException("HTTP " + res.statusCode() + " " + b);
-                            }
-                            JsonObject j = b.toJsonObject();
-                            return new BenchDevice.Credentials(j.getString("userId"), j.getString("deviceId"), j.getString("token"));
-                        })))
-                .recover(err -> {
-                    if (attempts <= 1) {
-                        return Future.failedFuture(err);
-                    }
-                    Promise<Void> later = Promise.promise();
-                    vertx.setTimer(200, t -> later.complete());
-                    return later.future().compose(v -> register(user, attempts - 1));
-                });
+                        .compose(DevicePool::created))
+                .recover(err -> retry(err, attempts, () -> register(user, attempts - 1)));
+    }
+
+    /** A companion linked from the user's primary ({@code POST /v1/devices/link}). */
+    private Future<BenchDevice.Credentials> link(BenchDevice.Credentials primary, int attempts) {
+        return http.request(HttpMethod.POST, "/v1/devices/link")
+                .compose(req -> req.putHeader("Authorization", "Bearer " + primary.token()).send()
+                        .compose(DevicePool::created))
+                .recover(err -> retry(err, attempts, () -> link(primary, attempts - 1)));
+    }
+
+    private static Future<BenchDevice.Credentials> created(io.vertx.core.http.HttpClientResponse res) {
+        return res.body().map(b -> {
+            if (res.statusCode() != 201) {
+                throw new IllegalStateException("HTTP " + res.statusCode() + " " + b);
+            }
+            JsonObject j = b.toJsonObject();
+            return new BenchDevice.Credentials(j.getString("userId"), j.getString("deviceId"), j.getString("token"));
+        });
+    }
+
+    private <T> Future<T> retry(Throwable err, int attempts, java.util.function.Supplier<Future<T>> again) {
+        if (attempts <= 1) {
+            return Future.failedFuture(err);
+        }
+        Promise<Void> later = Promise.promise();
+        vertx.setTimer(200, t -> later.complete());
+        return later.future().compose(v -> again.get());
     }
 
     static List<BenchDevice.Credentials> readCache(Path cache) throws IOException {
@@ -149,6 +180,20 @@ public final class DevicePool implements AutoCloseable {
         Path tmp = cache.resolveSibling(cache.getFileName() + ".tmp");
         Files.writeString(tmp, sb);
         Files.move(tmp, cache, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /**
+     * {@code PUT} (body = the browser's {@code PushSubscription.toJSON()}) or {@code DELETE} of the device's Web Push
+     * subscription ({@code /v1/push-subscription}, docs/protocol.md); the HTTP status.
+     */
+    public Future<Integer> pushSubscription(BenchDevice.Credentials device, HttpMethod method, JsonObject body) {
+        return http.request(method, "/v1/push-subscription").compose(req -> {
+            req.putHeader("Authorization", "Bearer " + device.token());
+            if (body == null) {
+                return req.send();
+            }
+            return req.putHeader("content-type", "application/json").send(body.encode());
+        }).compose(res -> res.body().map(b -> res.statusCode()));
     }
 
     // ---- connections --------------------------------------------------------------------------------------------

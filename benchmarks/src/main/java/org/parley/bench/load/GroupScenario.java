@@ -57,9 +57,9 @@ public final class GroupScenario implements Scenario {
 
     /** Group ids ("g:<run>-grp<g>") and each group's member devices. */
     void layout(LoadRun run) {
-        groups = Math.min(requestedGroups, run.users() / size);
+        groups = Math.min(requestedGroups, run.sharedUsers() / size);
         if (groups < 1) {
-            throw new IllegalArgumentException("group: " + run.users() + " users cannot fill one group of " + size);
+            throw new IllegalArgumentException("group: " + run.sharedUsers() + " shared users cannot fill one group of " + size);
         }
         groupIds = new String[groups];
         recipientsBase = new int[groups][];

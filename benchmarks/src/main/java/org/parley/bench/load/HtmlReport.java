@@ -92,6 +92,26 @@ public final class HtmlReport {
                         .append("\">").append(v).append("</td></tr>");
             }
         }
+        h.append("</table>\n");
+        JsonObject byScenario = acc.getJsonObject("byScenario", new JsonObject());
+        if (!byScenario.isEmpty()) {
+            h.append("<h3>By scenario</h3><p>Presence: one entry per transition, each watcher device told once; push:"
+                    + " each offline device pushed once (duplicates: a second push request reached the endpoint).</p>"
+                    + "<table><tr><th>scenario</th><th>messages</th><th>expected</th><th>displayed</th><th>lost</th>"
+                    + "<th>duplicates</th></tr>");
+            byScenario.forEach(e -> {
+                JsonObject t = (JsonObject) e.getValue();
+                h.append("<tr><td>").append(esc(e.getKey())).append("</td><td>").append(t.getValue("messages"))
+                        .append("</td><td>").append(t.getValue("expected")).append("</td><td>").append(t.getValue("displayed"));
+                for (String k : List.of("lost", "duplicates")) {
+                    long v = t.getLong(k, 0L);
+                    h.append("</td><td class=\"").append(v == 0 ? "ok" : "bad").append("\">").append(v);
+                }
+                h.append("</td></tr>");
+            });
+            h.append("</table>\n");
+        }
+        h.append("<table>");
         JsonObject inbox = acc.getJsonObject("inbox", new JsonObject());
         inbox.forEach(e -> row(h, "inbox " + e.getKey(), String.valueOf(e.getValue())));
         acc.getJsonObject("errors", new JsonObject()).forEach(e -> row(h, "error " + e.getKey(), String.valueOf(e.getValue())));
@@ -130,7 +150,7 @@ public final class HtmlReport {
         List<Series> overTime = new ArrayList<>();
         figures.forEach(e -> {
             JsonArray tl = ((JsonObject) e.getValue()).getJsonArray("timeline", new JsonArray());
-            if (e.getKey().endsWith(".delivered")) {
+            if (e.getKey().endsWith(".delivered") || e.getKey().endsWith(".received")) {
                 overTime.add(new Series(e.getKey() + " p50", column(tl, 0, 2)));
             }
             overTime.add(new Series(e.getKey() + " p99", column(tl, 0, 3)));

@@ -34,6 +34,8 @@ public final class LoadBench implements Callable<Integer> {
             description = "Operations (messages) per second, open loop; several (e.g. 500,1000,2000) run one step each on the same connected devices.")
     List<Double> rates;
     double rate;
+    /** Users below this are shared; the rest belong to the presence and push scenarios. */
+    int sharedUsers;
     @Option(names = "--duration", defaultValue = "30", description = "Measured seconds (after the warm-up), at most 600.")
     int duration;
     @Option(names = "--warmup", defaultValue = "10", description = "Warm-up seconds at the same rate (accounted, not in the latency figures).")
@@ -44,12 +46,18 @@ public final class LoadBench implements Callable<Integer> {
     int devices;
     @Option(names = "--devices-per-user", defaultValue = "1", description = "Devices of each user (a message goes to all of the recipient's and the sender's other devices).")
     int devicesPerUser;
-    @Option(names = "--mix", defaultValue = "one-to-one=1", description = "Scenario weights, e.g. one-to-one=1 (group, typing, presence plug in as the server gets them).")
+    @Option(names = "--mix", defaultValue = "one-to-one=1", description = "Scenario weights, e.g. one-to-one=3,group=1,typing=1,presence=1,push=1.")
     String mix;
     @Option(names = "--group-size", defaultValue = "8", description = "Members of each group of the group scenario (2..1024).")
     int groupSize;
     @Option(names = "--groups", defaultValue = "100", description = "Groups of the group scenario (at most devices / group size).")
     int groups;
+    @Option(names = "--presence-pairs", defaultValue = "10", description = "Presence scenario: (subject, watcher) user pairs of its own; at most one transition per pair in flight.")
+    int presencePairs;
+    @Option(names = "--presence-min-gap-ms", defaultValue = "1000", description = "Presence scenario: least time between two transitions of one subject.")
+    long presenceMinGapMs;
+    @Option(names = "--push-users", defaultValue = "10", description = "Push scenario: users of its own whose devices stay offline with a Web Push subscription to the tool's endpoint.")
+    int pushUsers;
     @Option(names = "--payload-bytes", defaultValue = "100")
     int payloadBytes;
     @Option(names = "--ack-delay-ms", defaultValue = "0", description = "0: ack each delivery at once; > 0: one cumulative ack per device at most every this many ms.")
@@ -105,6 +113,9 @@ public final class LoadBench implements Callable<Integer> {
                 throw new CommandLine.ParameterException(cl, "--source-addresses must be loopback (127.x.y.z): " + a);
             }
         }
+        if (presencePairs < 1 || presencePairs > 1000 || presenceMinGapMs < 0 || pushUsers < 1 || pushUsers > 10_000) {
+            throw new CommandLine.ParameterException(cl, "--presence-pairs 1..1000, --presence-min-gap-ms >= 0, --push-users 1..10000");
+        }
         if (Schedule.count(rates.stream().mapToDouble(Double::doubleValue).max().orElse(0), warmup + duration) > Integer.MAX_VALUE / 2) {
             throw new CommandLine.ParameterException(cl, "too many operations");
         }
@@ -119,8 +130,9 @@ public final class LoadBench implements Callable<Integer> {
         Path cache = where.deviceCache();
         Path outDir = where.outDir();
         ScenarioMix scenarioMix = ScenarioMix.parse(mix);
-        List<Scenario> scenarios = scenarioMix.names().stream()
-                .map(n -> Scenarios.create(n, new Scenarios.Options(groupSize, groups))).toList();
+        Scenarios.Options options = new Scenarios.Options(groupSize, groups, presencePairs, presenceMinGapMs, pushUsers,
+                scenarioMix.names().contains("push") ? PushScenario.serverVapidKey(settings) : null);
+        List<Scenario> scenarios = scenarioMix.names().stream().map(n -> Scenarios.create(n, options)).toList();
         String runId = "L" + UUID.randomUUID().toString().substring(0, 8);
         log("run %s: %s devices, %s ops/s, warm-up %d s + %d s measured, mix %s, edge %s -> %s",
                 runId, devices, rates, warmup, duration, mix, edgeBase, outDir);
@@ -142,12 +154,18 @@ public final class LoadBench implements Callable<Integer> {
                 all.add(new BenchDevice(i, i / devicesPerUser, creds.get(i)));
             }
             int users = devices / devicesPerUser;
+            sharedUsers = Scenarios.reserve(scenarios, users);
+            if (sharedUsers < users) {
+                log("users %d..%d are reserved for %s (not used by the other scenarios nor by storms)", sharedUsers,
+                        users - 1, scenarios.stream().filter(s -> s.reservedUsers() > 0).map(Scenario::name).toList());
+            }
             int timeline = warmup + duration + drainSeconds + 5;
             log("connecting %d devices (%d in flight, source addresses %s)", devices, connectConcurrency,
                     sourceAddresses.isEmpty() ? "default" : sourceAddresses);
             // Frames before the run starts (backlogs of earlier runs) are acknowledged by the run object once it exists.
             LoadRun run0 = new LoadRun(runId, vertx, pool, all, users, new Accounting(1), System.nanoTime(), timeline,
                     payloadBytes, ackDelayMs);
+            run0.sharedUsers(sharedUsers);
             List<String> failures = pool.connectAll(all, connectConcurrency, run0::onFrame, run0::onClose, LoadBench::log);
             if (!failures.isEmpty() && failures.stream().anyMatch(f -> f.contains("401"))) {
                 log("the device cache %s is stale (401: the stack was started --clean?); delete it and run again", cache);
@@ -166,18 +184,22 @@ public final class LoadBench implements Callable<Integer> {
 
             JsonArray steps = new JsonArray();
             int exit = 0;
-            for (int i = 0; i < rates.size(); i++) {
-                rate = rates.get(i);
-                String stepId = rates.size() == 1 ? runId : runId + "s" + i;
-                log("=== step %d/%d: %.0f ops/s (run id %s)", i + 1, rates.size(), rate, stepId);
-                JsonObject step = step(vertx, pool, all, users, timeline, edgeBase, runFolder, scenarioMix, scenarios, stepId);
-                steps.add(step);
-                Files.writeString(outDir.resolve(rates.size() == 1 ? "result.json" : "step-" + (long) rate + ".json"),
-                        result.copy().mergeIn(step).encodePrettily());
-                JsonObject a = step.getJsonObject("accounting");
-                if (a.getLong("lost") != 0 || a.getLong("duplicates") != 0) {
-                    exit = 1;
+            try {
+                for (int i = 0; i < rates.size(); i++) {
+                    rate = rates.get(i);
+                    String stepId = rates.size() == 1 ? runId : runId + "s" + i;
+                    log("=== step %d/%d: %.0f ops/s (run id %s)", i + 1, rates.size(), rate, stepId);
+                    JsonObject step = step(vertx, pool, all, users, timeline, edgeBase, runFolder, scenarioMix, scenarios, stepId);
+                    steps.add(step);
+                    Files.writeString(outDir.resolve(rates.size() == 1 ? "result.json" : "step-" + (long) rate + ".json"),
+                            result.copy().mergeIn(step).encodePrettily());
+                    JsonObject a = step.getJsonObject("accounting");
+                    if (a.getLong("lost") != 0 || a.getLong("duplicates") != 0) {
+                        exit = 1;
+                    }
                 }
+            } finally {
+                scenarios.forEach(s -> s.finish(run0));
             }
             run0.closeAll();
             if (rates.size() == 1) {
@@ -220,8 +242,9 @@ public final class LoadBench implements Callable<Integer> {
         long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(500);
         Accounting accounting = new Accounting((int) Schedule.count(rate, warmup + duration) + 1);
         LoadRun run = new LoadRun(runId, vertx, pool, all, users, accounting, start, timeline, payloadBytes, ackDelayMs);
+        run.sharedUsers(sharedUsers);
         for (BenchDevice d : all) { // hand the live sockets to the run's handlers
-            if (d.ws != null) {
+            if (d.ws != null && !d.ws.isClosed()) { // closed: held offline by presence or push since an earlier step
                 d.ws.textMessageHandler(text -> run.onFrame(d, new JsonObject(text)));
                 d.ws.closeHandler(v -> {
                     d.live = false;
@@ -268,7 +291,9 @@ public final class LoadBench implements Callable<Integer> {
                 .put("drainSeconds", drainSeconds).put("devices", devices).put("users", users).put("devicesPerUser", devicesPerUser)
                 .put("mix", mix).put("payloadBytes", payloadBytes).put("ackDelayMs", ackDelayMs)
                 .put("stormDevices", stormDevices).put("stormEverySeconds", stormEvery).put("edge", edgeBase)
-                .put("sourceAddresses", String.join(",", sourceAddresses)).put("floorSeconds", floorSeconds));
+                .put("sourceAddresses", String.join(",", sourceAddresses)).put("floorSeconds", floorSeconds)
+                .put("sharedUsers", sharedUsers).put("presencePairs", presencePairs)
+                .put("presenceMinGapMs", presenceMinGapMs).put("pushUsers", pushUsers));
         result.put("achieved", new JsonObject().put("operations", total)
                 .put("sendRate", round(total / ((sendEnd - start) / 1e9)))
                 .put("sendsLaterThan10ms", late)
@@ -282,6 +307,7 @@ public final class LoadBench implements Callable<Integer> {
                 .put("duplicates", tally.duplicates()).put("unconfirmedSends", tally.unconfirmed())
                 .put("extraSentFrames", tally.extraSentFrames())
                 .put("errors", new JsonObject(new java.util.TreeMap<>(tally.errors())))
+                .put("byScenario", byScenario(accounting))
                 .put("inbox", inbox).put("counters", new JsonObject(new java.util.TreeMap<>(run.counters()))));
         result.put("floors", floors);
         result.put("ratios", ratios(figures, floors));
@@ -297,6 +323,15 @@ public final class LoadBench implements Callable<Integer> {
         }
         printSummary(result);
         return result;
+    }
+
+    /** The accounting split by scenario: messages (or transitions), expected, displayed, lost, duplicates. */
+    static JsonObject byScenario(Accounting accounting) {
+        JsonObject out = new JsonObject();
+        accounting.tallyByScenario().forEach((name, t) -> out.put(name, new JsonObject().put("messages", t.messages())
+                .put("expected", t.expected()).put("displayed", t.displayed()).put("lost", t.lost())
+                .put("duplicates", t.duplicates())));
+        return out;
     }
 
     /** Per step: rate, delivered p50/p99, lost, duplicates; and the highest rates with p99 under 100 and 50 ms. */
@@ -336,7 +371,7 @@ public final class LoadBench implements Callable<Integer> {
                 Accounting.Tally tl = run.accounting().tally();
                 StringBuilder sb = new StringBuilder();
                 for (Scenario s : scenarios) {
-                    for (String fig : List.of("sent", "delivered")) {
+                    for (String fig : List.of("sent", "delivered", "received")) {
                         LatencyStats st = run.allStats().get(s.name() + "." + fig);
                         if (st != null) {
                             double[] iv = st.takeInterval();
@@ -405,6 +440,7 @@ public final class LoadBench implements Callable<Integer> {
         System.out.printf("accounting: messages %d, displays %d/%d, LOST %d, DUPLICATES %d, unconfirmed %d, inbox %s, errors %s%n",
                 a.getLong("messages"), a.getLong("displayed"), a.getLong("expectedDisplays"), a.getLong("lost"),
                 a.getLong("duplicates"), a.getLong("unconfirmedSends"), a.getJsonObject("inbox").encode(), a.getJsonObject("errors").encode());
+        System.out.println("by scenario: " + a.getJsonObject("byScenario").encode());
         System.out.println("counters: " + a.getJsonObject("counters").encode());
         System.out.println("achieved: " + r.getJsonObject("achieved").encode());
         r.getJsonObject("processes").getJsonObject("processes").forEach(e -> {

@@ -10,8 +10,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
 
 /**
  * The state of one load run shared by the scenarios and the frame handlers: devices and users, the accounting, the
@@ -35,7 +38,10 @@ public final class LoadRun {
     private final AtomicLong reconnectFailures = new AtomicLong();
     /** Replies ("sent" or "error") awaited by clientMessageId, for set-up actions such as creating groups. */
     private final Map<String, java.util.concurrent.CompletableFuture<JsonObject>> control = new ConcurrentHashMap<>();
+    private final List<Consumer<BenchDevice>> reconnectListeners = new CopyOnWriteArrayList<>();
     private volatile boolean running;
+    /** Users below this are shared by the scenarios; the rest are reserved (see {@link Scenario#reservedUsers}). */
+    private volatile int sharedUsers;
 
     public LoadRun(String runId, Vertx vertx, DevicePool pool, List<BenchDevice> devices, int users,
                    Accounting accounting, long runStartNanos, int timelineSeconds, int payloadBytes, long ackDelayMillis) {
@@ -58,6 +64,7 @@ public final class LoadRun {
             byUser.get(d.user).add(d.index);
         }
         devicesOfUser = byUser.stream().map(l -> l.stream().mapToInt(Integer::intValue).toArray()).toArray(int[][]::new);
+        sharedUsers = users;
     }
 
     public String runId() {
@@ -66,6 +73,30 @@ public final class LoadRun {
 
     public int users() {
         return devicesOfUser.length;
+    }
+
+    /** Users 0 .. sharedUsers - 1 take part in the shared scenarios (one-to-one, group, typing, storms). */
+    public int sharedUsers() {
+        return sharedUsers;
+    }
+
+    /** Reserves the users from {@code from} (even, so that {@link #partnerOf} pairs stay below it) for scenarios. */
+    public void sharedUsers(int from) {
+        if (from < 0 || from > users() || (from < users() && from % 2 != 0)) {
+            throw new IllegalArgumentException("shared users must be even and at most " + users() + ": " + from);
+        }
+        sharedUsers = from;
+    }
+
+    /** The one-to-one partner of a shared user: 2k with 2k+1 (an odd last user pairs with its predecessor). */
+    public int partnerOf(int user) {
+        int partner = user ^ 1;
+        return partner >= sharedUsers ? user - 1 : partner;
+    }
+
+    /** Whether device {@code d} belongs to a reserved user (left alone by the shared scenarios and storms). */
+    public boolean reserved(BenchDevice d) {
+        return d.user >= sharedUsers;
     }
 
     public List<BenchDevice> devices() {
@@ -101,6 +132,11 @@ public final class LoadRun {
         Map<String, Long> out = new java.util.TreeMap<>();
         counters.forEach((k, v) -> out.put(k, v.sum()));
         closeCodes.forEach((k, v) -> out.put("closed-" + k, v.sum()));
+        synchronized (parkedPushes) {
+            if (!parkedPushes.isEmpty()) {
+                out.put("push-unmatched", parkedPushes.values().stream().mapToLong(List::size).sum());
+            }
+        }
         out.put("reconnect-failures", reconnectFailures.get());
         return out;
     }
@@ -109,13 +145,22 @@ public final class LoadRun {
         count(scenario + ".skipped-no-live-device");
     }
 
-    /** The n-th device in turn that is live (connected and synced), or null if none is. */
+    /** The sender of operation n of {@code scenario}: {@link #liveDevice}, or null (counted as skipped). */
+    public BenchDevice sender(String scenario, long n) {
+        BenchDevice d = liveDevice(n);
+        if (d == null) {
+            skipped(scenario);
+        }
+        return d;
+    }
+
+    /** The n-th shared device in turn that is live (connected and synced), or null if none is. */
     public BenchDevice liveDevice(long n) {
         int size = devices.size();
         int start = (int) (n % size);
         for (int k = 0; k < size; k++) {
             BenchDevice d = devices.get((start + k) % size);
-            if (d.live) {
+            if (d.live && !reserved(d)) {
                 return d;
             }
         }
@@ -272,7 +317,7 @@ public final class LoadRun {
                     d.unconfirmed.remove(index);
                     if (accounting.sent(index, now)) {
                         stats(m.scenario() + ".sent").record(m.scheduledNanos(), now, m.measured());
-                        messageBySeq.put(f.getString("conversationId") + "/" + f.getLong("seq"), index);
+                        sequenced(f.getString("conversationId") + "/" + f.getLong("seq"), index);
                     }
                     if (Boolean.TRUE.equals(f.getBoolean("duplicate"))) {
                         count("sent-duplicate-true");
@@ -291,6 +336,7 @@ public final class LoadRun {
                     }
                 }
             }
+            case "presence" -> onPresence(d, f, now);
             case "error" -> {
                 String code = f.getString("code", "?");
                 accounting.error(code);
@@ -324,6 +370,136 @@ public final class LoadRun {
         }
     }
 
+    // ---- presence (docs/protocol.md; PresenceTracker emits on a user's transitions only, ADR 0008) ----------------
+
+    private record ExpectedPresence(int index, String state) {
+    }
+
+    /** Outstanding transitions per "subscriber device|user", oldest first. */
+    private final Map<String, ConcurrentLinkedQueue<ExpectedPresence>> presenceExpected = new ConcurrentHashMap<>();
+    /** The last state each subscriber device was told per user. */
+    private final Map<String, String> presenceSeen = new ConcurrentHashMap<>();
+    /** Subscriptions whose answer (the current state) is still to come. */
+    private final java.util.Set<String> presenceAnswers = ConcurrentHashMap.newKeySet();
+
+    static String presenceKey(int subscriber, String userId) {
+        return subscriber + "|" + userId;
+    }
+
+    /**
+     * Subscribes device {@code d} to {@code userId}'s presence afresh: unsubscribe first, since the edge answers a
+     * subscribe only when it is new on the connection.
+     */
+    public void subscribePresence(BenchDevice d, String userId) {
+        presenceAnswers.add(presenceKey(d.index, userId));
+        unsubscribePresence(d, userId);
+        d.write("{\"type\":\"presence\",\"op\":\"subscribe\",\"userId\":\"" + userId + "\"}");
+    }
+
+    public void unsubscribePresence(BenchDevice d, String userId) {
+        d.write("{\"type\":\"presence\",\"op\":\"unsubscribe\",\"userId\":\"" + userId + "\"}");
+    }
+
+    /** The last presence state ({@code online}, {@code offline}, {@code unknown}) {@code d} got for the user, or null. */
+    public String presenceSeen(BenchDevice d, String userId) {
+        return presenceSeen.get(presenceKey(d.index, userId));
+    }
+
+    /**
+     * Transition {@code index}: {@code userId} becomes {@code state} at {@code dueNanos} (its devices are closed or
+     * reconnected right after); each of {@code subscribers} must be told once.
+     */
+    public void expectPresence(String scenario, int index, int subjectDevice, String userId, String state,
+                               int[] subscribers, long dueNanos, boolean measured) {
+        accounting.register(index, scenario, subjectDevice, dueNanos, measured, subscribers);
+        accounting.sent(index, dueNanos); // a transition gets no "sent"
+        for (int s : subscribers) {
+            presenceExpected.computeIfAbsent(presenceKey(s, userId), k -> new ConcurrentLinkedQueue<>())
+                    .add(new ExpectedPresence(index, state));
+        }
+    }
+
+    /** A presence frame: the oldest outstanding transition to that state, else a subscribe answer or an extra. */
+    void onPresence(BenchDevice d, JsonObject f, long now) {
+        String userId = f.getString("userId");
+        String state = f.getString("state", "?");
+        String key = presenceKey(d.index, userId);
+        String before = presenceSeen.put(key, state);
+        boolean answer = presenceAnswers.remove(key);
+        var queue = presenceExpected.get(key);
+        if (queue != null) {
+            for (ExpectedPresence e : queue) {
+                if (e.state().equals(state) && queue.remove(e)) {
+                    Accounting.Message m = accounting.message(e.index());
+                    if (m != null && accounting.displayed(e.index(), d.index) == Accounting.Display.FIRST) {
+                        stats(m.scenario() + ".delivered").record(m.scheduledNanos(), now, m.measured());
+                        stats(m.scenario() + "." + state).record(m.scheduledNanos(), now, m.measured());
+                    }
+                    return;
+                }
+            }
+        }
+        if (answer) {
+            count("presence-subscribe-answers");
+        } else if (state.equals(before)) {
+            count("presence-repeats"); // at-least-once: the same fact again (ADR 0008), not a new transition
+        } else {
+            count("presence-unscheduled-" + state);
+        }
+    }
+
+    // ---- offline push (docs/push.md): a push names its message by conversation and seq ---------------------------
+
+    private record ParkedPush(int device, long arrivedNanos) {
+    }
+
+    /** Pushes that arrived before their sender's "sent" told us the seq (guarded by itself). */
+    private final Map<String, List<ParkedPush>> parkedPushes = new java.util.HashMap<>();
+
+    /** {@code PUT}/{@code DELETE /v1/push-subscription} for device {@code d}; the HTTP status. */
+    public Future<Integer> pushSubscription(BenchDevice d, io.vertx.core.http.HttpMethod method, JsonObject body) {
+        return pool.pushSubscription(d.credentials, method, body);
+    }
+
+    /**
+     * A push for {@code device}, verified and decrypted at {@code arrivedNanos}, of event {@code seq} of
+     * {@code conversationId}: one display of that message on that device (figure {@code <scenario>.received}).
+     */
+    public void onPush(int device, String conversationId, long seq, long arrivedNanos) {
+        count("push-arrivals");
+        String key = conversationId + "/" + seq;
+        Integer index;
+        synchronized (parkedPushes) {
+            index = messageBySeq.get(key);
+            if (index == null) { // the push overtook the sender's "sent": matched when that comes
+                parkedPushes.computeIfAbsent(key, k -> new ArrayList<>()).add(new ParkedPush(device, arrivedNanos));
+                return;
+            }
+        }
+        pushed(index, device, arrivedNanos);
+    }
+
+    /** The sender's "sent" gave message {@code index} its seq: match it and any push that came first. */
+    private void sequenced(String key, int index) {
+        List<ParkedPush> parked;
+        synchronized (parkedPushes) {
+            messageBySeq.put(key, index);
+            parked = parkedPushes.remove(key);
+        }
+        if (parked != null) {
+            parked.forEach(p -> pushed(index, p.device(), p.arrivedNanos()));
+        }
+    }
+
+    private void pushed(int index, int device, long arrivedNanos) {
+        Accounting.Message m = accounting.message(index);
+        switch (accounting.displayed(index, device)) {
+            case FIRST -> stats(m.scenario() + ".received").record(m.scheduledNanos(), arrivedNanos, m.measured());
+            case DUPLICATE -> count("push-duplicates");
+            default -> count("push-not-a-recipient");
+        }
+    }
+
     // ---- closes and reconnects ----------------------------------------------------------------------------------
 
     public void onClose(BenchDevice d) {
@@ -331,9 +507,14 @@ public final class LoadRun {
         if (!d.closingOnPurpose) {
             closeCodes.computeIfAbsent(code.label(), k -> new LongAdder()).increment();
         }
-        if (running) {
+        if (running && !d.heldOffline) {
             reconnect(d, 5);
         }
+    }
+
+    /** Runs after every successful reconnect of a device (a client re-subscribes what it followed). */
+    public void onReconnected(Consumer<BenchDevice> listener) {
+        reconnectListeners.add(listener);
     }
 
     /** Reconnects after the last inbox seq shown, then re-sends what was never confirmed "sent". */
@@ -350,6 +531,7 @@ public final class LoadRun {
                     count("resent-after-reconnect");
                 }
             });
+            reconnectListeners.forEach(l -> l.accept(d));
         }).recover(err -> {
             if (!running || attempts <= 1) {
                 reconnectFailures.incrementAndGet();

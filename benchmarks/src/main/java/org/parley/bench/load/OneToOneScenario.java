@@ -12,22 +12,17 @@ public final class OneToOneScenario implements Scenario {
 
     @Override
     public void prepare(LoadRun run) {
-        if (run.users() < 2) {
-            throw new IllegalArgumentException("one-to-one needs at least 2 users");
+        if (run.sharedUsers() < 2) {
+            throw new IllegalArgumentException("one-to-one needs at least 2 users besides the reserved ones");
         }
     }
 
     @Override
     public void fire(LoadRun run, long n, long dueNanos, boolean measured) {
-        BenchDevice sender = run.liveDevice(n);
+        BenchDevice sender = run.sender(name(), n);
         if (sender == null) {
-            run.skipped(name());
             return;
         }
-        int partner = sender.user ^ 1;
-        if (partner >= run.users()) {
-            partner = sender.user - 1; // odd user count: the last one pairs with its predecessor
-        }
-        run.sendDirect(name(), (int) n, sender, partner, dueNanos, measured);
+        run.sendDirect(name(), (int) n, sender, run.partnerOf(sender.user), dueNanos, measured);
     }
 }

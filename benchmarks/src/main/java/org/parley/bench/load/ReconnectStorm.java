@@ -11,7 +11,8 @@ import java.util.Random;
  * Every {@code everySeconds} (from {@code firstAfterSeconds}) closes {@code devices} live devices at once; each one
  * reconnects at once with {@code lastInboxSeq} = the highest inbox seq it showed and re-sends its unconfirmed
  * sends (see {@link LoadRun#reconnect}). The accounting then proves the hand-over: no message lost (it comes in the
- * backlog), none shown twice, no inbox gap. Reconnect time (close → synced) is the "reconnect" figure.
+ * backlog), none shown twice, no inbox gap. Reconnect time (close → synced) is the "reconnect" figure. Devices of
+ * reserved users (presence, push) are never chosen.
  */
 public final class ReconnectStorm implements Scenario.Background {
     private final int devices;
@@ -56,7 +57,7 @@ public final class ReconnectStorm implements Scenario.Background {
         }
         List<BenchDevice> live = new ArrayList<>();
         for (BenchDevice d : run.devices()) {
-            if (d.live) {
+            if (d.live && !run.reserved(d)) { // presence and push devices keep their own schedule
                 live.add(d);
             }
         }

@@ -5,9 +5,18 @@ public final class Scenarios {
     private Scenarios() {
     }
 
-    /** Settings of the scenarios that have any. */
-    public record Options(int groupSize, int groups) {
-        public static final Options DEFAULTS = new Options(8, 100);
+    /**
+     * Settings of the scenarios that have any.
+     *
+     * @param vapidKey the push dispatcher's VAPID public key, or null (see {@link PushScenario#serverVapidKey})
+     */
+    public record Options(int groupSize, int groups, int presencePairs, long presenceMinGapMs, int pushUsers,
+                          String vapidKey) {
+        public static final Options DEFAULTS = new Options(8, 100, 10, 1000, 10, null);
+
+        public Options(int groupSize, int groups) {
+            this(groupSize, groups, DEFAULTS.presencePairs, DEFAULTS.presenceMinGapMs, DEFAULTS.pushUsers, null);
+        }
     }
 
     public static Scenario create(String name) {
@@ -19,10 +28,31 @@ public final class Scenarios {
             case "one-to-one" -> new OneToOneScenario();
             case "group" -> new GroupScenario(options.groupSize(), options.groups());
             case "typing" -> new TypingScenario();
-            case "presence", "offline-push" -> throw new IllegalArgumentException("scenario '" + name
-                    + "' needs server frames that are not in docs/protocol.md yet; it plugs in as a Scenario once they are");
-            default -> throw new IllegalArgumentException("unknown scenario '" + name + "' (known: one-to-one, group, typing; "
-                    + "reconnect storms: --storm-devices/--storm-every)");
+            case "presence" -> new PresenceScenario(options.presencePairs(), options.presenceMinGapMs());
+            case "push" -> new PushScenario(options.pushUsers(), options.vapidKey());
+            default -> throw new IllegalArgumentException("unknown scenario '" + name + "' (known: one-to-one, group, typing, "
+                    + "presence, push; reconnect storms: --storm-devices/--storm-every)");
         };
+    }
+
+    /**
+     * Hands each scenario that wants users of its own a block from the top of the user range, each block starting
+     * at an even user so that the one-to-one pairs below stay whole; returns how many users stay shared.
+     */
+    static int reserve(java.util.List<Scenario> scenarios, int users) {
+        int shared = users;
+        for (Scenario s : scenarios) {
+            int want = s.reservedUsers();
+            if (want > 0) {
+                int from = (shared - want) & ~1;
+                if (from < 2) {
+                    throw new IllegalArgumentException(s.name() + " needs " + want + " users of its own; with "
+                            + users + " users that leaves fewer than 2 for the other scenarios (raise --devices)");
+                }
+                s.reserve(from, shared);
+                shared = from;
+            }
+        }
+        return shared;
     }
 }

@@ -19,15 +19,11 @@ public final class TypingScenario implements Scenario {
 
     @Override
     public void fire(LoadRun run, long n, long dueNanos, boolean measured) {
-        BenchDevice sender = run.liveDevice(n);
+        BenchDevice sender = run.sender(name(), n);
         if (sender == null) {
-            run.skipped(name());
             return;
         }
-        int partner = sender.user ^ 1;
-        if (partner >= run.users()) {
-            partner = sender.user - 1;
-        }
+        int partner = run.partnerOf(sender.user);
         String conversation = Conversations.direct(sender.userId(), run.devices().get(run.devicesOf(partner)[0]).userId());
         int[] online = java.util.Arrays.stream(run.devicesOf(partner)).filter(d -> run.devices().get(d).live).toArray();
         run.sendSignal(name(), (int) n, sender, conversation, online, dueNanos, measured,

@@ -115,6 +115,22 @@ class ReportPartsTest {
     }
 
     @Test
+    void theAccountingIsSplitByScenarioInTheResultAndTheReport() {
+        Accounting a = new Accounting(10);
+        a.register(0, "presence", 0, 0, true, new int[] {1, 2});
+        a.register(1, "push", 0, 0, true, new int[] {3});
+        a.displayed(0, 1);
+        a.displayed(0, 2);
+        JsonObject by = LoadBench.byScenario(a);
+        assertThat(by.getJsonObject("presence").getLong("lost")).isZero();
+        assertThat(by.getJsonObject("push").getLong("expected")).isEqualTo(1);
+        assertThat(by.getJsonObject("push").getLong("lost")).isEqualTo(1);
+        String html = HtmlReport.render(new JsonObject().put("runId", "L3")
+                .put("accounting", new JsonObject().put("lost", 1).put("duplicates", 0).put("byScenario", by)));
+        assertThat(html).contains("By scenario").contains("<td>push</td><td>1</td><td>1</td><td>0</td><td class=\"bad\">1<");
+    }
+
+    @Test
     void ninesAxis() {
         assertThat(HtmlReport.ninesX(0)).isZero();
         assertThat(HtmlReport.ninesX(90)).isCloseTo(1, org.assertj.core.data.Offset.offset(1e-9));

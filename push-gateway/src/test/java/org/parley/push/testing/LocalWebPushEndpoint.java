@@ -19,6 +19,7 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
+import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.parley.push.webpush.Base64Url;
@@ -36,7 +37,8 @@ import org.parley.push.webpush.WebPushEncryption;
  * key and auth secret. Accepted pushes (201) are recorded in {@link #received()}, refused ones (4xx) in
  * {@link #rejections()}. {@link #unsubscribe} makes the endpoint answer 410 Gone.
  *
- * <p>Binds 127.0.0.1 on a free port. Used by this module's tests and by the end-to-end tests in {@code infra}.
+ * <p>Binds 127.0.0.1 on a free port. Used by this module's tests, by the end-to-end tests in {@code infra} and by
+ * the load harness's {@code push} scenario in {@code benchmarks}.
  */
 public final class LocalWebPushEndpoint implements AutoCloseable {
     private static final Pattern VAPID = Pattern.compile("^vapid\\s+(?:t=([^,\\s]+)\\s*,\\s*k=([^,\\s]+)|k=([^,\\s]+)\\s*,\\s*t=([^,\\s]+))\\s*$");
@@ -55,6 +57,8 @@ public final class LocalWebPushEndpoint implements AutoCloseable {
     private final Set<String> gone = ConcurrentHashMap.newKeySet();
     private final List<ReceivedPush> received = new CopyOnWriteArrayList<>();
     private final List<Rejection> rejections = new CopyOnWriteArrayList<>();
+    private volatile Consumer<ReceivedPush> listener = p -> {
+    };
 
     private LocalWebPushEndpoint(HttpServer server, Clock clock) {
         this.server = server;
@@ -99,6 +103,14 @@ public final class LocalWebPushEndpoint implements AutoCloseable {
     /** From now on pushes to it are answered 410 Gone, as a push service does for an expired subscription. */
     public void unsubscribe(WebPushSubscriber s) {
         gone.add(s.id());
+    }
+
+    /**
+     * Called on the endpoint's thread with each accepted push, once it is verified and decrypted (a load tool takes
+     * its arrival time here instead of polling {@link #received()}).
+     */
+    public void onReceived(Consumer<ReceivedPush> listener) {
+        this.listener = listener;
     }
 
     public List<ReceivedPush> received() {
@@ -147,6 +159,7 @@ public final class LocalWebPushEndpoint implements AutoCloseable {
                 return;
             }
             received.add(push);
+            listener.accept(push);
             ex.getResponseHeaders().add("Location", origin() + "/message/" + UUID.randomUUID());
             ex.sendResponseHeaders(201, -1);
         }

@@ -6,6 +6,8 @@ import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.parley.push.PushMessage;
@@ -38,6 +40,8 @@ class WebPushSenderTest {
     @Test
     void aPushArrivesVerifiedAndDecryptedWithItsHeaders() {
         WebPushSubscriber ua = endpoint.subscribe(keys.publicKeyBase64Url());
+        List<ReceivedPush> heard = new CopyOnWriteArrayList<>();
+        endpoint.onReceived(heard::add);
 
         PushOutcome outcome = sender(keys).send(ua.subscription("dev-1"), message("{\"conversationId\":\"dm:a:b\"}"))
                 .join();
@@ -52,6 +56,7 @@ class WebPushSenderTest {
         assertThat(push.topic()).isEqualTo(WebPushSender.topic("dm:a:b")).hasSize(32);
         assertThat(push.vapidKey()).isEqualTo(keys.publicKeyBase64Url());
         assertThat(push.vapidSubject()).isEqualTo("mailto:ops@parley.invalid");
+        assertThat(heard).containsExactly(push); // the listener hears each accepted push
     }
 
     @Test
@@ -63,12 +68,15 @@ class WebPushSenderTest {
     @Test
     void aPushSignedWithAnotherVapidKeyIsRefused() {
         WebPushSubscriber ua = endpoint.subscribe(keys.publicKeyBase64Url());
+        List<ReceivedPush> heard = new CopyOnWriteArrayList<>();
+        endpoint.onReceived(heard::add);
 
         PushOutcome outcome = sender(VapidKeys.generate()).send(ua.subscription("dev-1"), message("{}")).join();
 
         assertThat(outcome.status()).isEqualTo(PushOutcome.Status.REJECTED);
         assertThat(outcome.httpStatus()).isEqualTo(403);
         assertThat(endpoint.received()).isEmpty();
+        assertThat(heard).isEmpty();
     }
 
     @Test
