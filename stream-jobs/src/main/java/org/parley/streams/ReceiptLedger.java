@@ -64,7 +64,10 @@ final class ReceiptLedger {
             out.add(receipt(a.getConversationId(), seq, ReceiptStatus.DELIVERED, a.getSenderUserId(),
                     a.getSenderDeviceId(), toUserId, a.getReceivedAt()));
         }
-        out.addAll(aggregates(c, a.getReceivedAt()));
+        // Only delivered marks moved: "read by all" cannot have changed, and each aggregate scans every member.
+        if (isAggregated(c)) {
+            advance(c, Mark.DELIVERED, ReceiptStatus.DELIVERED_TO_ALL, a.getReceivedAt(), out);
+        }
         return out;
     }
 
@@ -105,8 +108,12 @@ final class ReceiptLedger {
         return aggregates(c, at);
     }
 
+    private static boolean isAggregated(ConversationAccess c) {
+        return c.isGroup() && c.members().size() >= 2;
+    }
+
     private List<Receipt> aggregates(ConversationAccess c, Instant at) {
-        if (!c.isGroup() || c.members().size() < 2) {
+        if (!isAggregated(c)) {
             return List.of();
         }
         List<Receipt> out = new ArrayList<>();
