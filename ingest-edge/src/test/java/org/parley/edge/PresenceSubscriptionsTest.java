@@ -70,6 +70,20 @@ class PresenceSubscriptionsTest {
     }
 
     @Test
+    void aChangeFromTheTopicWinsEvenWhenItsTimeIsOlder() throws Exception {
+        edge.state.presence.put("bob", online("bob", 5_000));
+        try (TestClient alice = edge.connect(edge.register("alice"))) {
+            alice.send(presence("subscribe", "bob"));
+            assertThat(alice.next("presence").getString("state")).isEqualTo("online");
+            // Bob's edge crashed: the presence topology ends his session with the edge's last beat, before "online".
+            edge.presence.onPresence(offline("bob", 4_000));
+            JsonObject offline = alice.next("presence");
+            assertThat(offline.getString("state")).isEqualTo("offline");
+            assertThat(offline.getLong("lastSeenAt")).isEqualTo(4_000L);
+        }
+    }
+
+    @Test
     void privacyAndReciprocityDecideWhatTheSubscriberSees() throws Exception {
         edge.state.presence.put("bob", online("bob", 1_000));
         edge.state.save(UserSettings.newBuilder().setUserId("alice").setLastSeenVisibility(Visibility.NOBODY)

@@ -132,8 +132,12 @@ public class PresenceSubscriptions implements SessionExtension {
         }
         for (Subscription sub : subs.values()) {
             sub.viewer.context().runOnContext(v -> {
-                sub.presence = newer(sub.presence, p);
-                if (sub.view != null) { // else the subscribe's read is still running: it sends it
+                if (sub.view == null) {
+                    sub.presence = newer(sub.presence, p); // the subscribe's read is still running: it sends it
+                } else {
+                    // The topic's order is the truth: an edge-crash "offline" carries the edge's last beat as its
+                    // time, which can be older than the "online" it ends.
+                    sub.presence = p;
                     send(sub);
                 }
             });
