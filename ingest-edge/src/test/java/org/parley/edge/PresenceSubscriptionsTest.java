@@ -84,6 +84,16 @@ class PresenceSubscriptionsTest {
     }
 
     @Test
+    void aSubscribeRightAfterAChangeGetsTheChangeEvenIfTheTableLags() throws Exception {
+        edge.state.presence.put("bob", offline("bob", 1_000)); // the projection has not written "online" yet
+        edge.presence.onPresence(online("bob", 2_000));        // ... but this edge's tail has seen it
+        try (TestClient alice = edge.connect(edge.register("alice"))) {
+            alice.send(presence("subscribe", "bob"));
+            assertThat(alice.next("presence").getString("state")).isEqualTo("online");
+        }
+    }
+
+    @Test
     void privacyAndReciprocityDecideWhatTheSubscriberSees() throws Exception {
         edge.state.presence.put("bob", online("bob", 1_000));
         edge.state.save(UserSettings.newBuilder().setUserId("alice").setLastSeenVisibility(Visibility.NOBODY)

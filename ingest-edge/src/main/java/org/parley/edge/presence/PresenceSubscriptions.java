@@ -2,6 +2,8 @@ package org.parley.edge.presence;
 
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -50,16 +52,35 @@ public class PresenceSubscriptions implements SessionExtension {
     private final SettingsStore settings;
     private final PresenceStore presence;
     private final int maxPerConnection;
+    /**
+     * The latest presence this edge's tail has seen per user (bounded, least recently updated dropped first). A
+     * subscribe prefers it to the CQL row, which lags the topic: a chat opened just after the other user came online
+     * would otherwise read the old row and miss the change, which arrived before the subscription existed.
+     */
+    private final Map<String, Presence> recent;
     /** target user → its subscriptions on this edge. */
     private final Map<String, Map<DeviceConnection, Subscription>> byTarget = new ConcurrentHashMap<>();
     /** connection → the users it follows (for the limit and the cleanup on close). */
     private final Map<DeviceConnection, Set<String>> byViewer = new ConcurrentHashMap<>();
 
     public PresenceSubscriptions(SettingsStore settings, PresenceStore presence, int maxPerConnection) {
+        this(settings, presence, maxPerConnection, DEFAULT_RECENT);
+    }
+
+    public PresenceSubscriptions(SettingsStore settings, PresenceStore presence, int maxPerConnection, int recentUsers) {
         this.settings = settings;
         this.presence = presence;
         this.maxPerConnection = maxPerConnection;
+        this.recent = Collections.synchronizedMap(new LinkedHashMap<>(1024, 0.75f, false) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, Presence> eldest) {
+                return size() > recentUsers;
+            }
+        });
     }
+
+    /** Default bound of the recent-presence map: ~200 bytes each, so ~20 MB. */
+    public static final int DEFAULT_RECENT = 100_000;
 
     @Override
     public boolean onFrame(DeviceConnection c, ClientFrame frame) {
@@ -88,6 +109,7 @@ public class PresenceSubscriptions implements SessionExtension {
         Subscription sub = new Subscription(c, target);
         // Registered before reading, so a change that lands meanwhile is not lost; it then wins over the read.
         byTarget.computeIfAbsent(target, k -> new ConcurrentHashMap<>()).put(c, sub);
+        Presence seen = recent.get(target);
         Future<Optional<UserSettings>> theirs = settings.find(target);
         Future<Optional<UserSettings>> mine = settings.find(c.userId());
         Future<Optional<Presence>> now = presence.find(target);
@@ -99,7 +121,10 @@ public class PresenceSubscriptions implements SessionExtension {
             }
             sub.targetSettings = newer(sub.targetSettings, theirs.result().orElse(null));
             sub.viewerSettings = newer(sub.viewerSettings, mine.result().orElse(null));
-            sub.presence = newer(sub.presence, now.result().orElse(null));
+            // Newest first: a change after registering, then what the tail saw before, then the (lagging) table.
+            if (sub.presence == null) {
+                sub.presence = seen != null ? seen : now.result().orElse(null);
+            }
             sub.view = sub.decide();
             send(sub);
         });
@@ -126,18 +151,18 @@ public class PresenceSubscriptions implements SessionExtension {
 
     /** From the presence tail's thread. */
     public void onPresence(Presence p) {
+        recent.remove(p.getUserId()); // re-inserted last: the map drops the least recently changed users
+        recent.put(p.getUserId(), p);
         Map<DeviceConnection, Subscription> subs = byTarget.get(p.getUserId());
         if (subs == null) {
             return;
         }
         for (Subscription sub : subs.values()) {
             sub.viewer.context().runOnContext(v -> {
-                if (sub.view == null) {
-                    sub.presence = newer(sub.presence, p); // the subscribe's read is still running: it sends it
-                } else {
-                    // The topic's order is the truth: an edge-crash "offline" carries the edge's last beat as its
-                    // time, which can be older than the "online" it ends.
-                    sub.presence = p;
+                // The topic's order is the truth: an edge-crash "offline" carries the edge's last beat as its time,
+                // which can be older than the "online" it ends.
+                sub.presence = p;
+                if (sub.view != null) { // else the subscribe's read is still running: it sends it
                     send(sub);
                 }
             });
@@ -182,13 +207,6 @@ public class PresenceSubscriptions implements SessionExtension {
         if (!frame(sub.target, sub.presence, sub.view).equals(sub.lastFrame)) {
             send(sub); // only what the subscriber can see changed is news
         }
-    }
-
-    private static Presence newer(Presence a, Presence b) {
-        if (a == null || b == null) {
-            return a == null ? b : a;
-        }
-        return a.getAt().isAfter(b.getAt()) ? a : b;
     }
 
     private static UserSettings newer(UserSettings a, UserSettings b) {
