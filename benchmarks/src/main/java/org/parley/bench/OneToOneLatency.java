@@ -86,7 +86,8 @@ public final class OneToOneLatency implements Callable<Integer> {
                 }
                 JsonObject result = new JsonObject().put("messages", messages).put("warmup", warmup)
                         .put("payloadBytes", payloadBytes)
-                        .put("sendToReceiveMs", summary(delivered)).put("sendToSentMs", summary(sent));
+                        .put("sendToReceiveMs", Percentiles.summary(delivered))
+                        .put("sendToSentMs", Percentiles.summary(sent));
                 System.out.println(result.encodePrettily());
                 if (out != null) {
                     Files.writeString(out, result.encodePrettily());
@@ -96,15 +97,5 @@ public final class OneToOneLatency implements Callable<Integer> {
         } finally {
             vertx.close();
         }
-    }
-
-    private static JsonObject summary(Histogram h) {
-        return new JsonObject().put("count", h.getTotalCount())
-                .put("p50", ms(h.getValueAtPercentile(50))).put("p90", ms(h.getValueAtPercentile(90)))
-                .put("p99", ms(h.getValueAtPercentile(99))).put("max", ms(h.getMaxValue()));
-    }
-
-    private static double ms(long nanos) {
-        return Math.round(nanos / 10_000.0) / 100.0;
     }
 }

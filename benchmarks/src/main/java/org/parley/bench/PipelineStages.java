@@ -205,10 +205,10 @@ public final class PipelineStages implements Callable<Integer> {
             total.recordValue(t[t.length - 1] - t[0]);
         }
         JsonObject byStage = new JsonObject();
-        stages.forEach((name, h) -> byStage.put(name, summary(h)));
+        stages.forEach((name, h) -> byStage.put(name, Percentiles.summary(h)));
         return new JsonObject().put("pairs", pairs).put("rate", rate).put("durationSeconds", duration)
                 .put("messages", to - from).put("incomplete", incomplete)
-                .put("total", summary(total)).put("stages", byStage);
+                .put("total", Percentiles.summary(total)).put("stages", byStage);
     }
 
     private <T extends SpecificRecord> Thread tap(String topic, boolean readCommitted, Schema schema,
@@ -248,15 +248,5 @@ public final class PipelineStages implements Callable<Integer> {
             throw new IllegalStateException("tap on " + topic + " did not start");
         }
         return t;
-    }
-
-    private static JsonObject summary(Histogram h) {
-        return new JsonObject().put("count", h.getTotalCount())
-                .put("p50", ms(h.getValueAtPercentile(50))).put("p90", ms(h.getValueAtPercentile(90)))
-                .put("p99", ms(h.getValueAtPercentile(99))).put("max", ms(h.getMaxValue()));
-    }
-
-    private static double ms(long nanos) {
-        return Math.round(nanos / 10_000.0) / 100.0;
     }
 }

@@ -277,9 +277,10 @@ public final class SequencerThroughput implements Callable<Integer> {
                 .put("rate", step.rate).put("achievedSendRate", Math.round(achievedRate))
                 .put("actions", step.count).put("missing", missing).put("duplicates", step.duplicates.get())
                 .put("sendErrors", step.sendErrors.get())
-                .put("sendToVisibleMs", summary(visible)).put("sendToAppendedMs", summary(appended))
+                .put("sendToVisibleMs", Percentiles.summary(visible))
+                .put("sendToAppendedMs", Percentiles.summary(appended))
                 .put("backlogPerSecond", new JsonArray(backlog))
-                .put("lateSendMs", ms(Math.max(0, sendEnd - lastDue)))
+                .put("lateSendMs", Percentiles.ms(Math.max(0, sendEnd - lastDue)))
                 .put("sustained", sustained);
     }
 
@@ -331,16 +332,5 @@ public final class SequencerThroughput implements Callable<Integer> {
         c.seekToEnd(partitions);
         partitions.forEach(c::position); // resolve the end now, before anything is sent
         return c;
-    }
-
-    private static JsonObject summary(Histogram h) {
-        return new JsonObject().put("count", h.getTotalCount())
-                .put("p50", ms(h.getValueAtPercentile(50))).put("p90", ms(h.getValueAtPercentile(90)))
-                .put("p99", ms(h.getValueAtPercentile(99))).put("p999", ms(h.getValueAtPercentile(99.9)))
-                .put("max", ms(h.getMaxValue()));
-    }
-
-    private static double ms(long nanos) {
-        return Math.round(nanos / 10_000.0) / 100.0;
     }
 }

@@ -81,10 +81,7 @@ public final class TypingLatency implements Callable<Integer> {
                     }
                 }
                 JsonObject result = new JsonObject().put("samples", samples).put("warmup", warmup)
-                        .put("typingSentToReceivedMs", new JsonObject().put("count", latency.getTotalCount())
-                                .put("p50", ms(latency.getValueAtPercentile(50)))
-                                .put("p90", ms(latency.getValueAtPercentile(90)))
-                                .put("p99", ms(latency.getValueAtPercentile(99))).put("max", ms(latency.getMaxValue())));
+                        .put("typingSentToReceivedMs", Percentiles.summary(latency));
                 System.out.println(result.encodePrettily());
                 if (out != null) {
                     Files.writeString(out, result.encodePrettily());
@@ -94,9 +91,5 @@ public final class TypingLatency implements Callable<Integer> {
         } finally {
             vertx.close();
         }
-    }
-
-    private static double ms(long nanos) {
-        return Math.round(nanos / 10_000.0) / 100.0;
     }
 }
