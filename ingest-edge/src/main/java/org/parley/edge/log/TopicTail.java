@@ -18,13 +18,16 @@ import org.slf4j.LoggerFactory;
 /**
  * Follows every partition of a topic from its end, on a thread of its own, with no consumer group: each edge must
  * see every record (revocations, typing signals, presence changes) for the devices it holds, and none from before
- * it started. A record that cannot be decoded is logged and skipped.
+ * it started. A record that cannot be decoded is logged and skipped; it never stops the tail.
+ * {@link PartitionTail} follows a single partition the same way.
  */
 public class TopicTail<T> implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(TopicTail.class);
 
     private final KafkaConsumer<String, byte[]> consumer;
     private final String topic;
+    /** The one partition followed, or null for all of them. */
+    private final Integer partition;
     private final Deserializer<T> values;
     private final Consumer<T> handler;
     private final Thread thread;
@@ -32,14 +35,20 @@ public class TopicTail<T> implements AutoCloseable {
     private volatile boolean running = true;
 
     public TopicTail(Properties consumerConfig, String topic, Deserializer<T> values, Consumer<T> handler) {
+        this(consumerConfig, topic, null, values, handler);
+    }
+
+    TopicTail(Properties consumerConfig, String topic, Integer partition, Deserializer<T> values,
+            Consumer<T> handler) {
         Properties p = new Properties();
         p.putAll(consumerConfig);
         p.put("enable.auto.commit", false);
         this.consumer = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer());
         this.topic = topic;
+        this.partition = partition;
         this.values = values;
         this.handler = handler;
-        this.thread = new Thread(this::loop, "tail-" + topic);
+        this.thread = new Thread(this::loop, "tail-" + topic + (partition == null ? "" : "-" + partition));
         this.thread.setDaemon(true);
     }
 
@@ -50,8 +59,8 @@ public class TopicTail<T> implements AutoCloseable {
 
     private void loop() {
         try {
-            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+            List<TopicPartition> partitions = partition != null ? List.of(new TopicPartition(topic, partition))
+                    : consumer.partitionsFor(topic).stream().map(p -> new TopicPartition(topic, p.partition())).toList();
             consumer.assign(partitions);
             consumer.seekToEnd(partitions);
             partitions.forEach(consumer::position);
