@@ -151,6 +151,24 @@ public final class LocalStackExtension implements BeforeAllCallback {
         return run(stack().root, false, env, args);
     }
 
+    /** Starts whatever is not running with a second edge instance (edge-1), for tests that span two edges. */
+    public void upWithSecondEdge() {
+        Result up = parley(TWO_EDGES, "up");
+        if (up.exitCode() != 0) {
+            throw new AssertionError("./parley up with two edges failed:\n" + up.output());
+        }
+    }
+
+    /** Stops the second edge instance again (the other tests expect one). */
+    public void downSecondEdge() {
+        Result down = parley(TWO_EDGES, "down", "edge-1");
+        if (down.exitCode() != 0) {
+            throw new AssertionError("./parley down edge-1 failed:\n" + down.output());
+        }
+    }
+
+    private static final Map<String, String> TWO_EDGES = Map.of("PARLEY_EDGE_INSTANCES", "2");
+
     public record Result(int exitCode, String output) {
         public List<String> lines() {
             return output.lines().toList();

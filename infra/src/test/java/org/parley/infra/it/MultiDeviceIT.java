@@ -10,7 +10,6 @@ import com.datastax.oss.driver.api.core.CqlSession;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
-import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -26,7 +25,6 @@ import org.parley.schemas.Conversations;
  */
 class MultiDeviceIT {
     private static final Duration WAIT = Duration.ofSeconds(60);
-    private static final Map<String, String> TWO_EDGES = Map.of("PARLEY_EDGE_INSTANCES", "2");
 
     @RegisterExtension
     static final LocalStackExtension STACK = LocalStackExtension.full();
@@ -37,8 +35,7 @@ class MultiDeviceIT {
 
     @BeforeAll
     static void startSecondEdge() {
-        LocalStackExtension.Result up = STACK.parley(TWO_EDGES, "up");
-        assertThat(up.exitCode()).as(up.output()).isZero();
+        STACK.upWithSecondEdge();
         vertx = Vertx.vertx();
         edge0 = STACK.edgeHttpUrl(0).toString();
         edge1 = STACK.edgeHttpUrl(1).toString();
@@ -49,8 +46,7 @@ class MultiDeviceIT {
         if (vertx != null) {
             vertx.close();
         }
-        LocalStackExtension.Result down = STACK.parley(TWO_EDGES, "down", "edge-1");
-        assertThat(down.exitCode()).as(down.output()).isZero();
+        STACK.downSecondEdge();
     }
 
     @Test

@@ -7,7 +7,6 @@ import static org.parley.infra.it.TestUsers.user;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
-import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -20,7 +19,6 @@ import org.parley.client.ParleyClient;
  */
 class MultiEdgeIT {
     private static final Duration WAIT = Duration.ofSeconds(60);
-    private static final Map<String, String> TWO_EDGES = Map.of("PARLEY_EDGE_INSTANCES", "2");
 
     @RegisterExtension
     static final LocalStackExtension STACK = LocalStackExtension.full();
@@ -31,11 +29,10 @@ class MultiEdgeIT {
 
     @BeforeAll
     static void startSecondEdge() {
-        LocalStackExtension.Result up = STACK.parley(TWO_EDGES, "up");
-        assertThat(up.exitCode()).as(up.output()).isZero();
+        STACK.upWithSecondEdge();
         vertx = Vertx.vertx();
         edge0 = STACK.edgeHttpUrl(0).toString();
-        edge1 = edge0.replace(":" + STACK.edgeHttpUrl(0).getPort(), ":" + (STACK.edgeHttpUrl(0).getPort() + 1));
+        edge1 = STACK.edgeHttpUrl(1).toString();
     }
 
     @AfterAll
@@ -43,8 +40,7 @@ class MultiEdgeIT {
         if (vertx != null) {
             vertx.close();
         }
-        LocalStackExtension.Result down = STACK.parley(TWO_EDGES, "down", "edge-1");
-        assertThat(down.exitCode()).as(down.output()).isZero();
+        STACK.downSecondEdge();
     }
 
 

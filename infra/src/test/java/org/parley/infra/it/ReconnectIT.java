@@ -11,7 +11,6 @@ import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
@@ -29,7 +28,6 @@ import org.parley.client.ParleyClient;
  */
 class ReconnectIT {
     private static final Duration WAIT = Duration.ofSeconds(90);
-    private static final Map<String, String> TWO_EDGES = Map.of("PARLEY_EDGE_INSTANCES", "2");
     private static final int MESSAGES = 30;
 
     @RegisterExtension
@@ -52,13 +50,11 @@ class ReconnectIT {
         if (vertx != null) {
             vertx.close();
         }
-        LocalStackExtension.Result down = STACK.parley(TWO_EDGES, "down", "edge-1");
-        assertThat(down.exitCode()).as(down.output()).isZero();
+        STACK.downSecondEdge();
     }
 
     private static void up() {
-        LocalStackExtension.Result up = STACK.parley(TWO_EDGES, "up");
-        assertThat(up.exitCode()).as(up.output()).isZero();
+        STACK.upWithSecondEdge();
     }
 
     @Test
