@@ -4,6 +4,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.parley.events.ClientAction;
 import org.parley.events.Receipt;
@@ -16,6 +18,12 @@ import org.parley.events.ReceiptStatus;
  * all" / "read by all" when every other member's watermark passes it: the lowest watermark decides, except for the
  * lowest member's own messages, which the second lowest decides. Each sender is told once per advance, cumulatively
  * ("all your messages up to seq").
+ *
+ * <p>Finding the lowest two watermarks must not cost a scan of the members per ack (a 256-member group acks each
+ * message 255 times). So each group keeps, per mark, an ordered index of its members' effective watermarks in the
+ * same store: {@code conv \0 #<mark> \0 <watermark, 19 digits> \0 member}; a raise moves one entry, and the lowest two
+ * are the first two of a prefix scan. The index is (re)built from the member list when membership changes and on
+ * first use (conversations older than the index).
  */
 final class ReceiptLedger {
     static final String STORE = "member-watermarks";
@@ -44,12 +52,63 @@ final class ReceiptLedger {
     }
 
     /** @return whether the watermark moved */
-    private boolean raise(String conversationId, String userId, Mark m, long seq) {
-        if (seq <= mark(conversationId, userId, m)) {
+    private boolean raise(ConversationAccess c, String userId, Mark m, long seq) {
+        String conv = c.conversationId();
+        if (seq <= mark(conv, userId, m)) {
             return false;
         }
-        marks.put(key(conversationId, userId, m.suffix), seq);
+        marks.put(key(conv, userId, m.suffix), seq);
+        if (isAggregated(c) && c.isMember(userId) && marks.get(builtKey(conv, m)) != null) {
+            index(c, userId, m, seq);
+        }
         return true;
+    }
+
+    /** Moves the member's entry of the ordered index to its effective watermark given its mark {@code mark}. */
+    private void index(ConversationAccess c, String member, Mark m, long mark) {
+        String conv = c.conversationId();
+        long effective = Math.max(mark, c.joinedAt(member) - 1);
+        String atKey = key(conv, member, "i" + m.suffix);
+        Long at = marks.get(atKey);
+        if (at != null && at == effective) {
+            return;
+        }
+        if (at != null) {
+            marks.delete(entryKey(conv, m, at, member));
+        }
+        marks.put(entryKey(conv, m, effective, member), effective);
+        marks.put(atKey, effective);
+    }
+
+    /** Builds the ordered index of one mark from the member list (once, and after every membership change). */
+    private void rebuild(ConversationAccess c, Mark m) {
+        String conv = c.conversationId();
+        List<String> stale = new ArrayList<>();
+        try (KeyValueIterator<String, Long> it = marks.prefixScan(entryPrefix(conv, m), new StringSerializer())) {
+            it.forEachRemaining(kv -> stale.add(kv.key));
+        }
+        for (String k : stale) {
+            marks.delete(k);
+            // The member's position key goes with its entry: a member that left has none.
+            String member = k.substring(k.lastIndexOf('\u0000') + 1);
+            marks.delete(key(conv, member, "i" + m.suffix));
+        }
+        for (String member : c.members()) {
+            index(c, member, m, mark(conv, member, m));
+        }
+        marks.put(builtKey(conv, m), 1L);
+    }
+
+    private static String entryPrefix(String conv, Mark m) {
+        return conv + '\u0000' + '#' + m.suffix + '\u0000';
+    }
+
+    private static String entryKey(String conv, Mark m, long effective, String member) {
+        return entryPrefix(conv, m) + String.format("%019d", effective) + '\u0000' + member;
+    }
+
+    private static String builtKey(String conv, Mark m) {
+        return key(conv, "", "i" + m.suffix);
     }
 
     /** Remembers the sender's latest message: its own messages are judged by the other members only. */
@@ -60,7 +119,7 @@ final class ReceiptLedger {
     /** A device of the acting user holds message {@code seq} from {@code toUserId}. */
     List<Receipt> delivered(ConversationAccess c, ClientAction a, long seq, String toUserId) {
         List<Receipt> out = new ArrayList<>();
-        if (raise(c.conversationId(), a.getSenderUserId(), Mark.DELIVERED, seq) && !toUserId.equals(a.getSenderUserId())) {
+        if (raise(c, a.getSenderUserId(), Mark.DELIVERED, seq) && !toUserId.equals(a.getSenderUserId())) {
             out.add(receipt(a.getConversationId(), seq, ReceiptStatus.DELIVERED, a.getSenderUserId(),
                     a.getSenderDeviceId(), toUserId, a.getReceivedAt()));
         }
@@ -78,10 +137,10 @@ final class ReceiptLedger {
     List<Receipt> read(ConversationAccess c, ClientAction a, long seq, java.util.function.Predicate<String> sharesReadReceipts) {
         String reader = a.getSenderUserId();
         long before = mark(c.conversationId(), reader, Mark.READ);
-        if (!raise(c.conversationId(), reader, Mark.READ, seq)) {
+        if (!raise(c, reader, Mark.READ, seq)) {
             return List.of();
         }
-        raise(c.conversationId(), reader, Mark.DELIVERED, seq);
+        raise(c, reader, Mark.DELIVERED, seq);
         List<Receipt> out = new ArrayList<>();
         out.add(receipt(c.conversationId(), seq, ReceiptStatus.READ, reader, a.getSenderDeviceId(), reader, a.getReceivedAt()));
         if (c.isGroup()) {
@@ -105,6 +164,10 @@ final class ReceiptLedger {
 
     /** Membership changed: the lowest watermark may have moved (a laggard left). */
     List<Receipt> membersChanged(ConversationAccess c, Instant at) {
+        if (isAggregated(c)) {
+            rebuild(c, Mark.DELIVERED);
+            rebuild(c, Mark.READ);
+        }
         return aggregates(c, at);
     }
 
@@ -129,18 +192,22 @@ final class ReceiptLedger {
      */
     private void advance(ConversationAccess c, Mark m, ReceiptStatus status, Instant at, List<Receipt> out) {
         String conv = c.conversationId();
+        if (marks.get(builtKey(conv, m)) == null) {
+            rebuild(c, m);
+        }
+        // The lowest two effective watermarks (a member never receives what came before it joined: it counts as
+        // having it) are the first two entries of the ordered index.
         String lowest = null;
         long l1 = Long.MAX_VALUE;
         long l2 = Long.MAX_VALUE;
-        for (String member : c.members()) {
-            // A member never receives what came before it joined: it counts as having it.
-            long effective = Math.max(mark(conv, member, m), c.joinedAt(member) - 1);
-            if (effective < l1) {
-                l2 = l1;
-                l1 = effective;
-                lowest = member;
-            } else if (effective < l2) {
-                l2 = effective;
+        try (KeyValueIterator<String, Long> it = marks.prefixScan(entryPrefix(conv, m), new StringSerializer())) {
+            if (it.hasNext()) {
+                var first = it.next();
+                l1 = first.value;
+                lowest = first.key.substring(first.key.lastIndexOf('\u0000') + 1);
+            }
+            if (it.hasNext()) {
+                l2 = it.next().value;
             }
         }
         String frontierKey = key(conv, "", m.suffix);

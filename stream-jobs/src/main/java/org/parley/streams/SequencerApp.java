@@ -40,7 +40,9 @@ public final class SequencerApp {
         // Short even though 'actions' is written without transactions: Streams pauses a partition whose buffer is
         // full and cannot fetch it again until the fetch in flight returns, so a long wait stalls a busy
         // conversation (measured: a 256-member group at 2 msg/s, send -> sent p50 6.4 s at 500 ms, 3.2 s at 5 ms).
-        p.put(StreamsConfig.consumerPrefix(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG), s.getInt("kafka.consumer.fetch-max-wait-ms"));
+        p.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG), s.getInt("streams.fetch-max-wait-ms"));
+        // The global table's consumer (user-settings) has nothing to pause: an append wakes its parked fetch.
+        p.put(StreamsConfig.globalConsumerPrefix(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG), s.getInt("kafka.consumer.fetch-max-wait-ms"));
         // After a crash (no leave-group) the partitions move after this long.
         p.put(StreamsConfig.consumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), s.getInt("streams.session-timeout-ms"));
         // A record on 'actions' that cannot be decoded is logged and skipped: it must not stop every conversation.
