@@ -17,10 +17,8 @@ import org.parley.schemas.TopicCatalog;
  *     (idempotent) or only look it up ({@code registry.auto-register}, default true)
  * @param restoreOnStart whether the local cluster restores the newest checkpoint/savepoint on start
  *     ({@code fanout.restore}, default true; false starts from empty state and the group's offsets)
- * @param fetchMaxWaitMs {@code fetch.max.wait.ms} of the sources of transactional topics (conversation-events,
- *     receipts: {@code kafka.consumer.fetch-max-wait-ms})
- * @param plainFetchMaxWaitMs {@code fetch.max.wait.ms} of the other sources, whose topics are written without
- *     transactions, so that an append wakes a parked fetch ({@code kafka.consumer.plain-fetch-max-wait-ms})
+ * @param fetchMaxWaitMs {@code fetch.max.wait.ms} of every source ({@code kafka.consumer.fetch-max-wait-ms}): an
+ *     append, or a committed transaction's marker, wakes a parked fetch, so a long wait costs no latency
  * @param pushRequestsTopic where the push decisions go ({@code topic.push-requests})
  * @param push what the push decision pushes ({@code push.*})
  */
@@ -46,7 +44,6 @@ public record FanoutConfig(
         boolean autoRegisterSchemas,
         boolean restoreOnStart,
         int fetchMaxWaitMs,
-        int plainFetchMaxWaitMs,
         String pushRequestsTopic,
         PushPolicy push) {
 
@@ -79,7 +76,6 @@ public record FanoutConfig(
                 s.find("registry.auto-register").map(Boolean::parseBoolean).orElse(true),
                 s.find("fanout.restore").map(Boolean::parseBoolean).orElse(true),
                 s.getInt("kafka.consumer.fetch-max-wait-ms"),
-                s.getInt("kafka.consumer.plain-fetch-max-wait-ms"),
                 topics.pushRequests().name(),
                 PushPolicy.from(s));
     }

@@ -50,9 +50,8 @@ public final class EdgeApp {
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, s.kafkaBootstrap());
         // Results come from the sequencer's transactions; deliveries from the fan-out's plain producer.
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, readCommitted ? "read_committed" : "read_uncommitted");
-        // A parked read_committed fetch is not woken by a commit: keep it short. A plain one is woken by the append.
-        p.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, s.getInt(readCommitted
-                ? "kafka.consumer.fetch-max-wait-ms" : "kafka.consumer.plain-fetch-max-wait-ms"));
+        // A parked fetch is woken by an append and by a commit marker: a long wait costs no latency.
+        p.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, s.getInt("kafka.consumer.fetch-max-wait-ms"));
         p.put(ConsumerConfig.FETCH_MIN_BYTES_CONFIG, 1);
         return p;
     }

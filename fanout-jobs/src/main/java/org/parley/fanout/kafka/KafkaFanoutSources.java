@@ -46,17 +46,17 @@ public final class KafkaFanoutSources implements FanoutSources {
 
     @Override
     public SingleOutputStreamOperator<DeviceRecord> devices(StreamExecutionEnvironment env) {
-        return add(env, config.devicesTopic(), DeviceRecord.class, config.plainFetchMaxWaitMs());
+        return add(env, config.devicesTopic(), DeviceRecord.class, config.fetchMaxWaitMs());
     }
 
     @Override
     public SingleOutputStreamOperator<DeviceSession> deviceSessions(StreamExecutionEnvironment env) {
-        return add(env, config.deviceSessionsTopic(), DeviceSession.class, config.plainFetchMaxWaitMs());
+        return add(env, config.deviceSessionsTopic(), DeviceSession.class, config.fetchMaxWaitMs());
     }
 
     @Override
     public SingleOutputStreamOperator<DeviceItem> deviceItems(StreamExecutionEnvironment env) {
-        return add(env, config.deviceItemsTopic(), DeviceItem.class, config.plainFetchMaxWaitMs());
+        return add(env, config.deviceItemsTopic(), DeviceItem.class, config.fetchMaxWaitMs());
     }
 
     private <T extends SpecificRecordBase> SingleOutputStreamOperator<T> add(StreamExecutionEnvironment env,
@@ -82,9 +82,8 @@ public final class KafkaFanoutSources implements FanoutSources {
                 .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
                 .setDeserializer(values)
                 .setProperty(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed")
-                // A read_committed fetch parked at the broker is not woken by a transaction commit: it returns
-                // after fetch.max.wait.ms, so the transactional topics' sources keep it short (the Kafka default,
-                // 500 ms, would dominate delivery latency). Records written without a transaction wake it on append.
+                // A fetch parked at the broker is woken by an append and by a committed transaction's marker, so a
+                // long wait costs no latency; a short one costs the broker an empty fetch every few ms per source.
                 .setProperty(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, String.valueOf(fetchMaxWaitMs))
                 .setProperty("commit.offsets.on.checkpoint", "true")
                 // New partitions (e.g. more edge or conversation partitions) are picked up within 30 s.
