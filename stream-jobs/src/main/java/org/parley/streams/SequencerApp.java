@@ -37,9 +37,8 @@ public final class SequencerApp {
         // Streams defaults the producer to linger.ms=100: every hop would cost ~100 ms.
         p.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), s.getInt("streams.linger-ms"));
         p.put(StreamsConfig.producerPrefix(ProducerConfig.ACKS_CONFIG), "all");
-        // Short even though 'actions' is written without transactions: Streams pauses a partition whose buffer is
-        // full and cannot fetch it again until the fetch in flight returns, so a long wait stalls a busy
-        // conversation (measured: a 256-member group at 2 msg/s, send -> sent p50 6.4 s at 500 ms, 3.2 s at 5 ms).
+        // Shorter than other consumers': Streams pauses a partition whose buffer is full and cannot fetch it again
+        // until the fetch in flight returns, so a long wait stalls a conversation that outruns the sequencer.
         p.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG), s.getInt("streams.fetch-max-wait-ms"));
         // The global table's consumer (user-settings) has nothing to pause: an append wakes its parked fetch.
         p.put(StreamsConfig.globalConsumerPrefix(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG), s.getInt("kafka.consumer.fetch-max-wait-ms"));
