@@ -10,9 +10,11 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
-import java.util.UUID;
 import java.util.function.Function;
 import org.parley.edge.log.ActionLog;
+import org.parley.edge.media.MediaAccess;
+import org.parley.edge.media.MediaKeys;
+import org.parley.edge.media.MediaPolicy;
 import org.parley.edge.media.MediaStore;
 import org.parley.edge.protocol.ErrorCode;
 import org.parley.edge.protocol.FrameDecoder;
@@ -41,6 +43,8 @@ public class EdgeVerticle extends AbstractVerticle {
     private final DeviceTokens tokens;
     private final FrameDecoder decoder;
     private final MediaStore media;
+    private MediaPolicy mediaPolicy = MediaPolicy.defaults();
+    private MediaAccess mediaAccess;
     private final java.util.List<java.util.function.Consumer<Router>> extraRoutes = new java.util.ArrayList<>();
     private HttpServer server;
     private EdgeExtensions extensions;
@@ -61,6 +65,14 @@ public class EdgeVerticle extends AbstractVerticle {
         this.inboxDecoder = inboxDecoder;
         this.tokens = new DeviceTokens(readModel);
         this.decoder = new FrameDecoder(config.maxPayloadBytes(), config.historyPageMax());
+        this.mediaAccess = new MediaAccess(readModel, mediaPolicy.maxConversationsChecked());
+    }
+
+    /** Media settings ({@code media.*}); the built-in defaults otherwise. Before deployment. */
+    public EdgeVerticle withMedia(MediaPolicy policy) {
+        this.mediaPolicy = policy;
+        this.mediaAccess = new MediaAccess(readModel, policy.maxConversationsChecked());
+        return this;
     }
 
     /** Required before deployment: device linking, settings, typing and presence. */
@@ -143,7 +155,7 @@ public class EdgeVerticle extends AbstractVerticle {
             req.toWebSocket().onFailure(err -> LOG.warn("upgrade failed: {}", err.toString())).onSuccess(ws -> {
                 ws.pause();
                 DeviceConnection connection = new DeviceConnection(ws, vertx.getOrCreateContext(), config, log,
-                        readModel, pending, decoder, inboxDecoder, device.userId(), device.deviceId())
+                        readModel, pending, decoder, inboxDecoder, device.userId(), device.deviceId(), media)
                         .extension(extensions.session());
                 DeviceConnection replaced = devices.register(connection);
                 if (replaced != null) {
@@ -163,13 +175,14 @@ public class EdgeVerticle extends AbstractVerticle {
 
     /**
      * Stores an object (a group icon, an attachment) in the media bucket under a fresh key and returns the key, which
-     * frames then reference (e.g. a group's iconKey). Any authenticated device may upload; content stays opaque.
+     * frames then reference (e.g. a group's iconKey). Any authenticated device may upload; content stays opaque. The
+     * declared type is kept only if it is a safe one (media.safe-content-types), else the object is opaque bytes.
      */
     private void uploadMedia(RoutingContext ctx) {
         authenticated(ctx, device -> {
-            String type = ctx.request().getHeader("Content-Type");
-            String key = "media/" + device.userId() + "/" + UUID.randomUUID();
-            media.put(key, ctx.body().buffer(), type == null ? "application/octet-stream" : type).onComplete(ar -> {
+            String type = mediaPolicy.safeContentType(ctx.request().getHeader("Content-Type"));
+            String key = MediaKeys.newKey(device.userId());
+            media.put(key, ctx.body().buffer(), type).onComplete(ar -> {
                 if (ar.failed()) {
                     LOG.warn("media upload failed: {}", ar.cause().toString());
                     httpError(ctx, 503, ErrorCode.UNAVAILABLE, "media not stored; retry");
@@ -181,20 +194,61 @@ public class EdgeVerticle extends AbstractVerticle {
         });
     }
 
+    /**
+     * Serves an object to its uploader and to users a conversation showed it to within their reach
+     * ({@link MediaAccess}); optional {@code ?conversationId=} (and {@code &seq=}) name where it was shown. Always as
+     * a download of a safe type: never rendered inline, never sniffed.
+     */
     private void downloadMedia(RoutingContext ctx) {
         authenticated(ctx, device -> {
             String key = ctx.request().path().substring("/v1/".length());
-            media.get(key).onComplete(ar -> {
-                if (ar.failed()) {
-                    httpError(ctx, 503, ErrorCode.UNAVAILABLE, "media store unavailable; retry");
-                } else if (ar.result().isEmpty()) {
-                    httpError(ctx, 404, ErrorCode.TARGET_UNKNOWN, "no media " + key);
-                } else {
-                    MediaStore.Media m = ar.result().get();
-                    ctx.response().putHeader("Content-Type", m.contentType() == null ? "application/octet-stream"
-                            : m.contentType()).end(m.bytes());
-                }
-            });
+            if (MediaKeys.owner(key).isEmpty()) {
+                httpError(ctx, 400, ErrorCode.INVALID_FIELD, "not a media key: expected media/<userId>/<uuid> as"
+                        + " POST /v1/media returned it");
+                return;
+            }
+            String conversationId = ctx.request().getParam("conversationId");
+            String seqParam = ctx.request().getParam("seq");
+            if (conversationId != null && !org.parley.schemas.Conversations.isValid(conversationId)) {
+                httpError(ctx, 400, ErrorCode.INVALID_FIELD, "conversationId must be dm:<userA>:<userB> or g:<id>");
+                return;
+            }
+            Long seq;
+            try {
+                seq = seqParam == null ? null : Long.parseLong(seqParam);
+            } catch (NumberFormatException e) {
+                seq = -1L;
+            }
+            if (seq != null && (seq < 1 || conversationId == null)) {
+                httpError(ctx, 400, ErrorCode.INVALID_FIELD, "seq must be a positive integer, given with conversationId");
+                return;
+            }
+            mediaAccess.check(device.userId(), key, conversationId, seq)
+                    .compose(v -> media.get(key))
+                    .onComplete(ar -> {
+                        if (ar.failed()) {
+                            if (ar.cause() instanceof org.parley.edge.protocol.ProtocolException p
+                                    && p.code() == ErrorCode.NOT_A_MEMBER) {
+                                httpError(ctx, 403, p.code(), p.getMessage());
+                            } else {
+                                ctx.response().putHeader("Retry-After", "1");
+                                httpError(ctx, 503, ErrorCode.UNAVAILABLE, ar.cause()
+                                        instanceof org.parley.edge.protocol.ProtocolException p ? p.getMessage()
+                                        : "media store or read model unavailable; retry");
+                            }
+                        } else if (ar.result().isEmpty()) {
+                            httpError(ctx, 404, ErrorCode.TARGET_UNKNOWN, "no media " + key);
+                        } else {
+                            MediaStore.Media m = ar.result().get();
+                            ctx.response()
+                                    .putHeader("Content-Type", mediaPolicy.safeContentType(m.contentType()))
+                                    .putHeader("X-Content-Type-Options", "nosniff")
+                                    .putHeader("Content-Disposition", "attachment")
+                                    .putHeader("Content-Security-Policy", "default-src 'none'; sandbox")
+                                    .putHeader("Cache-Control", "private, no-store")
+                                    .end(m.bytes());
+                        }
+                    });
         });
     }
 

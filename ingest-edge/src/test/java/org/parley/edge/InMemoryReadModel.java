@@ -14,6 +14,7 @@ import java.util.Set;
 import org.parley.events.UserSettings;
 import org.parley.projections.ConversationHistory;
 import org.parley.projections.DeviceDirectory;
+import org.parley.projections.GroupDepartures;
 import org.parley.projections.GroupDirectory;
 import org.parley.projections.UserConversations;
 import org.parley.projections.DeviceInbox;
@@ -26,6 +27,19 @@ class InMemoryReadModel implements EdgeReadModel {
     final Map<String, List<ConversationEvent>> history = new ConcurrentHashMap<>();
     final Map<String, UserConversations.Membership> memberships = new ConcurrentHashMap<>();
     final Map<String, UserSettings> settings = new ConcurrentHashMap<>();
+    final Map<String, GroupDirectory.Group> groups = new ConcurrentHashMap<>();
+    final Map<String, List<GroupDirectory.Member>> members = new ConcurrentHashMap<>();
+    /** Key: userId + "/" + conversationId. */
+    final Map<String, GroupDepartures.Departure> departures = new ConcurrentHashMap<>();
+    /** Media key → conversation → seqs that referenced it. */
+    final Map<String, Map<String, Set<Long>>> mediaReferences = new ConcurrentHashMap<>();
+    /** Heads written by the projection; absent: the last seq in {@link #history}, else 0. */
+    final Map<String, Long> heads = new ConcurrentHashMap<>();
+
+    void reference(String mediaKey, String conversationId, long seq) {
+        mediaReferences.computeIfAbsent(mediaKey, k -> new java.util.concurrent.ConcurrentSkipListMap<>())
+                .computeIfAbsent(conversationId, k -> new java.util.concurrent.ConcurrentSkipListSet<>()).add(seq);
+    }
 
     @Override
     public Future<Optional<DeviceDirectory.Device>> device(String deviceId) {
@@ -87,12 +101,12 @@ class InMemoryReadModel implements EdgeReadModel {
 
     @Override
     public Future<Optional<GroupDirectory.Group>> group(String conversationId) {
-        return Future.succeededFuture(Optional.empty());
+        return Future.succeededFuture(Optional.ofNullable(groups.get(conversationId)));
     }
 
     @Override
     public Future<List<GroupDirectory.Member>> members(String conversationId) {
-        return Future.succeededFuture(List.of());
+        return Future.succeededFuture(members.getOrDefault(conversationId, List.of()));
     }
 
     @Override
@@ -127,5 +141,28 @@ class InMemoryReadModel implements EdgeReadModel {
     public Future<Void> saveCursor(String deviceId, long ackedInboxSeq) {
         cursors.put(deviceId, ackedInboxSeq);
         return Future.succeededFuture();
+    }
+
+    @Override
+    public Future<Long> head(String conversationId) {
+        List<ConversationEvent> all = history.getOrDefault(conversationId, List.of());
+        return Future.succeededFuture(heads.getOrDefault(conversationId, all.isEmpty() ? 0L : all.get(all.size() - 1).getSeq()));
+    }
+
+    @Override
+    public Future<Optional<GroupDepartures.Departure>> departure(String userId, String conversationId) {
+        return Future.succeededFuture(Optional.ofNullable(departures.get(userId + "/" + conversationId)));
+    }
+
+    @Override
+    public Future<List<String>> mediaConversations(String mediaKey, int limit) {
+        return Future.succeededFuture(mediaReferences.getOrDefault(mediaKey, Map.of()).keySet().stream().sorted()
+                .limit(limit).toList());
+    }
+
+    @Override
+    public Future<Boolean> mediaReferenced(String mediaKey, String conversationId, long fromSeq, long toSeq) {
+        return Future.succeededFuture(mediaReferences.getOrDefault(mediaKey, Map.of())
+                .getOrDefault(conversationId, Set.of()).stream().anyMatch(s -> s >= fromSeq && s <= toSeq));
     }
 }

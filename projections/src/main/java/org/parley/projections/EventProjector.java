@@ -11,17 +11,23 @@ import org.parley.schemas.Conversations;
 
 /**
  * What one conversation event (or receipt) changes in the read model: history rows, the target of an edit, delete or
- * reaction, group info and members, and each user's conversations. Private events touch only their user's rows.
+ * reaction, group info and members, each user's conversations, what former members still see of a group, and the
+ * media keys events show. Private events touch only their user's rows.
  */
 public class EventProjector {
     private final ConversationHistory history;
     private final GroupDirectory groups;
     private final UserConversations userConversations;
+    private final GroupDepartures departures;
+    private final MediaReferences mediaReferences;
 
-    public EventProjector(ConversationHistory history, GroupDirectory groups, UserConversations userConversations) {
+    public EventProjector(ConversationHistory history, GroupDirectory groups, UserConversations userConversations,
+                          GroupDepartures departures, MediaReferences mediaReferences) {
         this.history = history;
         this.groups = groups;
         this.userConversations = userConversations;
+        this.departures = departures;
+        this.mediaReferences = mediaReferences;
     }
 
     public List<CompletionStage<Void>> project(ConversationEvent e) {
@@ -49,11 +55,13 @@ public class EventProjector {
                     case MEMBER_REMOVED, MEMBER_LEFT -> {
                         writes.add(groups.apply(e));
                         e.getSubjectUserIds().forEach(u -> writes.add(userConversations.left(u, conv, e.getSeq())));
+                        GroupDepartures.of(e).forEach(d -> writes.add(departures.write(d)));
                     }
                     case GROUP_INFO_CHANGED, ADMIN_PROMOTED, ADMIN_DEMOTED -> writes.add(groups.apply(e));
                     default -> {
                     }
                 }
+                MediaReferences.of(e).forEach(r -> writes.add(mediaReferences.write(r)));
             }
         }
         return writes;

@@ -43,7 +43,8 @@ public final class ProjectionWriterApp {
         ConversationHistory history = new ConversationHistory(session);
         ProjectionWriter writer = new ProjectionWriter(new KafkaConsumer<>(consumerConfig(settings)),
                 TopicCatalog.from(settings), new SchemaRegistryClient(settings.registryUrl()),
-                history, new EventProjector(history, new GroupDirectory(session), new UserConversations(session)),
+                history, new EventProjector(history, new GroupDirectory(session), new UserConversations(session),
+                        new GroupDepartures(session), new MediaReferences(session)),
                 new UserSettingsDirectory(session), new DeviceInbox(session), new DeviceDirectory(session),
                 () -> System.out.println("PARLEY READY projections"), new PresenceTable(session));
         Thread loop = new Thread(writer, "projection-writer");

@@ -87,9 +87,13 @@ class ConversationFeaturesIT {
         return new JsonObject(res.body()).getString("key");
     }
 
-    private static byte[] download(ParleyClient.Device d, String key) throws Exception {
-        HttpResponse<byte[]> res = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(edge + "/v1/" + key))
-                .header("Authorization", "Bearer " + d.token()).build(), HttpResponse.BodyHandlers.ofByteArray());
+    /** The object as a member fetches it, naming the event that showed it (503 while the read model catches up). */
+    private static byte[] download(ParleyClient.Device d, String key, String conversationId, long seq) throws Exception {
+        HttpRequest get = HttpRequest.newBuilder(URI.create(edge + "/v1/" + key + "?conversationId=" + conversationId
+                + "&seq=" + seq)).header("Authorization", "Bearer " + d.token()).build();
+        HttpResponse<byte[]> res = await().atMost(WAIT).until(
+                () -> HttpClient.newHttpClient().send(get, HttpResponse.BodyHandlers.ofByteArray()),
+                r -> r.statusCode() != 503);
         assertThat(res.statusCode()).isEqualTo(200);
         return res.body();
     }
@@ -117,7 +121,7 @@ class ConversationFeaturesIT {
             assertThat(bobSees.getString("kind")).isEqualTo("group_created");
             assertThat(bobSees.getString("systemText")).isEqualTo(a.userId() + " created group 'Book club'");
             assertThat(bobSees.getJsonObject("group").getString("iconKey")).isEqualTo(iconKey);
-            assertThat(download(b, iconKey)).isEqualTo(icon);
+            assertThat(download(b, iconKey, g, 1)).isEqualTo(icon);
 
             long hello = sent(alice, message(g, "hello").put("clientMessageId", "hello"));
             assertThat(event(carol, g, hello).getString("senderUserId")).isEqualTo(a.userId());

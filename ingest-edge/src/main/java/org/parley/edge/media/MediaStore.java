@@ -14,6 +14,11 @@ public interface MediaStore {
 
     Future<Optional<Media>> get(String key);
 
+    /** Whether an object exists under the key (stores override this to avoid reading it). */
+    default Future<Boolean> exists(String key) {
+        return get(key).map(Optional::isPresent);
+    }
+
     /** For an edge started without an S3 endpoint: every call fails, so the client gets UNAVAILABLE. */
     static MediaStore unavailable() {
         return new MediaStore() {

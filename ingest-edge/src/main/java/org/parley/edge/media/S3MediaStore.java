@@ -4,6 +4,7 @@ import io.minio.GetObjectArgs;
 import io.minio.GetObjectResponse;
 import io.minio.MinioClient;
 import io.minio.PutObjectArgs;
+import io.minio.StatObjectArgs;
 import io.minio.errors.ErrorResponseException;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -47,6 +48,21 @@ public final class S3MediaStore implements MediaStore, AutoCloseable {
             } catch (ErrorResponseException e) {
                 if ("NoSuchKey".equals(e.errorResponse().code())) {
                     return Optional.<Media>empty();
+                }
+                throw e;
+            }
+        }, false);
+    }
+
+    @Override
+    public Future<Boolean> exists(String key) {
+        return vertx.executeBlocking(() -> {
+            try {
+                s3.statObject(StatObjectArgs.builder().bucket(bucket).object(key).build());
+                return true;
+            } catch (ErrorResponseException e) {
+                if ("NoSuchKey".equals(e.errorResponse().code()) || "NoSuchObject".equals(e.errorResponse().code())) {
+                    return false;
                 }
                 throw e;
             }

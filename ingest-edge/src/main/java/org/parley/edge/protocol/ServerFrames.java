@@ -111,7 +111,22 @@ public final class ServerFrames {
         return new JsonObject().put("type", "group").put("requestId", requestId).put("conversationId", g.conversationId())
                 .put("name", g.name()).put("description", g.description()).put("iconKey", g.iconKey())
                 .put("createdBy", g.createdBy()).put("onlyAdminsEditInfo", g.onlyAdminsEditInfo())
-                .put("historySharing", g.historySharing()).put("members", m).encode();
+                .put("historySharing", g.historySharing()).put("members", m).put("member", true).encode();
+    }
+
+    /**
+     * A former member's view of a group: the group right after it left or was removed ({@code leftSeq}); members
+     * carry no {@code sinceSeq} (the departure event does not say).
+     */
+    public static String formerGroup(String requestId, org.parley.projections.GroupDepartures.Departure d) {
+        GroupDirectory.Group g = d.group();
+        JsonArray m = new JsonArray();
+        d.memberUserIds().forEach(u -> m.add(new JsonObject().put("userId", u).put("admin", d.adminUserIds().contains(u))));
+        return new JsonObject().put("type", "group").put("requestId", requestId).put("conversationId", g.conversationId())
+                .put("name", g.name()).put("description", g.description()).put("iconKey", g.iconKey())
+                .put("createdBy", g.createdBy()).put("onlyAdminsEditInfo", g.onlyAdminsEditInfo())
+                .put("historySharing", g.historySharing()).put("members", m).put("member", false)
+                .put("leftSeq", d.leftSeq()).encode();
     }
 
     public static String settings(String requestId, UserSettings s) {

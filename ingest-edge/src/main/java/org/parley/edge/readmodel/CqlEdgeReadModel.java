@@ -12,7 +12,9 @@ import java.util.Map;
 import java.util.Set;
 import org.parley.events.DeviceRecord;
 import org.parley.events.UserSettings;
+import org.parley.projections.GroupDepartures;
 import org.parley.projections.GroupDirectory;
+import org.parley.projections.MediaReferences;
 import org.parley.projections.UserConversations;
 import org.parley.projections.UserSettingsDirectory;
 import org.parley.projections.ConversationHistory;
@@ -28,6 +30,8 @@ public class CqlEdgeReadModel implements EdgeReadModel {
     private final UserConversations userConversations;
     private final GroupDirectory groups;
     private final UserSettingsDirectory userSettings;
+    private final GroupDepartures departures;
+    private final MediaReferences mediaReferences;
 
     public CqlEdgeReadModel(Vertx vertx, CqlSession session) {
         this.vertx = vertx;
@@ -37,6 +41,8 @@ public class CqlEdgeReadModel implements EdgeReadModel {
         this.userConversations = new UserConversations(session);
         this.groups = new GroupDirectory(session);
         this.userSettings = new UserSettingsDirectory(session);
+        this.departures = new GroupDepartures(session);
+        this.mediaReferences = new MediaReferences(session);
     }
 
     @Override
@@ -117,6 +123,26 @@ public class CqlEdgeReadModel implements EdgeReadModel {
     @Override
     public Future<Void> saveCursor(String deviceId, long ackedInboxSeq) {
         return onContext(inbox.saveCursor(deviceId, ackedInboxSeq));
+    }
+
+    @Override
+    public Future<Long> head(String conversationId) {
+        return onContext(history.head(conversationId));
+    }
+
+    @Override
+    public Future<Optional<GroupDepartures.Departure>> departure(String userId, String conversationId) {
+        return onContext(departures.find(userId, conversationId));
+    }
+
+    @Override
+    public Future<List<String>> mediaConversations(String mediaKey, int limit) {
+        return onContext(mediaReferences.conversations(mediaKey, limit));
+    }
+
+    @Override
+    public Future<Boolean> mediaReferenced(String mediaKey, String conversationId, long fromSeq, long toSeq) {
+        return onContext(mediaReferences.referencedWithin(mediaKey, conversationId, fromSeq, toSeq));
     }
 
     private <T> Future<T> onContext(CompletionStage<T> stage) {

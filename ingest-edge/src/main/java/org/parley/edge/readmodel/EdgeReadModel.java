@@ -8,6 +8,7 @@ import java.util.Set;
 import org.parley.events.DeviceRecord;
 import org.parley.events.UserSettings;
 import org.parley.projections.ConversationHistory;
+import org.parley.projections.GroupDepartures;
 import org.parley.projections.GroupDirectory;
 import org.parley.projections.UserConversations;
 import org.parley.projections.DeviceDirectory;
@@ -50,4 +51,18 @@ public interface EdgeReadModel {
     Future<Long> cursor(String deviceId);
 
     Future<Void> saveCursor(String deviceId, long ackedInboxSeq);
+
+    // ---- media and group access (docs/security.md) ----
+
+    /** The latest seq the projection wrote for the conversation (0 if none): every row up to it is written. */
+    Future<Long> head(String conversationId);
+
+    /** What a former member still sees of a group: the group right after it left or was removed. */
+    Future<Optional<GroupDepartures.Departure>> departure(String userId, String conversationId);
+
+    /** Up to {@code limit} conversations that referenced the media key, in conversation id order. */
+    Future<List<String>> mediaConversations(String mediaKey, int limit);
+
+    /** Whether the conversation referenced the media key at a seq in [fromSeq, toSeq]. */
+    Future<Boolean> mediaReferenced(String mediaKey, String conversationId, long fromSeq, long toSeq);
 }

@@ -9,6 +9,7 @@ import java.util.UUID;
 import java.util.function.Consumer;
 import org.parley.edge.EdgeConfig;
 import org.parley.edge.log.ActionLog;
+import org.parley.edge.media.IconKeys;
 import org.parley.edge.protocol.ClientFrame;
 import org.parley.edge.protocol.ErrorCode;
 import org.parley.edge.protocol.ProtocolException;
@@ -43,9 +44,12 @@ final class ConversationActions {
     private final Consumer<String> out;
     private final String userId;
     private final String deviceId;
+    private final IconKeys iconKeys;
 
     ConversationActions(Context context, EdgeConfig config, ActionLog log, EdgeReadModel readModel,
-                        PendingActions pending, Consumer<String> out, String userId, String deviceId) {
+                        PendingActions pending, Consumer<String> out, String userId, String deviceId,
+                        IconKeys iconKeys) {
+        this.iconKeys = iconKeys;
         this.context = context;
         this.config = config;
         this.log = log;
@@ -74,11 +78,13 @@ final class ConversationActions {
         if (!admit(a.conversationId(), a.clientMessageId())) {
             return;
         }
-        submit(action(a.type(), a.conversationId(), a.clientMessageId())
-                .setTargetSeq(a.targetSeq()).setReaction(a.reaction())
-                .setPayload(ByteBuffer.wrap(a.payload() == null ? new byte[0] : a.payload()))
-                .setSubjectUserIds(a.userIds() == null ? List.of() : a.userIds())
-                .setGroupInfo(a.groupInfo()).setMuteUntil(a.muteUntil()).build());
+        // A group's icon must be an object the sender uploaded (checked here: the sequencer cannot see the bucket).
+        iconKeys.check(userId, a.groupInfo(), a.clientMessageId()).onFailure(err -> fail(err, a.clientMessageId()))
+                .onSuccess(v -> submit(action(a.type(), a.conversationId(), a.clientMessageId())
+                        .setTargetSeq(a.targetSeq()).setReaction(a.reaction())
+                        .setPayload(ByteBuffer.wrap(a.payload() == null ? new byte[0] : a.payload()))
+                        .setSubjectUserIds(a.userIds() == null ? List.of() : a.userIds())
+                        .setGroupInfo(a.groupInfo()).setMuteUntil(a.muteUntil()).build()));
     }
 
     /** "Read up to seq": one READ_RECEIPT; the sequencer tells the senders and the reader's other devices. */

@@ -91,8 +91,10 @@ final class ConversationQueries {
      */
     private Future<ServerFrames.ChatItem> chatItem(UserConversations.Membership m, long now) {
         String conv = m.conversationId();
-        Future<Optional<String>> name = conv.startsWith("g:")
-                ? readModel.group(conv).map(g -> g.map(x -> x.name())) : Future.succeededFuture(Optional.empty());
+        // A former member sees the group's name as it was when it left, never a later one.
+        Future<Optional<String>> name = !conv.startsWith("g:") ? Future.succeededFuture(Optional.empty())
+                : m.leftSeq() != null ? readModel.departure(userId, conv).map(d -> d.map(x -> x.group().name()))
+                : readModel.group(conv).map(g -> g.map(x -> x.name()));
         Future<Optional<ConversationHistory.LastActivity>> last = readModel.lastActivity(conv).compose(a -> {
             if (m.leftSeq() == null || a.isEmpty() || a.get().seq() <= m.leftSeq()) {
                 return Future.succeededFuture(a);
@@ -116,15 +118,35 @@ final class ConversationQueries {
                 last.result().orElse(null), unread.result(), unread.result() >= UNREAD_CAP, now));
     }
 
+    /**
+     * A group's info and members: as they are now for a member; for a former member as they were right after it left
+     * or was removed (never a later state), or NOT_A_MEMBER while that view is not projected yet.
+     */
     void group(ClientFrame.GroupQuery g) {
         reach.of(userId, g.conversationId(), g.requestId())
-                .compose(range -> readModel.group(g.conversationId()))
+                .compose(range -> {
+                    Long left = range.membership().map(UserConversations.Membership::leftSeq).orElse(null);
+                    return left == null ? Future.succeededFuture((String) null) : formerGroup(g, left);
+                })
+                .compose(former -> former != null ? Future.succeededFuture(former) : currentGroup(g))
+                .onComplete(ar -> reply(ar, g.requestId()));
+    }
+
+    private Future<String> formerGroup(ClientFrame.GroupQuery g, long leftSeq) {
+        return readModel.departure(userId, g.conversationId()).compose(d -> d.isPresent()
+                ? Future.succeededFuture(ServerFrames.formerGroup(g.requestId(), d.get()))
+                : Future.failedFuture(new ProtocolException(ErrorCode.NOT_A_MEMBER, "you left " + g.conversationId()
+                        + " at seq " + leftSeq + "; the group as it was then is not available yet, and what changed"
+                        + " after is not yours to see", g.requestId())));
+    }
+
+    private Future<String> currentGroup(ClientFrame.GroupQuery g) {
+        return readModel.group(g.conversationId())
                 .compose(group -> group.isEmpty()
                         ? Future.failedFuture(new ProtocolException(ErrorCode.NOT_A_GROUP, g.conversationId()
                                 + " is not a group", g.requestId()))
                         : readModel.members(g.conversationId()).map(members -> ServerFrames.group(g.requestId(),
-                                group.get(), members)))
-                .onComplete(ar -> reply(ar, g.requestId()));
+                                group.get(), members)));
     }
 
     /** Merges the change into the user's current settings, publishes them (the log first), then answers. */

@@ -11,24 +11,24 @@ import org.parley.schemas.Conversations;
 /**
  * Which part of a conversation a user may read: a one-to-one chat's members all of it; a group member from when it
  * joined (from the start if the group shares history) until it left. The sequencer enforces the same rule for the
- * messages an action references; this is its read-side twin, over the projection.
+ * messages an action references; this is its read-side twin, over the projection. Media access follows it too.
  */
-final class ConversationReach {
+public final class ConversationReach {
     /** Seqs {@code from..to} (inclusive) are visible. */
-    record Range(long from, long to, Optional<UserConversations.Membership> membership) {
-        boolean contains(long seq) {
+    public record Range(long from, long to, Optional<UserConversations.Membership> membership) {
+        public boolean contains(long seq) {
             return seq >= from && seq <= to;
         }
     }
 
     private final EdgeReadModel readModel;
 
-    ConversationReach(EdgeReadModel readModel) {
+    public ConversationReach(EdgeReadModel readModel) {
         this.readModel = readModel;
     }
 
     /** Fails with NOT_A_MEMBER if the user never belonged to the conversation. */
-    Future<Range> of(String userId, String conversationId, String ref) {
+    public Future<Range> of(String userId, String conversationId, String ref) {
         if (!Conversations.isGroup(conversationId)) {
             if (!Conversations.members(conversationId).map(m -> m.contains(userId)).orElse(false)) {
                 return Future.failedFuture(notAMember(conversationId, ref));
@@ -42,8 +42,12 @@ final class ConversationReach {
             }
             UserConversations.Membership membership = m.get();
             long to = membership.leftSeq() == null ? Long.MAX_VALUE : membership.leftSeq();
-            return readModel.group(conversationId).map(g -> new Range(
-                    g.map(x -> x.historySharing()).orElse(false) ? 1 : membership.sinceSeq(), to, m));
+            // A former member keeps the group's history sharing as it was when it left: turning it on later opens
+            // nothing to it. No departure row (not projected yet): its own range only.
+            Future<Boolean> sharing = membership.leftSeq() != null
+                    ? readModel.departure(userId, conversationId).map(d -> d.map(x -> x.group().historySharing()).orElse(false))
+                    : readModel.group(conversationId).map(g -> g.map(x -> x.historySharing()).orElse(false));
+            return sharing.map(shared -> new Range(shared ? 1 : membership.sinceSeq(), to, m));
         });
     }
 

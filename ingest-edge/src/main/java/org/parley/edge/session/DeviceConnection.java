@@ -74,6 +74,15 @@ public class DeviceConnection {
     public DeviceConnection(ServerWebSocket ws, Context context, EdgeConfig config, ActionLog log,
                             EdgeReadModel readModel, PendingActions pending, FrameDecoder decoder,
                             Function<byte[], DeviceDelivery> inboxDecoder, String userId, String deviceId) {
+        this(ws, context, config, log, readModel, pending, decoder, inboxDecoder, userId, deviceId,
+                org.parley.edge.media.MediaStore.unavailable());
+    }
+
+    /** With the media bucket, where a group's iconKey must name an object the sender uploaded. */
+    public DeviceConnection(ServerWebSocket ws, Context context, EdgeConfig config, ActionLog log,
+                            EdgeReadModel readModel, PendingActions pending, FrameDecoder decoder,
+                            Function<byte[], DeviceDelivery> inboxDecoder, String userId, String deviceId,
+                            org.parley.edge.media.MediaStore media) {
         this.ws = ws;
         this.context = context;
         this.config = config;
@@ -84,7 +93,8 @@ public class DeviceConnection {
         this.inboxDecoder = inboxDecoder;
         this.userId = userId;
         this.deviceId = deviceId;
-        this.actions = new ConversationActions(context, config, log, readModel, pending, this::write, userId, deviceId);
+        this.actions = new ConversationActions(context, config, log, readModel, pending, this::write, userId, deviceId,
+                new org.parley.edge.media.IconKeys(media));
         this.queries = new ConversationQueries(readModel, log, this::write, userId);
     }
 

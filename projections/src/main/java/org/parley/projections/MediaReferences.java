@@ -1,0 +1,97 @@
+package org.parley.projections;
+
+import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.cql.PreparedStatement;
+import com.datastax.oss.driver.api.core.cql.Row;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.parley.events.ConversationEvent;
+import org.parley.events.GroupSnapshot;
+
+/**
+ * The {@code media_references} table: which conversation showed which media key at which seq (from
+ * {@code conversation-events}). The edge serves a media object only to its uploader and to users with such a
+ * reference within their reach of the conversation (docs/security.md, "Media and group access").
+ */
+public class MediaReferences {
+    /** Conversation {@code conversationId} showed {@code mediaKey} to its members at {@code seq}. */
+    public record Reference(String mediaKey, String conversationId, long seq) {
+    }
+
+    private final CqlSession session;
+    private final PreparedStatement insert;
+    private final PreparedStatement nextConversation;
+    private final PreparedStatement firstConversation;
+    private final PreparedStatement within;
+
+    public MediaReferences(CqlSession session) {
+        this.session = session;
+        this.insert = session.prepare("INSERT INTO media_references (media_key, conversation_id, seq) VALUES (?,?,?)"
+                + " USING TIMESTAMP ?");
+        this.firstConversation = session.prepare("SELECT conversation_id FROM media_references WHERE media_key = ?"
+                + " LIMIT 1");
+        this.nextConversation = session.prepare("SELECT conversation_id FROM media_references WHERE media_key = ?"
+                + " AND conversation_id > ? LIMIT 1");
+        this.within = session.prepare("SELECT seq FROM media_references WHERE media_key = ? AND conversation_id = ?"
+                + " AND seq >= ? AND seq <= ? LIMIT 1");
+    }
+
+    /**
+     * The keys an event shows to its recipients. Today: a group's icon, on the events that show it to someone new or
+     * anew: the group's creation, an info change, and members added (the joiners see the current icon, whatever seq
+     * set it). Other group events carry the same snapshot to the same members, so they add no reach. A future
+     * attachment key of a message is referenced by that message's event (docs/security.md).
+     */
+    public static List<Reference> of(ConversationEvent e) {
+        GroupSnapshot g = e.getGroup();
+        String icon = g == null ? null : g.getIconKey();
+        if (icon == null || icon.isEmpty() || e.getPrivateToUserId() != null) {
+            return List.of();
+        }
+        return switch (e.getType()) {
+            case GROUP_CREATED, GROUP_INFO_CHANGED, MEMBERS_ADDED ->
+                    List.of(new Reference(icon, e.getConversationId(), e.getSeq()));
+            default -> List.of();
+        };
+    }
+
+    /** Idempotent: the same event writes the same row. */
+    public CompletionStage<Void> write(Reference r) {
+        return session.executeAsync(insert.bind(r.mediaKey(), r.conversationId(), r.seq(), r.seq()))
+                .thenApply(rs -> null);
+    }
+
+    /**
+     * Up to {@code limit} distinct conversations that referenced the key, in conversation id order. One read per
+     * conversation (a skip over its rows), so a conversation that showed the key many times costs no more.
+     */
+    public CompletionStage<List<String>> conversations(String mediaKey, int limit) {
+        List<String> out = new ArrayList<>();
+        if (limit <= 0) {
+            return CompletableFuture.completedFuture(out);
+        }
+        return session.executeAsync(firstConversation.bind(mediaKey))
+                .thenCompose(rs -> collect(mediaKey, rs.one(), limit, out));
+    }
+
+    private CompletionStage<List<String>> collect(String mediaKey, Row row, int limit, List<String> out) {
+        if (row == null) {
+            return CompletableFuture.completedFuture(out);
+        }
+        String conversation = row.getString("conversation_id");
+        out.add(conversation);
+        if (out.size() >= limit) {
+            return CompletableFuture.completedFuture(out);
+        }
+        return session.executeAsync(nextConversation.bind(mediaKey, conversation))
+                .thenCompose(rs -> collect(mediaKey, rs.one(), limit, out));
+    }
+
+    /** Whether the conversation referenced the key at a seq in [fromSeq, toSeq]. */
+    public CompletionStage<Boolean> referencedWithin(String mediaKey, String conversationId, long fromSeq, long toSeq) {
+        return session.executeAsync(within.bind(mediaKey, conversationId, fromSeq, toSeq))
+                .thenApply(rs -> rs.one() != null);
+    }
+}
