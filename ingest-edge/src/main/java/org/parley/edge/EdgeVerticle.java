@@ -131,7 +131,7 @@ public class EdgeVerticle extends AbstractVerticle {
         tokens.authenticate(token).onComplete(ar -> {
             if (ar.failed()) {
                 req.resume();
-                httpError(ctx, 503, ErrorCode.UNAVAILABLE, "cannot check the token now; retry");
+                Failures.http(ctx, ar.cause(), "token not checked", "retry");
                 return;
             }
             if (ar.result().isEmpty()) {
@@ -206,7 +206,7 @@ public class EdgeVerticle extends AbstractVerticle {
         }
         tokens.authenticate(token).onComplete(ar -> {
             if (ar.failed()) {
-                httpError(ctx, 503, ErrorCode.UNAVAILABLE, "cannot check the token now; retry");
+                Failures.http(ctx, ar.cause(), "token not checked", "retry");
             } else if (ar.result().isEmpty()) {
                 httpError(ctx, 401, null, "invalid or revoked token");
             } else {
