@@ -44,6 +44,7 @@ public class EdgeVerticle extends AbstractVerticle {
     private final java.util.List<java.util.function.Consumer<Router>> extraRoutes = new java.util.ArrayList<>();
     private HttpServer server;
     private EdgeExtensions extensions;
+    private WebSocketLimits webSocketLimits;
 
     public EdgeVerticle(EdgeConfig config, ActionLog log, EdgeReadModel readModel, PendingActions pending,
                         ConnectedDevices devices, Function<byte[], DeviceDelivery> inboxDecoder) {
@@ -61,6 +62,13 @@ public class EdgeVerticle extends AbstractVerticle {
         this.inboxDecoder = inboxDecoder;
         this.tokens = new DeviceTokens(readModel);
         this.decoder = new FrameDecoder(config.maxPayloadBytes(), config.historyPageMax());
+        this.webSocketLimits = WebSocketLimits.defaults(config);
+    }
+
+    /** The WebSocket transport's limits (edge.max-frame-read-bytes, edge.websocket-compression); before deployment. */
+    public EdgeVerticle withWebSocketLimits(WebSocketLimits limits) {
+        this.webSocketLimits = limits;
+        return this;
     }
 
     /** Required before deployment: device linking, settings, typing and presence. */
@@ -88,7 +96,12 @@ public class EdgeVerticle extends AbstractVerticle {
         extraRoutes.forEach(mount -> mount.accept(router));
         BenchEcho.installIfEnabled(router); // off unless edge.bench-echo=true (benchmarks' floor)
         HttpServerOptions options = new HttpServerOptions().setHost(config.host()).setPort(config.port())
-                .setMaxWebSocketFrameSize(config.maxFrameBytes()).setMaxWebSocketMessageSize(config.maxFrameBytes())
+                // The decoder reads frames up to the read limit; messages above edge.max-frame-bytes are refused
+                // (1009) by InboundMessages, which also checks UTF-8 (1007). Vert.x's message aggregation is unused.
+                .setMaxWebSocketFrameSize(webSocketLimits.maxReadBytes())
+                .setMaxWebSocketMessageSize(webSocketLimits.maxReadBytes())
+                .setPerMessageWebSocketCompressionSupported(webSocketLimits.compression())
+                .setPerFrameWebSocketCompressionSupported(webSocketLimits.compression())
                 .setTcpNoDelay(true);
         server = vertx.createHttpServer(options).requestHandler(router);
         server.listen().<Void>mapEmpty().onComplete(started);
