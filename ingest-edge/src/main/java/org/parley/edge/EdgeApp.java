@@ -63,6 +63,7 @@ public final class EdgeApp {
     private static void start() throws Exception {
         Settings settings = Settings.load();
         EdgeConfig config = EdgeConfig.from(settings);
+        WebSocketLimits webSocketLimits = WebSocketLimits.from(settings, config); // refuses limits Kafka cannot hold
         TopicCatalog topics = TopicCatalog.from(settings);
         SchemaRegistryClient registry = new SchemaRegistryClient(settings.registryUrl());
         Vertx vertx = Vertx.vertx();
@@ -112,6 +113,7 @@ public final class EdgeApp {
                 bytes -> deliveries.deserialize(topics.deliveries().name(), bytes), media)
                 .with(extensions)
                 .withMedia(org.parley.edge.media.MediaPolicy.from(settings))
+                .withWebSocketLimits(webSocketLimits)
                 .withRoutes(new PushSubscriptionHandler(vertx, new DeviceTokens(readModel), new PushSubscriptions(cql),
                         settings.getBoolean("push.allow-loopback-http"))::mount);
         vertx.deployVerticle(verticle).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);

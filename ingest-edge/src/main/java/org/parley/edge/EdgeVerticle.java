@@ -48,6 +48,7 @@ public class EdgeVerticle extends AbstractVerticle {
     private final java.util.List<java.util.function.Consumer<Router>> extraRoutes = new java.util.ArrayList<>();
     private HttpServer server;
     private EdgeExtensions extensions;
+    private WebSocketLimits webSocketLimits;
 
     public EdgeVerticle(EdgeConfig config, ActionLog log, EdgeReadModel readModel, PendingActions pending,
                         ConnectedDevices devices, Function<byte[], DeviceDelivery> inboxDecoder) {
@@ -66,12 +67,19 @@ public class EdgeVerticle extends AbstractVerticle {
         this.tokens = new DeviceTokens(readModel);
         this.decoder = new FrameDecoder(config.maxPayloadBytes(), config.historyPageMax());
         this.mediaAccess = new MediaAccess(readModel, mediaPolicy.maxConversationsChecked());
+        this.webSocketLimits = WebSocketLimits.defaults(config);
     }
 
     /** Media settings ({@code media.*}); the built-in defaults otherwise. Before deployment. */
     public EdgeVerticle withMedia(MediaPolicy policy) {
         this.mediaPolicy = policy;
         this.mediaAccess = new MediaAccess(readModel, policy.maxConversationsChecked());
+        return this;
+    }
+
+    /** The WebSocket transport's limits (edge.max-frame-read-bytes, edge.websocket-compression); before deployment. */
+    public EdgeVerticle withWebSocketLimits(WebSocketLimits limits) {
+        this.webSocketLimits = limits;
         return this;
     }
 
@@ -100,7 +108,12 @@ public class EdgeVerticle extends AbstractVerticle {
         extraRoutes.forEach(mount -> mount.accept(router));
         BenchEcho.installIfEnabled(router); // off unless edge.bench-echo=true (benchmarks' floor)
         HttpServerOptions options = new HttpServerOptions().setHost(config.host()).setPort(config.port())
-                .setMaxWebSocketFrameSize(config.maxFrameBytes()).setMaxWebSocketMessageSize(config.maxFrameBytes())
+                // The decoder reads frames up to the read limit; messages above edge.max-frame-bytes are refused
+                // (1009) by InboundMessages, which also checks UTF-8 (1007). Vert.x's message aggregation is unused.
+                .setMaxWebSocketFrameSize(webSocketLimits.maxReadBytes())
+                .setMaxWebSocketMessageSize(webSocketLimits.maxReadBytes())
+                .setPerMessageWebSocketCompressionSupported(webSocketLimits.compression())
+                .setPerFrameWebSocketCompressionSupported(webSocketLimits.compression())
                 .setTcpNoDelay(true);
         server = vertx.createHttpServer(options).requestHandler(router);
         server.listen().<Void>mapEmpty().onComplete(started);
@@ -143,7 +156,7 @@ public class EdgeVerticle extends AbstractVerticle {
         tokens.authenticate(token).onComplete(ar -> {
             if (ar.failed()) {
                 req.resume();
-                httpError(ctx, 503, ErrorCode.UNAVAILABLE, "cannot check the token now; retry");
+                Failures.http(ctx, ar.cause(), "token not checked", "retry");
                 return;
             }
             if (ar.result().isEmpty()) {
@@ -260,7 +273,7 @@ public class EdgeVerticle extends AbstractVerticle {
         }
         tokens.authenticate(token).onComplete(ar -> {
             if (ar.failed()) {
-                httpError(ctx, 503, ErrorCode.UNAVAILABLE, "cannot check the token now; retry");
+                Failures.http(ctx, ar.cause(), "token not checked", "retry");
             } else if (ar.result().isEmpty()) {
                 httpError(ctx, 401, null, "invalid or revoked token");
             } else {

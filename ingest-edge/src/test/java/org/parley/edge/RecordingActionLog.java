@@ -20,7 +20,7 @@ class RecordingActionLog implements ActionLog {
     @Override
     public Future<Void> append(ClientAction action) {
         if (failing) {
-            return Future.failedFuture("broker unreachable");
+            return Future.failedFuture(new org.apache.kafka.common.errors.TimeoutException("broker unreachable"));
         }
         actions.add(action);
         return Future.succeededFuture();

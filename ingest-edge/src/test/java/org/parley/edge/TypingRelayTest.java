@@ -71,13 +71,13 @@ class TypingRelayTest {
 
     @Test
     void outsidersAndBadFramesAreRefusedAndTheConnectionStaysOpen() throws Exception {
-        edge.state.groups.put("g:team", List.of("bob", "carol"));
+        edge.state.groups.put("g:team-0001", List.of("bob", "carol"));
         try (TestClient alice = edge.connect(edge.register("alice"))) {
             alice.send(typing("dm:bob:carol", "start"));
             assertThat(alice.next("error").getString("code")).isEqualTo("NOT_A_MEMBER");
-            alice.send(typing("g:team", "start"));
+            alice.send(typing("g:team-0001", "start"));
             assertThat(alice.next("error").getString("code")).isEqualTo("NOT_A_MEMBER");
-            alice.send(typing("g:nobody", "start"));
+            alice.send(typing("g:nobody-01", "start"));
             assertThat(alice.next("error").getString("code")).isEqualTo("UNKNOWN_CONVERSATION");
             alice.send(typing("dm:alice:bob", "typing-hard"));
             JsonObject bad = alice.next("error");
@@ -91,9 +91,9 @@ class TypingRelayTest {
 
     @Test
     void groupMembersComeFromTheMembership() throws Exception {
-        edge.state.groups.put("g:team", List.of("alice", "bob", "carol"));
+        edge.state.groups.put("g:team-0001", List.of("alice", "bob", "carol"));
         try (TestClient alice = edge.connect(edge.register("alice"))) {
-            alice.send(typing("g:team", "stop"));
+            alice.send(typing("g:team-0001", "stop"));
             await().until(() -> edge.signals.typing.size() == 1);
             assertThat(edge.signals.typing.get(0).getRecipientUserIds()).containsExactly("bob", "carol");
         }

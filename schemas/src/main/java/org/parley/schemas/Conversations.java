@@ -10,8 +10,11 @@ import java.util.regex.Pattern;
  * sequencer's state, not in the id.
  */
 public final class Conversations {
-    /** User ids: letters, digits, '_', '-', '.', 1..64 characters (no ':', the id separator). */
-    public static final Pattern USER_ID = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
+    /**
+     * User ids: 1..64 letters, digits, '_', '-', '.', starting with a letter or digit (no ':', the id separator; never
+     * "." or "..", which name directories in paths and keys built from a user id, nor "-x", which reads as an option).
+     */
+    public static final Pattern USER_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
 
     /** Group ids: {@code g:} and 8..64 letters, digits, '_' or '-'. */
     public static final Pattern GROUP_ID = Pattern.compile("g:[A-Za-z0-9_-]{8,64}");

@@ -10,8 +10,10 @@ import java.util.Optional;
 import java.util.UUID;
 import org.parley.edge.DeviceTokens;
 import org.parley.edge.EdgeVerticle;
+import org.parley.edge.Failures;
 import org.parley.edge.log.ActionLog;
 import org.parley.edge.protocol.ErrorCode;
+import org.parley.edge.protocol.FieldBounds;
 import org.parley.edge.readmodel.EdgeReadModel;
 import org.parley.edge.session.ConnectedDevices;
 import org.parley.events.DeviceRecord;
@@ -60,7 +62,8 @@ public class DeviceRegistration {
         }
         Object user = body == null ? null : body.getValue("userId");
         if (!(user instanceof String userId) || !Conversations.USER_ID.matcher(userId).matches()) {
-            EdgeVerticle.httpError(ctx, 400, ErrorCode.INVALID_FIELD, "userId must be 1-64 of [A-Za-z0-9_.-]");
+            EdgeVerticle.httpError(ctx, 400, ErrorCode.INVALID_FIELD, "userId must be 1-64 of [A-Za-z0-9_.-],"
+                    + " starting with a letter or digit");
             return;
         }
         String deviceId = UUID.randomUUID().toString();
@@ -107,6 +110,11 @@ public class DeviceRegistration {
     /** {@code DELETE /v1/devices/{deviceId}}, by the device itself or the user's primary. */
     public void unlink(RoutingContext ctx) {
         String target = ctx.pathParam("deviceId");
+        if (!FieldBounds.isDeviceId(target)) {
+            EdgeVerticle.httpError(ctx, 400, ErrorCode.INVALID_FIELD, "deviceId must be a device id as registration"
+                    + " returned it (a lower-case UUID)");
+            return;
+        }
         authenticated(ctx).onSuccess(caller -> caller.ifPresent(device -> slots.slots(device.userId()).onComplete(ar -> {
             if (ar.failed()) {
                 unavailable(ctx, ar.cause());
@@ -219,7 +227,6 @@ public class DeviceRegistration {
     }
 
     private static void unavailable(RoutingContext ctx, Throwable cause) {
-        LOG.warn("device registry unavailable: {}", cause.toString());
-        EdgeVerticle.httpError(ctx, 503, ErrorCode.UNAVAILABLE, "device registry unavailable; nothing changed, retry");
+        Failures.http(ctx, cause, "device registry not changed", "nothing changed, retry");
     }
 }

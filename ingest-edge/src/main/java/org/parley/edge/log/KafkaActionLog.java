@@ -59,6 +59,8 @@ public class KafkaActionLog implements ActionLog, AutoCloseable {
         p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 5_000);
         p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000);
         p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
+        // The edge's bounds keep every record under this (WebSocketLimits checks it at start).
+        p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, s.getInt("kafka.max-message-bytes"));
         return p;
     }
 

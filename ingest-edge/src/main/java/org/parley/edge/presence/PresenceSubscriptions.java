@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import org.parley.edge.Failures;
 import org.parley.edge.protocol.ClientFrame;
 import org.parley.edge.protocol.ErrorCode;
 import org.parley.edge.session.DeviceConnection;
@@ -116,7 +117,8 @@ public class PresenceSubscriptions implements SessionExtension {
         Future.all(theirs, mine, now).onComplete(ar -> {
             if (ar.failed()) {
                 unsubscribe(c, target);
-                c.refuse(ErrorCode.UNAVAILABLE, "presence of " + target + " unavailable; subscribe again", null);
+                Failures.Outcome o = Failures.of(ar.cause(), "presence of " + target + " not read", "subscribe again");
+                c.refuse(o.code(), o.message(), null);
                 return;
             }
             sub.targetSettings = newer(sub.targetSettings, theirs.result().orElse(null));

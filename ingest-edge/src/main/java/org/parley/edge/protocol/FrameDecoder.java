@@ -1,6 +1,5 @@
 package org.parley.edge.protocol;
 
-import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
@@ -33,21 +32,19 @@ public class FrameDecoder {
 
     /** Decodes one frame sent by {@code userId}. */
     public ClientFrame decode(String text, String userId) {
-        JsonObject json;
-        try {
-            json = new JsonObject(text);
-        } catch (DecodeException | ClassCastException e) {
-            throw new ProtocolException(ErrorCode.BAD_FRAME, "frame is not a JSON object", null);
-        }
+        JsonObject json = FrameJson.parse(text);
         Object type = json.getValue("type");
         if (type == null) {
             throw new ProtocolException(ErrorCode.MISSING_FIELD, "missing field 'type'", null);
         }
-        return switch (String.valueOf(type)) {
+        if (!(type instanceof String)) {
+            throw new ProtocolException(ErrorCode.INVALID_FIELD, "'type' must be a string", null);
+        }
+        return switch ((String) type) {
             case "send" -> send(json, userId);
             case "ack" -> new ClientFrame.Ack(longField(json, "ack", "inboxSeq", null, true));
             case "history" -> history(json, userId);
-            case "read" -> new ClientFrame.Read(string(json, "conversationId", null, true),
+            case "read" -> new ClientFrame.Read(conversation(json, "conversationId", null),
                     longField(json, "read", "seq", null, true));
             case "ping" -> new ClientFrame.Ping();
             case "react" -> act(json, ActionType.REACT, f -> f.targetSeq().reaction());
@@ -61,15 +58,16 @@ public class FrameDecoder {
             case "demoteAdmin" -> act(json, ActionType.DEMOTE_ADMIN, f -> f.userIds("userId"));
             case "leaveGroup" -> act(json, ActionType.LEAVE_GROUP, f -> { });
             case "mute" -> act(json, ActionType.SET_MUTE, ActFields::muteUntil);
-            case "chats" -> new ClientFrame.Chats(string(json, "requestId", null, true));
-            case "group" -> new ClientFrame.GroupQuery(string(json, "requestId", null, true),
+            case "chats" -> new ClientFrame.Chats(requestId(json, true));
+            case "group" -> new ClientFrame.GroupQuery(requestId(json, true),
                     conversation(json, "conversationId", null));
             case "settings" -> settings(json);
-            case "typing" -> new ClientFrame.Typing(string(json, "conversationId", null, true),
+            case "typing" -> new ClientFrame.Typing(conversation(json, "conversationId", null),
                     oneOf(json, "state", "start", "stop"));
             case "presence" -> presence(json);
-            default -> throw new ProtocolException(ErrorCode.UNKNOWN_TYPE, "unknown frame type '" + type
-                    + "' (known: " + String.join(", ", KNOWN_TYPES) + ")", null);
+            default -> throw new ProtocolException(ErrorCode.UNKNOWN_TYPE, "unknown frame type"
+                    + (((String) type).length() <= 32 ? " '" + type + "'" : "") + " (known: "
+                    + String.join(", ", KNOWN_TYPES) + ")", null);
         };
     }
 
@@ -100,9 +98,9 @@ public class FrameDecoder {
 
         ActFields reaction() {
             Object v = json.getValue("reaction");
-            if (!(v instanceof String r) || r.length() > 32) {
-                throw new ProtocolException(ErrorCode.INVALID_FIELD, "'reaction' must be an emoji string of at most 32"
-                        + " characters (\"\" removes yours)", ref);
+            if (!(v instanceof String r) || !FieldBounds.isText(r, FieldBounds.MAX_REACTION, false)) {
+                throw new ProtocolException(ErrorCode.INVALID_FIELD, "'reaction' must be an emoji string of at most "
+                        + FieldBounds.MAX_REACTION + " characters (\"\" removes yours)", ref);
             }
             reaction = r;
             return this;
@@ -135,8 +133,9 @@ public class FrameDecoder {
 
         void groupInfo(boolean creating) {
             GroupInfoChange.Builder g = GroupInfoChange.newBuilder()
-                    .setName(string(json, "name", ref, creating))
-                    .setDescription(optionalText(json, "description", ref))
+                    .setName(text(json, "name", ref, creating, FieldBounds.MAX_GROUP_NAME))
+                    .setDescription(boundedText(optionalText(json, "description", ref), "description",
+                            FieldBounds.MAX_GROUP_DESCRIPTION, ref))
                     .setIconKey(string(json, "iconKey", ref, false))
                     .setOnlyAdminsEditInfo(bool(json, "onlyAdminsEditInfo", ref))
                     .setHistorySharing(bool(json, "historySharing", ref));
@@ -199,7 +198,7 @@ public class FrameDecoder {
     }
 
     private ClientFrame.SettingsUpdate settings(JsonObject json) {
-        String requestId = string(json, "requestId", null, false);
+        String requestId = requestId(json, false);
         Object contacts = json.getValue("contacts");
         List<String> contactIds = null;
         if (contacts != null) {
@@ -207,25 +206,48 @@ public class FrameDecoder {
             f.userIds("contacts");
             contactIds = f.userIds;
         }
-        String sound = json.getValue("pushSound") == null ? null : string(json, "pushSound", requestId, false);
-        if (sound != null && sound.length() > 64) {
-            throw new ProtocolException(ErrorCode.INVALID_FIELD, "'pushSound' has at most 64 characters", requestId);
-        }
+        String sound = json.getValue("pushSound") == null ? null
+                : text(json, "pushSound", requestId, false, FieldBounds.MAX_PUSH_SOUND);
         return new ClientFrame.SettingsUpdate(requestId, bool(json, "readReceipts", requestId),
                 visibility(json, "lastSeen", requestId), visibility(json, "online", requestId), sound, contactIds);
     }
 
     private String clientMessageId(JsonObject json) {
         String clientMessageId = string(json, "clientMessageId", null, true);
-        if (clientMessageId.length() > 128) {
-            throw new ProtocolException(ErrorCode.INVALID_FIELD, "clientMessageId longer than 128 characters", null);
+        if (!FieldBounds.isClientId(clientMessageId)) {
+            throw new ProtocolException(ErrorCode.INVALID_FIELD, "'clientMessageId' must be 1.." + FieldBounds.MAX_CLIENT_ID
+                    + " visible ASCII characters", null);
         }
         return clientMessageId;
     }
 
+    private static String requestId(JsonObject json, boolean required) {
+        String requestId = string(json, "requestId", null, required);
+        if (requestId != null && !FieldBounds.isClientId(requestId)) {
+            throw new ProtocolException(ErrorCode.INVALID_FIELD, "'requestId' must be 1.." + FieldBounds.MAX_CLIENT_ID
+                    + " visible ASCII characters", null);
+        }
+        return requestId;
+    }
+
+    /** A string field people read: bounded, no control characters (docs/security.md). */
+    private static String text(JsonObject json, String field, String ref, boolean required, int max) {
+        return boundedText(string(json, field, ref, required), field, max, ref);
+    }
+
+    private static String boundedText(String value, String field, int max, String ref) {
+        boolean multiline = field.equals("description");
+        if (value != null && !FieldBounds.isText(value, max, multiline)) {
+            throw new ProtocolException(ErrorCode.INVALID_FIELD, "'" + field + "' must have at most " + max
+                    + " characters and no control characters" + (multiline ? " other than line breaks and tabs" : ""),
+                    ref);
+        }
+        return value;
+    }
+
     private static String conversation(JsonObject json, String field, String ref) {
         String id = string(json, field, ref, true);
-        if (!Conversations.isValid(id)) {
+        if (id.length() > FieldBounds.MAX_CONVERSATION_ID || !Conversations.isValid(id)) {
             throw new ProtocolException(ErrorCode.INVALID_FIELD, "'" + field + "' is not a conversation id"
                     + " (dm:<user>:<user> sorted, or g:<id>)", ref);
         }
@@ -302,12 +324,17 @@ public class FrameDecoder {
                 throw new ProtocolException(ErrorCode.INVALID_FIELD, "'to' is not a valid user id", clientMessageId);
             }
             conversationId = Conversations.direct(userId, to);
-        } else if (!Conversations.isValid(conversationId)) {
+        } else if (conversationId.length() > FieldBounds.MAX_CONVERSATION_ID || !Conversations.isValid(conversationId)) {
             throw new ProtocolException(ErrorCode.INVALID_FIELD, "'conversationId' is not a conversation id"
                     + " (dm:<user>:<user> sorted, or g:<id>)", clientMessageId);
         }
         byte[] payload = payload(json, clientMessageId, true);
         String mediaType = string(json, "mediaType", clientMessageId, false);
+        if (mediaType != null && !FieldBounds.isMediaType(mediaType)) {
+            throw new ProtocolException(ErrorCode.INVALID_FIELD, "'mediaType' must be a media type like image/jpeg"
+                    + " (type/subtype, optional ;name=value parameters, at most " + FieldBounds.MAX_MEDIA_TYPE
+                    + " characters)", clientMessageId);
+        }
         Long replyTo = longField(json, "send", "replyToSeq", clientMessageId, false);
         ClientFrame.Source forwardOf = null;
         Object fwd = json.getValue("forwardOf");
@@ -326,7 +353,7 @@ public class FrameDecoder {
     }
 
     private ClientFrame.History history(JsonObject json, String userId) {
-        String requestId = string(json, "requestId", null, true);
+        String requestId = requestId(json, true);
         String conversationId = conversation(json, "conversationId", requestId);
         Long before = longField(json, "history", "beforeSeq", requestId, false);
         Long limit = longField(json, "history", "limit", requestId, false);
@@ -375,9 +402,44 @@ public class FrameDecoder {
             }
             return null;
         }
-        if (!(v instanceof Number n) || n.doubleValue() != Math.rint(n.doubleValue()) || n.longValue() < 0) {
+        if (!(v instanceof Number n) || !isIntegral(n)) {
             throw new ProtocolException(ErrorCode.INVALID_FIELD, "'" + field + "' must be a non-negative integer", ref);
         }
-        return n.longValue();
+        Long exact = exactLong(n);
+        if (exact == null || exact < 0) {
+            throw new ProtocolException(ErrorCode.INVALID_FIELD, "'" + field + "' must be an integer from 0 to "
+                    + Long.MAX_VALUE, ref);
+        }
+        return exact;
+    }
+
+    private static boolean isIntegral(Number n) {
+        if (n instanceof Double || n instanceof Float) {
+            double d = n.doubleValue();
+            return Double.isFinite(d) && d == Math.rint(d);
+        }
+        return !(n instanceof java.math.BigDecimal b) || b.stripTrailingZeros().scale() <= 0;
+    }
+
+    /**
+     * The number as a long if it is exactly one; null if it is out of range. A double is exact only up to 2^53: a
+     * larger one stands for many integers, so it is refused rather than rounded.
+     */
+    static Long exactLong(Number n) {
+        if (n instanceof Integer || n instanceof Long || n instanceof Short || n instanceof Byte) {
+            return n.longValue();
+        }
+        if (n instanceof java.math.BigInteger b) {
+            return b.bitLength() < 64 ? b.longValue() : null;
+        }
+        if (n instanceof java.math.BigDecimal b) {
+            try {
+                return b.longValueExact();
+            } catch (ArithmeticException e) {
+                return null;
+            }
+        }
+        double d = n.doubleValue();
+        return Math.abs(d) <= (double) (1L << 53) ? (long) d : null;
     }
 }

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.UUID;
 import java.util.function.Consumer;
 import org.parley.edge.EdgeConfig;
+import org.parley.edge.Failures;
 import org.parley.edge.log.ActionLog;
 import org.parley.edge.media.IconKeys;
 import org.parley.edge.protocol.ClientFrame;
@@ -93,7 +94,7 @@ final class ConversationActions {
             return;
         }
         log.append(action(ActionType.READ_RECEIPT, r.conversationId(), null).setTargetSeq(r.seq()).build())
-                .onFailure(err -> out.accept(ServerFrames.error(ErrorCode.UNAVAILABLE, "read receipt not stored; retry", null)));
+                .onFailure(err -> out.accept(Failures.frame(err, "read receipt not stored", "retry", null)));
     }
 
     /** A device holds message {@code seq} from {@code senderUserId}: its delivery receipt. */
@@ -158,7 +159,8 @@ final class ConversationActions {
         if (err instanceof ProtocolException p) {
             out.accept(ServerFrames.error(p.code(), p.getMessage(), p.ref()));
         } else {
-            out.accept(ServerFrames.error(ErrorCode.UNAVAILABLE, "cannot check that now (" + err.getMessage() + "); retry", ref));
+            out.accept(Failures.frame(err, "cannot check the message to forward", "retry with the same clientMessageId",
+                    ref));
         }
     }
 
@@ -175,8 +177,7 @@ final class ConversationActions {
         Future<ActionResult> result = pending.await(context, action.getActionId(), config.resultTimeoutMs());
         log.append(action).onFailure(err -> {
             pending.forget(action.getActionId());
-            out.accept(ServerFrames.error(ErrorCode.UNAVAILABLE, "not stored (" + err.getMessage() + "); retry with the"
-                    + " same clientMessageId", ref));
+            out.accept(Failures.frame(err, "not stored", "retry with the same clientMessageId", ref));
         }).onSuccess(v -> result.onComplete(ar -> {
             if (ar.failed()) {
                 out.accept(ServerFrames.error(ErrorCode.TIMEOUT, "stored but not yet sequenced; retry with the same"
@@ -185,8 +186,16 @@ final class ConversationActions {
                 out.accept(ServerFrames.sent(ref, action.getConversationId(), ar.result().getSeq(),
                         ar.result().getDuplicate()));
             } else {
-                out.accept(ServerFrames.error(errorCode(ar.result().getErrorCode()),
-                        String.valueOf(ar.result().getErrorMessage()), ref));
+                ErrorCode code = errorCode(ar.result().getErrorCode());
+                if (code == ErrorCode.INTERNAL) {
+                    // A code this edge does not know: the sequencer's own words are not for clients.
+                    LOG.error("sequencer refused {} with unknown code {}: {}", action.getActionId(),
+                            ar.result().getErrorCode(), ar.result().getErrorMessage());
+                    out.accept(ServerFrames.error(code, "refused by the sequencer for a reason this edge does not"
+                            + " know; report it", ref));
+                } else {
+                    out.accept(ServerFrames.error(code, String.valueOf(ar.result().getErrorMessage()), ref));
+                }
             }
         }));
     }

@@ -1,6 +1,7 @@
 package org.parley.edge.session;
 
 import io.vertx.core.Future;
+import org.parley.edge.Failures;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -181,7 +182,7 @@ final class ConversationQueries {
         } else if (ar.cause() instanceof ProtocolException p) {
             out.accept(ServerFrames.error(p.code(), p.getMessage(), p.ref()));
         } else {
-            out.accept(ServerFrames.error(ErrorCode.UNAVAILABLE, "read model unavailable: " + ar.cause().getMessage(), ref));
+            out.accept(Failures.frame(ar.cause(), "not answered", "retry", ref));
         }
     }
 }

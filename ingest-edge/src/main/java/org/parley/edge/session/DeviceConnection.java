@@ -137,9 +137,9 @@ public class DeviceConnection {
     public Future<Void> start(long fromInboxSeq, Runnable onClose) {
         lastSent = fromInboxSeq;
         lastAcked = fromInboxSeq;
-        ws.textMessageHandler(this::onText);
-        ws.binaryMessageHandler(b -> error(ErrorCode.BAD_FRAME, "binary frames are not supported; send JSON text", null));
-        ws.exceptionHandler(err -> LOG.debug("device {} socket error: {}", deviceId, err.toString()));
+        InboundMessages.read(ws, config.maxFrameBytes(), this::onText,
+                () -> error(ErrorCode.BAD_FRAME, "binary frames are not supported; send JSON text", null),
+                err -> LOG.debug("device {} socket error: {}", deviceId, err.toString()));
         ws.closeHandler(v -> {
             closed = true;
             if (syncTimer >= 0) {

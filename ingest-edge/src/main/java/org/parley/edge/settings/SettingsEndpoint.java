@@ -9,7 +9,9 @@ import java.util.List;
 import java.util.Locale;
 import org.parley.edge.DeviceTokens;
 import org.parley.edge.EdgeVerticle;
+import org.parley.edge.Failures;
 import org.parley.edge.protocol.ErrorCode;
+import org.parley.edge.protocol.FieldBounds;
 import org.parley.edge.readmodel.EdgeReadModel;
 import org.parley.events.UserSettings;
 import org.parley.events.Visibility;
@@ -66,7 +68,7 @@ public class SettingsEndpoint {
                 UserSettings saved = next.setUpdatedAt(Instant.now()).build();
                 return store.save(saved).onSuccess(v -> ctx.json(json(saved)));
             });
-        }).onFailure(err -> EdgeVerticle.httpError(ctx, 503, ErrorCode.UNAVAILABLE, "settings not stored; retry"));
+        }).onFailure(err -> Failures.http(ctx, err, "settings not stored", "retry"));
     }
 
     /** Applies the fields present; a bad one refuses the whole change. */
@@ -85,8 +87,10 @@ public class SettingsEndpoint {
         }
         if (changes.containsKey("pushSound")) {
             Object v = changes.getValue("pushSound");
-            if (v != null && (!(v instanceof String s) || s.isEmpty() || s.length() > 64)) {
-                throw new IllegalArgumentException("'pushSound' must be null or a name of 1-64 characters");
+            if (v != null && (!(v instanceof String s) || s.isEmpty()
+                    || !FieldBounds.isText(s, FieldBounds.MAX_PUSH_SOUND, false))) {
+                throw new IllegalArgumentException("'pushSound' must be null or a name of 1-64 characters without"
+                        + " control characters");
             }
             next.setPushSound((String) v);
         }
@@ -96,9 +100,11 @@ public class SettingsEndpoint {
                         + " user ids");
             }
             List<String> contacts = new ArrayList<>();
-            for (Object o : a) {
+            for (int i = 0; i < a.size(); i++) {
+                Object o = a.getValue(i);
                 if (!(o instanceof String u) || !Conversations.USER_ID.matcher(u).matches()) {
-                    throw new IllegalArgumentException("'contactUserIds' holds an invalid user id: " + o);
+                    throw new IllegalArgumentException("'contactUserIds' item " + i + " is not a user id (1-64 of"
+                            + " [A-Za-z0-9_.-], starting with a letter or digit)");
                 }
                 contacts.add(u);
             }

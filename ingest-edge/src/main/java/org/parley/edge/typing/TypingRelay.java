@@ -6,6 +6,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import org.parley.edge.Failures;
 import org.parley.edge.log.SignalLog;
 import org.parley.edge.protocol.ClientFrame;
 import org.parley.edge.protocol.ErrorCode;
@@ -64,7 +65,8 @@ public class TypingRelay implements SessionExtension {
         }
         membership.members(t.conversationId()).onComplete(ar -> {
             if (ar.failed()) {
-                c.refuse(ErrorCode.UNAVAILABLE, "typing not relayed: " + ar.cause().getMessage(), null);
+                Failures.Outcome o = Failures.of(ar.cause(), "typing not relayed", "send it again");
+                c.refuse(o.code(), o.message(), null);
             } else if (ar.result().isEmpty()) {
                 c.refuse(ErrorCode.UNKNOWN_CONVERSATION, "no conversation '" + t.conversationId() + "'", null);
             } else if (!ar.result().get().contains(c.userId())) {
