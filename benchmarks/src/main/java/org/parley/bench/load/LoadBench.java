@@ -255,6 +255,7 @@ public final class LoadBench implements Callable<Integer> {
         }
         scenarios.forEach(s -> s.prepare(run));
         run.running(true);
+        Map<String, Long> countsBefore = PipelineCounts.snapshot(settings);
         Map<String, Long> pids = ProcessSampler.stackPids(runFolder);
         ProcessSampler sampler = new ProcessSampler(pids, 1000, start).start();
         List<Scenario.Background> background = new ArrayList<>();
@@ -285,6 +286,7 @@ public final class LoadBench implements Callable<Integer> {
         Accounting.Tally tally = accounting.tally();
         JsonObject inbox = run.inboxTotals();
         run.running(false);
+        JsonObject perMessage = PipelineCounts.perOperation(countsBefore, PipelineCounts.snapshot(settings), total);
 
         // ---- result
         result.put("options", new JsonObject().put("rate", rate).put("durationSeconds", duration).put("warmupSeconds", (double) warmup)
@@ -312,6 +314,8 @@ public final class LoadBench implements Callable<Integer> {
         result.put("floors", floors);
         result.put("ratios", ratios(figures, floors));
         result.put("processes", sampler.result(warmup, endSeconds));
+        // Everything the step wrote (warm-up, measured window, drain; acks and receipts included) per operation sent.
+        result.put("perMessage", perMessage);
         JsonArray bg = new JsonArray();
         background.forEach(b -> bg.add(b.result().put("name", b.name())));
         result.put("background", bg);
@@ -448,6 +452,9 @@ public final class LoadBench implements Callable<Integer> {
             System.out.printf("  %-12s cpu avg %6.1f%% max %6.1f%%  rss avg %7.1f MB max %7.1f MB%n", e.getKey(),
                     p.getDouble("cpuAvgPct"), p.getDouble("cpuMaxPct"), p.getDouble("rssAvgMb"), p.getDouble("rssMaxMb"));
         });
+        JsonObject per = r.getJsonObject("perMessage");
+        System.out.printf("per message: %.2f Kafka records, %.2f CQL writes; %s%n", per.getDouble("kafkaRecords"),
+                per.getDouble("cqlWrites"), per.getJsonObject("byCounter").encode());
         if (r.containsKey("verdict")) {
             System.out.println("verdict: " + r.getJsonObject("verdict").encode());
         }
