@@ -35,6 +35,7 @@ import org.parley.events.Presence;
 import org.parley.events.TypingSignal;
 import org.parley.events.UserSettings;
 import org.parley.projections.CqlSessionFactory;
+import org.parley.projections.PushEndpointPolicy;
 import org.parley.projections.PushSubscriptions;
 import org.parley.registry.SchemaRegistryClient;
 import org.parley.schemas.TopicCatalog;
@@ -113,7 +114,7 @@ public final class EdgeApp {
                 bytes -> deliveries.deserialize(topics.deliveries().name(), bytes), media)
                 .with(extensions)
                 .withRoutes(new PushSubscriptionHandler(vertx, new DeviceTokens(readModel), new PushSubscriptions(cql),
-                        settings.getBoolean("push.allow-loopback-http"))::mount);
+                        PushEndpointPolicy.from(settings))::mount);
         vertx.deployVerticle(verticle).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
         heartbeats.start(vertx, settings.getLong("presence.edge-heartbeat-ms"));
 
