@@ -65,6 +65,7 @@ public final class EdgeApp {
     private static void start() throws Exception {
         Settings settings = Settings.load();
         EdgeConfig config = EdgeConfig.from(settings);
+        EdgeTls tls = EdgeTls.from(settings); // before anything starts: a bad certificate setting fails fast
         TopicCatalog topics = TopicCatalog.from(settings);
         SchemaRegistryClient registry = new SchemaRegistryClient(settings.registryUrl());
         Vertx vertx = Vertx.vertx();
@@ -114,7 +115,8 @@ public final class EdgeApp {
                 bytes -> deliveries.deserialize(topics.deliveries().name(), bytes), media)
                 .with(extensions)
                 .withRoutes(new PushSubscriptionHandler(vertx, new DeviceTokens(readModel), new PushSubscriptions(cql),
-                        PushEndpointPolicy.from(settings))::mount);
+                        PushEndpointPolicy.from(settings))::mount)
+                .withTls(tls);
         vertx.deployVerticle(verticle).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
         heartbeats.start(vertx, settings.getLong("presence.edge-heartbeat-ms"));
 
@@ -134,6 +136,7 @@ public final class EdgeApp {
             signalLog.close();
             cql.close();
         }, "edge-shutdown"));
-        System.out.println("PARLEY READY edge-" + config.edgeId() + " http://" + config.host() + ":" + verticle.actualPort());
+        System.out.println("PARLEY READY edge-" + config.edgeId() + " " + tls.httpScheme() + "://" + config.host() + ":"
+                + verticle.actualPort());
     }
 }

@@ -44,6 +44,7 @@ public class EdgeVerticle extends AbstractVerticle {
     private final java.util.List<java.util.function.Consumer<Router>> extraRoutes = new java.util.ArrayList<>();
     private HttpServer server;
     private EdgeExtensions extensions;
+    private EdgeTls tls = EdgeTls.off();
 
     public EdgeVerticle(EdgeConfig config, ActionLog log, EdgeReadModel readModel, PendingActions pending,
                         ConnectedDevices devices, Function<byte[], DeviceDelivery> inboxDecoder) {
@@ -90,13 +91,19 @@ public class EdgeVerticle extends AbstractVerticle {
         HttpServerOptions options = new HttpServerOptions().setHost(config.host()).setPort(config.port())
                 .setMaxWebSocketFrameSize(config.maxFrameBytes()).setMaxWebSocketMessageSize(config.maxFrameBytes())
                 .setTcpNoDelay(true);
-        server = vertx.createHttpServer(options).requestHandler(router);
+        server = vertx.createHttpServer(tls.apply(options)).requestHandler(router);
         server.listen().<Void>mapEmpty().onComplete(started);
     }
 
     /** Adds routes served by their own handler classes (e.g. the push subscription endpoint); before deployment. */
     public EdgeVerticle withRoutes(java.util.function.Consumer<Router> mount) {
         extraRoutes.add(mount);
+        return this;
+    }
+
+    /** Serves https/wss with this certificate ({@link EdgeTls}); before deployment. Plain by default. */
+    public EdgeVerticle withTls(EdgeTls tls) {
+        this.tls = tls;
         return this;
     }
 
