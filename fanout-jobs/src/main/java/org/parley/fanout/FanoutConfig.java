@@ -21,6 +21,10 @@ import org.parley.schemas.TopicCatalog;
  *     append, or a committed transaction's marker, wakes a parked fetch, so a long wait costs no latency
  * @param pushRequestsTopic where the push decisions go ({@code topic.push-requests})
  * @param push what the push decision pushes ({@code push.*})
+ * @param webSubmitEnabled whether the local cluster's dashboard/REST API accepts job jars to upload and run
+ *     ({@code flink.web-submit-enabled}, default false: anyone reaching the port could run code in the process)
+ * @param webCancelEnabled whether the local cluster's dashboard offers to cancel jobs
+ *     ({@code flink.web-cancel-enabled}, default false)
  */
 public record FanoutConfig(
         String kafkaBootstrap,
@@ -45,7 +49,9 @@ public record FanoutConfig(
         boolean restoreOnStart,
         int fetchMaxWaitMs,
         String pushRequestsTopic,
-        PushPolicy push) {
+        PushPolicy push,
+        boolean webSubmitEnabled,
+        boolean webCancelEnabled) {
 
     public static final String GROUP_ID = "parley-fanout";
     public static final String JOB_NAME = "parley-fanout";
@@ -77,7 +83,9 @@ public record FanoutConfig(
                 s.find("fanout.restore").map(Boolean::parseBoolean).orElse(true),
                 s.getInt("kafka.consumer.fetch-max-wait-ms"),
                 topics.pushRequests().name(),
-                PushPolicy.from(s));
+                PushPolicy.from(s),
+                s.find("flink.web-submit-enabled").map(Boolean::parseBoolean).orElse(false),
+                s.find("flink.web-cancel-enabled").map(Boolean::parseBoolean).orElse(false));
     }
 
     public Path checkpointsDir() {

@@ -35,6 +35,7 @@ import org.parley.events.Presence;
 import org.parley.events.TypingSignal;
 import org.parley.events.UserSettings;
 import org.parley.projections.CqlSessionFactory;
+import org.parley.projections.PushEndpointPolicy;
 import org.parley.projections.PushSubscriptions;
 import org.parley.registry.SchemaRegistryClient;
 import org.parley.schemas.TopicCatalog;
@@ -64,6 +65,7 @@ public final class EdgeApp {
         Settings settings = Settings.load();
         EdgeConfig config = EdgeConfig.from(settings);
         WebSocketLimits webSocketLimits = WebSocketLimits.from(settings, config); // refuses limits Kafka cannot hold
+        EdgeTls tls = EdgeTls.from(settings); // before anything starts: a bad certificate setting fails fast
         TopicCatalog topics = TopicCatalog.from(settings);
         SchemaRegistryClient registry = new SchemaRegistryClient(settings.registryUrl());
         Vertx vertx = Vertx.vertx();
@@ -115,7 +117,8 @@ public final class EdgeApp {
                 .withMedia(org.parley.edge.media.MediaPolicy.from(settings))
                 .withWebSocketLimits(webSocketLimits)
                 .withRoutes(new PushSubscriptionHandler(vertx, new DeviceTokens(readModel), new PushSubscriptions(cql),
-                        settings.getBoolean("push.allow-loopback-http"))::mount);
+                        PushEndpointPolicy.from(settings))::mount)
+                .withTls(tls);
         vertx.deployVerticle(verticle).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
         heartbeats.start(vertx, settings.getLong("presence.edge-heartbeat-ms"));
 
@@ -135,6 +138,7 @@ public final class EdgeApp {
             signalLog.close();
             cql.close();
         }, "edge-shutdown"));
-        System.out.println("PARLEY READY edge-" + config.edgeId() + " http://" + config.host() + ":" + verticle.actualPort());
+        System.out.println("PARLEY READY edge-" + config.edgeId() + " " + tls.httpScheme() + "://" + config.host() + ":"
+                + verticle.actualPort());
     }
 }

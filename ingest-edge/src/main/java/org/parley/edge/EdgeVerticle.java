@@ -49,6 +49,7 @@ public class EdgeVerticle extends AbstractVerticle {
     private HttpServer server;
     private EdgeExtensions extensions;
     private WebSocketLimits webSocketLimits;
+    private EdgeTls tls = EdgeTls.off();
 
     public EdgeVerticle(EdgeConfig config, ActionLog log, EdgeReadModel readModel, PendingActions pending,
                         ConnectedDevices devices, Function<byte[], DeviceDelivery> inboxDecoder) {
@@ -115,13 +116,19 @@ public class EdgeVerticle extends AbstractVerticle {
                 .setPerMessageWebSocketCompressionSupported(webSocketLimits.compression())
                 .setPerFrameWebSocketCompressionSupported(webSocketLimits.compression())
                 .setTcpNoDelay(true);
-        server = vertx.createHttpServer(options).requestHandler(router);
+        server = vertx.createHttpServer(tls.apply(options)).requestHandler(router);
         server.listen().<Void>mapEmpty().onComplete(started);
     }
 
     /** Adds routes served by their own handler classes (e.g. the push subscription endpoint); before deployment. */
     public EdgeVerticle withRoutes(java.util.function.Consumer<Router> mount) {
         extraRoutes.add(mount);
+        return this;
+    }
+
+    /** Serves https/wss with this certificate ({@link EdgeTls}); before deployment. Plain by default. */
+    public EdgeVerticle withTls(EdgeTls tls) {
+        this.tls = tls;
         return this;
     }
 

@@ -50,6 +50,16 @@ final class EdgeHarness {
         port = edge.actualPort();
     }
 
+    /** An edge serving https/wss with the given certificate ({@link EdgeTls}). */
+    EdgeHarness(Vertx vertx, EdgeConfig config, EdgeTls tls) throws Exception {
+        this.vertx = vertx;
+        AvroWireDeserializer<DeviceDelivery> reader = new AvroWireDeserializer<>(registry, DeviceDelivery.getClassSchema());
+        EdgeVerticle edge = new EdgeVerticle(config, log, readModel, pending, devices, b -> reader.deserialize("deliveries", b))
+                .with(extensions()).withTls(tls);
+        deployment = vertx.deployVerticle(edge).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        port = edge.actualPort();
+    }
+
     EdgeExtensions extensions() {
         return new EdgeExtensions(new DeviceRegistration(log, readModel, slots, devices, MAX_COMPANIONS),
                 new SettingsEndpoint(state, readModel), SessionExtension.of(typing, presence));

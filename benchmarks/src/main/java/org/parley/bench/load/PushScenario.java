@@ -141,7 +141,8 @@ public final class PushScenario implements Scenario {
             int status = await(puts.get(i));
             if (status != 204) {
                 throw new IllegalStateException("push: PUT /v1/push-subscription answered " + status
-                        + " (push.allow-loopback-http must be true for the tool's http://127.0.0.1 endpoint)");
+                        + " (the tool's endpoint is http://127.0.0.1: start the stack in the local push test mode, "
+                        + "PARLEY_PUSH_ALLOW_LOOPBACK_HTTP=true ./parley up)");
             }
         }
         for (BenchDevice d : pushDevices) {

@@ -3,13 +3,13 @@ package org.parley.bench.load;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vertx.core.json.JsonObject;
-import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.parley.projections.PushEndpointPolicy;
 import org.parley.push.PushMessage;
 import org.parley.push.PushOutcome;
 import org.parley.push.testing.WebPushSubscriber;
@@ -24,8 +24,10 @@ import org.parley.push.webpush.WebPushSender;
 class PushEndpointTest {
     private final VapidKeys dispatcherKeys = VapidKeys.generate();
     private final PushScenario scenario = new PushScenario(1, dispatcherKeys.publicKeyBase64Url());
-    private final WebPushSender sender = new WebPushSender(HttpClient.newHttpClient(),
-            new VapidToken(dispatcherKeys, "mailto:ops@parley.invalid", Clock.systemUTC()), Duration.ofSeconds(10));
+    // The endpoint listens on 127.0.0.1: a sender in the local test mode, as the stack's dispatcher runs for the tool.
+    private final WebPushSender sender = new WebPushSender(
+            new VapidToken(dispatcherKeys, "mailto:ops@parley.invalid", Clock.systemUTC()), Duration.ofSeconds(10),
+            new PushEndpointPolicy(List.of("*"), true), 4);
     private final List<BenchDevice> devices = TestDevices.of(4, 1);
     private final Accounting accounting = new Accounting(10);
     private final LoadRun run = new LoadRun("Le1", null, null, devices, 4, accounting, 0, 60, 10, 0);
@@ -36,6 +38,7 @@ class PushEndpointTest {
 
     @AfterEach
     void stop() {
+        sender.close();
         scenario.stopEndpoint();
     }
 

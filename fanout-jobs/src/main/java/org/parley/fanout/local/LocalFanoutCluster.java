@@ -15,6 +15,7 @@ import org.apache.flink.configuration.MetricOptions;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.configuration.TaskManagerOptions;
+import org.apache.flink.configuration.WebOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -31,7 +32,8 @@ import org.slf4j.LoggerFactory;
  *
  * <ul>
  *   <li>Dashboard/REST on {@code bind.host:flink.rest-port}, blob server on {@code flink.blob-port}, every other
- *       socket bound to {@code bind.host} (RPC inside a MiniCluster is in-process).</li>
+ *       socket bound to {@code bind.host} (RPC inside a MiniCluster is in-process). Job submission and the cancel
+ *       button of the dashboard are off unless {@code flink.web-submit-enabled} / {@code flink.web-cancel-enabled}.</li>
  *   <li>Checkpoints in {@code <data.dir>/data/flink/checkpoints} (retained on cancellation), savepoints in
  *       {@code .../savepoints}. On start the newest completed one is restored, so inbox seqs and sessions survive
  *       a restart of the stack; older ones are pruned.</li>
@@ -66,6 +68,10 @@ public final class LocalFanoutCluster {
         conf.set(TaskManagerOptions.HOST, host);
         conf.set(TaskManagerOptions.BIND_HOST, host);
         conf.set(MetricOptions.QUERY_SERVICE_PORT, "0");
+        // No job jars uploaded and run through the dashboard/REST port (that would run anyone's code in this
+        // process), no cancel button, unless a setting asks for them (docs/security.md).
+        conf.set(WebOptions.SUBMIT_ENABLE, c.webSubmitEnabled());
+        conf.set(WebOptions.CANCEL_ENABLE, c.webCancelEnabled());
         conf.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
         conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, c.checkpointsDir().toUri().toString());
         conf.set(CheckpointingOptions.SAVEPOINT_DIRECTORY, c.savepointsDir().toUri().toString());

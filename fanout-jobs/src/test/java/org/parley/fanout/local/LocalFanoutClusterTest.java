@@ -18,6 +18,7 @@ import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.configuration.TaskManagerOptions;
+import org.apache.flink.configuration.WebOptions;
 import org.junit.jupiter.api.Test;
 import org.parley.config.Settings;
 import org.parley.fanout.FanoutConfig;
@@ -67,5 +68,24 @@ class LocalFanoutClusterTest {
 
         assertThat(c.checkpointsDir()).isEqualTo(Path.of("/var/x/checkpoints"));
         assertThat(c.savepointsDir()).isEqualTo(Path.of("/var/x/savepoints"));
+    }
+
+    @Test
+    void theDashboardNeitherRunsUploadedJarsNorCancelsJobsByDefault() {
+        Configuration conf = LocalFanoutCluster.configuration(config, Optional.empty());
+
+        assertThat(conf.get(WebOptions.SUBMIT_ENABLE)).isFalse();
+        assertThat(conf.get(WebOptions.CANCEL_ENABLE)).isFalse();
+    }
+
+    @Test
+    void settingsCanTurnJobSubmissionAndCancelOnForALocalCluster() {
+        FanoutConfig c = FanoutConfig.from(Settings.of(Map.of("data.dir", "target/test-data-dir",
+                "flink.web-submit-enabled", "true", "flink.web-cancel-enabled", "true")));
+
+        Configuration conf = LocalFanoutCluster.configuration(c, Optional.empty());
+
+        assertThat(conf.get(WebOptions.SUBMIT_ENABLE)).isTrue();
+        assertThat(conf.get(WebOptions.CANCEL_ENABLE)).isTrue();
     }
 }

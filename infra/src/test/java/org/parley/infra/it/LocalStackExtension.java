@@ -42,6 +42,11 @@ import org.parley.config.Settings;
  *
  * <p>{@code ./parley up} runs with {@code PARLEY_SKIP_BUILD=1}: inside a Maven build the modules are already packaged
  * and a nested build must not run. {@code -Dparley.it.build=true} lets it build.
+ *
+ * <p>Every {@code ./parley} it runs gets {@code PARLEY_PUSH_ALLOW_LOOPBACK_HTTP=true}: the stack it starts is in the
+ * local push test mode (off by default), so the edge accepts and the dispatcher pushes to the tests' Web Push endpoint
+ * on http://127.0.0.1. A stack started by hand and reused here must have been started the same way
+ * ({@code PARLEY_PUSH_ALLOW_LOOPBACK_HTTP=true ./parley up}) for the push tests.
  */
 public final class LocalStackExtension implements BeforeAllCallback {
     private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(LocalStackExtension.class);
@@ -168,6 +173,8 @@ public final class LocalStackExtension implements BeforeAllCallback {
     }
 
     private static final Map<String, String> TWO_EDGES = Map.of("PARLEY_EDGE_INSTANCES", "2");
+    /** The tests' Web Push endpoint listens on loopback: the stack runs in the local push test mode. */
+    private static final Map<String, String> LOCAL_PUSH_TEST_MODE = Map.of("PARLEY_PUSH_ALLOW_LOOPBACK_HTTP", "true");
 
     public record Result(int exitCode, String output) {
         public List<String> lines() {
@@ -279,6 +286,7 @@ public final class LocalStackExtension implements BeforeAllCallback {
         if (!Boolean.getBoolean("parley.it.build")) {
             pb.environment().put("PARLEY_SKIP_BUILD", "1");
         }
+        pb.environment().putAll(LOCAL_PUSH_TEST_MODE);
         pb.environment().putAll(env);
         StringBuilder output = new StringBuilder();
         try {

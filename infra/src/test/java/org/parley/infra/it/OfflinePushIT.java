@@ -80,7 +80,11 @@ class OfflinePushIT {
     private static WebPushSubscriber subscribe(ParleyClient.Device device) throws Exception {
         WebPushSubscriber s = endpoint.subscribe(vapidKey);
         assertThat(subscribe(device, new JsonObject().put("endpoint", s.endpoint())
-                .put("keys", new JsonObject().put("p256dh", s.p256dh()).put("auth", s.auth())))).isEqualTo(204);
+                .put("keys", new JsonObject().put("p256dh", s.p256dh()).put("auth", s.auth()))))
+                .as("PUT of the loopback test endpoint %s: the stack must run in the local push test mode "
+                        + "(LocalStackExtension starts it so; a stack started by hand needs "
+                        + "PARLEY_PUSH_ALLOW_LOOPBACK_HTTP=true ./parley up)", s.endpoint())
+                .isEqualTo(204);
         return s;
     }
 
@@ -93,6 +97,11 @@ class OfflinePushIT {
         assertThat(subscribe(new ParleyClient.Device(d.userId(), d.deviceId(), d.deviceId() + ".wrong"),
                 new JsonObject().put("endpoint", s.endpoint()).put("keys", keys))).isEqualTo(401);
         assertThat(subscribe(d, new JsonObject().put("endpoint", "http://push.example.com/x").put("keys", keys)))
+                .isEqualTo(400);
+        // Even in the test mode: no other private address, no host outside the allow-list.
+        assertThat(subscribe(d, new JsonObject().put("endpoint", "https://10.0.0.1/x").put("keys", keys)))
+                .isEqualTo(400);
+        assertThat(subscribe(d, new JsonObject().put("endpoint", "https://push.example.com/x").put("keys", keys)))
                 .isEqualTo(400);
         assertThat(subscribe(d, new JsonObject().put("endpoint", s.endpoint())
                 .put("keys", new JsonObject().put("p256dh", "AAAA").put("auth", s.auth())))).isEqualTo(400);

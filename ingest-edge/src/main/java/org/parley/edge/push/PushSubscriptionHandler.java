@@ -9,14 +9,13 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
-import java.net.InetAddress;
-import java.net.URI;
 import java.util.Base64;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import org.parley.edge.DeviceTokens;
 import org.parley.edge.protocol.ErrorCode;
 import org.parley.projections.DeviceDirectory;
+import org.parley.projections.PushEndpointPolicy;
 import org.parley.projections.PushSubscriptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,8 +25,10 @@ import org.slf4j.LoggerFactory;
  * browser's {@code PushSubscription.toJSON()}) stores the authenticated device's Web Push subscription;
  * {@code DELETE /v1/push-subscription} removes it. Bearer token as for the WebSocket. Answers 204.
  *
- * <p>The endpoint must be https (the dispatcher POSTs wherever it points), or http on a loopback address when
- * {@code push.allow-loopback-http} is true (the local test endpoint).
+ * <p>The dispatcher POSTs wherever the endpoint points, so it must pass the {@link PushEndpointPolicy}: https, the
+ * host one of the allowed push services ({@code push.allowed-hosts}), no non-public address literal; else 400
+ * {@code INVALID_FIELD} with the reason. Loopback endpoints only in the local test mode
+ * ({@code push.allow-loopback-http}). The dispatcher checks again at send time, including the resolved addresses.
  */
 public final class PushSubscriptionHandler {
     public static final String PATH = "/v1/push-subscription";
@@ -36,14 +37,14 @@ public final class PushSubscriptionHandler {
     private final Vertx vertx;
     private final DeviceTokens tokens;
     private final PushSubscriptions store;
-    private final boolean allowLoopbackHttp;
+    private final PushEndpointPolicy endpoints;
 
     public PushSubscriptionHandler(Vertx vertx, DeviceTokens tokens, PushSubscriptions store,
-            boolean allowLoopbackHttp) {
+            PushEndpointPolicy endpoints) {
         this.vertx = vertx;
         this.tokens = tokens;
         this.store = store;
-        this.allowLoopbackHttp = allowLoopbackHttp;
+        this.endpoints = endpoints;
     }
 
     public void mount(Router router) {
@@ -102,19 +103,9 @@ public final class PushSubscriptionHandler {
 
     /** Why the subscription is unusable, or null. */
     String validate(String endpoint, String p256dh, String auth) {
-        URI uri;
-        try {
-            uri = URI.create(endpoint);
-        } catch (IllegalArgumentException e) {
-            return "endpoint is not a URL";
-        }
-        if (uri.getHost() == null || endpoint.length() > 2048) {
-            return "endpoint is not an absolute URL (at most 2048 characters)";
-        }
-        boolean https = "https".equals(uri.getScheme());
-        boolean loopbackHttp = allowLoopbackHttp && "http".equals(uri.getScheme()) && isLoopback(uri.getHost());
-        if (!https && !loopbackHttp) {
-            return "endpoint must be an https URL";
+        String refused = endpoints.refuseUrl(endpoint);
+        if (refused != null) {
+            return refused;
         }
         byte[] key = decode(p256dh);
         if (key == null || key.length != 65 || key[0] != 0x04) {
@@ -125,16 +116,6 @@ public final class PushSubscriptionHandler {
             return "keys.auth must be the base64url 16-byte auth secret";
         }
         return null;
-    }
-
-    private static boolean isLoopback(String host) {
-        try {
-            // Literal addresses only: resolving a name here would let DNS decide where the dispatcher POSTs.
-            return host.matches("\\d+\\.\\d+\\.\\d+\\.\\d+|\\[[0-9a-fA-F:]+\\]")
-                    && InetAddress.getByName(host.replace("[", "").replace("]", "")).isLoopbackAddress();
-        } catch (java.net.UnknownHostException e) {
-            return false;
-        }
     }
 
     private static byte[] decode(String b64url) {

@@ -1,7 +1,6 @@
 package org.parley.push.dispatch;
 
 import com.datastax.oss.driver.api.core.CqlSession;
-import java.net.http.HttpClient;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -23,6 +22,7 @@ import org.parley.config.Settings;
 import org.parley.config.Startup;
 import org.parley.events.PushRequest;
 import org.parley.projections.CqlSessionFactory;
+import org.parley.projections.PushEndpointPolicy;
 import org.parley.projections.PushSubscriptions;
 import org.parley.push.PushSender;
 import org.parley.push.webpush.VapidKeys;
@@ -71,10 +71,13 @@ public final class PushDispatcherApp {
         String topic = TopicCatalog.from(settings).pushRequests().name();
         CqlSession cql = CqlSessionFactory.open(settings, true);
         VapidKeys keys = VapidKeys.load(settings);
-        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofMillis(settings.getLong("push.http-timeout-ms"))).build();
-        WebPushSender webPush = new WebPushSender(http, new VapidToken(keys, settings.get("push.vapid-subject"),
-                Clock.systemUTC()), Duration.ofMillis(settings.getLong("push.http-timeout-ms")));
+        PushEndpointPolicy endpoints = PushEndpointPolicy.from(settings);
+        if (endpoints.allowsLoopback()) {
+            LOG.warn("push.allow-loopback-http=true: local test mode, pushes to loopback endpoints are sent");
+        }
+        WebPushSender webPush = new WebPushSender(new VapidToken(keys, settings.get("push.vapid-subject"),
+                Clock.systemUTC()), Duration.ofMillis(settings.getLong("push.http-timeout-ms")), endpoints,
+                settings.getInt("push.max-in-flight"));
         Map<String, PushSender> senders = Map.of(webPush.kind(), webPush);
         AvroWireDeserializer<PushRequest> decoder = new AvroWireDeserializer<>(
                 new SchemaRegistryClient(settings.registryUrl()), PushRequest.getClassSchema());
@@ -112,6 +115,7 @@ public final class PushDispatcherApp {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+            webPush.close();
             cql.close();
         }, "push-shutdown"));
         LOG.info("VAPID public key (clients' applicationServerKey): {}", keys.publicKeyBase64Url());

@@ -53,6 +53,7 @@ public final class LocalWebPushEndpoint implements AutoCloseable {
 
     private final HttpServer server;
     private final Clock clock;
+    private final String host;
     private final Map<String, WebPushSubscriber> subscribers = new ConcurrentHashMap<>();
     private final Set<String> gone = ConcurrentHashMap.newKeySet();
     private final List<ReceivedPush> received = new CopyOnWriteArrayList<>();
@@ -60,19 +61,21 @@ public final class LocalWebPushEndpoint implements AutoCloseable {
     private volatile Consumer<ReceivedPush> listener = p -> {
     };
 
-    private LocalWebPushEndpoint(HttpServer server, Clock clock) {
+    private LocalWebPushEndpoint(HttpServer server, Clock clock, String host) {
         this.server = server;
         this.clock = clock;
+        this.host = host;
     }
 
     public static LocalWebPushEndpoint start() {
         return start("127.0.0.1", Clock.systemUTC());
     }
 
+    /** Binds {@code host}; subscriptions name it as given ({@code localhost} stays a name in their URLs). */
     public static LocalWebPushEndpoint start(String host, Clock clock) {
         try {
             HttpServer server = HttpServer.create(new InetSocketAddress(host, 0), 64);
-            LocalWebPushEndpoint endpoint = new LocalWebPushEndpoint(server, clock);
+            LocalWebPushEndpoint endpoint = new LocalWebPushEndpoint(server, clock, host);
             server.createContext("/push/", endpoint::handle);
             server.setExecutor(Executors.newFixedThreadPool(4, r -> {
                 Thread t = new Thread(r, "local-web-push");
@@ -88,8 +91,7 @@ public final class LocalWebPushEndpoint implements AutoCloseable {
 
     /** scheme://host:port, the VAPID audience this endpoint expects. */
     public String origin() {
-        InetSocketAddress a = server.getAddress();
-        return "http://" + a.getHostString() + ":" + a.getPort();
+        return "http://" + host + ":" + server.getAddress().getPort();
     }
 
     /** A new subscription; with an applicationServerKey (base64url), only pushes signed by that VAPID key pass. */
