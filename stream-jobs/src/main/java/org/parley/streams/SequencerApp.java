@@ -37,6 +37,11 @@ public final class SequencerApp {
         // Streams defaults the producer to linger.ms=100: every hop would cost ~100 ms.
         p.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), s.getInt("streams.linger-ms"));
         p.put(StreamsConfig.producerPrefix(ProducerConfig.ACKS_CONFIG), "all");
+        // After a commit the next transaction's first sends can reach a partition before the broker has written the
+        // last one's markers: the broker answers CONCURRENT_TRANSACTIONS and the producer retries after
+        // retry.backoff.ms (default 100 ms, doubling to 1 s), holding every later send to that partition back.
+        p.put(StreamsConfig.producerPrefix(ProducerConfig.RETRY_BACKOFF_MS_CONFIG), s.getInt("streams.producer-retry-backoff-ms"));
+        p.put(StreamsConfig.producerPrefix(ProducerConfig.RETRY_BACKOFF_MAX_MS_CONFIG), s.getInt("streams.producer-retry-backoff-max-ms"));
         // Shorter than other consumers': Streams pauses a partition whose buffer is full and cannot fetch it again
         // until the fetch in flight returns, so a long wait stalls a conversation that outruns the sequencer.
         p.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG), s.getInt("streams.fetch-max-wait-ms"));
