@@ -51,11 +51,15 @@ public class ProjectionWriter implements Runnable {
     private final AvroWireDeserializer<Presence> presenceRecords;
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final Runnable onAssigned;
+    private final long commitIntervalMs;
+    private long lastCommit;
 
     public ProjectionWriter(KafkaConsumer<String, byte[]> consumer, TopicCatalog topics, SchemaRegistryClient registry,
                             ConversationHistory history, EventProjector projector, UserSettingsDirectory userSettings,
-                            DeviceInbox inbox, DeviceDirectory devices, Runnable onAssigned, PresenceTable presence) {
+                            DeviceInbox inbox, DeviceDirectory devices, Runnable onAssigned, PresenceTable presence,
+                            long commitIntervalMs) {
         this.consumer = consumer;
+        this.commitIntervalMs = commitIntervalMs;
         this.topics = topics;
         this.history = history;
         this.projector = projector;
@@ -86,6 +90,8 @@ public class ProjectionWriter implements Runnable {
 
                     @Override
                     public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+                        // Inside poll, after the last batch was written: the positions name written records only.
+                        consumer.commitSync();
                     }
 
                     @Override
@@ -113,8 +119,15 @@ public class ProjectionWriter implements Runnable {
                     Thread.sleep(RETRY_BACKOFF_MS);
                     continue;
                 }
-                consumer.commitSync();
+                // Upserts are idempotent, so committing at most every commitIntervalMs only bounds what a restart
+                // writes again; committing every batch wrote ~24 offset records (one per partition) per poll.
+                long now = System.currentTimeMillis();
+                if (now - lastCommit >= commitIntervalMs) {
+                    consumer.commitSync();
+                    lastCommit = now;
+                }
             }
+            consumer.commitSync();
         } catch (org.apache.kafka.common.errors.WakeupException e) {
             if (running.get()) {
                 throw e;

@@ -46,7 +46,8 @@ public final class ProjectionWriterApp {
                 history, new EventProjector(history, new GroupDirectory(session), new UserConversations(session),
                         new GroupDepartures(session), new MediaReferences(session)),
                 new UserSettingsDirectory(session), new DeviceInbox(session), new DeviceDirectory(session),
-                () -> System.out.println("PARLEY READY projections"), new PresenceTable(session));
+                () -> System.out.println("PARLEY READY projections"), new PresenceTable(session),
+                settings.getLong("projections.commit-interval-ms"));
         Thread loop = new Thread(writer, "projection-writer");
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             writer.stop();
