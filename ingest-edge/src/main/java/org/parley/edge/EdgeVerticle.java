@@ -77,6 +77,7 @@ public class EdgeVerticle extends AbstractVerticle {
         }
         Router router = Router.router(vertx);
         router.get("/health").handler(this::health);
+        router.post("/v1/registration/code").handler(BodyHandler.create().setBodyLimit(4096)).handler(extensions.devices()::requestCode);
         router.post("/v1/devices").handler(BodyHandler.create().setBodyLimit(4096)).handler(extensions.devices()::registerPrimary);
         router.post("/v1/devices/link").handler(extensions.devices()::link);
         router.get("/v1/devices").handler(extensions.devices()::list);

@@ -37,6 +37,7 @@ final class EdgeHarness {
     final InMemorySchemaRegistry registry = new InMemorySchemaRegistry();
     final TypingRelay typing = new TypingRelay(signals, state, devices, TYPING_EXPIRY_MS, TYPING_PER_SECOND);
     final PresenceSubscriptions presence = new PresenceSubscriptions(state, state.presenceStore(), MAX_SUBSCRIPTIONS);
+    final TestIdentity identity = new TestIdentity(readModel, log, 1);
     final Vertx vertx;
     private final String deployment;
     final int port;
@@ -51,7 +52,8 @@ final class EdgeHarness {
     }
 
     EdgeExtensions extensions() {
-        return new EdgeExtensions(new DeviceRegistration(log, readModel, slots, devices, MAX_COMPANIONS),
+        return new EdgeExtensions(new DeviceRegistration(log, readModel, slots, devices, MAX_COMPANIONS,
+                identity.registration),
                 new SettingsEndpoint(state, readModel), SessionExtension.of(typing, presence));
     }
 
@@ -70,11 +72,9 @@ final class EdgeHarness {
         return HttpClient.newHttpClient().send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
 
-    /** The user's primary device. */
+    /** The user's primary device (a code sent to the user's e-mail address, and sent back). */
     JsonObject register(String userId) throws Exception {
-        HttpResponse<String> res = http("POST", "/v1/devices", null, "{\"userId\":\"" + userId + "\"}");
-        assertThat(res.statusCode()).as(res.body()).isEqualTo(201);
-        return new JsonObject(res.body());
+        return identity.register(port, userId);
     }
 
     /** A companion linked by {@code by} (the primary). */

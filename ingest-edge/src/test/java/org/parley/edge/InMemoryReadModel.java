@@ -26,6 +26,12 @@ class InMemoryReadModel implements EdgeReadModel {
     final Map<String, List<ConversationEvent>> history = new ConcurrentHashMap<>();
     final Map<String, UserConversations.Membership> memberships = new ConcurrentHashMap<>();
     final Map<String, UserSettings> settings = new ConcurrentHashMap<>();
+    final Map<String, java.time.Instant> historyFrom = new ConcurrentHashMap<>();
+
+    @Override
+    public Future<Optional<java.time.Instant>> historyFrom(String userId) {
+        return Future.succeededFuture(Optional.ofNullable(historyFrom.get(userId)));
+    }
 
     @Override
     public Future<Optional<DeviceDirectory.Device>> device(String deviceId) {

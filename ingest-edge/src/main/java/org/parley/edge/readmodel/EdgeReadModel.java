@@ -50,4 +50,12 @@ public interface EdgeReadModel {
     Future<Long> cursor(String deviceId);
 
     Future<Void> saveCursor(String deviceId, long ackedInboxSeq);
+
+    /**
+     * When the user's current registration began, if it re-registered (proved its identifier again on a new primary):
+     * conversation events from before are not its devices' to read. Empty for a user registered once.
+     */
+    default Future<Optional<java.time.Instant>> historyFrom(String userId) {
+        return Future.succeededFuture(Optional.empty());
+    }
 }
