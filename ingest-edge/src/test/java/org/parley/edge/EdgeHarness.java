@@ -37,13 +37,20 @@ final class EdgeHarness {
     final InMemorySchemaRegistry registry = new InMemorySchemaRegistry();
     final TypingRelay typing = new TypingRelay(signals, state, devices, TYPING_EXPIRY_MS, TYPING_PER_SECOND);
     final PresenceSubscriptions presence = new PresenceSubscriptions(state, state.presenceStore(), MAX_SUBSCRIPTIONS);
-    final TestIdentity identity = new TestIdentity(readModel, log, 1);
+    final TestIdentity identity;
     final Vertx vertx;
     private final String deployment;
     final int port;
 
     EdgeHarness(Vertx vertx, EdgeConfig config) throws Exception {
+        this(vertx, config, (readModel, log) -> new TestIdentity(readModel, log, 1));
+    }
+
+    /** With its own registration limits or clock. */
+    EdgeHarness(Vertx vertx, EdgeConfig config,
+                java.util.function.BiFunction<InMemoryReadModel, RecordingActionLog, TestIdentity> identity) throws Exception {
         this.vertx = vertx;
+        this.identity = identity.apply(readModel, log);
         AvroWireDeserializer<DeviceDelivery> reader = new AvroWireDeserializer<>(registry, DeviceDelivery.getClassSchema());
         EdgeVerticle edge = new EdgeVerticle(config, log, readModel, pending, devices, b -> reader.deserialize("deliveries", b))
                 .with(extensions());
