@@ -108,11 +108,12 @@ public final class IdentitySetup {
         }
         Files.writeString(tmp, Base64.getEncoder().encodeToString(key));
         try {
-            Files.move(tmp, file);
+            Files.createLink(file, tmp); // atomic: fails if another edge of this data folder made the key first
             return key;
         } catch (FileAlreadyExistsException e) {
-            Files.delete(tmp); // another edge of this data folder created it first: use theirs
             return Base64.getDecoder().decode(Files.readString(file).strip());
+        } finally {
+            Files.deleteIfExists(tmp);
         }
     }
 }
