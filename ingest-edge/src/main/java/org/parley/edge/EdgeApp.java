@@ -107,7 +107,8 @@ public final class EdgeApp {
         EdgeExtensions extensions = new EdgeExtensions(
                 new DeviceRegistration(actionLog, readModel, new CqlDeviceSlotStore(vertx, cql), devices,
                         settings.getInt("devices.max-companions"),
-                        IdentitySetup.from(vertx, settings, cql, actionLog, readModel, config.edgeId())),
+                        IdentitySetup.from(vertx, settings, cql, actionLog, readModel, config.edgeId(),
+                                new CqlPresenceStore(vertx, cql))),
                 new SettingsEndpoint(userSettings, readModel), SessionExtension.of(typing, presence));
 
         org.parley.edge.media.S3MediaStore media = new org.parley.edge.media.S3MediaStore(vertx, settings);

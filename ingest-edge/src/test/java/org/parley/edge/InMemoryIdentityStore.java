@@ -40,7 +40,7 @@ class InMemoryIdentityStore implements IdentityStore {
         if (id != null && !id.userId().equals(userId)) {
             return Future.succeededFuture(BindOutcome.IDENTIFIER_BOUND);
         }
-        Binding b = new Binding(userId, identifier, at);
+        Binding b = new Binding(userId, identifier, at, null);
         byUser.putIfAbsent(userId, b);
         byIdentifier.putIfAbsent(identifier, b);
         return Future.succeededFuture(BindOutcome.BOUND);
@@ -50,6 +50,15 @@ class InMemoryIdentityStore implements IdentityStore {
     public Future<Boolean> everUsed(String userId) {
         return Future.succeededFuture(legacyUsers.contains(userId)
                 || readModel.devices.values().stream().anyMatch(d -> d.userId().equals(userId)));
+    }
+
+    @Override
+    public synchronized Future<Void> registrationLock(String userId, String encoded) {
+        Binding b = byUser.get(userId);
+        Binding locked = new Binding(userId, b.identifier(), b.boundAt(), encoded);
+        byUser.put(userId, locked);
+        byIdentifier.put(b.identifier(), locked);
+        return Future.succeededFuture();
     }
 
     @Override

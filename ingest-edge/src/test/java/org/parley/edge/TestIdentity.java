@@ -14,6 +14,7 @@ import org.parley.edge.identity.AddressLimiter;
 import org.parley.edge.identity.IdentityRegistration;
 import org.parley.edge.identity.InMemoryCodeStore;
 import org.parley.edge.identity.RecordingCodeSender;
+import org.parley.edge.identity.RegistrationLock;
 import org.parley.edge.identity.VerificationCodes;
 import org.parley.edge.log.ActionLog;
 
@@ -27,6 +28,8 @@ final class TestIdentity {
     final RecordingCodeSender sender = new RecordingCodeSender();
     final InMemoryIdentityStore identities;
     final IdentityRegistration registration;
+    /** What the registration lock sees of each user's presence (absent: never seen, the lock holds). */
+    final java.util.Map<String, org.parley.events.Presence> presence = new java.util.concurrent.ConcurrentHashMap<>();
 
     TestIdentity(InMemoryReadModel readModel, ActionLog log, int edgeId) {
         this(readModel, log, edgeId, LIMITS, 1000, Clock.systemUTC());
@@ -39,7 +42,8 @@ final class TestIdentity {
         this.registration = new IdentityRegistration(new VerificationCodes(codes, sender, limits, clock, key), identities,
                 new AddressLimiter(perAddress, Duration.ofHours(1), Set.of(), clock, 1000),
                 new AddressLimiter(perAddress, Duration.ofHours(1), Set.of(), clock, 1000), log, readModel, edgeId, 4,
-                clock);
+                clock, new RegistrationLock(user -> io.vertx.core.Future.succeededFuture(
+                        java.util.Optional.ofNullable(presence.get(user))), Duration.ofDays(7), 1000));
     }
 
     /** The e-mail address the tests' users prove. */

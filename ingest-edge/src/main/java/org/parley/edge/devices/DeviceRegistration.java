@@ -168,6 +168,29 @@ public class DeviceRegistration {
         })));
     }
 
+    /** {@code PUT /v1/registration-lock {"pin"}}, primary only: re-registrations must then also present the PIN. */
+    public void setRegistrationLock(RoutingContext ctx) {
+        asPrimary(ctx, device -> identity.setLock(ctx, device.userId()));
+    }
+
+    /** {@code DELETE /v1/registration-lock}, primary only. */
+    public void removeRegistrationLock(RoutingContext ctx) {
+        asPrimary(ctx, device -> identity.removeLock(ctx, device.userId()));
+    }
+
+    private void asPrimary(RoutingContext ctx, java.util.function.Consumer<DeviceDirectory.Device> then) {
+        authenticated(ctx).onSuccess(caller -> caller.ifPresent(device -> slots.slots(device.userId()).onComplete(ar -> {
+            if (ar.failed()) {
+                unavailable(ctx, ar.cause());
+            } else if (!isPrimary(ar.result(), device.deviceId())) {
+                EdgeVerticle.httpError(ctx, 403, ErrorCode.NOT_PRIMARY, "only the primary device of "
+                        + device.userId() + " sets its registration lock");
+            } else {
+                then.accept(device);
+            }
+        })));
+    }
+
     /** {@code GET /v1/devices}: the caller's user's devices. */
     public void list(RoutingContext ctx) {
         authenticated(ctx).onSuccess(caller -> caller.ifPresent(device -> slots.slots(device.userId()).onComplete(ar -> {

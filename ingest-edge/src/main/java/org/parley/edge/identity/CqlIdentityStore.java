@@ -25,12 +25,14 @@ public class CqlIdentityStore implements IdentityStore {
     private final PreparedStatement releaseUser;
     private final PreparedStatement anyDevice;
     private final PreparedStatement historyFrom;
+    private final PreparedStatement lock;
 
     public CqlIdentityStore(Vertx vertx, CqlSession session) {
         this.vertx = vertx;
         this.session = session;
         this.byIdentifier = session.prepare("SELECT user_id, bound_at FROM identities WHERE identifier = ?");
-        this.byUser = session.prepare("SELECT identifier, bound_at FROM user_identities WHERE user_id = ?");
+        this.byUser = session.prepare("SELECT identifier, bound_at, registration_lock FROM user_identities WHERE user_id = ?");
+        this.lock = session.prepare("UPDATE user_identities SET registration_lock = ? WHERE user_id = ?");
         this.claimUser = session.prepare("INSERT INTO user_identities (user_id, identifier, bound_at) VALUES (?,?,?)"
                 + " IF NOT EXISTS");
         this.claimIdentifier = session.prepare("INSERT INTO identities (identifier, user_id, bound_at) VALUES (?,?,?)"
@@ -40,13 +42,15 @@ public class CqlIdentityStore implements IdentityStore {
         this.historyFrom = session.prepare("UPDATE user_identities SET history_from = ? WHERE user_id = ?");
     }
 
+    /** The identifier's row, completed by its user's (the registration lock lives there). */
     @Override
     public Future<Optional<Binding>> byIdentifier(String identifier) {
         return on(session.executeAsync(byIdentifier.bind(identifier)).thenApply(rs -> {
             Row r = rs.one();
-            return r == null ? Optional.<Binding>empty()
-                    : Optional.of(new Binding(r.getString("user_id"), identifier, r.getInstant("bound_at")));
-        }));
+            return r == null ? null : r.getString("user_id");
+        })).compose(userId -> userId == null ? Future.succeededFuture(Optional.<Binding>empty())
+                : byUser(userId).map(b -> Optional.of(b.filter(x -> identifier.equals(x.identifier()))
+                        .orElse(new Binding(userId, identifier, null, null)))));
     }
 
     @Override
@@ -54,7 +58,8 @@ public class CqlIdentityStore implements IdentityStore {
         return on(session.executeAsync(byUser.bind(userId)).thenApply(rs -> {
             Row r = rs.one();
             return r == null ? Optional.<Binding>empty()
-                    : Optional.of(new Binding(userId, r.getString("identifier"), r.getInstant("bound_at")));
+                    : Optional.of(new Binding(userId, r.getString("identifier"), r.getInstant("bound_at"),
+                            r.getString("registration_lock")));
         }));
     }
 
@@ -82,6 +87,11 @@ public class CqlIdentityStore implements IdentityStore {
     @Override
     public Future<Void> historyFrom(String userId, Instant from) {
         return on(session.executeAsync(historyFrom.bind(from, userId)).thenApply(rs -> null));
+    }
+
+    @Override
+    public Future<Void> registrationLock(String userId, String encoded) {
+        return on(session.executeAsync(lock.bind(encoded, userId)).thenApply(rs -> null));
     }
 
     private <T> Future<T> on(CompletionStage<T> stage) {

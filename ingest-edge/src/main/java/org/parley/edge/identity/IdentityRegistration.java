@@ -47,10 +47,12 @@ public final class IdentityRegistration {
     private final int edgeId;
     private final int announceParallelism;
     private final Clock clock;
+    private final RegistrationLock lock;
 
     public IdentityRegistration(VerificationCodes codes, IdentityStore identities, AddressLimiter sendsByAddress,
                                 AddressLimiter checksByAddress, ActionLog log, EdgeReadModel readModel, int edgeId,
-                                int announceParallelism, Clock clock) {
+                                int announceParallelism, Clock clock, RegistrationLock lock) {
+        this.lock = lock;
         this.codes = codes;
         this.identities = identities;
         this.sendsByAddress = sendsByAddress;
@@ -128,7 +130,7 @@ public final class IdentityRegistration {
         }
         return codes.check(id, (String) code).compose(check -> {
             if (check instanceof VerificationCodes.Valid valid) {
-                return userFor(ctx, id, requested, valid);
+                return userFor(ctx, id, requested, valid, body.getValue("pin"));
             }
             if (check instanceof VerificationCodes.Wrong w) {
                 return refuse(ctx, 403, ErrorCode.CODE_INVALID, "wrong code; " + w.attemptsLeft() + " attempt"
@@ -157,7 +159,7 @@ public final class IdentityRegistration {
 
     /** Which user the proven identifier registers; the code is used up only once that is settled. */
     private Future<Optional<Proof>> userFor(RoutingContext ctx, Identifier id, String requested,
-                                            VerificationCodes.Valid valid) {
+                                            VerificationCodes.Valid valid, Object pin) {
         return identities.byIdentifier(id.value()).compose(bound -> {
             if (bound.isPresent()) {
                 String userId = bound.get().userId();
@@ -165,7 +167,10 @@ public final class IdentityRegistration {
                     return refuse(ctx, 409, ErrorCode.IDENTIFIER_BOUND, id.value() + " is registered as user " + userId
                             + "; register it again without userId (or with that one)");
                 }
-                return consume(ctx, valid).map(ok -> ok ? Optional.of(new Proof(userId, id, true)) : Optional.empty());
+                String locked = bound.get().registrationLock();
+                Future<Boolean> unlocked = locked == null ? Future.succeededFuture(true) : unlock(ctx, userId, locked, pin, valid);
+                return unlocked.compose(open -> !open ? none() : consume(ctx, valid)
+                        .map(ok -> ok ? Optional.of(new Proof(userId, id, true)) : Optional.empty()));
             }
             if (requested == null) {
                 return refuse(ctx, 400, ErrorCode.MISSING_FIELD, "userId is required: " + id.value()
@@ -188,6 +193,77 @@ public final class IdentityRegistration {
                                     + " as another user: register it again without userId");
                         }));
             });
+        });
+    }
+
+    /**
+     * A re-registration of a locked user: true if it may go on (the right PIN, or a lock lapsed by inactivity, which is
+     * then dropped); false after answering 423 (no PIN: the code stays usable) or 403 (wrong PIN: the code is used up
+     * and counts as a wrong guess, so PIN guesses are as limited as codes).
+     */
+    private Future<Boolean> unlock(RoutingContext ctx, String userId, String locked, Object pin,
+                                   VerificationCodes.Valid valid) {
+        return lock.presence().find(userId).compose(seen -> {
+            Instant now = clock.instant();
+            boolean active = seen.map(p -> p.getOnline() || p.getLastSeenAt() == null
+                    || p.getLastSeenAt().isAfter(now.minus(lock.inactiveAfter()))).orElse(true);
+            if (!active) {
+                LOG.info("registration lock of {} lapsed ({} without activity): dropped", userId, lock.inactiveAfter());
+                return identities.registrationLock(userId, null).map(true);
+            }
+            if (pin == null) {
+                EdgeVerticle.httpError(ctx, 423, ErrorCode.REGISTRATION_LOCKED, userId + " has a registration lock:"
+                        + " send its PIN as \"pin\" with this code (the lock lapses after " + lock.inactiveAfter().toDays()
+                        + " days without any device of the user online)");
+                return Future.succeededFuture(false);
+            }
+            if (!RegistrationLock.validPin(pin)) {
+                EdgeVerticle.httpError(ctx, 400, ErrorCode.INVALID_FIELD, "pin must be a string of "
+                        + RegistrationLock.MIN_PIN + "-" + RegistrationLock.MAX_PIN + " characters");
+                return Future.succeededFuture(false);
+            }
+            return ctx.vertx().executeBlocking(() -> RegistrationLock.matches(locked, (String) pin), false)
+                    .compose(right -> right ? Future.succeededFuture(true) : codes.penalize(valid).map(v -> {
+                        EdgeVerticle.httpError(ctx, 403, ErrorCode.PIN_INVALID, "wrong PIN; this code is used up:"
+                                + " request a new one to try again");
+                        return false;
+                    }));
+        });
+    }
+
+    /** {@code PUT /v1/registration-lock {"pin"}} by the user's primary: sets or changes the lock. */
+    public void setLock(RoutingContext ctx, String userId) {
+        JsonObject body = body(ctx);
+        if (body == null) {
+            return;
+        }
+        Object pin = body.getValue("pin");
+        if (!RegistrationLock.validPin(pin)) {
+            EdgeVerticle.httpError(ctx, 400, pin == null ? ErrorCode.MISSING_FIELD
+                    : ErrorCode.INVALID_FIELD, "pin must be a string of " + RegistrationLock.MIN_PIN + "-"
+                    + RegistrationLock.MAX_PIN + " characters");
+            return;
+        }
+        changeLock(ctx, userId, ctx.vertx().executeBlocking(() -> lock.encode((String) pin), false));
+    }
+
+    /** {@code DELETE /v1/registration-lock} by the user's primary. */
+    public void removeLock(RoutingContext ctx, String userId) {
+        changeLock(ctx, userId, Future.succeededFuture(null));
+    }
+
+    private void changeLock(RoutingContext ctx, String userId, Future<String> encoded) {
+        identities.byUser(userId).compose(binding -> {
+            if (binding.isEmpty()) {
+                EdgeVerticle.httpError(ctx, 409, ErrorCode.IDENTIFIER_REQUIRED, userId + " was registered before"
+                        + " identifiers were bound: it has no identifier a lock could protect");
+                return Future.succeededFuture();
+            }
+            return encoded.compose(e -> identities.registrationLock(userId, e))
+                    .onSuccess(v -> ctx.response().setStatusCode(204).end());
+        }).onFailure(err -> {
+            LOG.warn("registration lock of {} not changed: {}", userId, err.toString());
+            EdgeVerticle.httpError(ctx, 503, ErrorCode.UNAVAILABLE, "registration lock unavailable; nothing changed, retry");
         });
     }
 

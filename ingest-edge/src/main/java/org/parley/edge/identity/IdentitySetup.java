@@ -17,6 +17,7 @@ import java.util.Set;
 import java.util.stream.Collectors;
 import org.parley.config.Settings;
 import org.parley.edge.log.ActionLog;
+import org.parley.edge.presence.PresenceStore;
 import org.parley.edge.readmodel.EdgeReadModel;
 import org.parley.schemas.CodeOutbox;
 
@@ -30,7 +31,7 @@ public final class IdentitySetup {
     }
 
     public static IdentityRegistration from(Vertx vertx, Settings s, CqlSession cql, ActionLog log,
-                                            EdgeReadModel readModel, int edgeId) throws IOException {
+                                            EdgeReadModel readModel, int edgeId, PresenceStore presence) throws IOException {
         Clock clock = Clock.systemUTC();
         CodeSender sender = sender(vertx, s);
         if (sender instanceof FileCodeSender) {
@@ -46,7 +47,8 @@ public final class IdentitySetup {
         return new IdentityRegistration(codes, new CqlIdentityStore(vertx, cql),
                 new AddressLimiter(s.getInt("identity.code-sends-per-address"), window, exempt, clock, MAX_ADDRESSES),
                 new AddressLimiter(s.getInt("identity.verifications-per-address"), window, exempt, clock, MAX_ADDRESSES),
-                log, readModel, edgeId, s.getInt("identity.announce-parallelism"), clock);
+                log, readModel, edgeId, s.getInt("identity.announce-parallelism"), clock, new RegistrationLock(presence,
+                        Duration.ofDays(s.getLong("identity.lock-inactive-days")), s.getInt("identity.lock-pbkdf2-iterations")));
     }
 
     public static VerificationCodes.Limits limits(Settings s) {

@@ -10,8 +10,8 @@ import java.util.Optional;
  * another. Futures complete on the caller's context.
  */
 public interface IdentityStore {
-    /** A user id and the identifier it belongs to. */
-    record Binding(String userId, String identifier, Instant boundAt) {
+    /** A user id, the identifier it belongs to, and its registration lock (encoded PIN), if it set one. */
+    record Binding(String userId, String identifier, Instant boundAt, String registrationLock) {
     }
 
     /** What {@link #bind} did. */
@@ -39,4 +39,7 @@ public interface IdentityStore {
 
     /** Conversation events from before {@code from} are no longer the user's to read (a re-registration). */
     Future<Void> historyFrom(String userId, Instant from);
+
+    /** Sets ({@link RegistrationLock#encode}) or, with null, removes the user's registration lock. */
+    Future<Void> registrationLock(String userId, String encoded);
 }

@@ -176,6 +176,14 @@ public final class VerificationCodes {
         return store.put(next, keepUntil(next));
     }
 
+    /** Uses a valid code up and counts it as a wrong guess of the identifier (a wrong registration-lock PIN). */
+    public Future<Boolean> penalize(Valid valid) {
+        CodeStore.State s = valid.state();
+        CodeStore.State next = new CodeStore.State(s.identifier(), null, s.expiresAt(), s.attempts(), s.windowStart(),
+                s.sends(), s.failures() + 1, s.lastSentAt(), s.version() + 1);
+        return store.put(next, keepUntil(next));
+    }
+
     /** A new window once the old one ended (counters back to 0; the current code, if any, stays as it is). */
     private CodeStore.State rolled(CodeStore.State s, Instant now) {
         if (now.isBefore(s.windowStart().plus(limits.window()))) {

@@ -45,5 +45,11 @@ public enum ErrorCode {
     /** Registration (HTTP): the user id is bound to another identifier (or was used before identities were bound). */
     USER_ID_TAKEN,
     /** Registration (HTTP): the identifier is bound to another user id than the one asked for. */
-    IDENTIFIER_BOUND
+    IDENTIFIER_BOUND,
+    /** Registration (HTTP, 423): the user has a registration lock; send its PIN. */
+    REGISTRATION_LOCKED,
+    /** Registration (HTTP): wrong registration-lock PIN; the code is used up. */
+    PIN_INVALID,
+    /** Registration lock (HTTP): the user registered before identifiers were bound, so it has nothing to lock. */
+    IDENTIFIER_REQUIRED
 }

@@ -23,6 +23,8 @@ class IdentitySetupTest {
         assertThat(IdentitySetup.limits(s)).isEqualTo(new VerificationCodes.Limits(6, Duration.ofMinutes(10), 5,
                 Duration.ofHours(1), 5, Duration.ofSeconds(30), 10));
         assertThat(s.get("identity.sender")).isEqualTo("file");
+        assertThat(s.getInt("identity.lock-inactive-days")).isEqualTo(7);
+        assertThat(s.getInt("identity.lock-pbkdf2-iterations")).isEqualTo(310_000);
         assertThat(IdentitySetup.exempt(s)).containsExactlyInAnyOrder("127.0.0.1", "0:0:0:0:0:0:0:1");
         assertThat(IdentitySetup.exempt(s.with(Map.of("identity.rate-limit-exempt-addresses", "")))).isEmpty();
     }
