@@ -152,7 +152,8 @@ public final class IdentityRegistration {
                     + " requested, or it was used): request one with POST /v1/registration/code");
         }).recover(err -> {
             LOG.warn("identity store unavailable: {}", err.toString());
-            EdgeVerticle.httpError(ctx, 503, ErrorCode.UNAVAILABLE, "registration unavailable; nothing changed, retry");
+            EdgeVerticle.httpError(ctx, 503, ErrorCode.UNAVAILABLE, "registration unavailable; no device was"
+                    + " registered: retry (with a new code if this one is refused)");
             return none();
         });
     }
