@@ -10,14 +10,18 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
+import org.parley.config.Settings;
+import org.parley.schemas.CodeOutbox;
 
 /**
  * A small client of the Parley protocol over a real WebSocket (docs/protocol.md), used by the load harness and the
@@ -60,17 +64,72 @@ public final class ParleyClient implements AutoCloseable {
         });
     }
 
-    /** Registers a new device of {@code userId} at the edge's HTTP base URL (e.g. http://127.0.0.1:28080). */
+    /**
+     * Registers the primary device of {@code userId} at the edge's HTTP base URL (e.g. http://127.0.0.1:28080) the way
+     * an app does (docs/protocol.md): asks for a code for the user's identifier ({@link #localIdentifier}), reads it
+     * from the local code outbox the edge's file sender writes ({@link CodeOutbox}; the edge and this process share
+     * {@code data.dir}), and sends it back. A user id registered before is re-registered: its old devices are revoked.
+     */
     public static Device register(String httpBase, String userId) throws IOException, InterruptedException {
+        String identifier = localIdentifier(userId);
+        requestCode(httpBase, identifier);
+        Path outbox = CodeOutbox.dir(Settings.load());
+        String code = CodeOutbox.read(outbox, identifier).orElseThrow(() -> new IOException("no code for " + identifier
+                + " in " + outbox + ": the edge must run with identity.sender=file and the same data.dir"));
+        return registerWithCode(httpBase, identifier, code, userId);
+    }
+
+    /**
+     * The e-mail address local tools prove for a user id: {@code <user id>@users.parley.test} (lower-cased, with a
+     * suffix that keeps user ids differing only in case apart). The .test domain never delivers mail.
+     */
+    public static String localIdentifier(String userId) {
+        String lower = userId.toLowerCase(Locale.ROOT);
+        String local = lower.equals(userId) ? lower
+                : lower.substring(0, Math.min(lower.length(), 55)) + "." + Integer.toHexString(userId.hashCode());
+        return local + "@users.parley.test";
+    }
+
+    /**
+     * {@code POST /v1/registration/code}: the edge sends a one-time code to the identifier. Waits out a 429 (at most a
+     * minute in all, as its Retry-After says: one code per identifier per resend interval).
+     */
+    public static void requestCode(String httpBase, String identifier) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
+        while (true) {
+            HttpResponse<String> res = HTTP.send(HttpRequest.newBuilder(URI.create(httpBase + "/v1/registration/code"))
+                    .timeout(Duration.ofSeconds(60)).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(new JsonObject().put("identifier", identifier).encode()))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            if (res.statusCode() == 202) {
+                return;
+            }
+            long wait = res.headers().firstValue("Retry-After").map(Long::parseLong).orElse(-1L);
+            if (res.statusCode() != 429 || wait < 0 || System.nanoTime() + TimeUnit.SECONDS.toNanos(wait) > deadline) {
+                throw new IOException("code request for " + identifier + " failed: HTTP " + res.statusCode() + " "
+                        + res.body());
+            }
+            Thread.sleep(TimeUnit.SECONDS.toMillis(wait));
+        }
+    }
+
+    /** {@code POST /v1/devices}: proves the code and registers the primary; {@code userId} may be null for a known identifier. */
+    public static Device registerWithCode(String httpBase, String identifier, String code, String userId)
+            throws IOException, InterruptedException {
+        JsonObject body = new JsonObject().put("identifier", identifier).put("code", code);
+        if (userId != null) {
+            body.put("userId", userId);
+        }
         HttpResponse<String> res = HTTP.send(HttpRequest.newBuilder(URI.create(httpBase + "/v1/devices"))
                 .timeout(Duration.ofSeconds(60)).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(new JsonObject().put("userId", userId).encode())).build(),
+                .POST(HttpRequest.BodyPublishers.ofString(body.encode())).build(),
                 HttpResponse.BodyHandlers.ofString());
         if (res.statusCode() != 201) {
-            throw new IOException("registration of " + userId + " failed: HTTP " + res.statusCode() + " " + res.body());
+            throw new IOException("registration of " + (userId == null ? identifier : userId) + " failed: HTTP "
+                    + res.statusCode() + " " + res.body());
         }
-        JsonObject body = new JsonObject(res.body());
-        return new Device(body.getString("userId"), body.getString("deviceId"), body.getString("token"));
+        JsonObject answer = new JsonObject(res.body());
+        return new Device(answer.getString("userId"), answer.getString("deviceId"), answer.getString("token"));
     }
 
     /** Links a companion device of {@code primary}'s user, authorised by the primary's token. */

@@ -12,6 +12,7 @@ import org.parley.config.Startup;
 import org.parley.edge.devices.CqlDeviceSlotStore;
 import org.parley.edge.devices.DeviceRegistration;
 import org.parley.edge.devices.RevocationWatcher;
+import org.parley.edge.identity.IdentitySetup;
 import org.parley.edge.log.KafkaActionLog;
 import org.parley.edge.log.KafkaSignalLog;
 import org.parley.edge.log.TopicTail;
@@ -107,7 +108,9 @@ public final class EdgeApp {
                 .get(settings.getLong("edge.startup-timeout-ms"), TimeUnit.MILLISECONDS);
         EdgeExtensions extensions = new EdgeExtensions(
                 new DeviceRegistration(actionLog, readModel, new CqlDeviceSlotStore(vertx, cql), devices,
-                        settings.getInt("devices.max-companions")),
+                        settings.getInt("devices.max-companions"),
+                        IdentitySetup.from(vertx, settings, cql, actionLog, readModel, config.edgeId(),
+                                new CqlPresenceStore(vertx, cql))),
                 new SettingsEndpoint(userSettings, readModel), SessionExtension.of(typing, presence));
 
         org.parley.edge.media.S3MediaStore media = new org.parley.edge.media.S3MediaStore(vertx, settings);

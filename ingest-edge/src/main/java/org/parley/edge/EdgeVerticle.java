@@ -27,7 +27,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The edge's HTTP and WebSocket endpoints: {@code /v1/devices} (register, link, list, unlink: {@link EdgeExtensions}),
+ * The edge's HTTP and WebSocket endpoints: {@code /v1/registration/code} and {@code /v1/devices} (register with a
+ * one-time code, link, list, unlink: {@link EdgeExtensions}),
  * {@code PUT /v1/settings}, {@code GET /v1/ws} (the client protocol, bearer token required), {@code POST /v1/media}
  * and {@code GET /v1/media/<key>} (the media bucket, bearer token required), {@code GET /health}.
  */
@@ -98,7 +99,10 @@ public class EdgeVerticle extends AbstractVerticle {
         }
         Router router = Router.router(vertx);
         router.get("/health").handler(this::health);
+        router.post("/v1/registration/code").handler(BodyHandler.create().setBodyLimit(4096)).handler(extensions.devices()::requestCode);
         router.post("/v1/devices").handler(BodyHandler.create().setBodyLimit(4096)).handler(extensions.devices()::registerPrimary);
+        router.put("/v1/registration-lock").handler(BodyHandler.create().setBodyLimit(4096)).handler(extensions.devices()::setRegistrationLock);
+        router.delete("/v1/registration-lock").handler(extensions.devices()::removeRegistrationLock);
         router.post("/v1/devices/link").handler(extensions.devices()::link);
         router.get("/v1/devices").handler(extensions.devices()::list);
         router.delete("/v1/devices/:deviceId").handler(extensions.devices()::unlink);

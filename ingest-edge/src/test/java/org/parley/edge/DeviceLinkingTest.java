@@ -36,15 +36,16 @@ class DeviceLinkingTest {
     }
 
     @Test
-    void theFirstDeviceIsThePrimaryAndASecondRegistrationIsRefused() throws Exception {
+    void theFirstDeviceIsThePrimaryAndARegistrationWithoutProofIsRefused() throws Exception {
         JsonObject primary = edge.register("alice");
         assertThat(primary.getBoolean("primary")).isTrue();
         assertThat(edge.log.devices).singleElement().satisfies(d -> assertThat(d.getPrimary()).isTrue());
 
         HttpResponse<String> again = edge.http("POST", "/v1/devices", null, "{\"userId\":\"alice\"}");
-        assertThat(again.statusCode()).isEqualTo(409);
-        assertThat(error(again)).isEqualTo("PRIMARY_EXISTS");
-        assertThat(new JsonObject(again.body()).getString("message")).contains("/v1/devices/link");
+        assertThat(again.statusCode()).isEqualTo(400);
+        assertThat(error(again)).isEqualTo("MISSING_FIELD");
+        assertThat(new JsonObject(again.body()).getString("message")).contains("identifier");
+        assertThat(edge.log.devices).hasSize(1);
     }
 
     @Test

@@ -37,12 +37,20 @@ final class EdgeHarness {
     final InMemorySchemaRegistry registry = new InMemorySchemaRegistry();
     final TypingRelay typing = new TypingRelay(signals, state, devices, TYPING_EXPIRY_MS, TYPING_PER_SECOND);
     final PresenceSubscriptions presence = new PresenceSubscriptions(state, state.presenceStore(), MAX_SUBSCRIPTIONS);
+    final TestIdentity identity;
     final Vertx vertx;
     private final String deployment;
     final int port;
 
     EdgeHarness(Vertx vertx, EdgeConfig config) throws Exception {
+        this(vertx, config, (readModel, log) -> new TestIdentity(readModel, log, 1));
+    }
+
+    /** With its own registration limits or clock. */
+    EdgeHarness(Vertx vertx, EdgeConfig config,
+                java.util.function.BiFunction<InMemoryReadModel, RecordingActionLog, TestIdentity> identity) throws Exception {
         this.vertx = vertx;
+        this.identity = identity.apply(readModel, log);
         AvroWireDeserializer<DeviceDelivery> reader = new AvroWireDeserializer<>(registry, DeviceDelivery.getClassSchema());
         EdgeVerticle edge = new EdgeVerticle(config, log, readModel, pending, devices, b -> reader.deserialize("deliveries", b))
                 .with(extensions());
@@ -53,6 +61,7 @@ final class EdgeHarness {
     /** An edge serving https/wss with the given certificate ({@link EdgeTls}). */
     EdgeHarness(Vertx vertx, EdgeConfig config, EdgeTls tls) throws Exception {
         this.vertx = vertx;
+        this.identity = new TestIdentity(readModel, log, 1);
         AvroWireDeserializer<DeviceDelivery> reader = new AvroWireDeserializer<>(registry, DeviceDelivery.getClassSchema());
         EdgeVerticle edge = new EdgeVerticle(config, log, readModel, pending, devices, b -> reader.deserialize("deliveries", b))
                 .with(extensions()).withTls(tls);
@@ -61,7 +70,8 @@ final class EdgeHarness {
     }
 
     EdgeExtensions extensions() {
-        return new EdgeExtensions(new DeviceRegistration(log, readModel, slots, devices, MAX_COMPANIONS),
+        return new EdgeExtensions(new DeviceRegistration(log, readModel, slots, devices, MAX_COMPANIONS,
+                identity.registration),
                 new SettingsEndpoint(state, readModel), SessionExtension.of(typing, presence));
     }
 
@@ -80,11 +90,9 @@ final class EdgeHarness {
         return HttpClient.newHttpClient().send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
 
-    /** The user's primary device. */
+    /** The user's primary device (a code sent to the user's e-mail address, and sent back). */
     JsonObject register(String userId) throws Exception {
-        HttpResponse<String> res = http("POST", "/v1/devices", null, "{\"userId\":\"" + userId + "\"}");
-        assertThat(res.statusCode()).as(res.body()).isEqualTo(201);
-        return new JsonObject(res.body());
+        return identity.register(port, userId);
     }
 
     /** A companion linked by {@code by} (the primary). */

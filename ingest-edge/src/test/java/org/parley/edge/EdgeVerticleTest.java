@@ -62,6 +62,7 @@ class EdgeVerticleTest {
             return io.vertx.core.Future.succeededFuture(java.util.Optional.ofNullable(stored.get(key)));
         }
     };
+    private final TestIdentity identity = new TestIdentity(readModel, log, 2);
     private final AvroWireSerializer<DeviceDelivery> deliveryWriter = new AvroWireSerializer<>(registry, true);
     private Vertx vertx;
     private int port;
@@ -74,7 +75,8 @@ class EdgeVerticleTest {
         EdgeConfig config = new EdgeConfig("127.0.0.1", 0, 2, MAX_PAYLOAD, 64 * 1024, 100, 5_000, 5_000, 20, 20, 4096);
         EdgeVerticle edge = new EdgeVerticle(config, log, readModel, pending, devices, b -> reader.deserialize("deliveries", b),
                 media)
-                .with(new EdgeExtensions(new DeviceRegistration(log, readModel, new InMemoryDeviceSlots(), devices, 4),
+                .with(new EdgeExtensions(new DeviceRegistration(log, readModel, new InMemoryDeviceSlots(), devices, 4,
+                        identity.registration),
                         new SettingsEndpoint(new InMemoryUserState(), readModel), SessionExtension.NONE));
         deployment = vertx.deployVerticle(edge).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         port = edge.actualPort();
@@ -87,9 +89,7 @@ class EdgeVerticleTest {
     }
 
     private JsonObject register(String userId) throws Exception {
-        HttpResponse<String> res = post("{\"userId\":\"" + userId + "\"}");
-        assertThat(res.statusCode()).isEqualTo(201);
-        return new JsonObject(res.body());
+        return identity.register(port, userId);
     }
 
     private HttpResponse<String> post(String body) throws Exception {

@@ -81,6 +81,7 @@ class FrameBoundsTest {
         return Future.succeededFuture(Optional.of(List.of("alice", "bob")));
     };
     private final PendingActions pending = new PendingActions();
+    private final TestIdentity identity = new TestIdentity(readModel, log, 1);
     private final ConnectedDevices devices = new ConnectedDevices();
     private final InMemorySchemaRegistry registry = new InMemorySchemaRegistry();
     private Vertx vertx;
@@ -94,7 +95,7 @@ class FrameBoundsTest {
         EdgeConfig config = new EdgeConfig("127.0.0.1", 0, 1, 1024, MAX_FRAME, 100, 60_000, 5_000, 1000, 1000, 4096);
         TypingRelay typing = new TypingRelay(new RecordingSignalLog(), membership, devices, 5_000, 1000);
         EdgeVerticle edge = new EdgeVerticle(config, log, readModel, pending, devices, b -> reader.deserialize("deliveries", b))
-                .with(new EdgeExtensions(new DeviceRegistration(log, readModel, slots, devices, 4),
+                .with(new EdgeExtensions(new DeviceRegistration(log, readModel, slots, devices, 4, identity.registration),
                         new SettingsEndpoint(new InMemoryUserState(), readModel), SessionExtension.of(typing)));
         deployment = vertx.deployVerticle(edge).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         port = edge.actualPort();
@@ -116,9 +117,7 @@ class FrameBoundsTest {
     }
 
     private JsonObject register(String userId) throws Exception {
-        HttpResponse<String> res = http("POST", "/v1/devices", null, "{\"userId\":\"" + userId + "\"}");
-        assertThat(res.statusCode()).as(res.body()).isEqualTo(201);
-        return new JsonObject(res.body());
+        return identity.register(port, userId);
     }
 
     /** A raw connection of the device, past its ready frame. */
@@ -242,8 +241,12 @@ class FrameBoundsTest {
 
     @Test
     void idsOutsideTheirCharsetAreRefusedWith400() throws Exception {
-        for (String userId : new String[] {"..", ".", "-rf", "a".repeat(65)}) {
-            HttpResponse<String> res = http("POST", "/v1/devices", null, "{\"userId\":\"" + userId + "\"}");
+        String[] userIds = {"..", ".", "-rf", "a".repeat(65)};
+        for (int i = 0; i < userIds.length; i++) {
+            String userId = userIds[i];
+            String identifier = "bounds" + i + "@users.parley.test";
+            assertThat(TestIdentity.requestCode(port, identifier).statusCode()).isEqualTo(202);
+            HttpResponse<String> res = TestIdentity.verify(port, identifier, identity.sender.latest.get(identifier), userId);
             assertThat(res.statusCode()).as("userId %s: %s", userId, res.body()).isEqualTo(400);
             assertThat(new JsonObject(res.body()).getString("error")).isEqualTo("INVALID_FIELD");
         }

@@ -41,6 +41,13 @@ class InMemoryReadModel implements EdgeReadModel {
                 .computeIfAbsent(conversationId, k -> new java.util.concurrent.ConcurrentSkipListSet<>()).add(seq);
     }
 
+    final Map<String, java.time.Instant> historyFrom = new ConcurrentHashMap<>();
+
+    @Override
+    public Future<Optional<java.time.Instant>> historyFrom(String userId) {
+        return Future.succeededFuture(Optional.ofNullable(historyFrom.get(userId)));
+    }
+
     @Override
     public Future<Optional<DeviceDirectory.Device>> device(String deviceId) {
         return Future.succeededFuture(Optional.ofNullable(devices.get(deviceId)));

@@ -48,6 +48,7 @@ class MediaAndGroupAccessTest {
     private final RecordingActionLog log = new RecordingActionLog();
     private final InMemoryReadModel readModel = new InMemoryReadModel();
     private final InMemoryMediaStore media = new InMemoryMediaStore();
+    private final TestIdentity identity = new TestIdentity(readModel, log, 1);
     private final HttpClient http = HttpClient.newHttpClient();
     private Vertx vertx;
     private int port;
@@ -62,7 +63,7 @@ class MediaAndGroupAccessTest {
         EdgeConfig config = new EdgeConfig("127.0.0.1", 0, 2, 1024, 64 * 1024, 100, 60_000, 5_000, 20, 20, 4096);
         EdgeVerticle edge = new EdgeVerticle(config, log, readModel, new PendingActions(), devices,
                 b -> reader.deserialize("deliveries", b), media)
-                .with(new EdgeExtensions(new DeviceRegistration(log, readModel, new InMemoryDeviceSlots(), devices, 4),
+                .with(new EdgeExtensions(new DeviceRegistration(log, readModel, new InMemoryDeviceSlots(), devices, 4, identity.registration),
                         new SettingsEndpoint(new InMemoryUserState(), readModel), SessionExtension.NONE));
         deployment = vertx.deployVerticle(edge).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         port = edge.actualPort();
@@ -76,11 +77,7 @@ class MediaAndGroupAccessTest {
     // ---- helpers ----
 
     private JsonObject register(String userId) throws Exception {
-        HttpResponse<String> res = http.send(HttpRequest.newBuilder(uri("/v1/devices"))
-                .POST(HttpRequest.BodyPublishers.ofString("{\"userId\":\"" + userId + "\"}"))
-                .header("Content-Type", "application/json").build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(res.statusCode()).as(res.body()).isEqualTo(201);
-        return new JsonObject(res.body());
+        return identity.register(port, userId);
     }
 
     private URI uri(String path) {

@@ -197,6 +197,9 @@ public class ConversationSequencer implements Processor<String, ClientAction, St
                 }
                 yield privateEvent(a, seq, EventType.MUTE_CHANGED).setMuteUntil(a.getMuteUntil());
             }
+            // The edge announces a member's re-registration (a new primary after proving its identifier) in each of
+            // its conversations; every member's devices learn it (safety numbers build on it).
+            case ANNOUNCE_IDENTITY -> newEvent(a, seq, EventType.IDENTITY_CHANGED, c.members());
             default -> throw new Rejection("UNKNOWN_ACTION", "action type " + a.getType() + " is not supported");
         };
     }

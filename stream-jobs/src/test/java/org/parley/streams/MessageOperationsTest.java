@@ -116,6 +116,22 @@ class MessageOperationsTest {
     }
 
     @Test
+    void aReRegistrationIsAnnouncedToEveryMemberButOnlyByAMember() {
+        f.accepted(f.message(DM, "bob", "hi"));
+        long seq = f.accepted(f.action(ActionType.ANNOUNCE_IDENTITY, DM, "alice"));
+        ConversationEvent changed = lastEvent();
+        assertThat(changed.getType()).isEqualTo(EventType.IDENTITY_CHANGED);
+        assertThat(changed.getSeq()).isEqualTo(seq);
+        assertThat(changed.getSenderUserId()).isEqualTo("alice");
+        assertThat(changed.getPrivateToUserId()).isNull();
+        assertThat(changed.getMemberUserIds()).containsExactlyInAnyOrder("alice", "bob");
+        f.accepted(f.createGroup(G, "alice", "Work", "bob"));
+        f.accepted(f.action(ActionType.ANNOUNCE_IDENTITY, G, "bob"));
+        assertThat(lastEvent().getMemberUserIds()).containsExactlyInAnyOrder("alice", "bob");
+        assertThat(f.refused(f.action(ActionType.ANNOUNCE_IDENTITY, G, "mallory"))).isEqualTo("NOT_A_MEMBER");
+    }
+
+    @Test
     void membersAddedLaterCannotReachEarlierMessagesUnlessHistoryIsShared() {
         f.accepted(f.createGroup(G, "alice", "Work", "bob"));
         long early = f.accepted(f.message(G, "alice", "before dave"));

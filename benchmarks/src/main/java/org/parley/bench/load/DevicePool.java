@@ -24,6 +24,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
+import org.parley.client.ParleyClient;
+import org.parley.schemas.CodeOutbox;
 
 /**
  * Registers (or reloads from a cache file) the simulated devices and connects them: one shared Vert.x, one
@@ -37,6 +39,7 @@ public final class DevicePool implements AutoCloseable {
     private final List<WebSocketClient> clients = new ArrayList<>();
     private final HttpClient http;
     private final long syncTimeoutMillis;
+    private final Path codeOutbox = CodeOutbox.dir(org.parley.config.Settings.load());
 
     public DevicePool(Vertx vertx, String edgeHttpBase, List<String> sourceAddresses, long syncTimeoutMillis) {
         this.vertx = vertx;
@@ -71,7 +74,7 @@ public final class DevicePool implements AutoCloseable {
         }
         String pre = have.isEmpty() ? prefix : have.get(0).userId().replaceFirst("-u\\d+$", "");
         int missing = count - have.size();
-        progress.accept(String.format("registering %d devices (POST /v1/devices, companions linked; cache %s)", missing, cache));
+        progress.accept(String.format("registering %d devices (code, POST /v1/devices, companions linked; cache %s)", missing, cache));
         BenchDevice.Credentials[] fresh = new BenchDevice.Credentials[missing];
         Semaphore inFlight = new Semaphore(32);
         AtomicInteger done = new AtomicInteger();
@@ -124,12 +127,31 @@ public final class DevicePool implements AutoCloseable {
         return out;
     }
 
-    /** The user's primary device ({@code POST /v1/devices}). */
+    /**
+     * The user's primary device: a code for its local identifier ({@code POST /v1/registration/code}), read from the
+     * code outbox the edge's file sender writes (this process and the local stack share {@code data.dir}), proved with
+     * {@code POST /v1/devices}. A 429 on the code request (a retry within the resend interval) reuses the code already
+     * sent.
+     */
     private Future<BenchDevice.Credentials> register(String user, int attempts) {
-        return http.request(HttpMethod.POST, "/v1/devices")
+        String identifier = ParleyClient.localIdentifier(user);
+        return http.request(HttpMethod.POST, "/v1/registration/code")
                 .compose(req -> req.putHeader("content-type", "application/json")
-                        .send(new JsonObject().put("userId", user).encode())
-                        .compose(DevicePool::created))
+                        .send(new JsonObject().put("identifier", identifier).encode())
+                        .compose(res -> res.body().map(b -> {
+                            if (res.statusCode() != 202 && res.statusCode() != 429) {
+                                throw new IllegalStateException("code request: HTTP " + res.statusCode() + " " + b);
+                            }
+                            return null;
+                        })))
+                .compose(v -> vertx.executeBlocking(() -> CodeOutbox.read(codeOutbox, identifier).orElseThrow(() ->
+                        new IOException("no code for " + identifier + " in " + codeOutbox + ": the edge must run with"
+                                + " identity.sender=file and the same data.dir")), false))
+                .compose(code -> http.request(HttpMethod.POST, "/v1/devices")
+                        .compose(req -> req.putHeader("content-type", "application/json")
+                                .send(new JsonObject().put("identifier", identifier).put("code", code).put("userId", user)
+                                        .encode())
+                                .compose(DevicePool::created)))
                 .recover(err -> retry(err, attempts, () -> register(user, attempts - 1)));
     }
 

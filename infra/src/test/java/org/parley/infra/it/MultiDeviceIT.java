@@ -113,7 +113,11 @@ class MultiDeviceIT {
         }
         assertThatThrownBy(() -> TestUsers.linkedDevice(edge1, a)).hasMessageContaining("409")
                 .hasMessageContaining("DEVICE_LIMIT");
-        assertThatThrownBy(() -> ParleyClient.register(edge0, a.userId())).hasMessageContaining("PRIMARY_EXISTS");
+        // Proving the identifier again (a new phone) replaces the primary and every companion it linked.
+        ParleyClient.Device again = ParleyClient.register(edge0, a.userId());
+        assertThat(again.userId()).isEqualTo(a.userId());
+        assertThat(again.deviceId()).isNotEqualTo(a.deviceId());
+        assertThatThrownBy(() -> TestUsers.linkedDevice(edge1, a)).hasMessageContaining("401");
     }
 
     private static long maxInboxSeq(CqlSession cql, String deviceId) {

@@ -11,6 +11,7 @@ import java.util.UUID;
 import org.parley.edge.DeviceTokens;
 import org.parley.edge.EdgeVerticle;
 import org.parley.edge.Failures;
+import org.parley.edge.identity.IdentityRegistration;
 import org.parley.edge.log.ActionLog;
 import org.parley.edge.protocol.ErrorCode;
 import org.parley.edge.protocol.FieldBounds;
@@ -19,12 +20,12 @@ import org.parley.edge.session.ConnectedDevices;
 import org.parley.events.DeviceRecord;
 import org.parley.projections.DeviceDirectory;
 import org.parley.projections.DeviceSlots;
-import org.parley.schemas.Conversations;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A user's devices over HTTP: the first registration is the primary ({@code POST /v1/devices}); companions are
+ * A user's devices over HTTP: the primary is registered with proof of an identifier ({@code POST /v1/registration/code},
+ * then {@code POST /v1/devices}: {@link IdentityRegistration}); companions are
  * linked by the primary ({@code POST /v1/devices/link}), at most {@code devices.max-companions}; a device is unlinked
  * by itself or the primary ({@code DELETE /v1/devices/{id}}), which revokes its token at once; unlinking the primary
  * unlinks every device of the user. {@code GET /v1/devices} lists them.
@@ -40,9 +41,11 @@ public class DeviceRegistration {
     private final DeviceTokens tokens;
     private final ConnectedDevices connected;
     private final int maxCompanions;
+    private final IdentityRegistration identity;
 
     public DeviceRegistration(ActionLog log, EdgeReadModel readModel, DeviceSlotStore slots, ConnectedDevices connected,
-                              int maxCompanions) {
+                              int maxCompanions, IdentityRegistration identity) {
+        this.identity = identity;
         this.log = log;
         this.readModel = readModel;
         this.slots = slots;
@@ -51,32 +54,56 @@ public class DeviceRegistration {
         this.maxCompanions = maxCompanions;
     }
 
-    /** {@code POST /v1/devices {"userId"}}: the user's first device, which becomes the primary. */
+    /** {@code POST /v1/registration/code {"identifier"}}: sends a one-time code to a phone number or e-mail address. */
+    public void requestCode(RoutingContext ctx) {
+        identity.requestCode(ctx);
+    }
+
+    /**
+     * {@code POST /v1/devices {"identifier", "code", "userId"?}}: a primary device for the user bound to the proven
+     * identifier (a new user on its first proof). Re-registering replaces every device the user had (its lost phone
+     * and the companions that phone linked), hides the history from before, and tells its conversations.
+     */
     public void registerPrimary(RoutingContext ctx) {
-        JsonObject body;
-        try {
-            body = ctx.body().asJsonObject();
-        } catch (RuntimeException e) {
-            EdgeVerticle.httpError(ctx, 400, ErrorCode.BAD_FRAME, "body must be a JSON object like {\"userId\":\"alice\"}");
+        JsonObject body = IdentityRegistration.body(ctx);
+        if (body == null) {
             return;
         }
-        Object user = body == null ? null : body.getValue("userId");
-        if (!(user instanceof String userId) || !Conversations.USER_ID.matcher(userId).matches()) {
-            EdgeVerticle.httpError(ctx, 400, ErrorCode.INVALID_FIELD, "userId must be 1-64 of [A-Za-z0-9_.-],"
-                    + " starting with a letter or digit");
-            return;
-        }
-        String deviceId = UUID.randomUUID().toString();
-        Instant now = Instant.now();
-        slots.claim(userId, DeviceSlots.PRIMARY, deviceId, now).onComplete(claimed -> {
-            if (claimed.failed()) {
-                unavailable(ctx, claimed.cause());
-            } else if (!claimed.result()) {
-                EdgeVerticle.httpError(ctx, 409, ErrorCode.PRIMARY_EXISTS, "user " + userId + " has a primary device"
-                        + " already; link this device from it with POST /v1/devices/link (its bearer token)");
-            } else {
-                store(ctx, userId, DeviceSlots.PRIMARY, deviceId, now);
+        identity.prove(ctx, body).onSuccess(proof -> proof.ifPresent(p -> {
+            String userId = p.userId();
+            String deviceId = UUID.randomUUID().toString();
+            Instant now = Instant.now();
+            // The bound comes before the device exists: no device of the new owner ever reads what came before.
+            Future<Void> ready = p.reRegistration()
+                    ? identity.historyFrom(userId, now).compose(v -> revokeAll(userId, DeviceSlots.PRIMARY))
+                    : Future.succeededFuture();
+            ready.compose(v -> slots.claim(userId, DeviceSlots.PRIMARY, deviceId, now)).onComplete(claimed -> {
+                if (claimed.failed()) {
+                    unavailable(ctx, claimed.cause());
+                } else if (!claimed.result()) {
+                    EdgeVerticle.httpError(ctx, 409, ErrorCode.PRIMARY_EXISTS, "another registration of " + userId
+                            + " took the primary slot at the same moment; request a new code and retry");
+                } else {
+                    // A companion the old primary linked while this ran goes too.
+                    Future<Void> alone = p.reRegistration() ? revokeAll(userId, DeviceSlots.PRIMARY + 1)
+                            : Future.succeededFuture();
+                    alone.compose(v -> save(userId, DeviceSlots.PRIMARY, deviceId, now)).compose(token -> (p.reRegistration()
+                            ? identity.announce(userId, deviceId) : Future.succeededFuture(0)).map(n -> token))
+                            .onComplete(ar -> answer(ctx, ar, userId, DeviceSlots.PRIMARY, deviceId,
+                                    json -> json.put("reRegistered", p.reRegistration())));
+                }
+            });
+        }));
+    }
+
+    /** Every device of the user in slot {@code from} or above goes, the primary last (as when it unlinks itself). */
+    private Future<Void> revokeAll(String userId, int from) {
+        return slots.slots(userId).compose(all -> {
+            Future<Void> done = Future.succeededFuture();
+            for (DeviceSlots.Slot s : all.stream().filter(x -> x.slot() >= from).sorted((a, b) -> b.slot() - a.slot()).toList()) {
+                done = done.compose(v -> revoke(userId, s));
             }
+            return done;
         });
     }
 
@@ -148,6 +175,29 @@ public class DeviceRegistration {
         })));
     }
 
+    /** {@code PUT /v1/registration-lock {"pin"}}, primary only: re-registrations must then also present the PIN. */
+    public void setRegistrationLock(RoutingContext ctx) {
+        asPrimary(ctx, device -> identity.setLock(ctx, device.userId()));
+    }
+
+    /** {@code DELETE /v1/registration-lock}, primary only. */
+    public void removeRegistrationLock(RoutingContext ctx) {
+        asPrimary(ctx, device -> identity.removeLock(ctx, device.userId()));
+    }
+
+    private void asPrimary(RoutingContext ctx, java.util.function.Consumer<DeviceDirectory.Device> then) {
+        authenticated(ctx).onSuccess(caller -> caller.ifPresent(device -> slots.slots(device.userId()).onComplete(ar -> {
+            if (ar.failed()) {
+                unavailable(ctx, ar.cause());
+            } else if (!isPrimary(ar.result(), device.deviceId())) {
+                EdgeVerticle.httpError(ctx, 403, ErrorCode.NOT_PRIMARY, "only the primary device of "
+                        + device.userId() + " sets its registration lock");
+            } else {
+                then.accept(device);
+            }
+        })));
+    }
+
     /** {@code GET /v1/devices}: the caller's user's devices. */
     public void list(RoutingContext ctx) {
         authenticated(ctx).onSuccess(caller -> caller.ifPresent(device -> slots.slots(device.userId()).onComplete(ar -> {
@@ -186,22 +236,33 @@ public class DeviceRegistration {
                 .compose(won -> won ? Future.succeededFuture(slot) : claimCompanionSlot(userId, slot + 1, deviceId, at));
     }
 
-    /** The log first (the fan-out learns the device from it), then the read model, so the device can connect at once. */
+    /** Stores a device and answers 201 with its token, or 503 after freeing its slot. */
     private void store(RoutingContext ctx, String userId, int slot, String deviceId, Instant at) {
+        save(userId, slot, deviceId, at).onComplete(ar -> answer(ctx, ar, userId, slot, deviceId, json -> json));
+    }
+
+    /**
+     * The log first (the fan-out learns the device from it), then the read model, so the device can connect at once;
+     * the new token. Nothing usable is left behind on failure: the slot is freed again.
+     */
+    private Future<String> save(String userId, int slot, String deviceId, Instant at) {
         String token = DeviceTokens.newToken(deviceId);
         DeviceRecord record = DeviceRecord.newBuilder().setDeviceId(deviceId).setUserId(userId)
                 .setTokenHash(DeviceTokens.hash(token)).setRegisteredAt(at).setRevoked(false)
                 .setPrimary(slot == DeviceSlots.PRIMARY).build();
-        log.register(record).compose(v -> readModel.saveDevice(record)).onComplete(ar -> {
-            if (ar.failed()) {
-                slots.release(userId, slot, deviceId); // nothing usable was created: free the slot again
-                unavailable(ctx, ar.cause());
-            } else {
-                ctx.response().setStatusCode(201);
-                ctx.json(new JsonObject().put("userId", userId).put("deviceId", deviceId).put("token", token)
-                        .put("primary", slot == DeviceSlots.PRIMARY));
-            }
-        });
+        return log.register(record).compose(v -> readModel.saveDevice(record)).map(v -> token).onFailure(err ->
+                slots.release(userId, slot, deviceId));
+    }
+
+    private void answer(RoutingContext ctx, io.vertx.core.AsyncResult<String> saved, String userId, int slot,
+                        String deviceId, java.util.function.UnaryOperator<JsonObject> extra) {
+        if (saved.failed()) {
+            unavailable(ctx, saved.cause());
+        } else {
+            ctx.response().setStatusCode(201);
+            ctx.json(extra.apply(new JsonObject().put("userId", userId).put("deviceId", deviceId)
+                    .put("token", saved.result()).put("primary", slot == DeviceSlots.PRIMARY)));
+        }
     }
 
     /** The caller's device, or empty after answering 401/503. */

@@ -35,5 +35,21 @@ public enum ErrorCode {
     /** Device linking (HTTP): the user has devices.max-companions companions already. */
     DEVICE_LIMIT,
     /** Device unlinking (HTTP): no such device of this user. */
-    DEVICE_UNKNOWN
+    DEVICE_UNKNOWN,
+    /** Registration (HTTP): wrong code, or no code pending for the identifier. */
+    CODE_INVALID,
+    /** Registration (HTTP): the code's time ran out; request a new one. */
+    CODE_EXPIRED,
+    /** Registration (HTTP): the code had identity.code-max-attempts wrong guesses; request a new one. */
+    CODE_ATTEMPTS_EXCEEDED,
+    /** Registration (HTTP): the user id is bound to another identifier (or was used before identities were bound). */
+    USER_ID_TAKEN,
+    /** Registration (HTTP): the identifier is bound to another user id than the one asked for. */
+    IDENTIFIER_BOUND,
+    /** Registration (HTTP, 423): the user has a registration lock; send its PIN. */
+    REGISTRATION_LOCKED,
+    /** Registration (HTTP): wrong registration-lock PIN; the code is used up. */
+    PIN_INVALID,
+    /** Registration lock (HTTP): the user registered before identifiers were bound, so it has nothing to lock. */
+    IDENTIFIER_REQUIRED
 }

@@ -32,9 +32,13 @@ public class CqlEdgeReadModel implements EdgeReadModel {
     private final UserSettingsDirectory userSettings;
     private final GroupDepartures departures;
     private final MediaReferences mediaReferences;
+    private final CqlSession session;
+    private final com.datastax.oss.driver.api.core.cql.PreparedStatement historyFrom;
 
     public CqlEdgeReadModel(Vertx vertx, CqlSession session) {
         this.vertx = vertx;
+        this.session = session;
+        this.historyFrom = session.prepare("SELECT history_from FROM user_identities WHERE user_id = ?");
         this.devices = new DeviceDirectory(session);
         this.history = new ConversationHistory(session);
         this.inbox = new DeviceInbox(session);
@@ -143,6 +147,14 @@ public class CqlEdgeReadModel implements EdgeReadModel {
     @Override
     public Future<Boolean> mediaReferenced(String mediaKey, String conversationId, long fromSeq, long toSeq) {
         return onContext(mediaReferences.referencedWithin(mediaKey, conversationId, fromSeq, toSeq));
+    }
+
+    @Override
+    public Future<Optional<java.time.Instant>> historyFrom(String userId) {
+        return onContext(session.executeAsync(historyFrom.bind(userId)).thenApply(rs -> {
+            var row = rs.one();
+            return row == null ? Optional.<java.time.Instant>empty() : Optional.ofNullable(row.getInstant("history_from"));
+        }));
     }
 
     private <T> Future<T> onContext(CompletionStage<T> stage) {

@@ -65,4 +65,12 @@ public interface EdgeReadModel {
 
     /** Whether the conversation referenced the media key at a seq in [fromSeq, toSeq]. */
     Future<Boolean> mediaReferenced(String mediaKey, String conversationId, long fromSeq, long toSeq);
+
+    /**
+     * When the user's current registration began, if it re-registered (proved its identifier again on a new primary):
+     * conversation events from before are not its devices' to read. Empty for a user registered once.
+     */
+    default Future<Optional<java.time.Instant>> historyFrom(String userId) {
+        return Future.succeededFuture(Optional.empty());
+    }
 }

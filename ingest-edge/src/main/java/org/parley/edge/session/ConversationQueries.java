@@ -15,6 +15,7 @@ import org.parley.edge.protocol.ErrorCode;
 import org.parley.edge.protocol.ProtocolException;
 import org.parley.edge.protocol.ServerFrames;
 import org.parley.edge.readmodel.EdgeReadModel;
+import org.parley.events.ConversationEvent;
 import org.parley.events.EventType;
 import org.parley.events.UserSettings;
 import org.parley.projections.ConversationHistory;
@@ -34,6 +35,7 @@ final class ConversationQueries {
     private final ConversationReach reach;
     private final Consumer<String> out;
     private final String userId;
+    private Future<Optional<Instant>> visibleFrom;
 
     ConversationQueries(EdgeReadModel readModel, ActionLog log, Consumer<String> out, String userId) {
         this.readModel = readModel;
@@ -43,17 +45,36 @@ final class ConversationQueries {
         this.userId = userId;
     }
 
+    /**
+     * Since when this user's events are readable (a re-registered user: from its new registration on), read once per
+     * session: it only changes when the user re-registers, which ends every session of its devices.
+     */
+    private Future<Optional<Instant>> visibleFrom() {
+        if (visibleFrom == null || visibleFrom.failed()) {
+            visibleFrom = readModel.historyFrom(userId);
+        }
+        return visibleFrom;
+    }
+
+    private static boolean visible(ConversationEvent e, Optional<Instant> from) {
+        return from.isEmpty() || e.getSentAt() == null || !e.getSentAt().isBefore(from.get());
+    }
+
     void history(ClientFrame.History h) {
-        reach.of(userId, h.conversationId(), h.requestId()).compose(range -> {
+        visibleFrom().compose(from -> reach.of(userId, h.conversationId(), h.requestId()).map(range -> Map.entry(range, from)))
+                .compose(bounds -> {
+            ConversationReach.Range range = bounds.getKey();
+            Optional<Instant> from = bounds.getValue();
             long before = Math.min(h.beforeSeq(), range.to() == Long.MAX_VALUE ? Long.MAX_VALUE : range.to() + 1);
             return readModel.history(h.conversationId(), before, h.limit() + 1).compose(page -> {
                 boolean hasMore = page.size() > h.limit();
                 List<ConversationHistory.Entry> visible = new ArrayList<>();
                 for (ConversationHistory.Entry e : hasMore ? page.subList(0, h.limit()) : page) {
-                    if (range.contains(e.event().getSeq())) {
+                    if (range.contains(e.event().getSeq()) && visible(e.event(), from)) {
                         visible.add(e);
                     } else {
                         hasMore = false; // older than the user's reach: nothing further back is theirs
+                        break;
                     }
                 }
                 if (visible.isEmpty()) {
@@ -74,23 +95,23 @@ final class ConversationQueries {
 
     void chats(ClientFrame.Chats c) {
         long now = System.currentTimeMillis();
-        readModel.conversations(userId).compose(memberships -> {
+        visibleFrom().compose(from -> readModel.conversations(userId).compose(memberships -> {
             List<Future<ServerFrames.ChatItem>> items = new ArrayList<>();
-            memberships.forEach(m -> items.add(chatItem(m, now)));
+            memberships.forEach(m -> items.add(chatItem(m, now, from)));
             return Future.all(items).map(all -> {
                 List<ServerFrames.ChatItem> list = new ArrayList<>(all.<ServerFrames.ChatItem>list());
                 list.sort(Comparator.comparing((ServerFrames.ChatItem i) -> i.last() == null || i.last().at() == null
                         ? Instant.EPOCH : i.last().at()).reversed().thenComparing(ServerFrames.ChatItem::conversationId));
                 return ServerFrames.chats(c.requestId(), list);
             });
-        }).onComplete(ar -> reply(ar, c.requestId()));
+        })).onComplete(ar -> reply(ar, c.requestId()));
     }
 
     /**
      * One chat: its name (groups), its last activity the user may see, and how many messages from others arrived
-     * after the user's read position (capped).
+     * after the user's read position (capped); for a re-registered user, only what happened since it registered.
      */
-    private Future<ServerFrames.ChatItem> chatItem(UserConversations.Membership m, long now) {
+    private Future<ServerFrames.ChatItem> chatItem(UserConversations.Membership m, long now, Optional<Instant> bound) {
         String conv = m.conversationId();
         // A former member sees the group's name as it was when it left, never a later one.
         Future<Optional<String>> name = !conv.startsWith("g:") ? Future.succeededFuture(Optional.empty())
@@ -104,14 +125,14 @@ final class ConversationQueries {
             return readModel.history(conv, m.leftSeq() + 1, 1).map(p -> p.stream().findFirst().map(e ->
                     new ConversationHistory.LastActivity(conv, e.event().getSeq(), e.event().getType().name(),
                             e.event().getSenderUserId(), e.event().getSentAt(), e.event().getMediaType())));
-        });
+        }).map(a -> a.filter(x -> bound.isEmpty() || x.at() == null || !x.at().isBefore(bound.get())));
         Future<Integer> unread = last.compose(a -> {
             long from = Math.max(m.readSeq(), m.sinceSeq() - 1);
             if (a.isEmpty() || a.get().seq() <= from) {
                 return Future.succeededFuture(0);
             }
             return readModel.historyAfter(conv, from, a.get().seq(), UNREAD_CAP).map(entries -> (int) entries.stream()
-                    .filter(e -> e.event().getType() == EventType.MESSAGE && !e.deleted()
+                    .filter(e -> e.event().getType() == EventType.MESSAGE && !e.deleted() && visible(e.event(), bound)
                             && !userId.equals(e.event().getSenderUserId()))
                     .count());
         });

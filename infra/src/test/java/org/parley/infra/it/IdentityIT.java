@@ -1,0 +1,96 @@
+package org.parley.infra.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.parley.infra.it.TestUsers.is;
+import static org.parley.infra.it.TestUsers.user;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.parley.client.ParleyClient;
+import org.parley.config.Settings;
+import org.parley.schemas.CodeOutbox;
+import org.parley.schemas.Conversations;
+
+/**
+ * Identity on the real stack: a user id is bound to the identifier that first registered it (codes from the file
+ * sender's outbox), nobody else can take it over once its primary is gone, and a re-registration of the rightful
+ * owner starts with no history while its conversation peers get an identity_changed event.
+ */
+@ExtendWith(LocalStackExtension.class)
+class IdentityIT {
+    private static final Duration WAIT = Duration.ofSeconds(60);
+    private static Vertx vertx;
+    private static String edge;
+
+    @BeforeAll
+    static void start() {
+        vertx = Vertx.vertx();
+        Settings settings = Settings.load();
+        edge = "http://" + settings.host() + ":" + settings.getInt("edge.port");
+    }
+
+    @AfterAll
+    static void stop() {
+        vertx.close();
+    }
+
+    @Test
+    void aFreedUserIdCannotBeTakenByAnotherIdentifier() throws Exception {
+        ParleyClient.Device a = ParleyClient.register(edge, user("alice"));
+        assertThat(ParleyClient.unlink(edge, a, a.deviceId())).isEqualTo(204);
+        String mallory = user("mallory") + "@evil.test";
+        ParleyClient.requestCode(edge, mallory);
+        String code = CodeOutbox.read(CodeOutbox.dir(Settings.load()), mallory).orElseThrow();
+        assertThatThrownBy(() -> ParleyClient.registerWithCode(edge, mallory, code, a.userId()))
+                .isInstanceOf(IOException.class).hasMessageContaining("409").hasMessageContaining("USER_ID_TAKEN");
+    }
+
+    @Test
+    void aReRegisteredUserReadsNothingFromBeforeAndItsPeerLearnsOfIt() throws Exception {
+        ParleyClient.Device a = ParleyClient.register(edge, user("alice"));
+        ParleyClient.Device b = ParleyClient.register(edge, user("bob"));
+        String dm = Conversations.direct(a.userId(), b.userId());
+        try (ParleyClient bob = ParleyClient.connect(vertx, edge, b, null, WAIT);
+             ParleyClient oldPhone = ParleyClient.connect(vertx, edge, a, null, WAIT)) {
+            oldPhone.send("before-1", b.userId(), "secret".getBytes());
+            bob.awaitFrame(f -> is(f, "message", "before-1"), WAIT);
+            assertThat(history(oldPhone, dm)).contains("message");
+
+            // Alice's new phone: the same identifier proved again (ParleyClient waits out the resend interval).
+            ParleyClient.Device phone = ParleyClient.register(edge, a.userId());
+            assertThat(phone.userId()).isEqualTo(a.userId());
+            org.awaitility.Awaitility.await().atMost(WAIT).until(oldPhone::isClosed);
+            assertThat(oldPhone.closeCode()).isEqualTo((short) 4003);
+
+            JsonObject changed = bob.awaitFrame(f -> "message".equals(f.getString("type"))
+                    && "identity_changed".equals(f.getString("kind")) && dm.equals(f.getString("conversationId")), WAIT);
+            assertThat(changed.getString("senderUserId")).isEqualTo(a.userId());
+            assertThat(changed.getString("senderDeviceId")).isEqualTo(phone.deviceId());
+
+            try (ParleyClient newPhone = ParleyClient.connect(vertx, edge, phone, null, WAIT)) {
+                assertThat(history(newPhone, dm)).doesNotContain("message");
+                bob.send("after-1", a.userId(), "hello again".getBytes());
+                newPhone.awaitFrame(f -> is(f, "message", "after-1"), WAIT);
+                assertThat(newPhone.frames("message")).extracting(f -> f.getString("clientMessageId"))
+                        .doesNotContain("before-1");
+            }
+        }
+        assertThatThrownBy(() -> ParleyClient.connect(vertx, edge, a, null, WAIT)).isInstanceOf(Exception.class);
+    }
+
+    /** The kinds of the conversation's latest events the device may read. */
+    private static java.util.List<String> history(ParleyClient device, String conversation) throws Exception {
+        JsonArray events = device.request(new JsonObject().put("type", "history")
+                .put("requestId", java.util.UUID.randomUUID().toString()).put("conversationId", conversation), WAIT)
+                .getJsonArray("events");
+        return events.stream().map(e -> ((JsonObject) e).getString("kind")).toList();
+    }
+}
