@@ -117,7 +117,12 @@ class EdgeTlsTest {
         HttpClientAgent client = vertx.createHttpClient(new HttpClientOptions().setSsl(true).setVerifyHost(true)
                 .setTrustOptions(trustingTheEdge()));
 
-        JsonObject device = https(client, edge.port, HttpMethod.POST, "/v1/devices", "{\"userId\":\"tls-user\"}", 201);
+        String identifier = TestIdentity.mail("tls-user");
+        https(client, edge.port, HttpMethod.POST, "/v1/registration/code",
+                new JsonObject().put("identifier", identifier).encode(), 202);
+        JsonObject device = https(client, edge.port, HttpMethod.POST, "/v1/devices", new JsonObject()
+                .put("identifier", identifier).put("code", edge.identity.sender.latest.get(identifier))
+                .put("userId", "tls-user").encode(), 201);
 
         WebSocketClient wsClient = vertx.createWebSocketClient(new WebSocketClientOptions().setSsl(true)
                 .setVerifyHost(true).setTrustOptions(trustingTheEdge()));

@@ -351,15 +351,22 @@ class FrameBoundsTest {
     @Test
     void httpAnswers500NotRetryable503ForAPermanentFailure() throws Exception {
         slotFailure = new InvalidQueryException(null, "Key length of 195031 is longer than maximum of 65535");
-        HttpResponse<String> res = http("POST", "/v1/devices", null, "{\"userId\":\"alice\"}");
+        HttpResponse<String> res = registerWithCode("alice");
         assertThat(res.statusCode()).isEqualTo(500);
         assertThat(new JsonObject(res.body()).getString("error")).isEqualTo("INTERNAL");
         assertThat(res.body()).doesNotContain("Key length").doesNotContain("InvalidQuery");
 
         slotFailure = new com.datastax.oss.driver.api.core.DriverTimeoutException("Query timed out after PT2S");
-        res = http("POST", "/v1/devices", null, "{\"userId\":\"alice\"}");
+        res = registerWithCode("bob");
         assertThat(res.statusCode()).isEqualTo(503);
         assertThat(new JsonObject(res.body()).getString("error")).isEqualTo("UNAVAILABLE");
         assertThat(res.body()).doesNotContain("PT2S");
+    }
+
+    /** The two-step registration (code, then device) of a user whose primary slot claim is made to fail. */
+    private HttpResponse<String> registerWithCode(String userId) throws Exception {
+        String identifier = TestIdentity.mail(userId);
+        assertThat(TestIdentity.requestCode(port, identifier).statusCode()).isEqualTo(202);
+        return TestIdentity.verify(port, identifier, identity.sender.latest.get(identifier), userId);
     }
 }
