@@ -173,7 +173,7 @@ class FanoutTopologyTest {
         assertThat(vertices).anyMatch(v -> v.startsWith(FanoutTopology.DIRECTORY));
         assertThat(job.getCheckpointingSettings()).isNotNull();
         assertThat(job.getCheckpointingSettings().getCheckpointCoordinatorConfiguration().getCheckpointInterval())
-                .isEqualTo(1000L);
+                .isEqualTo(10_000L);
         // Aligned barriers: state and source offsets agree, so a restore never sequences a record twice.
         assertThat(job.getCheckpointingSettings().getCheckpointCoordinatorConfiguration().isExactlyOnce()).isTrue();
         assertThat(job.getCheckpointingSettings().getCheckpointCoordinatorConfiguration()

@@ -38,7 +38,7 @@ class LocalFanoutClusterTest {
         assertThat(conf.get(JobManagerOptions.BIND_HOST)).isEqualTo("127.0.0.1");
         assertThat(conf.get(TaskManagerOptions.BIND_HOST)).isEqualTo("127.0.0.1");
         assertThat(conf.get(ExecutionOptions.BUFFER_TIMEOUT)).isEqualTo(Duration.ofMillis(2));
-        assertThat(conf.get(CheckpointingOptions.CHECKPOINTING_INTERVAL)).isEqualTo(Duration.ofSeconds(1));
+        assertThat(conf.get(CheckpointingOptions.CHECKPOINTING_INTERVAL)).isEqualTo(Duration.ofSeconds(10));
         assertThat(conf.get(CoreOptions.DEFAULT_PARALLELISM)).isEqualTo(2);
         assertThat(conf.get(PipelineOptions.GENERIC_TYPES)).isFalse();
         assertThat(conf.get(CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION))
