@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.parley.client.ParleyClient;
 import org.parley.config.Settings;
+import org.parley.schemas.CodeOutbox;
 
 /**
  * The edge's bounds against the real stack (docs/security.md, "Frame and field bounds, errors"): the largest frames
@@ -104,9 +105,14 @@ class FrameBoundsIT {
     @Test
     void idsOutsideTheirCharsetAreRefusedBeforeTheStore() throws Exception {
         for (String userId : new String[] {"..", ".", "-x"}) {
+            // A proven identifier, so that the user id is what is refused.
+            String identifier = user("bounds") + "@users.parley.test";
+            ParleyClient.requestCode(edge, identifier);
+            String code = CodeOutbox.read(CodeOutbox.dir(Settings.load()), identifier).orElseThrow();
             HttpResponse<String> res = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(edge + "/v1/devices"))
                     .header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString(new JsonObject().put("userId", userId).encode())).build(),
+                    .POST(HttpRequest.BodyPublishers.ofString(new JsonObject().put("identifier", identifier)
+                            .put("code", code).put("userId", userId).encode())).build(),
                     HttpResponse.BodyHandlers.ofString());
             assertThat(res.statusCode()).as("userId %s: %s", userId, res.body()).isEqualTo(400);
             assertThat(new JsonObject(res.body()).getString("error")).isEqualTo("INVALID_FIELD");
