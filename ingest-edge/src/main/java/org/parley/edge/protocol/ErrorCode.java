@@ -35,5 +35,7 @@ public enum ErrorCode {
     /** Device linking (HTTP): the user has devices.max-companions companions already. */
     DEVICE_LIMIT,
     /** Device unlinking (HTTP): no such device of this user. */
-    DEVICE_UNKNOWN
+    DEVICE_UNKNOWN,
+    /** The edge has more reads waiting than it queues (edge.cql-max-queued, edge.connection-cql-max-queued); retry. */
+    BUSY
 }
