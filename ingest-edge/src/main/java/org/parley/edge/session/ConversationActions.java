@@ -150,7 +150,7 @@ final class ConversationActions {
 
     private void fail(Throwable err, String ref) {
         if (err instanceof ProtocolException p) {
-            out.accept(ServerFrames.error(p.code(), p.getMessage(), p.ref()));
+            out.accept(ServerFrames.error(p.code(), p.getMessage(), p.ref() != null ? p.ref() : ref));
         } else {
             out.accept(ServerFrames.error(ErrorCode.UNAVAILABLE, "cannot check that now (" + err.getMessage() + "); retry", ref));
         }

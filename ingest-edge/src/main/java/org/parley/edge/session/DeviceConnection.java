@@ -13,6 +13,8 @@ import java.util.TreeMap;
 import java.util.UUID;
 import java.util.function.Function;
 import org.parley.edge.EdgeConfig;
+import org.parley.edge.limits.ConnectionLimits;
+import org.parley.edge.limits.OutboundFlow;
 import org.parley.edge.log.ActionLog;
 import org.parley.edge.protocol.ClientFrame;
 import org.parley.edge.protocol.ErrorCode;
@@ -70,6 +72,8 @@ public class DeviceConnection {
     private long syncTimer = -1;
     private Future<Void> chain = Future.succeededFuture();
     private SessionExtension extension = SessionExtension.NONE;
+    private ConnectionLimits limits = ConnectionLimits.NONE;
+    private OutboundFlow outbound;
 
     public DeviceConnection(ServerWebSocket ws, Context context, EdgeConfig config, ActionLog log,
                             EdgeReadModel readModel, PendingActions pending, FrameDecoder decoder,
@@ -86,6 +90,7 @@ public class DeviceConnection {
         this.deviceId = deviceId;
         this.actions = new ConversationActions(context, config, log, readModel, pending, this::write, userId, deviceId);
         this.queries = new ConversationQueries(readModel, log, this::write, userId);
+        this.outbound = new OutboundFlow(context.owner(), ws, 0, 0, 0, 0); // unbounded and no pings, unless set
     }
 
     public String deviceId() {
@@ -104,9 +109,26 @@ public class DeviceConnection {
         return context;
     }
 
+    /** True once the connection is closed or being closed (e.g. as a client that does not read). */
+    public boolean closing() {
+        return closed || outbound.closing();
+    }
+
     /** Typing, presence: the features that see this session's other frames and its close. */
     public DeviceConnection extension(SessionExtension extension) {
         this.extension = extension;
+        return this;
+    }
+
+    /** Per-user and per-address frame limits of this connection. */
+    public DeviceConnection limits(ConnectionLimits limits) {
+        this.limits = limits;
+        return this;
+    }
+
+    /** Bounds what waits unsent for this client (back-pressure) and pings it. */
+    public DeviceConnection outbound(OutboundFlow outbound) {
+        this.outbound = outbound;
         return this;
     }
 
@@ -127,11 +149,13 @@ public class DeviceConnection {
     public Future<Void> start(long fromInboxSeq, Runnable onClose) {
         lastSent = fromInboxSeq;
         lastAcked = fromInboxSeq;
+        outbound.start();
         ws.textMessageHandler(this::onText);
         ws.binaryMessageHandler(b -> error(ErrorCode.BAD_FRAME, "binary frames are not supported; send JSON text", null));
         ws.exceptionHandler(err -> LOG.debug("device {} socket error: {}", deviceId, err.toString()));
         ws.closeHandler(v -> {
             closed = true;
+            outbound.closed();
             if (syncTimer >= 0) {
                 context.owner().cancelTimer(syncTimer);
             }
@@ -180,6 +204,8 @@ public class DeviceConnection {
             return Future.succeededFuture();
         }
         if (d.getKind() == DeliveryKind.SYNC_MARKER) {
+            // The pipeline confirmed the session: the backlog may now take as long as the client needs to read it.
+            context.owner().cancelTimer(syncTimer);
             long marker = d.getMarkerInboxSeq() == null ? 0 : d.getMarkerInboxSeq();
             return backfill(marker, System.currentTimeMillis() + config.syncTimeoutMs()).map(v -> {
                 if (!synced) {
@@ -206,7 +232,7 @@ public class DeviceConnection {
 
     /** Sends inbox entries lastSent+1 .. upTo from the projection, waiting (bounded) for it to catch up. */
     private Future<Void> backfill(long upTo, long deadline) {
-        if (lastSent >= upTo || closed) {
+        if (lastSent >= upTo || closed || outbound.closing()) {
             return Future.succeededFuture();
         }
         long before = lastSent;
@@ -215,10 +241,16 @@ public class DeviceConnection {
                 if (e.inboxSeq() != lastSent + 1) {
                     break; // a hole the projection has not filled yet
                 }
+                if (outbound.congested()) {
+                    break; // the client has enough unread: the rest waits until it read some
+                }
                 send(inboxDecoder.apply(e.delivery()));
             }
             if (lastSent >= upTo) {
                 return Future.succeededFuture();
+            }
+            if (outbound.congested()) {
+                return outbound.drained().compose(v -> backfill(upTo, deadline));
             }
             if (lastSent > before) {
                 return backfill(upTo, deadline);
@@ -250,11 +282,21 @@ public class DeviceConnection {
     // ---- frames from the device ----
 
     private void onText(String text) {
+        String refused = limits.refuseText();
+        if (refused != null) {
+            write(refused);
+            return;
+        }
         ClientFrame frame;
         try {
             frame = decoder.decode(text, userId);
         } catch (ProtocolException e) {
             error(e.code(), e.getMessage(), e.ref());
+            return;
+        }
+        refused = limits.refuse(frame);
+        if (refused != null) {
+            write(refused);
             return;
         }
         if (extension.onFrame(this, frame)) {
@@ -310,7 +352,7 @@ public class DeviceConnection {
 
     private void write(String frame) {
         if (!closed) {
-            ws.writeTextMessage(frame);
+            outbound.write(frame);
         }
     }
 }
