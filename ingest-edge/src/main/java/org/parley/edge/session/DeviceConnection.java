@@ -45,6 +45,8 @@ public class DeviceConnection {
     private static final Logger LOG = LoggerFactory.getLogger(DeviceConnection.class);
     private static final int BACKFILL_PAGE = 500;
     private static final long BACKFILL_RETRY_MS = 20;
+    /** Close code of a connection replaced by a newer one of the same device, on this edge or another. */
+    public static final short REPLACED = 4001;
 
     /** What an unacknowledged message needs for its delivery receipt. */
     private record Unacked(String conversationId, long seq, String senderUserId) {
@@ -191,6 +193,13 @@ public class DeviceConnection {
 
     /** Called from the delivery tail thread. */
     public void deliver(DeviceDelivery d) {
+        if (d.getKind() == DeliveryKind.SESSION_REPLACED) {
+            // A newer session of this device started (on another edge): this one gets no delivery any more.
+            if (sessionId.equals(d.getSessionId())) {
+                close(REPLACED, "replaced by a newer connection of this device");
+            }
+            return;
+        }
         context.runOnContext(v -> chain = chain.compose(x -> process(d)).recover(err -> {
             LOG.warn("device {}: delivery {} failed: {}", deviceId, d.getInboxSeq(), err.toString());
             error(ErrorCode.UNAVAILABLE, "delivery interrupted; reconnect to resume", null);
