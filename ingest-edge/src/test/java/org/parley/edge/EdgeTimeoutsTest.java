@@ -208,6 +208,10 @@ class EdgeTimeoutsTest {
         }
         assertThat(seen.size()).as("the close came long before the end").isLessThan(MESSAGES);
         stuck.close();
+        String first = sessionOf(bob, 1);
+        await("the session ended: its close was announced and the device left the edge").until(() ->
+                edge.log.sessions.stream().anyMatch(s -> s.getSessionId().equals(first) && s.getEdgeId() == null)
+                        && edge.devices.find(bob.getString("deviceId")).isEmpty());
 
         // Nothing was acknowledged, so the cursor did not move: the reconnect gets every message, in order.
         assertThat(edge.readModel.cursors.getOrDefault(bob.getString("deviceId"), 0L)).isZero();
@@ -237,6 +241,22 @@ class EdgeTimeoutsTest {
         stuck.ws.resume();
         await().atMost(Duration.ofSeconds(30)).until(() -> stuck.closed);
         assertThat(stuck.ws.closeStatusCode()).isEqualTo((short) 4008);
+        stuck.close();
+        await().until(() -> edge.devices.find(bob.getString("deviceId")).isEmpty());
+    }
+
+    @Test
+    void aClientThatNeverReadsAgainIsCutOffAndItsSessionEnds() throws Exception {
+        edge(Map.of("edge.ws-write-queue-bytes", "65536", "edge.ws-max-unsent-bytes", "2097152",
+                "edge.ws-slow-reader-timeout-ms", "600000", "edge.idle-timeout-ms", "3000",
+                "edge.ws-ping-interval-ms", "1000"));
+        JsonObject bob = edge.register("bob");
+        TestClient stuck = stopReadingWhileMessagesArrive(bob);
+        await().atMost(Duration.ofSeconds(30)).until(() -> closing(bob));
+        String session = sessionOf(bob, 1);
+        // The client never reads again, so not even the close frame can be written: the idle timeout drops it.
+        await().atMost(Duration.ofSeconds(60)).until(() -> edge.devices.find(bob.getString("deviceId")).isEmpty()
+                && edge.log.sessions.stream().anyMatch(s -> s.getSessionId().equals(session) && s.getEdgeId() == null));
         stuck.close();
     }
 }

@@ -61,14 +61,17 @@ public final class HttpLimits {
     }
 
     /**
-     * Idle timeout: a connection nothing was read from for edge.idle-timeout-ms is closed. Cleartext HTTP/2 is off:
+     * Idle timeouts: a connection nothing was read from, or to which nothing could be written (a client that does
+     * not read: its unsent data and even a close frame wait forever otherwise), for edge.idle-timeout-ms is closed.
+     * The edge pings every WebSocket more often, so a live client always has both. Cleartext HTTP/2 is off:
      * the edge speaks HTTP/1.1 and WebSocket, and while the server sniffs for an h2c preface it has not handed the
      * connection to {@link #onConnection} yet, so no header deadline would run.
      */
     public HttpServerOptions configure(HttpServerOptions options) {
         options.setHttp2ClearTextEnabled(false);
         if (limits.idleTimeoutMs() > 0) {
-            options.setIdleTimeoutUnit(TimeUnit.MILLISECONDS).setReadIdleTimeout((int) limits.idleTimeoutMs());
+            options.setIdleTimeoutUnit(TimeUnit.MILLISECONDS).setReadIdleTimeout((int) limits.idleTimeoutMs())
+                    .setWriteIdleTimeout((int) limits.idleTimeoutMs());
         }
         return options;
     }

@@ -117,12 +117,13 @@ public final class OutboundFlow {
     }
 
     private void drained(boolean resume) {
+        boolean wasCongested = congested;
         congested = false;
         if (slowTimer >= 0) {
             vertx.cancelTimer(slowTimer);
             slowTimer = -1;
         }
-        if (resume && !closing) {
+        if (resume && wasCongested) {
             ws.resume();
         }
         List<Promise<Void>> ready = new ArrayList<>(waiting);
@@ -134,7 +135,10 @@ public final class OutboundFlow {
         closing = true;
         LOG.info("closing a WebSocket that does not read: {}", why);
         ws.close(TOO_SLOW, "too slow: unread data; reconnect, nothing is lost");
-        drained(false);
+        // Read again, so the client's close frame is seen (its other frames are ignored now). A client that never
+        // reads again never gets the close frame, which waits behind what it did not read: the idle timeout
+        // (nothing could be written for edge.idle-timeout-ms) drops that connection.
+        drained(true);
     }
 
     /** True once the connection is being closed as too slow. */

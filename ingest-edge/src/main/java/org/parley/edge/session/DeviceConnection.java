@@ -291,6 +291,9 @@ public class DeviceConnection {
     // ---- frames from the device ----
 
     private void onText(String text) {
+        if (outbound.closing()) {
+            return; // closed as too slow a reader: nothing more is done for it
+        }
         String refused = limits.refuseText();
         if (refused != null) {
             write(refused);
