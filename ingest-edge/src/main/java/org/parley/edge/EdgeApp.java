@@ -112,6 +112,7 @@ public final class EdgeApp {
         EdgeVerticle verticle = new EdgeVerticle(config, actionLog, readModel, pending, devices,
                 bytes -> deliveries.deserialize(topics.deliveries().name(), bytes), media)
                 .with(extensions)
+                .withLimits(org.parley.edge.limits.EdgeLimits.from(settings))
                 .withRoutes(new PushSubscriptionHandler(vertx, new DeviceTokens(readModel), new PushSubscriptions(cql),
                         settings.getBoolean("push.allow-loopback-http"))::mount);
         vertx.deployVerticle(verticle).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
