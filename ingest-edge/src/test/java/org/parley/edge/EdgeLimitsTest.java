@@ -233,6 +233,23 @@ class EdgeLimitsTest {
     }
 
     @Test
+    void httpRequestsAreLimitedPerDeviceAndPerAddress() throws Exception {
+        EdgeHarness edge = edge(atLoopback("limits.device.requests", "2/1h", "limits.address.requests", "6/1h"));
+        JsonObject alice = edge.register("alice");
+        assertThat(edge.http("GET", "/v1/devices", alice.getString("token"), null).statusCode()).isEqualTo(200);
+        assertThat(edge.http("PUT", "/v1/settings", alice.getString("token"), "{\"readReceipts\":false}")
+                .statusCode()).isEqualTo(200);
+        HttpResponse<String> refused = edge.http("GET", "/v1/devices", alice.getString("token"), null);
+        assertThat(refused.statusCode()).isEqualTo(429);
+        assertThat(refused.body()).contains("limits.device.requests");
+        JsonObject bob = edge.register("bob");
+        assertThat(edge.http("GET", "/v1/devices", bob.getString("token"), null).statusCode()).isEqualTo(200);
+        HttpResponse<String> address = edge.http("GET", "/health", null, null);
+        assertThat(address.statusCode()).as("six requests from the address so far").isEqualTo(429);
+        assertThat(address.body()).contains("limits.address.requests");
+    }
+
+    @Test
     void connectionAttemptsAreLimitedPerDevice() throws Exception {
         EdgeHarness edge = edge(Map.of("limits.device.connects", "2/1h"));
         JsonObject alice = edge.register("alice");

@@ -21,6 +21,8 @@ public record EdgeLimits(
         Rate addressRegistrations,
         Rate deviceLinks,
         Rate addressAuthFailures,
+        Rate addressRequests,
+        Rate deviceRequests,
         List<Cidr> trustedProxies,
         List<Cidr> exempt,
         int ipv6PrefixBits,
@@ -44,6 +46,9 @@ public record EdgeLimits(
             user.put(k, rate(s, "limits.user." + k.key()));
             address.put(k, rate(s, "limits.address." + k.key()));
         }
+        if (s.getLong("edge.ws-handshake-timeout-ms") <= 0) {
+            throw new IllegalStateException("setting 'edge.ws-handshake-timeout-ms' must be > 0");
+        }
         int prefix = s.getInt("limits.address.ipv6-prefix");
         if (prefix < 1 || prefix > 128) {
             throw new IllegalStateException("setting 'limits.address.ipv6-prefix' must be 1..128, got " + prefix);
@@ -52,6 +57,7 @@ public record EdgeLimits(
                 rate(s, "limits.device.connects"), rate(s, "limits.address.connects"),
                 s.getInt("limits.address.connections"), rate(s, "limits.address.registrations"),
                 rate(s, "limits.device.links"), rate(s, "limits.address.auth-failures"),
+                rate(s, "limits.address.requests"), rate(s, "limits.device.requests"),
                 Cidr.parseList("limits.trusted-proxies", s.find("limits.trusted-proxies").orElse("")),
                 Cidr.parseList("limits.address.exempt", s.find("limits.address.exempt").orElse("")),
                 prefix, s.getInt("limits.max-tracked-keys"),

@@ -20,8 +20,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * What the edge bounds before a request reaches its handler: the time to send request headers, open connections per
- * client address, WebSocket upgrades per address and per device, registrations per address and links per device,
- * and failed authentications per address. A refused request gets {@code 429 RATE_LIMITED} with {@code Retry-After}
+ * client address, requests per address and per device, WebSocket upgrades per address and per device, registrations
+ * per address and links per device, and failed authentications per address. A refused request gets {@code 429 RATE_LIMITED} with {@code Retry-After}
  * (or, for too many connections, {@code 429} and the connection closed); nothing else happens.
  */
 public final class HttpLimits {
@@ -46,6 +46,8 @@ public final class HttpLimits {
     private final KeyedBuckets addressConnects;
     private final KeyedBuckets deviceConnects;
     private final KeyedBuckets authFailures;
+    private final KeyedBuckets addressRequests;
+    private final KeyedBuckets deviceRequests;
 
     public HttpLimits(Vertx vertx, EdgeLimits limits, ClientAddresses addresses, LongSupplier clock) {
         this.vertx = vertx;
@@ -58,6 +60,8 @@ public final class HttpLimits {
         this.addressConnects = new KeyedBuckets(limits.addressConnects(), keys);
         this.deviceConnects = new KeyedBuckets(limits.deviceConnects(), keys);
         this.authFailures = new KeyedBuckets(limits.addressAuthFailures(), keys);
+        this.addressRequests = new KeyedBuckets(limits.addressRequests(), keys);
+        this.deviceRequests = new KeyedBuckets(limits.deviceRequests(), keys);
     }
 
     /**
@@ -190,6 +194,24 @@ public final class HttpLimits {
                 return;
             }
         }
+        long now = clock.getAsLong();
+        if (address != null) {
+            long wait = addressRequests.take(address, now);
+            if (wait > 0) {
+                tooMany(ctx, "more than " + addressRequests.rate().describe() + " requests from your address"
+                        + " (limits.address.requests)", wait);
+                return;
+            }
+        }
+        String device = deviceOf(req);
+        if (device != null) {
+            long wait = deviceRequests.take(device, now);
+            if (wait > 0) {
+                tooMany(ctx, "more than " + deviceRequests.rate().describe() + " requests of this device"
+                        + " (limits.device.requests)", wait);
+                return;
+            }
+        }
         String token = EdgeVerticle.bearer(req);
         if (token != null && address != null) {
             long wait = authFailures.peek(address, clock.getAsLong());
@@ -288,7 +310,8 @@ public final class HttpLimits {
             }
         });
         long now = clock.getAsLong();
-        for (KeyedBuckets b : new KeyedBuckets[] {registrations, links, addressConnects, deviceConnects, authFailures}) {
+        for (KeyedBuckets b : new KeyedBuckets[] {registrations, links, addressConnects, deviceConnects, authFailures,
+                addressRequests, deviceRequests}) {
             b.sweep(now);
         }
     }
