@@ -106,6 +106,26 @@ class EdgeTimeoutsTest {
     }
 
     @Test
+    void aClientTricklingItsBodyIsCutOff() throws Exception {
+        edge(Map.of("edge.request-timeout-ms", "500"));
+        try (Socket s = new Socket("127.0.0.1", edge.port)) {
+            s.setSoTimeout(50);
+            OutputStream out = s.getOutputStream();
+            out.write(("POST /v1/devices HTTP/1.1\r\nHost: edge\r\nContent-Type: application/json\r\n"
+                    + "Content-Length: 100000\r\n\r\n{").getBytes(StandardCharsets.US_ASCII));
+            await().atMost(Duration.ofSeconds(15)).until(() -> {
+                try {
+                    out.write(' '); // one more body byte each poll: never idle, never done
+                    out.flush();
+                } catch (IOException e) {
+                    return true;
+                }
+                return closedByServer(s);
+            });
+        }
+    }
+
+    @Test
     void aConnectionNothingIsReadFromIsClosed() throws Exception {
         edge(Map.of("edge.idle-timeout-ms", "500", "edge.request-header-timeout-ms", "60000"));
         try (Socket s = new Socket("127.0.0.1", edge.port)) {

@@ -226,6 +226,14 @@ public final class HttpLimits {
                 }
             });
         }
+        if (c != null && !upgrade && limits.requestTimeoutMs() > 0) {
+            // A body sent a byte now and then is never idle: the whole request gets a deadline too.
+            long deadline = vertx.setTimer(limits.requestTimeoutMs(), t -> {
+                LOG.debug("closing a connection whose request took longer than {} ms", limits.requestTimeoutMs());
+                connection.close();
+            });
+            ctx.addEndHandler(ar -> vertx.cancelTimer(deadline));
+        }
         if (c != null) {
             ctx.addEndHandler(ar -> {
                 // Keep-alive: the next request's headers are due within the same time. A WebSocket is not re-armed
