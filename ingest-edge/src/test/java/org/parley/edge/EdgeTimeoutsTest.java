@@ -111,7 +111,7 @@ class EdgeTimeoutsTest {
         try (Socket s = new Socket("127.0.0.1", edge.port)) {
             s.setSoTimeout(50);
             OutputStream out = s.getOutputStream();
-            out.write(("POST /v1/devices HTTP/1.1\r\nHost: edge\r\nContent-Type: application/json\r\n"
+            out.write(("PUT /v1/settings HTTP/1.1\r\nHost: edge\r\nContent-Type: application/json\r\n"
                     + "Content-Length: 100000\r\n\r\n{").getBytes(StandardCharsets.US_ASCII));
             await().atMost(Duration.ofSeconds(15)).until(() -> {
                 try {
