@@ -40,7 +40,11 @@ import org.slf4j.LoggerFactory;
  * {@link DeliveryKind#SYNC_MARKER} with {@code markerInboxSeq} = the last inbox seq assigned so far. Every delivery
  * with an inbox seq up to the marker went only to the inbox; every later one carries the session's sessionId and
  * edgeId and is also sent to that edge. A session close (edgeId null) clears the current session only if it names
- * the current sessionId: a late close of an older session must not unroute a newer one.
+ * the current sessionId: a late close of an older session must not unroute a newer one. A session open that replaces
+ * a different current session (the device connected again, to this or another edge) also emits a
+ * {@link DeliveryKind#SESSION_REPLACED} naming the old session, routed to the old session's edge, which closes that
+ * connection (4001): it would never receive another delivery. The log's order decides which session is newer, the
+ * same order that decides the routing, so the connection closed is exactly the one no longer routed to.
  */
 public class DeviceInboxSequencer extends KeyedCoProcessFunction<String, DeviceItem, DeviceSession, DeviceDelivery> {
     private static final long serialVersionUID = 1L;
@@ -73,6 +77,7 @@ public class DeviceInboxSequencer extends KeyedCoProcessFunction<String, DeviceI
     private transient Counter liveDeliveries;
     private transient Counter syncMarkers;
     private transient Counter staleSessionCloses;
+    private transient Counter replacedSessions;
 
     @Override
     public void open(OpenContext openContext) {
@@ -84,6 +89,7 @@ public class DeviceInboxSequencer extends KeyedCoProcessFunction<String, DeviceI
         liveDeliveries = getRuntimeContext().getMetricGroup().counter("liveDeliveries");
         syncMarkers = getRuntimeContext().getMetricGroup().counter("syncMarkers");
         staleSessionCloses = getRuntimeContext().getMetricGroup().counter("staleSessionCloses");
+        replacedSessions = getRuntimeContext().getMetricGroup().counter("replacedSessions");
     }
 
     @Override
@@ -115,6 +121,11 @@ public class DeviceInboxSequencer extends KeyedCoProcessFunction<String, DeviceI
     @Override
     public void processElement2(DeviceSession s, Context ctx, Collector<DeviceDelivery> out) throws Exception {
         if (s.getEdgeId() != null) {
+            DeviceSession previous = session.value();
+            if (previous != null && !Objects.equals(previous.getSessionId(), s.getSessionId())) {
+                out.collect(replaced(ctx.getCurrentKey(), previous));
+                replacedSessions.inc();
+            }
             session.update(s);
             out.collect(DeviceDelivery.newBuilder()
                     .setDeviceId(ctx.getCurrentKey())
@@ -138,6 +149,21 @@ public class DeviceInboxSequencer extends KeyedCoProcessFunction<String, DeviceI
             LOG.debug("device {}: ignoring close of session {} (current: {})", ctx.getCurrentKey(),
                     s.getSessionId(), current == null ? "none" : current.getSessionId());
         }
+    }
+
+    /** Tells the edge of {@code old} that a newer session of the device took over (not an inbox entry). */
+    private static DeviceDelivery replaced(String deviceId, DeviceSession old) {
+        return DeviceDelivery.newBuilder()
+                .setDeviceId(deviceId)
+                .setUserId(old.getUserId())
+                .setInboxSeq(0L)
+                .setKind(DeliveryKind.SESSION_REPLACED)
+                .setSessionId(old.getSessionId())
+                .setEdgeId(old.getEdgeId())
+                .setMarkerInboxSeq(null)
+                .setEvent(null)
+                .setReceipt(null)
+                .build();
     }
 
     /** Whether the device already got this item (or a later one of its conversation and kind); records it if not. */

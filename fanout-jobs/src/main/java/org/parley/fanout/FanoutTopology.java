@@ -145,7 +145,7 @@ public final class FanoutTopology {
         sinks.inbox(deliveries
                         .filter(new IsInboxEntry())
                         .name(FILTER_INBOX).uid(UID_FILTER_INBOX)
-                        .setDescription("every delivery but sync markers"))
+                        .setDescription("every delivery but sync markers and session-replaced notices"))
                 .name(SINK_DELIVERIES).uid(UID_SINK_DELIVERIES);
         sinks.edges(deliveries
                         .filter(new IsRoutedToEdge())
@@ -162,11 +162,11 @@ public final class FanoutTopology {
         return deliveries;
     }
 
-    /** Inbox entries: everything with an inbox seq, i.e. no sync markers. */
+    /** Inbox entries: everything with an inbox seq, i.e. no sync markers and no session-replaced notices. */
     public static final class IsInboxEntry implements FilterFunction<DeviceDelivery> {
         @Override
         public boolean filter(DeviceDelivery d) {
-            return d.getKind() != DeliveryKind.SYNC_MARKER;
+            return d.getKind() != DeliveryKind.SYNC_MARKER && d.getKind() != DeliveryKind.SESSION_REPLACED;
         }
     }
 

@@ -139,7 +139,8 @@ class DeviceInboxSequencerTest {
         harness.processElement2(close("bob", "bob-phone", "s2"), 0L);
         deliver("bob", "bob-phone", 2);
 
-        List<DeviceDelivery> phone = outFor("bob-phone");
+        List<DeviceDelivery> phone = outFor("bob-phone").stream()
+                .filter(d -> d.getKind() != DeliveryKind.SESSION_REPLACED).toList();
         assertThat(phone).extracting(DeviceDelivery::getKind).containsExactly(DeliveryKind.SYNC_MARKER,
                 DeliveryKind.SYNC_MARKER, DeliveryKind.EVENT, DeliveryKind.EVENT);
         assertThat(phone.get(1).getSessionId()).isEqualTo("s2");
@@ -150,6 +151,36 @@ class DeviceInboxSequencerTest {
         assertThat(phone.get(3).getInboxSeq()).isEqualTo(2L);
         assertThat(phone.get(3).getSessionId()).isNull();        // unrouted after the matching close
         assertThat(phone.get(3).getEdgeId()).isNull();
+    }
+
+    @Test
+    void aNewerSessionTellsTheOldSessionsEdgeToCloseIt() throws Exception {
+        harness.processElement2(open("bob", "bob-phone", "s1", 0), 0L);
+        deliver("bob", "bob-phone", 1);
+        harness.processElement2(open("bob", "bob-phone", "s2", 1), 0L); // the device connected to edge 1
+
+        List<DeviceDelivery> phone = outFor("bob-phone");
+        assertThat(phone).extracting(DeviceDelivery::getKind).containsExactly(DeliveryKind.SYNC_MARKER,
+                DeliveryKind.EVENT, DeliveryKind.SESSION_REPLACED, DeliveryKind.SYNC_MARKER);
+        DeviceDelivery replaced = phone.get(2);
+        assertThat(replaced.getSessionId()).isEqualTo("s1");
+        assertThat(replaced.getEdgeId()).as("to the old session's edge").isEqualTo(0);
+        assertThat(replaced.getInboxSeq()).isZero();
+        assertThat(replaced.getUserId()).isEqualTo("bob");
+        assertThat(new FanoutTopology.IsInboxEntry().filter(replaced)).as("never an inbox entry").isFalse();
+        assertThat(new FanoutTopology.IsRoutedToEdge().filter(replaced)).isTrue();
+        assertThat(phone.get(3).getMarkerInboxSeq()).as("the inbox seqs are untouched").isEqualTo(1L);
+    }
+
+    @Test
+    void noReplacedNoticeAfterACloseOrForTheSameSessionAgain() throws Exception {
+        harness.processElement2(open("bob", "bob-phone", "s1", 0), 0L);
+        harness.processElement2(close("bob", "bob-phone", "s1"), 0L);
+        harness.processElement2(open("bob", "bob-phone", "s2", 1), 0L);
+        harness.processElement2(open("bob", "bob-phone", "s2", 1), 0L); // a replayed announcement
+        harness.processElement2(open("bob", "bob-laptop", "s3", 1), 0L); // another device: its own session
+
+        assertThat(out()).extracting(DeviceDelivery::getKind).doesNotContain(DeliveryKind.SESSION_REPLACED);
     }
 
     @Test
@@ -204,7 +235,7 @@ class DeviceInboxSequencerTest {
 
     /** inbox seq -> event id or "receipt@offset", in output order. */
     private List<String> inbox(List<DeviceDelivery> deliveries) {
-        return deliveries.stream().filter(d -> d.getKind() != DeliveryKind.SYNC_MARKER)
+        return deliveries.stream().filter(new FanoutTopology.IsInboxEntry()::filter)
                 .map(d -> d.getInboxSeq() + "=" + (d.getEvent() != null ? d.getEvent().getEventId()
                         : "receipt@" + d.getReceipt().getLogOffset()))
                 .toList();

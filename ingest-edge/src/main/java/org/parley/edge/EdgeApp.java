@@ -119,6 +119,7 @@ public final class EdgeApp {
                 .with(extensions)
                 .withMedia(org.parley.edge.media.MediaPolicy.from(settings))
                 .withWebSocketLimits(webSocketLimits)
+                .withLimits(org.parley.edge.limits.EdgeLimits.from(settings))
                 .withRoutes(new PushSubscriptionHandler(vertx, new DeviceTokens(readModel), new PushSubscriptions(cql),
                         PushEndpointPolicy.from(settings))::mount)
                 .withTls(tls);

@@ -10,7 +10,11 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import org.parley.edge.limits.EdgeGuards;
+import org.parley.edge.limits.EdgeLimits;
 import org.parley.edge.log.ActionLog;
 import org.parley.edge.media.MediaAccess;
 import org.parley.edge.media.MediaKeys;
@@ -41,7 +45,7 @@ public class EdgeVerticle extends AbstractVerticle {
     private final PendingActions pending;
     private final ConnectedDevices devices;
     private final Function<byte[], DeviceDelivery> inboxDecoder;
-    private final DeviceTokens tokens;
+    private DeviceTokens tokens;
     private final FrameDecoder decoder;
     private final MediaStore media;
     private MediaPolicy mediaPolicy = MediaPolicy.defaults();
@@ -51,6 +55,10 @@ public class EdgeVerticle extends AbstractVerticle {
     private EdgeExtensions extensions;
     private WebSocketLimits webSocketLimits;
     private EdgeTls tls = EdgeTls.off();
+    private EdgeLimits limits;
+    private java.util.function.LongSupplier clock = System::currentTimeMillis;
+    private EdgeGuards guards;
+    private EdgeReadModel reads;
 
     public EdgeVerticle(EdgeConfig config, ActionLog log, EdgeReadModel readModel, PendingActions pending,
                         ConnectedDevices devices, Function<byte[], DeviceDelivery> inboxDecoder) {
@@ -97,7 +105,11 @@ public class EdgeVerticle extends AbstractVerticle {
             started.fail("EdgeVerticle.with(EdgeExtensions) was not called");
             return;
         }
+        guards = new EdgeGuards(vertx, limits != null ? limits : EdgeLimits.defaults(), clock).start();
+        reads = guards.edgeReads(readModel); // every read of the edge waits its turn: the CQL pool is bounded
+        tokens = new DeviceTokens(reads);
         Router router = Router.router(vertx);
+        guards.http().mount(router); // first: header deadline, per-address and per-device HTTP limits
         router.get("/health").handler(this::health);
         router.post("/v1/registration/code").handler(BodyHandler.create().setBodyLimit(4096)).handler(extensions.devices()::requestCode);
         router.post("/v1/devices").handler(BodyHandler.create().setBodyLimit(4096)).handler(extensions.devices()::registerPrimary);
@@ -120,8 +132,21 @@ public class EdgeVerticle extends AbstractVerticle {
                 .setPerMessageWebSocketCompressionSupported(webSocketLimits.compression())
                 .setPerFrameWebSocketCompressionSupported(webSocketLimits.compression())
                 .setTcpNoDelay(true);
-        server = vertx.createHttpServer(tls.apply(options)).requestHandler(router);
+        server = vertx.createHttpServer(tls.apply(guards.http().configure(options)))
+                .connectionHandler(guards.http()::onConnection).requestHandler(router);
         server.listen().<Void>mapEmpty().onComplete(started);
+    }
+
+    /** Limits, timeouts and back-pressure (docs/security.md); the built-in defaults unless given; before deployment. */
+    public EdgeVerticle withLimits(EdgeLimits limits) {
+        return withLimits(limits, System::currentTimeMillis);
+    }
+
+    /** The same with the clock the rate limits refill by (tests). */
+    public EdgeVerticle withLimits(EdgeLimits limits, java.util.function.LongSupplier clock) {
+        this.limits = limits;
+        this.clock = clock;
+        return this;
     }
 
     /** Adds routes served by their own handler classes (e.g. the push subscription endpoint); before deployment. */
@@ -164,7 +189,7 @@ public class EdgeVerticle extends AbstractVerticle {
             return;
         }
         req.pause();
-        tokens.authenticate(token).onComplete(ar -> {
+        tokens.authenticate(token).timeout(guards.limits().handshakeTimeoutMs(), TimeUnit.MILLISECONDS).onComplete(ar -> {
             if (ar.failed()) {
                 req.resume();
                 Failures.http(ctx, ar.cause(), "token not checked", "retry");
@@ -179,14 +204,16 @@ public class EdgeVerticle extends AbstractVerticle {
             req.toWebSocket().onFailure(err -> LOG.warn("upgrade failed: {}", err.toString())).onSuccess(ws -> {
                 ws.pause();
                 DeviceConnection connection = new DeviceConnection(ws, vertx.getOrCreateContext(), config, log,
-                        readModel, pending, decoder, inboxDecoder, device.userId(), device.deviceId(), media)
-                        .extension(extensions.session());
+                        guards.connectionReads(reads), pending, decoder, inboxDecoder, device.userId(), device.deviceId(),
+                        media)
+                        .extension(extensions.session()).limits(guards.frames(device.userId(), req))
+                        .outbound(guards.outbound(req, ws));
                 DeviceConnection replaced = devices.register(connection);
                 if (replaced != null) {
                     replaced.close((short) 4001, "replaced by a newer connection of this device");
                 }
                 Future<Long> from = fromParam != null ? Future.succeededFuture(fromParam)
-                        : readModel.cursor(device.deviceId());
+                        : reads.cursor(device.deviceId());
                 from.compose(seq -> connection.start(seq, () -> devices.unregister(connection)))
                         .onFailure(err -> {
                             LOG.warn("session start of {} failed: {}", device.deviceId(), err.toString());

@@ -43,17 +43,35 @@ final class EdgeHarness {
     final int port;
 
     EdgeHarness(Vertx vertx, EdgeConfig config) throws Exception {
-        this(vertx, config, (readModel, log) -> new TestIdentity(readModel, log, 1));
+        this(vertx, config, (readModel, log) -> new TestIdentity(readModel, log, 1), null, System::currentTimeMillis, m -> m);
     }
 
     /** With its own registration limits or clock. */
     EdgeHarness(Vertx vertx, EdgeConfig config,
                 java.util.function.BiFunction<InMemoryReadModel, RecordingActionLog, TestIdentity> identity) throws Exception {
+        this(vertx, config, identity, null, System::currentTimeMillis, m -> m);
+    }
+
+    /** With the given limits (null: the defaults), rate-limit clock, and a wrapper around the in-memory read model. */
+    EdgeHarness(Vertx vertx, EdgeConfig config, org.parley.edge.limits.EdgeLimits limits,
+                java.util.function.LongSupplier clock,
+                java.util.function.UnaryOperator<org.parley.edge.readmodel.EdgeReadModel> wrapReads) throws Exception {
+        this(vertx, config, (readModel, log) -> new TestIdentity(readModel, log, 1), limits, clock, wrapReads);
+    }
+
+    private EdgeHarness(Vertx vertx, EdgeConfig config,
+                java.util.function.BiFunction<InMemoryReadModel, RecordingActionLog, TestIdentity> identity,
+                org.parley.edge.limits.EdgeLimits limits, java.util.function.LongSupplier clock,
+                java.util.function.UnaryOperator<org.parley.edge.readmodel.EdgeReadModel> wrapReads) throws Exception {
         this.vertx = vertx;
         this.identity = identity.apply(readModel, log);
         AvroWireDeserializer<DeviceDelivery> reader = new AvroWireDeserializer<>(registry, DeviceDelivery.getClassSchema());
-        EdgeVerticle edge = new EdgeVerticle(config, log, readModel, pending, devices, b -> reader.deserialize("deliveries", b))
+        EdgeVerticle edge = new EdgeVerticle(config, log, wrapReads.apply(readModel), pending, devices,
+                b -> reader.deserialize("deliveries", b))
                 .with(extensions());
+        if (limits != null) {
+            edge.withLimits(limits, clock);
+        }
         deployment = vertx.deployVerticle(edge).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         port = edge.actualPort();
     }

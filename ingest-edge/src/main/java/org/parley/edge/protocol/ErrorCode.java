@@ -51,5 +51,7 @@ public enum ErrorCode {
     /** Registration (HTTP): wrong registration-lock PIN; the code is used up. */
     PIN_INVALID,
     /** Registration lock (HTTP): the user registered before identifiers were bound, so it has nothing to lock. */
-    IDENTIFIER_REQUIRED
+    IDENTIFIER_REQUIRED,
+    /** The edge has more reads waiting than it queues (edge.cql-max-queued, edge.connection-cql-max-queued); retry. */
+    BUSY
 }

@@ -157,7 +157,7 @@ final class ConversationActions {
 
     private void fail(Throwable err, String ref) {
         if (err instanceof ProtocolException p) {
-            out.accept(ServerFrames.error(p.code(), p.getMessage(), p.ref()));
+            out.accept(ServerFrames.error(p.code(), p.getMessage(), p.ref() != null ? p.ref() : ref));
         } else {
             out.accept(Failures.frame(err, "cannot check the message to forward", "retry with the same clientMessageId",
                     ref));

@@ -29,6 +29,8 @@ import org.parley.projections.UserConversations;
 final class ConversationQueries {
     /** Unread counts stop here ("99+"): counting further would read unbounded history per chat. */
     static final int UNREAD_CAP = 100;
+    /** Chats whose reads run at once while answering {@code chats} (each takes up to three reads). */
+    static final int CHATS_AT_ONCE = 16;
 
     private final EdgeReadModel readModel;
     private final ActionLog log;
@@ -96,15 +98,34 @@ final class ConversationQueries {
     void chats(ClientFrame.Chats c) {
         long now = System.currentTimeMillis();
         visibleFrom().compose(from -> readModel.conversations(userId).compose(memberships -> {
-            List<Future<ServerFrames.ChatItem>> items = new ArrayList<>();
-            memberships.forEach(m -> items.add(chatItem(m, now, from)));
-            return Future.all(items).map(all -> {
-                List<ServerFrames.ChatItem> list = new ArrayList<>(all.<ServerFrames.ChatItem>list());
+            List<ServerFrames.ChatItem> items = new ArrayList<>();
+            return chatItems(memberships, 0, now, from, items).map(done -> {
+                List<ServerFrames.ChatItem> list = new ArrayList<>(items);
                 list.sort(Comparator.comparing((ServerFrames.ChatItem i) -> i.last() == null || i.last().at() == null
                         ? Instant.EPOCH : i.last().at()).reversed().thenComparing(ServerFrames.ChatItem::conversationId));
                 return ServerFrames.chats(c.requestId(), list);
             });
         })).onComplete(ar -> reply(ar, c.requestId()));
+    }
+
+    /**
+     * The chats {@code from} on, {@link #CHATS_AT_ONCE} at a time: a user with hundreds of chats must not put
+     * hundreds of reads in flight at once (the connection's and the edge's read gates would refuse them as BUSY).
+     */
+    private Future<Void> chatItems(List<UserConversations.Membership> memberships, int from, long now,
+                                   Optional<Instant> bound, List<ServerFrames.ChatItem> into) {
+        if (from >= memberships.size()) {
+            return Future.succeededFuture();
+        }
+        int to = Math.min(memberships.size(), from + CHATS_AT_ONCE);
+        List<Future<ServerFrames.ChatItem>> batch = new ArrayList<>();
+        for (UserConversations.Membership m : memberships.subList(from, to)) {
+            batch.add(chatItem(m, now, bound));
+        }
+        return Future.all(batch).compose(all -> {
+            into.addAll(all.<ServerFrames.ChatItem>list());
+            return chatItems(memberships, to, now, bound, into);
+        });
     }
 
     /**
@@ -201,7 +222,7 @@ final class ConversationQueries {
         if (ar.succeeded()) {
             out.accept(ar.result());
         } else if (ar.cause() instanceof ProtocolException p) {
-            out.accept(ServerFrames.error(p.code(), p.getMessage(), p.ref()));
+            out.accept(ServerFrames.error(p.code(), p.getMessage(), p.ref() != null ? p.ref() : ref));
         } else {
             out.accept(Failures.frame(ar.cause(), "not answered", "retry", ref));
         }

@@ -13,6 +13,8 @@ import java.util.TreeMap;
 import java.util.UUID;
 import java.util.function.Function;
 import org.parley.edge.EdgeConfig;
+import org.parley.edge.limits.ConnectionLimits;
+import org.parley.edge.limits.OutboundFlow;
 import org.parley.edge.log.ActionLog;
 import org.parley.edge.protocol.ClientFrame;
 import org.parley.edge.protocol.ErrorCode;
@@ -43,6 +45,8 @@ public class DeviceConnection {
     private static final Logger LOG = LoggerFactory.getLogger(DeviceConnection.class);
     private static final int BACKFILL_PAGE = 500;
     private static final long BACKFILL_RETRY_MS = 20;
+    /** Close code of a connection replaced by a newer one of the same device, on this edge or another. */
+    public static final short REPLACED = 4001;
 
     /** What an unacknowledged message needs for its delivery receipt. */
     private record Unacked(String conversationId, long seq, String senderUserId) {
@@ -70,6 +74,8 @@ public class DeviceConnection {
     private long syncTimer = -1;
     private Future<Void> chain = Future.succeededFuture();
     private SessionExtension extension = SessionExtension.NONE;
+    private ConnectionLimits limits = ConnectionLimits.NONE;
+    private OutboundFlow outbound;
 
     public DeviceConnection(ServerWebSocket ws, Context context, EdgeConfig config, ActionLog log,
                             EdgeReadModel readModel, PendingActions pending, FrameDecoder decoder,
@@ -96,6 +102,7 @@ public class DeviceConnection {
         this.actions = new ConversationActions(context, config, log, readModel, pending, this::write, userId, deviceId,
                 new org.parley.edge.media.IconKeys(media));
         this.queries = new ConversationQueries(readModel, log, this::write, userId);
+        this.outbound = new OutboundFlow(context.owner(), ws, 0, 0, 0, 0); // unbounded and no pings, unless set
     }
 
     public String deviceId() {
@@ -114,9 +121,26 @@ public class DeviceConnection {
         return context;
     }
 
+    /** True once the connection is closed or being closed (e.g. as a client that does not read). */
+    public boolean closing() {
+        return closed || outbound.closing();
+    }
+
     /** Typing, presence: the features that see this session's other frames and its close. */
     public DeviceConnection extension(SessionExtension extension) {
         this.extension = extension;
+        return this;
+    }
+
+    /** Per-user and per-address frame limits of this connection. */
+    public DeviceConnection limits(ConnectionLimits limits) {
+        this.limits = limits;
+        return this;
+    }
+
+    /** Bounds what waits unsent for this client (back-pressure) and pings it. */
+    public DeviceConnection outbound(OutboundFlow outbound) {
+        this.outbound = outbound;
         return this;
     }
 
@@ -137,11 +161,13 @@ public class DeviceConnection {
     public Future<Void> start(long fromInboxSeq, Runnable onClose) {
         lastSent = fromInboxSeq;
         lastAcked = fromInboxSeq;
+        outbound.start();
         InboundMessages.read(ws, config.maxFrameBytes(), this::onText,
                 () -> error(ErrorCode.BAD_FRAME, "binary frames are not supported; send JSON text", null),
                 err -> LOG.debug("device {} socket error: {}", deviceId, err.toString()));
         ws.closeHandler(v -> {
             closed = true;
+            outbound.closed();
             if (syncTimer >= 0) {
                 context.owner().cancelTimer(syncTimer);
             }
@@ -177,6 +203,13 @@ public class DeviceConnection {
 
     /** Called from the delivery tail thread. */
     public void deliver(DeviceDelivery d) {
+        if (d.getKind() == DeliveryKind.SESSION_REPLACED) {
+            // A newer session of this device started (on another edge): this one gets no delivery any more.
+            if (sessionId.equals(d.getSessionId())) {
+                close(REPLACED, "replaced by a newer connection of this device");
+            }
+            return;
+        }
         context.runOnContext(v -> chain = chain.compose(x -> process(d)).recover(err -> {
             LOG.warn("device {}: delivery {} failed: {}", deviceId, d.getInboxSeq(), err.toString());
             error(ErrorCode.UNAVAILABLE, "delivery interrupted; reconnect to resume", null);
@@ -190,6 +223,8 @@ public class DeviceConnection {
             return Future.succeededFuture();
         }
         if (d.getKind() == DeliveryKind.SYNC_MARKER) {
+            // The pipeline confirmed the session: the backlog may now take as long as the client needs to read it.
+            context.owner().cancelTimer(syncTimer);
             long marker = d.getMarkerInboxSeq() == null ? 0 : d.getMarkerInboxSeq();
             return backfill(marker, System.currentTimeMillis() + config.syncTimeoutMs()).map(v -> {
                 if (!synced) {
@@ -216,7 +251,7 @@ public class DeviceConnection {
 
     /** Sends inbox entries lastSent+1 .. upTo from the projection, waiting (bounded) for it to catch up. */
     private Future<Void> backfill(long upTo, long deadline) {
-        if (lastSent >= upTo || closed) {
+        if (lastSent >= upTo || closed || outbound.closing()) {
             return Future.succeededFuture();
         }
         long before = lastSent;
@@ -225,10 +260,16 @@ public class DeviceConnection {
                 if (e.inboxSeq() != lastSent + 1) {
                     break; // a hole the projection has not filled yet
                 }
+                if (outbound.congested()) {
+                    break; // the client has enough unread: the rest waits until it read some
+                }
                 send(inboxDecoder.apply(e.delivery()));
             }
             if (lastSent >= upTo) {
                 return Future.succeededFuture();
+            }
+            if (outbound.congested()) {
+                return outbound.drained().compose(v -> backfill(upTo, deadline));
             }
             if (lastSent > before) {
                 return backfill(upTo, deadline);
@@ -260,11 +301,24 @@ public class DeviceConnection {
     // ---- frames from the device ----
 
     private void onText(String text) {
+        if (outbound.closing()) {
+            return; // closed as too slow a reader: nothing more is done for it
+        }
+        String refused = limits.refuseText();
+        if (refused != null) {
+            write(refused);
+            return;
+        }
         ClientFrame frame;
         try {
             frame = decoder.decode(text, userId);
         } catch (ProtocolException e) {
             error(e.code(), e.getMessage(), e.ref());
+            return;
+        }
+        refused = limits.refuse(frame);
+        if (refused != null) {
+            write(refused);
             return;
         }
         if (extension.onFrame(this, frame)) {
@@ -320,7 +374,7 @@ public class DeviceConnection {
 
     private void write(String frame) {
         if (!closed) {
-            ws.writeTextMessage(frame);
+            outbound.write(frame);
         }
     }
 }

@@ -1,0 +1,67 @@
+package org.parley.infra.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.parley.infra.it.TestUsers.is;
+import static org.parley.infra.it.TestUsers.user;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.parley.client.ParleyClient;
+
+/**
+ * One live connection per device across edges: a device that connects to a second edge has its connection on the
+ * first closed with 4001 (the fan-out sees the newer session and tells the old session's edge), and the new
+ * connection gets the device's messages.
+ */
+class SessionTakeoverIT {
+    private static final Duration WAIT = Duration.ofSeconds(60);
+
+    @RegisterExtension
+    static final LocalStackExtension STACK = LocalStackExtension.full();
+
+    private static Vertx vertx;
+    private static String edge0;
+    private static String edge1;
+
+    @BeforeAll
+    static void startSecondEdge() {
+        STACK.upWithSecondEdge();
+        vertx = Vertx.vertx();
+        edge0 = STACK.edgeHttpUrl(0).toString();
+        edge1 = STACK.edgeHttpUrl(1).toString();
+    }
+
+    @AfterAll
+    static void stopSecondEdge() {
+        if (vertx != null) {
+            vertx.close();
+        }
+        STACK.downSecondEdge();
+    }
+
+    @Test
+    void aDeviceConnectingToAnotherEdgeHasItsFirstConnectionClosedWith4001() throws Exception {
+        ParleyClient.Device a = ParleyClient.register(edge0, user("alice"));
+        ParleyClient.Device b = ParleyClient.register(edge0, user("bob"));
+        try (ParleyClient alice = ParleyClient.connect(vertx, edge1, a, null, WAIT);
+             ParleyClient first = ParleyClient.connect(vertx, edge0, b, null, WAIT);
+             ParleyClient second = ParleyClient.connect(vertx, edge1, b, null, WAIT)) {
+            await().atMost(WAIT).until(first::isClosed);
+            assertThat(first.closeCode()).isEqualTo((short) 4001);
+
+            alice.send("m1", b.userId(), "hello".getBytes());
+            alice.awaitFrame(f -> is(f, "sent", "m1"), WAIT);
+            JsonObject atBob = second.awaitFrame(f -> is(f, "message", "m1"), WAIT);
+            assertThat(atBob.getLong("seq")).isEqualTo(1L);
+            second.sendText(new JsonObject().put("type", "ping").encode());
+            second.awaitFrame(f -> "pong".equals(f.getString("type")), WAIT);
+            assertThat(second.isClosed()).isFalse();
+        }
+    }
+}

@@ -1,0 +1,67 @@
+package org.parley.edge.limits;
+
+import java.util.Locale;
+import org.parley.edge.protocol.ClientFrame;
+
+/** The kinds of client frames that cost the edge work, each with its own per-user and per-address limit. */
+public enum FrameKind {
+    /** Every text frame, whatever it is (acks, pings, malformed ones too). */
+    FRAMES,
+    /** Frames that become conversation events: send, react, edit, delete, group changes, mute. */
+    ACTIONS,
+    /** {@code read} receipts (each is appended to the log). */
+    RECEIPTS,
+    /** {@code history} pages and {@code group} queries (CQL reads). */
+    HISTORY,
+    /** {@code chats}: a few CQL reads per conversation of the user. */
+    CHATS,
+    /** {@code settings} changes (the log, then CQL). */
+    SETTINGS,
+    /** {@code presence} subscribe / unsubscribe. */
+    PRESENCE,
+    /** {@code typing} (appended to the signals topic). */
+    TYPING;
+
+    /** The setting's last part: {@code limits.user.<name>}. */
+    public String key() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    /** The kind a decoded frame counts against besides {@link #FRAMES}, or null (acks, pings). */
+    public static FrameKind of(ClientFrame frame) {
+        if (frame instanceof ClientFrame.Send || frame instanceof ClientFrame.Act) {
+            return ACTIONS;
+        } else if (frame instanceof ClientFrame.Read) {
+            return RECEIPTS;
+        } else if (frame instanceof ClientFrame.History || frame instanceof ClientFrame.GroupQuery) {
+            return HISTORY;
+        } else if (frame instanceof ClientFrame.Chats) {
+            return CHATS;
+        } else if (frame instanceof ClientFrame.SettingsUpdate) {
+            return SETTINGS;
+        } else if (frame instanceof ClientFrame.PresenceSubscription) {
+            return PRESENCE;
+        } else if (frame instanceof ClientFrame.Typing) {
+            return TYPING;
+        }
+        return null;
+    }
+
+    /** The frame's clientMessageId or requestId, for the error's {@code ref}. */
+    public static String ref(ClientFrame frame) {
+        if (frame instanceof ClientFrame.Send s) {
+            return s.clientMessageId();
+        } else if (frame instanceof ClientFrame.Act a) {
+            return a.clientMessageId();
+        } else if (frame instanceof ClientFrame.History h) {
+            return h.requestId();
+        } else if (frame instanceof ClientFrame.GroupQuery g) {
+            return g.requestId();
+        } else if (frame instanceof ClientFrame.Chats c) {
+            return c.requestId();
+        } else if (frame instanceof ClientFrame.SettingsUpdate u) {
+            return u.requestId();
+        }
+        return null;
+    }
+}
