@@ -48,8 +48,18 @@ class FrameFuzzTest {
         vertx.exceptionHandler(unhandled::add);
         // No fan-out confirms the session (a long sync timeout); a short result timeout: fuzzed actions the
         // sequencer never answers end as TIMEOUT quickly.
+        // The per-user frame limits and the per-device reconnect limit are lifted: this test is about the decoder
+        // and the connection surviving bad input, and it sends thousands of frames and reconnects as one user.
+        java.util.Map<String, String> unlimited = new java.util.HashMap<>();
+        for (String kind : new String[] {"frames", "actions", "receipts", "history", "chats", "settings", "presence",
+                "typing"}) {
+            unlimited.put("limits.user." + kind, "1000000/1s");
+        }
+        unlimited.put("limits.device.connects", "1000000/1s");
+        unlimited.put("limits.device.requests", "1000000/1s");
         edge = new EdgeHarness(vertx, new EdgeConfig("127.0.0.1", 0, 1, 1024, MAX_FRAME, 100, 120_000, 300,
-                1_000_000, 1_000_000, 4096));
+                1_000_000, 1_000_000, 4096), org.parley.edge.limits.EdgeLimits.with(unlimited),
+                System::currentTimeMillis, m -> m);
     }
 
     @AfterEach
