@@ -17,6 +17,7 @@ if [[ ! -f "$lib" ]]; then
     -DoutputDirectory="$(cd "$lib_dir" && pwd)" -Dmdep.stripVersion=true
   (cd "$lib_dir" && jar xf async-profiler-linux-x64.jar linux-x64/libasyncProfiler.so)
 fi
+lib="$(cd "$(dirname "$lib")" && pwd)/$(basename "$lib")" # the attach API takes an absolute agent path
 attach() { java "$(dirname "$0")/tools/AttachAgent.java" "$1" "$lib" "$2"; }
 mkdir -p "$out"
 declare -a started=()

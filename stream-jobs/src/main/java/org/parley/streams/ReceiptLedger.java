@@ -54,30 +54,22 @@ final class ReceiptLedger {
     /** @return whether the watermark moved */
     private boolean raise(ConversationAccess c, String userId, Mark m, long seq) {
         String conv = c.conversationId();
-        if (seq <= mark(conv, userId, m)) {
+        long before = mark(conv, userId, m);
+        if (seq <= before) {
             return false;
         }
         marks.put(key(conv, userId, m.suffix), seq);
         if (isAggregated(c) && c.isMember(userId) && marks.get(builtKey(conv, m)) != null) {
-            index(c, userId, m, seq);
+            // The member's entry sits at its effective watermark under the old mark: move it.
+            long joined = c.joinedAt(userId) - 1;
+            long from = Math.max(before, joined);
+            long to = Math.max(seq, joined);
+            if (to != from) {
+                marks.delete(entryKey(conv, m, from, userId));
+                marks.put(entryKey(conv, m, to, userId), to);
+            }
         }
         return true;
-    }
-
-    /** Moves the member's entry of the ordered index to its effective watermark given its mark {@code mark}. */
-    private void index(ConversationAccess c, String member, Mark m, long mark) {
-        String conv = c.conversationId();
-        long effective = Math.max(mark, c.joinedAt(member) - 1);
-        String atKey = key(conv, member, "i" + m.suffix);
-        Long at = marks.get(atKey);
-        if (at != null && at == effective) {
-            return;
-        }
-        if (at != null) {
-            marks.delete(entryKey(conv, m, at, member));
-        }
-        marks.put(entryKey(conv, m, effective, member), effective);
-        marks.put(atKey, effective);
     }
 
     /** Builds the ordered index of one mark from the member list (once, and after every membership change). */
@@ -89,12 +81,10 @@ final class ReceiptLedger {
         }
         for (String k : stale) {
             marks.delete(k);
-            // The member's position key goes with its entry: a member that left has none.
-            String member = k.substring(k.lastIndexOf('\u0000') + 1);
-            marks.delete(key(conv, member, "i" + m.suffix));
         }
         for (String member : c.members()) {
-            index(c, member, m, mark(conv, member, m));
+            long effective = Math.max(mark(conv, member, m), c.joinedAt(member) - 1);
+            marks.put(entryKey(conv, m, effective, member), effective);
         }
         marks.put(builtKey(conv, m), 1L);
     }
