@@ -2,7 +2,9 @@ package org.parley.streams;
 
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -43,7 +45,22 @@ public class ConversationSequencer implements Processor<String, ClientAction, St
     /** How often expired dedup entries and message facts are purged (wall-clock). */
     static final Duration PURGE_INTERVAL = Duration.ofMinutes(10);
 
+    /** Group conversations whose decoded state this task keeps (least recently used first out). */
+    static final int GROUP_CACHE_SIZE = 64;
+
     private final SequencerRules rules;
+    /**
+     * Decoded group state and its member view, by conversation: every ack in a 1,024-member group would otherwise read,
+     * decode and sort the whole member list again. This processor is the store's only writer (every put goes through
+     * {@link #putGroup}) and init() starts the cache empty (a restored or revived task), so it never differs from the
+     * store.
+     */
+    private final Map<String, ConversationAccess> groupCache = new LinkedHashMap<>(GROUP_CACHE_SIZE, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, ConversationAccess> eldest) {
+            return size() > GROUP_CACHE_SIZE;
+        }
+    };
 
     private ProcessorContext<String, SequencerOutput> context;
     private KeyValueStore<String, Long> heads;
@@ -63,6 +80,7 @@ public class ConversationSequencer implements Processor<String, ClientAction, St
         this.heads = context.getStateStore(HEADS_STORE);
         this.seqByClientMessage = context.getStateStore(DEDUP_STORE);
         this.groups = context.getStateStore(GROUPS_STORE);
+        this.groupCache.clear();
         this.settings = context.getStateStore(USER_SETTINGS_STORE);
         this.targets = new MessageTargets(context.getStateStore(MESSAGE_REFS_STORE));
         this.ledger = new ReceiptLedger(context.getStateStore(WATERMARKS_STORE), targets);
@@ -106,7 +124,8 @@ public class ConversationSequencer implements Processor<String, ClientAction, St
             result(record, a, accepted(a, original.value(), true));
             return;
         }
-        GroupState group = groups.get(a.getConversationId());
+        ConversationAccess cached = group(a.getConversationId());
+        GroupState group = cached == null ? null : cached.group();
         Long head = heads.get(a.getConversationId());
         long seq = (head == null ? 0 : head) + 1;
 
@@ -114,14 +133,13 @@ public class ConversationSequencer implements Processor<String, ClientAction, St
         ConversationAccess after;
         if (isGroupAction(a.getType())) {
             GroupCommands.Change change = GroupCommands.apply(group, a, seq, rules);
-            groups.put(a.getConversationId(), change.next());
-            after = ConversationAccess.of(a.getConversationId(), change.next()).orElseThrow();
+            after = putGroup(a.getConversationId(), change.next());
             event = newEvent(a, seq, change.type(), change.deliverTo())
                     .setSubjectUserIds(change.subjects())
                     .setGroup(change.next().getInfo())
                     .setSystemText(change.systemText());
         } else {
-            after = access(a, group);
+            after = cached != null ? cached : access(a, null);
             after.requireMember(a.getSenderUserId());
             event = messageEvent(a, after, seq, head == null ? 0 : head);
         }
@@ -237,6 +255,33 @@ public class ConversationSequencer implements Processor<String, ClientAction, St
         };
     }
 
+    /** The group's state and member view, or null for a conversation that is not a group (or not created yet). */
+    private ConversationAccess group(String conversationId) {
+        ConversationAccess c = groupCache.get(conversationId);
+        if (c == null) {
+            GroupState g = groups.get(conversationId);
+            if (g == null) {
+                return null;
+            }
+            c = ConversationAccess.of(conversationId, g).orElseThrow();
+            groupCache.put(conversationId, c);
+        }
+        return c;
+    }
+
+    private ConversationAccess putGroup(String conversationId, GroupState next) {
+        groups.put(conversationId, next);
+        ConversationAccess c = ConversationAccess.of(conversationId, next).orElseThrow();
+        groupCache.put(conversationId, c);
+        return c;
+    }
+
+    /** Who may act in the conversation the action names (its group view from the cache). */
+    private ConversationAccess access(ClientAction a) {
+        ConversationAccess c = group(a.getConversationId());
+        return c != null ? c : access(a, null);
+    }
+
     private ConversationAccess access(ClientAction a, GroupState group) {
         Optional<ConversationAccess> c = ConversationAccess.of(a.getConversationId(), group);
         if (c.isEmpty()) {
@@ -247,7 +292,7 @@ public class ConversationSequencer implements Processor<String, ClientAction, St
 
     /** A delivery receipt names one message a device of the acting user now holds. */
     private void delivered(Record<String, ClientAction> record, ClientAction a) {
-        ConversationAccess c = access(a, groups.get(a.getConversationId()));
+        ConversationAccess c = access(a);
         c.requireMember(a.getSenderUserId());
         long head = Optional.ofNullable(heads.get(a.getConversationId())).orElse(0L);
         Long target = a.getTargetSeq();
@@ -264,7 +309,7 @@ public class ConversationSequencer implements Processor<String, ClientAction, St
 
     /** A read receipt means "read up to this seq". */
     private void read(Record<String, ClientAction> record, ClientAction a) {
-        ConversationAccess c = access(a, groups.get(a.getConversationId()));
+        ConversationAccess c = access(a);
         c.requireMember(a.getSenderUserId());
         long head = Optional.ofNullable(heads.get(a.getConversationId())).orElse(0L);
         Long target = a.getTargetSeq();

@@ -154,4 +154,20 @@ class GroupSequencingTest {
         assertThat(f.pipe(retry).getDuplicate()).isTrue();
         assertThat(f.events.readValuesToList()).hasSize(2);
     }
+
+    /** The sequencer keeps decoded groups in a bounded cache: evicted or not, it must act on the stored membership. */
+    @Test
+    void membershipIsCurrentWhetherTheGroupIsCachedOrEvicted() {
+        f.accepted(f.createGroup(G, "alice", "Cached", "bob", "carol"));
+        f.accepted(f.message(G, "bob", "in the cache"));
+        f.accepted(f.subjects(ActionType.REMOVE_MEMBER, G, "alice", "bob"));
+        assertThat(f.refused(f.message(G, "bob", "removed while cached"))).isEqualTo("NOT_A_MEMBER");
+        for (int i = 0; i <= ConversationSequencer.GROUP_CACHE_SIZE; i++) { // evicts G
+            f.accepted(f.createGroup("g:filler-group-" + i, "dave", "Filler " + i, "erin"));
+        }
+        assertThat(f.refused(f.message(G, "bob", "removed, evicted"))).isEqualTo("NOT_A_MEMBER");
+        f.accepted(f.subjects(ActionType.ADD_MEMBERS, G, "alice", "bob"));
+        f.accepted(f.message(G, "bob", "back"));
+        f.accepted(f.message(G, "carol", "still here"));
+    }
 }
