@@ -4,8 +4,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.apache.kafka.common.serialization.StringSerializer;
-import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.parley.events.ClientAction;
 import org.parley.events.Receipt;
@@ -19,19 +17,38 @@ import org.parley.events.ReceiptStatus;
  * lowest member's own messages, which the second lowest decides. Each sender is told once per advance, cumulatively
  * ("all your messages up to seq").
  *
- * <p>Finding the lowest two watermarks must not cost a scan of the members per ack (a 256-member group acks each
- * message 255 times). So each group keeps, per mark, an ordered index of its members' effective watermarks in the
- * same store: {@code conv \0 #<mark> \0 <watermark, 19 digits> \0 member}; a raise moves one entry, and the lowest two
- * are the first two of a prefix scan. The index is (re)built from the member list when membership changes and on
- * first use (conversations older than the index).
+ * <p>Finding the lowest two watermarks must not cost a read of every member's watermark per ack (a 256-member group
+ * acks each message 255 times). So the ledger keeps, per group and mark, the members ordered by effective watermark in
+ * memory: a raise moves one member, and the lowest two are the first two. The order is derived from the store (built
+ * from the members' watermarks on first use, after a membership change, and whenever this task starts), so the
+ * changelog holds one record per ack, as before. It is kept for the {@value #ORDERED_GROUPS} most recently used
+ * (group, mark) pairs.
  */
 final class ReceiptLedger {
     static final String STORE = "member-watermarks";
     /** Aggregate receipts are by no single member. */
     static final String ALL_MEMBERS = "*";
 
+    /** (group, mark) pairs whose member order is kept in memory. */
+    static final int ORDERED_GROUPS = 256;
+
+    private record Position(long effective, String member) implements Comparable<Position> {
+        @Override
+        public int compareTo(Position o) {
+            int c = Long.compare(effective, o.effective);
+            return c != 0 ? c : member.compareTo(o.member);
+        }
+    }
+
     private final KeyValueStore<String, Long> marks;
     private final MessageTargets targets;
+    private final Map<String, java.util.TreeSet<Position>> ordered =
+            new java.util.LinkedHashMap<>(ORDERED_GROUPS, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, java.util.TreeSet<Position>> eldest) {
+                    return size() > ORDERED_GROUPS;
+                }
+            };
 
     ReceiptLedger(KeyValueStore<String, Long> marks, MessageTargets targets) {
         this.marks = marks;
@@ -59,46 +76,28 @@ final class ReceiptLedger {
             return false;
         }
         marks.put(key(conv, userId, m.suffix), seq);
-        if (isAggregated(c) && c.isMember(userId) && marks.get(builtKey(conv, m)) != null) {
-            // The member's entry sits at its effective watermark under the old mark: move it.
+        java.util.TreeSet<Position> order = ordered.get(conv + '\u0000' + m.suffix);
+        if (order != null && isAggregated(c) && c.isMember(userId)) {
+            // The member sits at its effective watermark under the old mark: move it.
             long joined = c.joinedAt(userId) - 1;
-            long from = Math.max(before, joined);
-            long to = Math.max(seq, joined);
-            if (to != from) {
-                marks.delete(entryKey(conv, m, from, userId));
-                marks.put(entryKey(conv, m, to, userId), to);
-            }
+            order.remove(new Position(Math.max(before, joined), userId));
+            order.add(new Position(Math.max(seq, joined), userId));
         }
         return true;
     }
 
-    /** Builds the ordered index of one mark from the member list (once, and after every membership change). */
-    private void rebuild(ConversationAccess c, Mark m) {
-        String conv = c.conversationId();
-        List<String> stale = new ArrayList<>();
-        try (KeyValueIterator<String, Long> it = marks.prefixScan(entryPrefix(conv, m), new StringSerializer())) {
-            it.forEachRemaining(kv -> stale.add(kv.key));
+    /** The group's members ordered by effective watermark for one mark: kept, or built from their watermarks. */
+    private java.util.TreeSet<Position> order(ConversationAccess c, Mark m) {
+        String key = c.conversationId() + '\u0000' + m.suffix;
+        java.util.TreeSet<Position> order = ordered.get(key);
+        if (order == null) {
+            order = new java.util.TreeSet<>();
+            for (String member : c.members()) {
+                order.add(new Position(Math.max(mark(c.conversationId(), member, m), c.joinedAt(member) - 1), member));
+            }
+            ordered.put(key, order);
         }
-        for (String k : stale) {
-            marks.delete(k);
-        }
-        for (String member : c.members()) {
-            long effective = Math.max(mark(conv, member, m), c.joinedAt(member) - 1);
-            marks.put(entryKey(conv, m, effective, member), effective);
-        }
-        marks.put(builtKey(conv, m), 1L);
-    }
-
-    private static String entryPrefix(String conv, Mark m) {
-        return conv + '\u0000' + '#' + m.suffix + '\u0000';
-    }
-
-    private static String entryKey(String conv, Mark m, long effective, String member) {
-        return entryPrefix(conv, m) + String.format("%019d", effective) + '\u0000' + member;
-    }
-
-    private static String builtKey(String conv, Mark m) {
-        return key(conv, "", "i" + m.suffix);
+        return order;
     }
 
     /** Remembers the sender's latest message: its own messages are judged by the other members only. */
@@ -154,10 +153,9 @@ final class ReceiptLedger {
 
     /** Membership changed: the lowest watermark may have moved (a laggard left). */
     List<Receipt> membersChanged(ConversationAccess c, Instant at) {
-        if (isAggregated(c)) {
-            rebuild(c, Mark.DELIVERED);
-            rebuild(c, Mark.READ);
-        }
+        // Members came or went (and their join seqs with them): the order is built again on next use.
+        ordered.remove(c.conversationId() + '\u0000' + Mark.DELIVERED.suffix);
+        ordered.remove(c.conversationId() + '\u0000' + Mark.READ.suffix);
         return aggregates(c, at);
     }
 
@@ -182,23 +180,19 @@ final class ReceiptLedger {
      */
     private void advance(ConversationAccess c, Mark m, ReceiptStatus status, Instant at, List<Receipt> out) {
         String conv = c.conversationId();
-        if (marks.get(builtKey(conv, m)) == null) {
-            rebuild(c, m);
-        }
         // The lowest two effective watermarks (a member never receives what came before it joined: it counts as
-        // having it) are the first two entries of the ordered index.
+        // having it).
+        java.util.Iterator<Position> lowestFirst = order(c, m).iterator();
         String lowest = null;
         long l1 = Long.MAX_VALUE;
         long l2 = Long.MAX_VALUE;
-        try (KeyValueIterator<String, Long> it = marks.prefixScan(entryPrefix(conv, m), new StringSerializer())) {
-            if (it.hasNext()) {
-                var first = it.next();
-                l1 = first.value;
-                lowest = first.key.substring(first.key.lastIndexOf('\u0000') + 1);
-            }
-            if (it.hasNext()) {
-                l2 = it.next().value;
-            }
+        if (lowestFirst.hasNext()) {
+            Position first = lowestFirst.next();
+            l1 = first.effective();
+            lowest = first.member();
+        }
+        if (lowestFirst.hasNext()) {
+            l2 = lowestFirst.next().effective();
         }
         String frontierKey = key(conv, "", m.suffix);
         long frontier = value(frontierKey);
