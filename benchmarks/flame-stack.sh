@@ -19,7 +19,7 @@ if [[ ! -f "$lib" ]]; then
 fi
 lib="$(cd "$(dirname "$lib")" && pwd)/$(basename "$lib")" # the attach API takes an absolute agent path
 attach() { java "$(dirname "$0")/tools/AttachAgent.java" "$1" "$lib" "$2"; }
-mkdir -p "$out"
+mkdir -p "$out"; out="$(cd "$out" && pwd)"
 declare -a started=()
 for f in "$run_dir"/*.pid; do
   c="$(basename "$f" .pid)"; pid="$(cat "$f")"
@@ -29,8 +29,8 @@ done
 sleep "$secs"
 for cp in "${started[@]}"; do
   c="${cp%%:*}"; pid="${cp#*:}"
-  attach "$pid" "dump,file=$(pwd)/$out/$c.html" || true
-  attach "$pid" "stop,collapsed,file=$(pwd)/$out/$c.collapsed" || true
+  attach "$pid" "dump,file=$out/$c.html" || true
+  attach "$pid" "stop,collapsed,file=$out/$c.collapsed" || true
 done
 for cp in "${started[@]}"; do
   c="${cp%%:*}"; f="$out/$c.collapsed"
