@@ -1,9 +1,7 @@
 package org.parley.edge.push;
 
-import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -14,6 +12,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import org.parley.edge.DeviceTokens;
 import org.parley.edge.protocol.ErrorCode;
+import org.parley.edge.readmodel.OnContext;
 import org.parley.projections.DeviceDirectory;
 import org.parley.projections.PushEndpointPolicy;
 import org.parley.projections.PushSubscriptions;
@@ -132,16 +131,7 @@ public final class PushSubscriptionHandler {
     }
 
     private <T> Future<T> onContext(CompletionStage<T> stage) {
-        Context context = vertx.getOrCreateContext();
-        Promise<T> promise = Promise.promise();
-        stage.whenComplete((v, err) -> context.runOnContext(x -> {
-            if (err == null) {
-                promise.complete(v);
-            } else {
-                promise.fail(err);
-            }
-        }));
-        return promise.future();
+        return OnContext.of(vertx, stage);
     }
 
     private static void error(RoutingContext ctx, int status, ErrorCode code, String message) {

@@ -1,9 +1,7 @@
 package org.parley.edge.readmodel;
 
 import com.datastax.oss.driver.api.core.CqlSession;
-import io.vertx.core.Context;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.util.List;
 import java.util.Optional;
@@ -158,15 +156,6 @@ public class CqlEdgeReadModel implements EdgeReadModel {
     }
 
     private <T> Future<T> onContext(CompletionStage<T> stage) {
-        Context context = vertx.getOrCreateContext();
-        Promise<T> promise = Promise.promise();
-        stage.whenComplete((value, err) -> context.runOnContext(v -> {
-            if (err == null) {
-                promise.complete(value);
-            } else {
-                promise.fail(err);
-            }
-        }));
-        return promise.future();
+        return OnContext.of(vertx, stage);
     }
 }
