@@ -202,7 +202,14 @@ class ConversationFeaturesIT {
             assertThat(edited.getString("kind")).isEqualTo("message_edited");
             assertThat(edited.getLong("targetSeq")).isEqualTo(first);
 
-            // Forwarding counts hops; past four the message is "forwarded many times".
+            // Forwarding counts hops; past four the message is "forwarded many times". The edge checks the source
+            // in the read model, which a delivered event can outrun: wait until Bob can page it.
+            await().atMost(WAIT).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+                JsonObject page = bob.request(new JsonObject().put("type", "history").put("requestId", "h" + ids.incrementAndGet())
+                        .put("conversationId", dm).put("limit", 50), WAIT);
+                assertThat(page.getJsonArray("events")).as("%s", page).isNotNull();
+                assertThat(page.getJsonArray("events").stream().map(e -> ((JsonObject) e).getLong("seq"))).contains(reply);
+            });
             String toCarol = Conversations.direct(b.userId(), c.userId());
             long fwd = sent(bob, message(toCarol, "hi!").put("clientMessageId", "fwd")
                     .put("forwardOf", new JsonObject().put("conversationId", dm).put("seq", reply)));
@@ -325,7 +332,8 @@ class ConversationFeaturesIT {
             sent(bob, message(withBob, "b2").put("clientMessageId", "b2"));
             sent(alice, frame("mute").put("conversationId", withCarol).put("until", "forever"));
             long c1 = sent(carol, message(withCarol, "c1").put("clientMessageId", "c1"));
-            await().atMost(WAIT).untilAsserted(() -> {
+            // At most one chat list every 3.5 s: a user may ask limits.user.chats (20 a minute) before RATE_LIMITED.
+            await().atMost(WAIT).pollInterval(Duration.ofMillis(3500)).untilAsserted(() -> {
                 JsonObject chats = alice.request(new JsonObject().put("type", "chats").put("requestId", "c" + ids.incrementAndGet()), WAIT);
                 List<JsonObject> list = chats.getJsonArray("chats").stream().map(x -> (JsonObject) x).toList();
                 assertThat(list).extracting(x -> x.getString("conversationId")).containsExactly(withCarol, withBob);
@@ -336,7 +344,8 @@ class ConversationFeaturesIT {
                 assertThat(list.get(1).getString("lastSenderUserId")).isEqualTo(b.userId());
             });
             alice.sendText(new JsonObject().put("type", "read").put("conversationId", withBob).put("seq", 2).encode());
-            await().atMost(WAIT).untilAsserted(() -> {
+            // At most one chat list every 3.5 s: a user may ask limits.user.chats (20 a minute) before RATE_LIMITED.
+            await().atMost(WAIT).pollInterval(Duration.ofMillis(3500)).untilAsserted(() -> {
                 JsonObject chats = alice.request(new JsonObject().put("type", "chats").put("requestId", "c" + ids.incrementAndGet()), WAIT);
                 JsonObject bobChat = chats.getJsonArray("chats").stream().map(x -> (JsonObject) x)
                         .filter(x -> withBob.equals(x.getString("conversationId"))).findFirst().orElseThrow();
