@@ -1,6 +1,7 @@
 package org.parley.edge.identity;
 
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
@@ -18,6 +19,7 @@ import java.time.Duration;
  * anything else, or no answer within the timeout, fails the send (the client gets 503 and may ask again).
  */
 public class HttpCodeSender implements CodeSender {
+    private final Vertx vertx;
     private final HttpClient client;
     private final URI url;
     private final String authorization;
@@ -27,6 +29,7 @@ public class HttpCodeSender implements CodeSender {
         if (!"https".equals(url.getScheme()) && !"http".equals(url.getScheme()) || url.getHost() == null) {
             throw new IllegalArgumentException("identity.http-sender.url must be an http(s) URL, not " + url);
         }
+        this.vertx = vertx;
         this.url = url;
         this.authorization = authorization == null || authorization.isBlank() ? null : authorization;
         this.timeoutMs = timeoutMs;
@@ -36,6 +39,17 @@ public class HttpCodeSender implements CodeSender {
 
     @Override
     public Future<Void> send(Identifier to, String code, Duration validFor) {
+        // The request and its response must be handled on one Vert.x context: called from a plain thread, the
+        // response could end on the event loop before its body handler was set here, and the send would never end.
+        if (Vertx.currentContext() != null) {
+            return post(to, code, validFor);
+        }
+        Promise<Void> done = Promise.promise();
+        vertx.getOrCreateContext().runOnContext(v -> post(to, code, validFor).onComplete(done));
+        return done.future();
+    }
+
+    private Future<Void> post(Identifier to, String code, Duration validFor) {
         boolean tls = "https".equals(url.getScheme());
         int port = url.getPort() > 0 ? url.getPort() : tls ? 443 : 80;
         String path = (url.getRawPath() == null || url.getRawPath().isEmpty() ? "/" : url.getRawPath())
