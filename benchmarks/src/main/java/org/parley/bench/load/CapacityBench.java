@@ -29,7 +29,7 @@ import picocli.CommandLine.Option;
 public final class CapacityBench implements Callable<Integer> {
     @Option(names = "--edge", description = "Edge HTTP base URL (default: http://<bind.host>:<edge.port>)")
     String edge;
-    @Option(names = "--edge-component", defaultValue = "edge-0", description = "Its pid file in the run folder.")
+    @Option(names = "--edge-component", defaultValue = "edge-0", description = "Its pid file in the run folder (edge-0 is in \"apps\" when stack.layout=combined: then that one).")
     String edgeComponent;
     @Option(names = "--step", defaultValue = "2000")
     int step;
@@ -68,6 +68,9 @@ public final class CapacityBench implements Callable<Integer> {
         Path outDir = where.outDir();
         Map<String, Long> pids = ProcessSampler.stackPids(runFolder);
         Long edgePid = pids.get(edgeComponent);
+        if (edgePid == null && "edge-0".equals(edgeComponent)) {
+            edgePid = pids.get("apps"); // the combined layout: edge-0 shares the JVM of the other app roles
+        }
         if (edgePid == null) {
             throw new IllegalStateException("no live " + edgeComponent + ".pid in " + runFolder + ": is the stack up?");
         }

@@ -43,6 +43,10 @@ import org.parley.config.Settings;
  * <p>{@code ./parley up} runs with {@code PARLEY_SKIP_BUILD=1}: inside a Maven build the modules are already packaged
  * and a nested build must not run. {@code -Dparley.it.build=true} lets it build.
  *
+ * <p>Every {@code ./parley} it runs gets {@code PARLEY_STACK_LAYOUT=split}: each app role is its own process, so a
+ * crash test can kill one (the local default runs them in one JVM; a stack started that way is not reused: ./parley
+ * refuses to mix the layouts, ./parley down first).
+ *
  * <p>Every {@code ./parley} it runs gets {@code PARLEY_PUSH_ALLOW_LOOPBACK_HTTP=true}: the stack it starts is in the
  * local push test mode (off by default), so the edge accepts and the dispatcher pushes to the tests' Web Push endpoint
  * on http://127.0.0.1. A stack started by hand and reused here must have been started the same way
@@ -174,6 +178,8 @@ public final class LocalStackExtension implements BeforeAllCallback {
 
     private static final Map<String, String> TWO_EDGES = Map.of("PARLEY_EDGE_INSTANCES", "2");
     /** The tests' Web Push endpoint listens on loopback: the stack runs in the local push test mode. */
+    /** Each app role its own process: the crash tests kill one role (SequencerCrashIT, FanoutCrashIT, ...). */
+    private static final Map<String, String> SPLIT_LAYOUT = Map.of("PARLEY_STACK_LAYOUT", "split");
     private static final Map<String, String> LOCAL_PUSH_TEST_MODE = Map.of("PARLEY_PUSH_ALLOW_LOOPBACK_HTTP", "true");
 
     public record Result(int exitCode, String output) {
@@ -287,6 +293,7 @@ public final class LocalStackExtension implements BeforeAllCallback {
             pb.environment().put("PARLEY_SKIP_BUILD", "1");
         }
         pb.environment().putAll(LOCAL_PUSH_TEST_MODE);
+        pb.environment().putAll(SPLIT_LAYOUT);
         pb.environment().putAll(env);
         StringBuilder output = new StringBuilder();
         try {
