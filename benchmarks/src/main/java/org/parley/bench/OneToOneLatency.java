@@ -11,6 +11,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Callable;
 import org.HdrHistogram.Histogram;
 import org.parley.client.ParleyClient;
+import org.parley.schemas.CodeOutbox;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -49,8 +50,9 @@ public final class OneToOneLatency implements Callable<Integer> {
         Vertx vertx = Vertx.vertx();
         try {
             String run = UUID.randomUUID().toString().substring(0, 8);
-            ParleyClient.Device a = ParleyClient.register(edgeA, "bench-a-" + run);
-            ParleyClient.Device b = ParleyClient.register(edgeB == null ? edgeA : edgeB, "bench-b-" + run);
+            ParleyClient.Device a = ParleyClient.register(edgeA, "bench-a-" + run, CodeOutbox::latest);
+            ParleyClient.Device b = ParleyClient.register(edgeB == null ? edgeA : edgeB, "bench-b-" + run,
+                    CodeOutbox::latest);
             Duration timeout = Duration.ofSeconds(30);
             try (ParleyClient alice = ParleyClient.connect(vertx, edgeA, a, null, timeout);
                  ParleyClient bob = ParleyClient.connect(vertx, edgeB == null ? edgeA : edgeB, b, null, timeout)) {

@@ -32,6 +32,7 @@ import org.parley.events.ConversationEvent;
 import org.parley.events.DeviceDelivery;
 import org.parley.events.DeviceItem;
 import org.parley.registry.SchemaRegistryClient;
+import org.parley.schemas.CodeOutbox;
 import org.parley.schemas.TopicCatalog;
 import org.parley.serde.AvroWireDeserializer;
 import picocli.CommandLine;
@@ -107,8 +108,8 @@ public final class PipelineStages implements Callable<Integer> {
             List<ParleyClient> senders = new ArrayList<>();
             List<String> recipients = new ArrayList<>();
             for (int i = 0; i < pairs; i++) {
-                ParleyClient.Device a = ParleyClient.register(edge, run + "-a" + i);
-                ParleyClient.Device b = ParleyClient.register(edge, run + "-b" + i);
+                ParleyClient.Device a = ParleyClient.register(edge, run + "-a" + i, CodeOutbox::latest);
+                ParleyClient.Device b = ParleyClient.register(edge, run + "-b" + i, CodeOutbox::latest);
                 ParleyClient sender = ParleyClient.connect(vertx, edge, a, null, timeout);
                 ParleyClient recipient = ParleyClient.connect(vertx, edge, b, null, timeout);
                 recipient.onFrame(f -> {

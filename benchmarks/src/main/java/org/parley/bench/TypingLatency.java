@@ -12,6 +12,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.HdrHistogram.Histogram;
 import org.parley.client.ParleyClient;
+import org.parley.schemas.CodeOutbox;
 import org.parley.schemas.Conversations;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -52,8 +53,8 @@ public final class TypingLatency implements Callable<Integer> {
         try {
             String run = UUID.randomUUID().toString().substring(0, 8);
             String b0 = edgeB == null ? edgeA : edgeB;
-            ParleyClient.Device a = ParleyClient.register(edgeA, "bench-ta-" + run);
-            ParleyClient.Device b = ParleyClient.register(b0, "bench-tb-" + run);
+            ParleyClient.Device a = ParleyClient.register(edgeA, "bench-ta-" + run, CodeOutbox::latest);
+            ParleyClient.Device b = ParleyClient.register(b0, "bench-tb-" + run, CodeOutbox::latest);
             String conversation = Conversations.direct(a.userId(), b.userId());
             Duration timeout = Duration.ofSeconds(30);
             try (ParleyClient alice = ParleyClient.connect(vertx, edgeA, a, null, timeout);

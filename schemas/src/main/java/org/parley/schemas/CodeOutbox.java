@@ -51,4 +51,14 @@ public final class CodeOutbox {
             return Optional.empty();
         }
     }
+
+    /**
+     * The latest code of an identifier in this process's outbox ({@link #dir} of {@link Settings#load()}): what local
+     * tools hand the client SDK to register a device ({@code ParleyClient.register(edge, user, CodeOutbox::latest)}).
+     */
+    public static String latest(String identifier) throws IOException {
+        Path dir = dir(Settings.load());
+        return read(dir, identifier).orElseThrow(() -> new IOException("no code for " + identifier + " in " + dir
+                + ": the edge must run with identity.sender=file and the same data.dir"));
+    }
 }

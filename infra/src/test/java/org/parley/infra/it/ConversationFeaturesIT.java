@@ -21,6 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.parley.client.ParleyClient;
 import org.parley.config.Settings;
+import org.parley.schemas.CodeOutbox;
 import org.parley.schemas.Conversations;
 
 /**
@@ -100,10 +101,10 @@ class ConversationFeaturesIT {
 
     @Test
     void aGroupIsCreatedWithAnIconInS3AndMembershipChangesAreOrderedWithMessages() throws Exception {
-        ParleyClient.Device a = ParleyClient.register(edge, user("alice"));
-        ParleyClient.Device b = ParleyClient.register(edge, user("bob"));
-        ParleyClient.Device c = ParleyClient.register(edge, user("carol"));
-        ParleyClient.Device d = ParleyClient.register(edge, user("dave"));
+        ParleyClient.Device a = ParleyClient.register(edge, user("alice"), CodeOutbox::latest);
+        ParleyClient.Device b = ParleyClient.register(edge, user("bob"), CodeOutbox::latest);
+        ParleyClient.Device c = ParleyClient.register(edge, user("carol"), CodeOutbox::latest);
+        ParleyClient.Device d = ParleyClient.register(edge, user("dave"), CodeOutbox::latest);
         byte[] icon = {(byte) 0x89, 'P', 'N', 'G', 1, 2, 3};
         String iconKey = upload(a, icon);
         try (ParleyClient alice = ParleyClient.connect(vertx, edge, a, null, WAIT);
@@ -176,9 +177,9 @@ class ConversationFeaturesIT {
 
     @Test
     void repliesReactionsEditsDeletesAndForwardsReachEveryDevice() throws Exception {
-        ParleyClient.Device a = ParleyClient.register(edge, user("alice"));
-        ParleyClient.Device b = ParleyClient.register(edge, user("bob"));
-        ParleyClient.Device c = ParleyClient.register(edge, user("carol"));
+        ParleyClient.Device a = ParleyClient.register(edge, user("alice"), CodeOutbox::latest);
+        ParleyClient.Device b = ParleyClient.register(edge, user("bob"), CodeOutbox::latest);
+        ParleyClient.Device c = ParleyClient.register(edge, user("carol"), CodeOutbox::latest);
         String dm = Conversations.direct(a.userId(), b.userId());
         try (ParleyClient alice = ParleyClient.connect(vertx, edge, a, null, WAIT);
              ParleyClient bob = ParleyClient.connect(vertx, edge, b, null, WAIT);
@@ -253,9 +254,9 @@ class ConversationFeaturesIT {
 
     @Test
     void groupSendersSeePerMemberStatusAndAllMemberAggregates() throws Exception {
-        ParleyClient.Device a = ParleyClient.register(edge, user("alice"));
-        ParleyClient.Device b = ParleyClient.register(edge, user("bob"));
-        ParleyClient.Device c = ParleyClient.register(edge, user("carol"));
+        ParleyClient.Device a = ParleyClient.register(edge, user("alice"), CodeOutbox::latest);
+        ParleyClient.Device b = ParleyClient.register(edge, user("bob"), CodeOutbox::latest);
+        ParleyClient.Device c = ParleyClient.register(edge, user("carol"), CodeOutbox::latest);
         try (ParleyClient alice = ParleyClient.connect(vertx, edge, a, null, WAIT);
              ParleyClient bob = ParleyClient.connect(vertx, edge, b, null, WAIT);
              ParleyClient carol = ParleyClient.connect(vertx, edge, c, null, WAIT)) {
@@ -299,8 +300,8 @@ class ConversationFeaturesIT {
 
     @Test
     void aUserWithReadReceiptsOffNeitherSendsNorSeesThemOneToOne() throws Exception {
-        ParleyClient.Device a = ParleyClient.register(edge, user("alice"));
-        ParleyClient.Device b = ParleyClient.register(edge, user("bob"));
+        ParleyClient.Device a = ParleyClient.register(edge, user("alice"), CodeOutbox::latest);
+        ParleyClient.Device b = ParleyClient.register(edge, user("bob"), CodeOutbox::latest);
         String dm = Conversations.direct(a.userId(), b.userId());
         try (ParleyClient alice = ParleyClient.connect(vertx, edge, a, null, WAIT);
              ParleyClient bob = ParleyClient.connect(vertx, edge, b, null, WAIT)) {
@@ -320,9 +321,9 @@ class ConversationFeaturesIT {
 
     @Test
     void theChatListOrdersByLastActivityWithUnreadCountsAndMute() throws Exception {
-        ParleyClient.Device a = ParleyClient.register(edge, user("alice"));
-        ParleyClient.Device b = ParleyClient.register(edge, user("bob"));
-        ParleyClient.Device c = ParleyClient.register(edge, user("carol"));
+        ParleyClient.Device a = ParleyClient.register(edge, user("alice"), CodeOutbox::latest);
+        ParleyClient.Device b = ParleyClient.register(edge, user("bob"), CodeOutbox::latest);
+        ParleyClient.Device c = ParleyClient.register(edge, user("carol"), CodeOutbox::latest);
         String withBob = Conversations.direct(a.userId(), b.userId());
         String withCarol = Conversations.direct(a.userId(), c.userId());
         try (ParleyClient alice = ParleyClient.connect(vertx, edge, a, null, WAIT);
@@ -356,8 +357,8 @@ class ConversationFeaturesIT {
 
     @Test
     void tooManyActionsFromOneDeviceAreRateLimitedWithoutLosingTheConnection() throws Exception {
-        ParleyClient.Device a = ParleyClient.register(edge, user("alice"));
-        ParleyClient.Device b = ParleyClient.register(edge, user("bob"));
+        ParleyClient.Device a = ParleyClient.register(edge, user("alice"), CodeOutbox::latest);
+        ParleyClient.Device b = ParleyClient.register(edge, user("bob"), CodeOutbox::latest);
         String dm = Conversations.direct(a.userId(), b.userId());
         try (ParleyClient alice = ParleyClient.connect(vertx, edge, a, null, WAIT)) {
             for (int i = 0; i < 200; i++) {

@@ -26,6 +26,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.parley.client.ParleyClient;
+import org.parley.schemas.CodeOutbox;
 
 /**
  * Fan-out restore (issue 4, item 1; ADR 0006) against the real job: three senders write to bob in three
@@ -63,10 +64,10 @@ class FanoutCrashIT {
 
     @Test
     void aSigkilledFanoutRestoresWithEveryInboxSeqNamingTheSameItemAndNothingShownTwice() throws Exception {
-        ParleyClient.Device b = ParleyClient.register(edge, user("bob"));
+        ParleyClient.Device b = ParleyClient.register(edge, user("bob"), CodeOutbox::latest);
         List<ParleyClient.Device> senders = new ArrayList<>();
         for (String name : List.of("alice", "carol", "dave")) {
-            senders.add(ParleyClient.register(edge, user(name)));
+            senders.add(ParleyClient.register(edge, user(name), CodeOutbox::latest));
         }
         List<ParleyClient> senderClients = new ArrayList<>();
         try (ParleyClient bob = ParleyClient.connect(vertx, edge, b, null, WAIT)) {

@@ -52,9 +52,9 @@ class FrameBoundsIT {
      */
     @Test
     void theLargestFramesTheBoundsAllowAreStoredAndSequencedAndThePipelineGoesOn() throws Exception {
-        ParleyClient.Device a = ParleyClient.register(edge, user("alice"));
-        ParleyClient.Device c = ParleyClient.register(edge, user("carol"));
-        ParleyClient.Device d = ParleyClient.register(edge, user("dave"));
+        ParleyClient.Device a = ParleyClient.register(edge, user("alice"), CodeOutbox::latest);
+        ParleyClient.Device c = ParleyClient.register(edge, user("carol"), CodeOutbox::latest);
+        ParleyClient.Device d = ParleyClient.register(edge, user("dave"), CodeOutbox::latest);
         try (ParleyClient alice = ParleyClient.connect(vertx, edge, a, null, WAIT);
              ParleyClient dave = ParleyClient.connect(vertx, edge, d, null, WAIT)) {
             byte[] payload = new byte[settings.getInt("edge.max-payload-bytes")];
@@ -90,7 +90,7 @@ class FrameBoundsIT {
 
     @Test
     void aMessageOverTheFrameLimitIsClosedWith1009() throws Exception {
-        ParleyClient.Device a = ParleyClient.register(edge, user("alice"));
+        ParleyClient.Device a = ParleyClient.register(edge, user("alice"), CodeOutbox::latest);
         try (ParleyClient alice = ParleyClient.connect(vertx, edge, a, null, WAIT)) {
             alice.sendText("{\"type\":\"ping\",\"pad\":\"" + "x".repeat(settings.getInt("edge.max-frame-bytes")) + "\"}");
             Awaitility.await().atMost(WAIT).until(alice::isClosed);

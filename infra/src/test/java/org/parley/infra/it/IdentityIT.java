@@ -44,7 +44,7 @@ class IdentityIT {
 
     @Test
     void aFreedUserIdCannotBeTakenByAnotherIdentifier() throws Exception {
-        ParleyClient.Device a = ParleyClient.register(edge, user("alice"));
+        ParleyClient.Device a = ParleyClient.register(edge, user("alice"), CodeOutbox::latest);
         assertThat(ParleyClient.unlink(edge, a, a.deviceId())).isEqualTo(204);
         String mallory = user("mallory") + "@evil.test";
         ParleyClient.requestCode(edge, mallory);
@@ -55,8 +55,8 @@ class IdentityIT {
 
     @Test
     void aReRegisteredUserReadsNothingFromBeforeAndItsPeerLearnsOfIt() throws Exception {
-        ParleyClient.Device a = ParleyClient.register(edge, user("alice"));
-        ParleyClient.Device b = ParleyClient.register(edge, user("bob"));
+        ParleyClient.Device a = ParleyClient.register(edge, user("alice"), CodeOutbox::latest);
+        ParleyClient.Device b = ParleyClient.register(edge, user("bob"), CodeOutbox::latest);
         String dm = Conversations.direct(a.userId(), b.userId());
         try (ParleyClient bob = ParleyClient.connect(vertx, edge, b, null, WAIT);
              ParleyClient oldPhone = ParleyClient.connect(vertx, edge, a, null, WAIT)) {
@@ -65,7 +65,7 @@ class IdentityIT {
             assertThat(history(oldPhone, dm)).contains("message");
 
             // Alice's new phone: the same identifier proved again (ParleyClient waits out the resend interval).
-            ParleyClient.Device phone = ParleyClient.register(edge, a.userId());
+            ParleyClient.Device phone = ParleyClient.register(edge, a.userId(), CodeOutbox::latest);
             assertThat(phone.userId()).isEqualTo(a.userId());
             org.awaitility.Awaitility.await().atMost(WAIT).until(oldPhone::isClosed);
             assertThat(oldPhone.closeCode()).isEqualTo((short) 4003);

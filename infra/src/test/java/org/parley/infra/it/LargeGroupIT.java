@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.parley.client.ParleyClient;
 import org.parley.config.Settings;
+import org.parley.schemas.CodeOutbox;
 
 /**
  * A group at the default maximum, 1024 members, each with a device connected over a real WebSocket: one message
@@ -54,7 +55,8 @@ class LargeGroupIT {
             String prefix = user("big");
             for (int i = 0; i < MEMBERS; i++) {
                 String userId = prefix + "-" + i;
-                Callable<ParleyClient> connect = () -> ParleyClient.connect(vertx, edge, ParleyClient.register(edge, userId), null, WAIT);
+                Callable<ParleyClient> connect = () -> ParleyClient.connect(vertx, edge,
+                        ParleyClient.register(edge, userId, CodeOutbox::latest), null, WAIT);
                 connecting.add(pool.submit(connect));
             }
             for (Future<ParleyClient> f : connecting) {

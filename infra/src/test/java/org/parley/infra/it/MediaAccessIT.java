@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.parley.client.ParleyClient;
 import org.parley.config.Settings;
+import org.parley.schemas.CodeOutbox;
 
 /**
  * Media and group access through the whole pipeline (edge → Kafka → sequencer → projection writer → CQL → edge):
@@ -81,11 +82,11 @@ class MediaAccessIT {
 
     @Test
     void mediaReachesOnlyItsUploaderAndTheMembersItWasShownToWithinTheirReach() throws Exception {
-        ParleyClient.Device a = ParleyClient.register(edge, user("alice"));
-        ParleyClient.Device b = ParleyClient.register(edge, user("bob"));
-        ParleyClient.Device c = ParleyClient.register(edge, user("carol"));
-        ParleyClient.Device d = ParleyClient.register(edge, user("dave"));
-        ParleyClient.Device s = ParleyClient.register(edge, user("stranger"));
+        ParleyClient.Device a = ParleyClient.register(edge, user("alice"), CodeOutbox::latest);
+        ParleyClient.Device b = ParleyClient.register(edge, user("bob"), CodeOutbox::latest);
+        ParleyClient.Device c = ParleyClient.register(edge, user("carol"), CodeOutbox::latest);
+        ParleyClient.Device d = ParleyClient.register(edge, user("dave"), CodeOutbox::latest);
+        ParleyClient.Device s = ParleyClient.register(edge, user("stranger"), CodeOutbox::latest);
         byte[] first = {(byte) 0x89, 'P', 'N', 'G', 1};
         byte[] second = {(byte) 0x89, 'P', 'N', 'G', 2};
         String icon1 = upload(a, "image/png", first);

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.parley.client.ParleyClient;
 import org.parley.projections.CqlSessionFactory;
+import org.parley.schemas.CodeOutbox;
 import org.parley.schemas.Conversations;
 
 /**
@@ -51,8 +52,8 @@ class MultiDeviceIT {
 
     @Test
     void aLinkedDeviceGetsMessagesAndPagesTheHistoryFromBeforeItWasLinked() throws Exception {
-        ParleyClient.Device a = ParleyClient.register(edge0, user("alice"));
-        ParleyClient.Device b = ParleyClient.register(edge0, user("bob"));
+        ParleyClient.Device a = ParleyClient.register(edge0, user("alice"), CodeOutbox::latest);
+        ParleyClient.Device b = ParleyClient.register(edge0, user("bob"), CodeOutbox::latest);
         String conversation = Conversations.direct(a.userId(), b.userId());
         try (ParleyClient alice = ParleyClient.connect(vertx, edge0, a, null, WAIT)) {
             for (String id : new String[] {"old1", "old2"}) {
@@ -78,8 +79,8 @@ class MultiDeviceIT {
 
     @Test
     void unlinkingThroughOneEdgeClosesTheConnectionOnTheOtherAndStopsDelivery() throws Exception {
-        ParleyClient.Device a = ParleyClient.register(edge0, user("alice"));
-        ParleyClient.Device b = ParleyClient.register(edge0, user("bob"));
+        ParleyClient.Device a = ParleyClient.register(edge0, user("alice"), CodeOutbox::latest);
+        ParleyClient.Device b = ParleyClient.register(edge0, user("bob"), CodeOutbox::latest);
         ParleyClient.Device laptop = TestUsers.linkedDevice(edge0, b);
         try (ParleyClient alice = ParleyClient.connect(vertx, edge0, a, null, WAIT);
              ParleyClient bobPhone = ParleyClient.connect(vertx, edge0, b, null, WAIT);
@@ -106,7 +107,7 @@ class MultiDeviceIT {
 
     @Test
     void thePrimaryLinksAtMostTheConfiguredNumberOfCompanions() throws Exception {
-        ParleyClient.Device a = ParleyClient.register(edge0, user("alice"));
+        ParleyClient.Device a = ParleyClient.register(edge0, user("alice"), CodeOutbox::latest);
         int companions = STACK.settings().getInt("devices.max-companions");
         for (int i = 0; i < companions; i++) {
             TestUsers.linkedDevice(i % 2 == 0 ? edge0 : edge1, a);
@@ -114,7 +115,7 @@ class MultiDeviceIT {
         assertThatThrownBy(() -> TestUsers.linkedDevice(edge1, a)).hasMessageContaining("409")
                 .hasMessageContaining("DEVICE_LIMIT");
         // Proving the identifier again (a new phone) replaces the primary and every companion it linked.
-        ParleyClient.Device again = ParleyClient.register(edge0, a.userId());
+        ParleyClient.Device again = ParleyClient.register(edge0, a.userId(), CodeOutbox::latest);
         assertThat(again.userId()).isEqualTo(a.userId());
         assertThat(again.deviceId()).isNotEqualTo(a.deviceId());
         assertThatThrownBy(() -> TestUsers.linkedDevice(edge1, a)).hasMessageContaining("401");

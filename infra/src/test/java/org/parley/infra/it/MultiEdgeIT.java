@@ -12,6 +12,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.parley.client.ParleyClient;
+import org.parley.schemas.CodeOutbox;
 
 /**
  * Two edge instances: devices of one conversation on different edges, routed by the fan-out to the edge holding each
@@ -47,8 +48,8 @@ class MultiEdgeIT {
 
     @Test
     void devicesOnDifferentEdgesTalkAndReceiptsFindTheirWay() throws Exception {
-        ParleyClient.Device a = ParleyClient.register(edge0, user("alice"));
-        ParleyClient.Device b = ParleyClient.register(edge1, user("bob"));
+        ParleyClient.Device a = ParleyClient.register(edge0, user("alice"), CodeOutbox::latest);
+        ParleyClient.Device b = ParleyClient.register(edge1, user("bob"), CodeOutbox::latest);
         try (ParleyClient alice = ParleyClient.connect(vertx, edge0, a, null, WAIT);
              ParleyClient bob = ParleyClient.connect(vertx, edge1, b, null, WAIT)) {
             alice.send("m1", b.userId(), "hello".getBytes());
@@ -67,8 +68,8 @@ class MultiEdgeIT {
 
     @Test
     void aDeviceMovingToAnotherEdgeResumesWithoutGapOrDuplicate() throws Exception {
-        ParleyClient.Device a = ParleyClient.register(edge0, user("alice"));
-        ParleyClient.Device b = ParleyClient.register(edge0, user("bob"));
+        ParleyClient.Device a = ParleyClient.register(edge0, user("alice"), CodeOutbox::latest);
+        ParleyClient.Device b = ParleyClient.register(edge0, user("bob"), CodeOutbox::latest);
         try (ParleyClient alice = ParleyClient.connect(vertx, edge0, a, null, WAIT)) {
             long acked;
             try (ParleyClient bob = ParleyClient.connect(vertx, edge1, b, null, WAIT)) {

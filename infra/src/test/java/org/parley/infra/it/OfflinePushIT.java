@@ -35,6 +35,7 @@ import org.parley.push.testing.ReceivedPush;
 import org.parley.push.testing.WebPushSubscriber;
 import org.parley.push.webpush.VapidKeys;
 import org.parley.push.webpush.WebPushSender;
+import org.parley.schemas.CodeOutbox;
 import org.parley.schemas.Conversations;
 
 /**
@@ -90,7 +91,7 @@ class OfflinePushIT {
 
     @Test
     void theSubscriptionEndpointWantsATokenAndAUsableSubscription() throws Exception {
-        ParleyClient.Device d = ParleyClient.register(edge, user("dora"));
+        ParleyClient.Device d = ParleyClient.register(edge, user("dora"), CodeOutbox::latest);
         WebPushSubscriber s = endpoint.subscribe(vapidKey);
         JsonObject keys = new JsonObject().put("p256dh", s.p256dh()).put("auth", s.auth());
 
@@ -111,9 +112,10 @@ class OfflinePushIT {
     @Test
     void anOfflineDeviceGetsExactlyOneVerifiedPushPerMessageAndOnlineAndOwnDevicesNone() throws Exception {
         int messages = Integer.getInteger("parley.it.push-messages", 100);
-        ParleyClient.Device a = ParleyClient.register(edge, user("alice"));
+        ParleyClient.Device a = ParleyClient.register(edge, user("alice"), CodeOutbox::latest);
         ParleyClient.Device a2 = TestUsers.linkedDevice(edge, a);  // alice's other device, offline
-        ParleyClient.Device b = ParleyClient.register(edge, user("bob"));  // bob's phone: offline all along
+        // bob's phone: offline all along
+        ParleyClient.Device b = ParleyClient.register(edge, user("bob"), CodeOutbox::latest);
         ParleyClient.Device b2 = TestUsers.linkedDevice(edge, b);  // bob's laptop: online
         String conversation = Conversations.direct(a.userId(), b.userId());
         WebPushSubscriber alicesOther = subscribe(a2);
@@ -167,8 +169,9 @@ class OfflinePushIT {
 
     @Test
     void aMutedConversationIsNotPushedUntilUnmuted() throws Exception {
-        ParleyClient.Device a = ParleyClient.register(edge, user("alice"));
-        ParleyClient.Device b = ParleyClient.register(edge, user("bob"));  // bob's phone: offline, subscribed
+        ParleyClient.Device a = ParleyClient.register(edge, user("alice"), CodeOutbox::latest);
+        // bob's phone: offline, subscribed
+        ParleyClient.Device b = ParleyClient.register(edge, user("bob"), CodeOutbox::latest);
         ParleyClient.Device b2 = TestUsers.linkedDevice(edge, b);  // bob's laptop: online, mutes and unmutes
         String conversation = Conversations.direct(a.userId(), b.userId());
         WebPushSubscriber bobsPhone = subscribe(b);

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.parley.client.ParleyClient;
 import org.parley.config.Settings;
 import org.parley.projections.CqlSessionFactory;
+import org.parley.schemas.CodeOutbox;
 
 /**
  * Presence through real WebSockets, the presence topology and the CQL projection: online while any device is
@@ -46,10 +47,10 @@ class PresenceIT {
 
     @Test
     void onlineWhileAnyDeviceIsConnectedThenLastSeenOnlyForSubscribers() throws Exception {
-        ParleyClient.Device a = ParleyClient.register(edge, user("alice"));
-        ParleyClient.Device b = ParleyClient.register(edge, user("bob"));
+        ParleyClient.Device a = ParleyClient.register(edge, user("alice"), CodeOutbox::latest);
+        ParleyClient.Device b = ParleyClient.register(edge, user("bob"), CodeOutbox::latest);
         ParleyClient.Device bobLaptop = TestUsers.linkedDevice(edge, b);
-        ParleyClient.Device f = ParleyClient.register(edge, user("frank"));
+        ParleyClient.Device f = ParleyClient.register(edge, user("frank"), CodeOutbox::latest);
         try (ParleyClient alice = ParleyClient.connect(vertx, edge, a, null, WAIT);
              ParleyClient frank = ParleyClient.connect(vertx, edge, f, null, WAIT)) {
             alice.presence("subscribe", b.userId());
@@ -84,11 +85,11 @@ class PresenceIT {
 
     @Test
     void privacySettingsAndReciprocityDecideWhatSubscribersSee() throws Exception {
-        ParleyClient.Device carol = ParleyClient.register(edge, user("carol"));
-        ParleyClient.Device dave = ParleyClient.register(edge, user("dave"));
-        ParleyClient.Device erin = ParleyClient.register(edge, user("erin"));
-        ParleyClient.Device frank = ParleyClient.register(edge, user("frank"));
-        ParleyClient.Device bob = ParleyClient.register(edge, user("bob"));
+        ParleyClient.Device carol = ParleyClient.register(edge, user("carol"), CodeOutbox::latest);
+        ParleyClient.Device dave = ParleyClient.register(edge, user("dave"), CodeOutbox::latest);
+        ParleyClient.Device erin = ParleyClient.register(edge, user("erin"), CodeOutbox::latest);
+        ParleyClient.Device frank = ParleyClient.register(edge, user("frank"), CodeOutbox::latest);
+        ParleyClient.Device bob = ParleyClient.register(edge, user("bob"), CodeOutbox::latest);
         // Carol shares last seen and online with her contacts (dave) only; erin hides her last seen from everyone.
         ParleyClient.settings(edge, carol, new JsonObject().put("lastSeenVisibility", "contacts")
                 .put("onlineVisibility", "contacts").put("contactUserIds", new JsonArray().add(dave.userId())));
@@ -125,8 +126,8 @@ class PresenceIT {
 
     @Test
     void aPrivacyChangeAppliesToChatsAlreadyOpen() throws Exception {
-        ParleyClient.Device gina = ParleyClient.register(edge, user("gina"));
-        ParleyClient.Device hank = ParleyClient.register(edge, user("hank"));
+        ParleyClient.Device gina = ParleyClient.register(edge, user("gina"), CodeOutbox::latest);
+        ParleyClient.Device hank = ParleyClient.register(edge, user("hank"), CodeOutbox::latest);
         try (ParleyClient g = ParleyClient.connect(vertx, edge, gina, null, WAIT);
              ParleyClient h = ParleyClient.connect(vertx, edge, hank, null, WAIT)) {
             h.presence("subscribe", gina.userId());

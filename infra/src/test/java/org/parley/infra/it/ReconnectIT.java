@@ -19,6 +19,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.parley.client.ParleyClient;
+import org.parley.schemas.CodeOutbox;
 
 /**
  * Gap-free reconnect (invariant 4) under failures: an edge killed with SIGKILL while messages flow to a device on it,
@@ -59,10 +60,10 @@ class ReconnectIT {
 
     @Test
     void aDeviceWhoseEdgeIsKilledResumesOnTheOtherEdgeWithoutGapOrDuplicate() throws Exception {
-        ParleyClient.Device a = ParleyClient.register(edge0, user("alice"));
-        ParleyClient.Device b = ParleyClient.register(edge0, user("bob"));
-        ParleyClient.Device d = ParleyClient.register(edge0, user("dave"));
-        ParleyClient.Device c = ParleyClient.register(edge0, user("carol"));
+        ParleyClient.Device a = ParleyClient.register(edge0, user("alice"), CodeOutbox::latest);
+        ParleyClient.Device b = ParleyClient.register(edge0, user("bob"), CodeOutbox::latest);
+        ParleyClient.Device d = ParleyClient.register(edge0, user("dave"), CodeOutbox::latest);
+        ParleyClient.Device c = ParleyClient.register(edge0, user("carol"), CodeOutbox::latest);
         List<String> ids = IntStream.rangeClosed(1, MESSAGES).mapToObj(i -> "m" + i).toList();
         try (ParleyClient alice = ParleyClient.connect(vertx, edge0, a, null, WAIT);
              ParleyClient carol = ParleyClient.connect(vertx, edge0, c, null, WAIT)) {
@@ -115,8 +116,8 @@ class ReconnectIT {
 
     @Test
     void aDeviceReconnectingWhileTheProjectionLagsGetsEverythingInOrder() throws Exception {
-        ParleyClient.Device a = ParleyClient.register(edge0, user("alice"));
-        ParleyClient.Device b = ParleyClient.register(edge0, user("bob"));
+        ParleyClient.Device a = ParleyClient.register(edge0, user("alice"), CodeOutbox::latest);
+        ParleyClient.Device b = ParleyClient.register(edge0, user("bob"), CodeOutbox::latest);
         long acked;
         try (ParleyClient alice = ParleyClient.connect(vertx, edge0, a, null, WAIT)) {
             try (ParleyClient bob = ParleyClient.connect(vertx, edge1, b, null, WAIT)) {

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.parley.client.ParleyClient;
+import org.parley.schemas.CodeOutbox;
 
 /**
  * One live connection per device across edges: a device that connects to a second edge has its connection on the
@@ -47,8 +48,8 @@ class SessionTakeoverIT {
 
     @Test
     void aDeviceConnectingToAnotherEdgeHasItsFirstConnectionClosedWith4001() throws Exception {
-        ParleyClient.Device a = ParleyClient.register(edge0, user("alice"));
-        ParleyClient.Device b = ParleyClient.register(edge0, user("bob"));
+        ParleyClient.Device a = ParleyClient.register(edge0, user("alice"), CodeOutbox::latest);
+        ParleyClient.Device b = ParleyClient.register(edge0, user("bob"), CodeOutbox::latest);
         try (ParleyClient alice = ParleyClient.connect(vertx, edge1, a, null, WAIT);
              ParleyClient first = ParleyClient.connect(vertx, edge0, b, null, WAIT);
              ParleyClient second = ParleyClient.connect(vertx, edge1, b, null, WAIT)) {

@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.parley.client.ParleyClient;
 import org.parley.config.Settings;
+import org.parley.schemas.CodeOutbox;
 import org.parley.schemas.Conversations;
 
 /** Typing indicators through real WebSockets and the real {@code signals} topic (ADR 0008). */
@@ -41,8 +42,8 @@ class TypingIT {
 
     @Test
     void onlineDevicesGetTypingThatExpiresOnItsOwnAndOfflineDevicesNeverDo() throws Exception {
-        ParleyClient.Device a = ParleyClient.register(edge, user("alice"));
-        ParleyClient.Device b = ParleyClient.register(edge, user("bob"));
+        ParleyClient.Device a = ParleyClient.register(edge, user("alice"), CodeOutbox::latest);
+        ParleyClient.Device b = ParleyClient.register(edge, user("bob"), CodeOutbox::latest);
         ParleyClient.Device bobLaptop = TestUsers.linkedDevice(edge, b); // offline while alice types
         String conversation = Conversations.direct(a.userId(), b.userId());
         try (ParleyClient alice = ParleyClient.connect(vertx, edge, a, null, WAIT);
@@ -71,7 +72,7 @@ class TypingIT {
 
     @Test
     void typingInAConversationOfOthersIsRefusedAndTheConnectionStaysOpen() throws Exception {
-        ParleyClient.Device a = ParleyClient.register(edge, user("alice"));
+        ParleyClient.Device a = ParleyClient.register(edge, user("alice"), CodeOutbox::latest);
         try (ParleyClient alice = ParleyClient.connect(vertx, edge, a, null, WAIT)) {
             alice.typing(Conversations.direct(user("bob"), user("carol")), "start");
             assertThat(alice.awaitFrame(f -> "error".equals(f.getString("type")), WAIT).getString("code"))

@@ -36,6 +36,7 @@ import org.parley.config.Settings;
 import org.parley.events.ConversationEvent;
 import org.parley.projections.CqlSessionFactory;
 import org.parley.registry.SchemaRegistryClient;
+import org.parley.schemas.CodeOutbox;
 import org.parley.schemas.Conversations;
 import org.parley.schemas.TopicCatalog;
 import org.parley.serde.AvroWireDeserializer;
@@ -67,8 +68,8 @@ class WalkingSkeletonIT {
 
     @Test
     void oneMessageTravelsTheWholePipelineAndIsDeliveredReceiptedAndStored() throws Exception {
-        ParleyClient.Device a = ParleyClient.register(edge, user("alice"));
-        ParleyClient.Device b = ParleyClient.register(edge, user("bob"));
+        ParleyClient.Device a = ParleyClient.register(edge, user("alice"), CodeOutbox::latest);
+        ParleyClient.Device b = ParleyClient.register(edge, user("bob"), CodeOutbox::latest);
         ParleyClient.Device a2 = TestUsers.linkedDevice(edge, a); // alice's second device
         String conversation = Conversations.direct(a.userId(), b.userId());
 
@@ -122,8 +123,8 @@ class WalkingSkeletonIT {
 
     @Test
     void aRetriedSendGetsTheOriginalSeqAndCreatesNoSecondEvent() throws Exception {
-        ParleyClient.Device a = ParleyClient.register(edge, user("alice"));
-        ParleyClient.Device b = ParleyClient.register(edge, user("bob"));
+        ParleyClient.Device a = ParleyClient.register(edge, user("alice"), CodeOutbox::latest);
+        ParleyClient.Device b = ParleyClient.register(edge, user("bob"), CodeOutbox::latest);
         String conversation = Conversations.direct(a.userId(), b.userId());
         try (ParleyClient alice = ParleyClient.connect(vertx, edge, a, null, WAIT);
              ParleyClient bob = ParleyClient.connect(vertx, edge, b, null, WAIT)) {
@@ -148,8 +149,8 @@ class WalkingSkeletonIT {
 
     @Test
     void aDeviceThatConnectsLaterPagesTheHistoryThroughTheEdge() throws Exception {
-        ParleyClient.Device a = ParleyClient.register(edge, user("alice"));
-        ParleyClient.Device b = ParleyClient.register(edge, user("bob"));
+        ParleyClient.Device a = ParleyClient.register(edge, user("alice"), CodeOutbox::latest);
+        ParleyClient.Device b = ParleyClient.register(edge, user("bob"), CodeOutbox::latest);
         String conversation = Conversations.direct(a.userId(), b.userId());
         try (ParleyClient alice = ParleyClient.connect(vertx, edge, a, null, WAIT)) {
             for (int i = 1; i <= 3; i++) {

@@ -10,7 +10,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -20,8 +19,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
-import org.parley.config.Settings;
-import org.parley.schemas.CodeOutbox;
 
 /**
  * A small client of the Parley protocol over a real WebSocket (docs/protocol.md), used by the load harness and the
@@ -65,18 +62,25 @@ public final class ParleyClient implements AutoCloseable {
     }
 
     /**
+     * Where registration finds the one-time code the edge sent to an identifier: the SMS or mail box of a real app;
+     * for local tools, the edge's file outbox ({@code CodeOutbox::latest} in parley-schemas). A function, so that the
+     * SDK does not depend on the server's configuration classes.
+     */
+    @FunctionalInterface
+    public interface CodeSource {
+        String codeFor(String identifier) throws IOException;
+    }
+
+    /**
      * Registers the primary device of {@code userId} at the edge's HTTP base URL (e.g. http://127.0.0.1:28080) the way
      * an app does (docs/protocol.md): asks for a code for the user's identifier ({@link #localIdentifier}), reads it
-     * from the local code outbox the edge's file sender writes ({@link CodeOutbox}; the edge and this process share
-     * {@code data.dir}), and sends it back. A user id registered before is re-registered: its old devices are revoked.
+     * from {@code codes}, and sends it back. A user id registered before is re-registered: its old devices are revoked.
      */
-    public static Device register(String httpBase, String userId) throws IOException, InterruptedException {
+    public static Device register(String httpBase, String userId, CodeSource codes)
+            throws IOException, InterruptedException {
         String identifier = localIdentifier(userId);
         requestCode(httpBase, identifier);
-        Path outbox = CodeOutbox.dir(Settings.load());
-        String code = CodeOutbox.read(outbox, identifier).orElseThrow(() -> new IOException("no code for " + identifier
-                + " in " + outbox + ": the edge must run with identity.sender=file and the same data.dir"));
-        return registerWithCode(httpBase, identifier, code, userId);
+        return registerWithCode(httpBase, identifier, codes.codeFor(identifier), userId);
     }
 
     /**
