@@ -97,6 +97,10 @@ public final class EdgeApp {
         List<TopicTail<?>> signalTails = List.of(
                 new TopicTail<>(tailConfig(settings, false), topics.devices().name(),
                         new AvroWireDeserializer<>(registry, DeviceRecord.getClassSchema()), revocations::onRecord),
+                // Claims that leave a device low on one-time prekeys: tell it here if it is connected here.
+                new TopicTail<>(tailConfig(settings, false), topics.keyDirectory().name(),
+                        new AvroWireDeserializer<>(registry, org.parley.events.KeyDirectoryFact.getClassSchema()),
+                        new org.parley.edge.keys.KeysLowNotifier(devices, settings.getInt("keys.low-threshold"))::onFact),
                 new TopicTail<>(tailConfig(settings, false), topics.signals().name(),
                         new AvroWireDeserializer<>(registry, TypingSignal.getClassSchema()), typing::onSignal),
                 new TopicTail<>(tailConfig(settings, false), topics.presence().name(),
@@ -106,11 +110,16 @@ public final class EdgeApp {
                         new AvroWireDeserializer<>(registry, UserSettings.getClassSchema()), presence::onSettings));
         CompletableFuture.allOf(signalTails.stream().map(TopicTail::start).toArray(CompletableFuture[]::new))
                 .get(settings.getLong("edge.startup-timeout-ms"), TimeUnit.MILLISECONDS);
+        org.parley.edge.keys.KeyDirectoryEndpoint keys = new org.parley.edge.keys.KeyDirectoryEndpoint(vertx,
+                new org.parley.projections.keys.KeyDirectory(cql, (int) TimeUnit.DAYS.toSeconds(
+                        settings.getInt("keys.claim-record-ttl-days"))),
+                new CqlDeviceSlotStore(vertx, cql), signalLog,
+                org.parley.edge.keys.KeyDirectoryEndpoint.limits(settings), settings.getInt("keys.low-threshold"));
         EdgeExtensions extensions = new EdgeExtensions(
                 new DeviceRegistration(actionLog, readModel, new CqlDeviceSlotStore(vertx, cql), devices,
                         settings.getInt("devices.max-companions"),
                         IdentitySetup.from(vertx, settings, cql, actionLog, readModel, config.edgeId(),
-                                new CqlPresenceStore(vertx, cql))),
+                                new CqlPresenceStore(vertx, cql))).withKeysRemoval(keys::remove),
                 new SettingsEndpoint(userSettings, readModel), SessionExtension.of(typing, presence));
 
         org.parley.edge.media.S3MediaStore media = new org.parley.edge.media.S3MediaStore(vertx, settings);
@@ -120,6 +129,7 @@ public final class EdgeApp {
                 .withMedia(org.parley.edge.media.MediaPolicy.from(settings))
                 .withWebSocketLimits(webSocketLimits)
                 .withLimits(org.parley.edge.limits.EdgeLimits.from(settings))
+                .withKeys(keys)
                 .withRoutes(new PushSubscriptionHandler(vertx, new DeviceTokens(readModel), new PushSubscriptions(cql),
                         PushEndpointPolicy.from(settings))::mount)
                 .withTls(tls);

@@ -59,6 +59,7 @@ public class EdgeVerticle extends AbstractVerticle {
     private java.util.function.LongSupplier clock = System::currentTimeMillis;
     private EdgeGuards guards;
     private EdgeReadModel reads;
+    private org.parley.edge.keys.KeyDirectoryEndpoint keys;
 
     public EdgeVerticle(EdgeConfig config, ActionLog log, EdgeReadModel readModel, PendingActions pending,
                         ConnectedDevices devices, Function<byte[], DeviceDelivery> inboxDecoder) {
@@ -122,6 +123,9 @@ public class EdgeVerticle extends AbstractVerticle {
         router.get("/v1/ws").handler(this::upgrade);
         router.post("/v1/media").handler(BodyHandler.create().setBodyLimit(config.maxMediaBytes())).handler(this::uploadMedia);
         router.get("/v1/media/*").handler(this::downloadMedia);
+        if (keys != null) {
+            keys.mount(router, guards, tokens);
+        }
         extraRoutes.forEach(mount -> mount.accept(router));
         BenchEcho.installIfEnabled(router); // off unless edge.bench-echo=true (benchmarks' floor)
         HttpServerOptions options = new HttpServerOptions().setHost(config.host()).setPort(config.port())
@@ -146,6 +150,12 @@ public class EdgeVerticle extends AbstractVerticle {
     public EdgeVerticle withLimits(EdgeLimits limits, java.util.function.LongSupplier clock) {
         this.limits = limits;
         this.clock = clock;
+        return this;
+    }
+
+    /** Serves the end-to-end key directory ({@code /v1/keys}); before deployment. Off unless given. */
+    public EdgeVerticle withKeys(org.parley.edge.keys.KeyDirectoryEndpoint keys) {
+        this.keys = keys;
         return this;
     }
 
@@ -215,6 +225,11 @@ public class EdgeVerticle extends AbstractVerticle {
                 Future<Long> from = fromParam != null ? Future.succeededFuture(fromParam)
                         : reads.cursor(device.deviceId());
                 from.compose(seq -> connection.start(seq, () -> devices.unregister(connection)))
+                        .onSuccess(v -> {
+                            if (keys != null) {
+                                keys.onConnected(connection);
+                            }
+                        })
                         .onFailure(err -> {
                             LOG.warn("session start of {} failed: {}", device.deviceId(), err.toString());
                             devices.unregister(connection);

@@ -19,7 +19,9 @@ import org.parley.events.DeviceDelivery;
 import org.parley.events.DeviceRecord;
 import org.parley.events.Receipt;
 import org.parley.events.UserSettings;
+import org.parley.events.KeyDirectoryFact;
 import org.parley.events.Presence;
+import org.parley.projections.keys.KeyDirectory;
 import org.parley.registry.SchemaRegistryClient;
 import org.parley.schemas.TopicCatalog;
 import org.parley.serde.AvroWireDeserializer;
@@ -29,7 +31,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Kafka → CQL: conversation events and receipts through the {@link EventProjector} (history, groups, each user's
  * conversations), deliveries into {@code inbox}, devices into {@code devices}, user settings into
- * {@code user_settings}. At-least-once: offsets are committed only after every write of the batch succeeded;
+ * {@code user_settings}, key directory facts into {@code device_keys}, {@code one_time_prekeys} and
+ * {@code prekey_claims} (when {@link #withKeys} was given). At-least-once: offsets are committed only after every write of the batch succeeded;
  * the writes are idempotent upserts, so a replay rewrites the same rows.
  */
 public class ProjectionWriter implements Runnable {
@@ -51,6 +54,9 @@ public class ProjectionWriter implements Runnable {
     private final AvroWireDeserializer<Presence> presenceRecords;
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final Runnable onAssigned;
+    private KeyDirectory keys;
+    private AvroWireDeserializer<KeyDirectoryFact> keyFacts;
+    private SchemaRegistryClient registry;
     private final long commitIntervalMs;
     private long lastCommit;
 
@@ -74,6 +80,14 @@ public class ProjectionWriter implements Runnable {
         this.settingsRecords = new AvroWireDeserializer<>(registry, UserSettings.getClassSchema());
         this.presence = presence;
         this.presenceRecords = new AvroWireDeserializer<>(registry, Presence.getClassSchema());
+        this.registry = registry;
+    }
+
+    /** Also projects the key directory's facts (topic {@code topic.key-directory}); before {@link #run}. */
+    public ProjectionWriter withKeys(KeyDirectory keys) {
+        this.keys = keys;
+        this.keyFacts = new AvroWireDeserializer<>(registry, KeyDirectoryFact.getClassSchema());
+        return this;
     }
 
     public void stop() {
@@ -83,9 +97,13 @@ public class ProjectionWriter implements Runnable {
 
     @Override
     public void run() {
-        consumer.subscribe(List.of(topics.conversationEvents().name(), topics.receipts().name(),
+        List<String> subscribed = new ArrayList<>(List.of(topics.conversationEvents().name(), topics.receipts().name(),
                 topics.deliveries().name(), topics.devices().name(), topics.userSettings().name(),
-                topics.presence().name()), new ConsumerRebalanceListener() {
+                topics.presence().name()));
+        if (keys != null) {
+            subscribed.add(topics.keyDirectory().name());
+        }
+        consumer.subscribe(subscribed, new ConsumerRebalanceListener() {
                     private boolean announced;
 
                     @Override
@@ -204,6 +222,9 @@ public class ProjectionWriter implements Runnable {
                 writes.add(devices.write(deviceRecords.deserialize(topic, r.value())).toCompletableFuture());
             } else if (topic.equals(topics.presence().name())) {
                 writes.add(presence.write(presenceRecords.deserialize(topic, r.value())).toCompletableFuture());
+            } else if (keys != null && topic.equals(topics.keyDirectory().name())) {
+                // Each device's facts are in order on one partition; the rows carry the facts' times (KeyMutation).
+                writes.add(keys.write(keyFacts.deserialize(topic, r.value())).toCompletableFuture());
             }
         }
         writes.awaitAll();

@@ -47,7 +47,9 @@ public final class ProjectionWriterApp {
                         new GroupDepartures(session), new MediaReferences(session)),
                 new UserSettingsDirectory(session), new DeviceInbox(session), new DeviceDirectory(session),
                 () -> System.out.println("PARLEY READY projections"), new PresenceTable(session),
-                settings.getLong("projections.commit-interval-ms"));
+                settings.getLong("projections.commit-interval-ms"))
+                .withKeys(new org.parley.projections.keys.KeyDirectory(session,
+                        (int) java.util.concurrent.TimeUnit.DAYS.toSeconds(settings.getInt("keys.claim-record-ttl-days"))));
         Thread loop = new Thread(writer, "projection-writer");
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             writer.stop();

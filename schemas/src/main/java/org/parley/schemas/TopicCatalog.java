@@ -12,6 +12,7 @@ import org.parley.events.DeviceRecord;
 import org.parley.events.DeviceSession;
 import org.parley.events.PushRequest;
 import org.parley.events.EdgeHeartbeat;
+import org.parley.events.KeyDirectoryFact;
 import org.parley.events.Presence;
 import org.parley.events.Receipt;
 import org.parley.events.TypingSignal;
@@ -35,7 +36,8 @@ public record TopicCatalog(
         Topic pushRequests,
         Topic signals,
         Topic presence,
-        Topic edgeHeartbeats) {
+        Topic edgeHeartbeats,
+        Topic keyDirectory) {
 
     /** How a topic is partitioned and cleaned up. */
     public enum Layout {
@@ -74,12 +76,15 @@ public record TopicCatalog(
                 new Topic(s.get("topic.push-requests"), PushRequest.getClassSchema(), Layout.KEYED_TRANSIENT),
                 new Topic(s.get("topic.signals"), TypingSignal.getClassSchema(), Layout.SHORT_LIVED),
                 new Topic(s.get("topic.presence"), Presence.getClassSchema(), Layout.COMPACTED),
-                new Topic(s.get("topic.edge-heartbeats"), EdgeHeartbeat.getClassSchema(), Layout.COMPACTED));
+                new Topic(s.get("topic.edge-heartbeats"), EdgeHeartbeat.getClassSchema(), Layout.COMPACTED),
+                // Uploads, one-time prekey claims and removals, key = device id: every fact of a device in one order,
+                // kept forever (not compacted: a claim must never be lost, or a replay would hand its key out again).
+                new Topic(s.get("topic.key-directory"), KeyDirectoryFact.getClassSchema(), Layout.KEYED_LOG));
     }
 
     public List<Topic> all() {
         return List.of(actions, conversationEvents, receipts, actionResults, deliveries, edgeDeliveries, devices,
-                deviceSessions, deviceItems, userSettings, pushRequests, signals, presence, edgeHeartbeats);
+                deviceSessions, deviceItems, userSettings, pushRequests, signals, presence, edgeHeartbeats, keyDirectory);
     }
 
     public Topic byName(String name) {

@@ -42,6 +42,7 @@ public class DeviceRegistration {
     private final ConnectedDevices connected;
     private final int maxCompanions;
     private final IdentityRegistration identity;
+    private java.util.function.BiFunction<String, String, Future<Void>> keysRemoval = (u, d) -> Future.succeededFuture();
 
     public DeviceRegistration(ActionLog log, EdgeReadModel readModel, DeviceSlotStore slots, ConnectedDevices connected,
                               int maxCompanions, IdentityRegistration identity) {
@@ -52,6 +53,12 @@ public class DeviceRegistration {
         this.tokens = new DeviceTokens(readModel);
         this.connected = connected;
         this.maxCompanions = maxCompanions;
+    }
+
+    /** What removes a revoked device's keys from the key directory (user id, device id); nothing by default. */
+    public DeviceRegistration withKeysRemoval(java.util.function.BiFunction<String, String, Future<Void>> removal) {
+        this.keysRemoval = removal;
+        return this;
     }
 
     /** {@code POST /v1/registration/code {"identifier"}}: sends a one-time code to a phone number or e-mail address. */
@@ -221,7 +228,8 @@ public class DeviceRegistration {
                     .setRegisteredAt(slot.registeredAt() == null ? Instant.now() : slot.registeredAt())
                     .setRevoked(true).setPrimary(slot.primary()).build();
             return log.register(revoked).compose(v -> readModel.saveDevice(revoked));
-        }).compose(v -> slots.release(userId, slot.slot(), slot.deviceId())).onSuccess(v -> {
+        }).compose(v -> keysRemoval.apply(userId, slot.deviceId())) // before the slot goes: never a linked device without keys
+                .compose(v -> slots.release(userId, slot.slot(), slot.deviceId())).onSuccess(v -> {
             LOG.info("device {} of {} unlinked", slot.deviceId(), userId);
             connected.find(slot.deviceId()).ifPresent(c -> c.close(UNLINKED, "device unlinked"));
         });

@@ -66,6 +66,11 @@ public final class EdgeGuards {
         return frames.forConnection(userId, http.addressOf(upgrade));
     }
 
+    /** Counts a key bundle fetch of {@code userId} (limits.user.keys, limits.address.keys); null if admitted. */
+    public FrameLimits.Refusal keyFetch(String userId, HttpServerRequest req) {
+        return frames.admit(FrameKind.KEYS, userId, http.addressOf(req));
+    }
+
     /** The outbound bounds and pings of the WebSocket {@code upgrade} became; it holds its connection's place. */
     public OutboundFlow outbound(HttpServerRequest upgrade, ServerWebSocket ws) {
         http.upgraded(upgrade, ws);

@@ -20,7 +20,12 @@ public enum FrameKind {
     /** {@code presence} subscribe / unsubscribe. */
     PRESENCE,
     /** {@code typing} (appended to the signals topic). */
-    TYPING;
+    TYPING,
+    /**
+     * Key bundle fetches, {@code GET /v1/keys/{userId}} (HTTP, not a frame: counted per requesting user and address;
+     * each fetch hands out one-time prekeys, so this bounds how fast a user can drain someone's).
+     */
+    KEYS;
 
     /** The setting's last part: {@code limits.user.<name>}. */
     public String key() {

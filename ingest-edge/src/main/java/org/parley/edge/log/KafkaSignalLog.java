@@ -18,7 +18,7 @@ import org.parley.serde.AvroWireSerializer;
  * Signals on their own producer (same settings as the action log: linger 0, acks=all), so a burst of typing never
  * queues behind, or in front of, message sends.
  */
-public class KafkaSignalLog implements SignalLog, AutoCloseable {
+public class KafkaSignalLog implements SignalLog, org.parley.edge.keys.KeyLog, AutoCloseable {
     private final Vertx vertx;
     private final TopicCatalog topics;
     private final KafkaProducer<String, SpecificRecord> producer;
@@ -29,7 +29,8 @@ public class KafkaSignalLog implements SignalLog, AutoCloseable {
         this.producer = new KafkaProducer<>(KafkaActionLog.producerConfig(settings), new StringSerializer(),
                 new AvroWireSerializer<>(registry, false));
         // Metadata now, so that the first typing frame never blocks an event loop on it.
-        for (TopicCatalog.Topic t : new TopicCatalog.Topic[] {topics.signals(), topics.edgeHeartbeats(), topics.userSettings()}) {
+        for (TopicCatalog.Topic t : new TopicCatalog.Topic[] {topics.signals(), topics.edgeHeartbeats(), topics.userSettings(),
+                topics.keyDirectory()}) {
             producer.partitionsFor(t.name());
         }
     }
@@ -47,6 +48,12 @@ public class KafkaSignalLog implements SignalLog, AutoCloseable {
     @Override
     public Future<Void> settings(UserSettings settings) {
         return send(topics.userSettings().name(), settings.getUserId(), settings);
+    }
+
+    /** Key directory facts share this producer (acks=all, idempotent): rare, small, never on the message path. */
+    @Override
+    public Future<Void> append(org.parley.events.KeyDirectoryFact fact) {
+        return send(topics.keyDirectory().name(), fact.getDeviceId(), fact);
     }
 
     private Future<Void> send(String topic, String key, SpecificRecord value) {

@@ -53,5 +53,13 @@ public enum ErrorCode {
     /** Registration lock (HTTP): the user registered before identifiers were bound, so it has nothing to lock. */
     IDENTIFIER_REQUIRED,
     /** The edge has more reads waiting than it queues (edge.cql-max-queued, edge.connection-cql-max-queued); retry. */
-    BUSY
+    BUSY,
+    /** A prekey signature does not verify with the device's identity key (PUT /v1/keys). */
+    INVALID_SIGNATURE,
+    /** An upload names another identity key than the device published (PUT /v1/keys): re-register the device. */
+    IDENTITY_KEY_CHANGED,
+    /** More one-time prekeys than a device may store (keys.max-one-time-prekeys). */
+    TOO_MANY_PREKEYS,
+    /** No current device of the user published keys (GET /v1/keys/{userId}). */
+    NO_KEYS
 }

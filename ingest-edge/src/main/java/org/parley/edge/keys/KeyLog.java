@@ -1,0 +1,9 @@
+package org.parley.edge.keys;
+
+import io.vertx.core.Future;
+import org.parley.events.KeyDirectoryFact;
+
+/** Appends key directory facts to the log (topic.key-directory, key = device id); completes once Kafka acked. */
+public interface KeyLog {
+    Future<Void> append(KeyDirectoryFact fact);
+}
