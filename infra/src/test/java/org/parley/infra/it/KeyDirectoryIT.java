@@ -22,6 +22,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.parley.client.ParleyClient;
+import org.parley.schemas.CodeOutbox;
 import org.signal.libsignal.protocol.IdentityKey;
 import org.signal.libsignal.protocol.IdentityKeyPair;
 import org.signal.libsignal.protocol.SessionBuilder;
@@ -122,9 +123,9 @@ class KeyDirectoryIT {
 
     @Test
     void bundlesOfEveryDeviceBuildSessionsAndOneTimeKeysGoOnceThenTheLastResort() throws Exception {
-        ParleyClient.Device phone = ParleyClient.register(edge, user("bob"));
+        ParleyClient.Device phone = ParleyClient.register(edge, user("bob"), CodeOutbox::latest);
         ParleyClient.Device laptop = TestUsers.linkedDevice(edge, phone);
-        ParleyClient.Device sender = ParleyClient.register(edge, user("alice"));
+        ParleyClient.Device sender = ParleyClient.register(edge, user("alice"), CodeOutbox::latest);
         Keys phoneKeys = Keys.generate(101);
         Keys laptopKeys = Keys.generate(102);
         assertThat(ok(call("PUT", "/v1/keys", phone, phoneKeys.upload(1, 5))).getInteger("oneTimePreKeys")).isEqualTo(5);
@@ -182,8 +183,8 @@ class KeyDirectoryIT {
 
     @Test
     void aDeviceRunningLowIsToldAndRefills() throws Exception {
-        ParleyClient.Device bob = ParleyClient.register(edge, user("bob"));
-        ParleyClient.Device sender = ParleyClient.register(edge, user("alice"));
+        ParleyClient.Device bob = ParleyClient.register(edge, user("bob"), CodeOutbox::latest);
+        ParleyClient.Device sender = ParleyClient.register(edge, user("alice"), CodeOutbox::latest);
         Keys keys = Keys.generate(7);
         ok(call("PUT", "/v1/keys", bob, keys.upload(1, 11)));
         try (ParleyClient online = ParleyClient.connect(vertx, edge, bob, null, WAIT)) {
@@ -206,7 +207,7 @@ class KeyDirectoryIT {
 
     @Test
     void badSignaturesAndAnotherIdentityKeyAreRefused() throws Exception {
-        ParleyClient.Device bob = ParleyClient.register(edge, user("bob"));
+        ParleyClient.Device bob = ParleyClient.register(edge, user("bob"), CodeOutbox::latest);
         Keys keys = Keys.generate(9);
         Keys forger = Keys.generate(9);
         JsonObject forged = keys.upload(1, 2).put("signedPreKey", forger.signed(1, keys.signed().getPublicKey().serialize()));
@@ -225,9 +226,9 @@ class KeyDirectoryIT {
 
     @Test
     void anUnlinkedDevicesKeysAreGone() throws Exception {
-        ParleyClient.Device phone = ParleyClient.register(edge, user("bob"));
+        ParleyClient.Device phone = ParleyClient.register(edge, user("bob"), CodeOutbox::latest);
         ParleyClient.Device laptop = TestUsers.linkedDevice(edge, phone);
-        ParleyClient.Device sender = ParleyClient.register(edge, user("alice"));
+        ParleyClient.Device sender = ParleyClient.register(edge, user("alice"), CodeOutbox::latest);
         ok(call("PUT", "/v1/keys", phone, Keys.generate(1).upload(1, 3)));
         ok(call("PUT", "/v1/keys", laptop, Keys.generate(2).upload(1, 3)));
         assertThat(ok(call("GET", "/v1/keys/" + phone.userId(), sender, null)).getJsonArray("devices")).hasSize(2);
