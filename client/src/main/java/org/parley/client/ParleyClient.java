@@ -174,9 +174,15 @@ public final class ParleyClient implements AutoCloseable {
         String uri = "/v1/ws?token=" + device.token() + (lastInboxSeq == null ? "" : "&lastInboxSeq=" + lastInboxSeq);
         // Keep the WebSocketClient referenced: Vert.x closes a collected client together with its connections.
         WebSocketClient wsClient = vertx.createWebSocketClient();
-        ParleyClient client = wsClient
+        // Connect from a Vert.x context, so that the frame handler is set in the same event-loop turn as the
+        // connection completes. Chained from a plain thread, the server's first frames ("ready", early deliveries)
+        // could arrive before the handler existed and be lost.
+        io.vertx.core.Promise<ParleyClient> connected = io.vertx.core.Promise.promise();
+        vertx.getOrCreateContext().runOnContext(v -> wsClient
                 .connect(new WebSocketConnectOptions().setHost(base.getHost()).setPort(base.getPort()).setURI(uri))
                 .map(ws -> new ParleyClient(wsClient, ws, device))
+                .onComplete(connected));
+        ParleyClient client = connected.future()
                 .toCompletionStage().toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         client.awaitFrame(f -> "synced".equals(f.getString("type")), timeout);
         return client;

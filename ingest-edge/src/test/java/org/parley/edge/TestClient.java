@@ -27,12 +27,16 @@ final class TestClient implements AutoCloseable {
     }
 
     static TestClient connect(Vertx vertx, int port, String uri) throws Exception {
-        // Handlers are attached on the event loop as the upgrade completes, so no early frame is missed.
+        // Connected from a Vert.x context, the handlers are attached in the event-loop turn that completes the upgrade,
+        // so no early frame is missed (chained from this thread, "ready" could come before them and be lost).
         // Keep the client referenced: Vert.x closes an unreachable client (and its connections) when it is collected.
         WebSocketClient client = vertx.createWebSocketClient();
-        return client.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port).setURI(uri))
+        io.vertx.core.Promise<TestClient> connected = io.vertx.core.Promise.promise();
+        vertx.getOrCreateContext().runOnContext(v -> client
+                .connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port).setURI(uri))
                 .map(ws -> new TestClient(client, ws))
-                .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+                .onComplete(connected));
+        return connected.future().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
 
     void send(String text) {
