@@ -12,6 +12,9 @@
 # At the end the sequencer runs again with the settings of the environment (the defaults).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The sequencer is restarted alone: each app role its own process (a stack in the combined layout is refused by
+# ./parley up; ./parley down it first).
+export PARLEY_STACK_LAYOUT=split
 out="${1:-benchmarks/target/sequencer-matrix}"
 rates="${RATES:-200,500,1000,2000,3000,4000,6000}"
 seconds="${SECONDS_PER_STEP:-15}"
