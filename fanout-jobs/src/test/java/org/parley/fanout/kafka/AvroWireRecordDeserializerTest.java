@@ -10,13 +10,14 @@ import org.apache.flink.metrics.SimpleCounter;
 import org.apache.flink.util.Collector;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
+import org.parley.registry.InMemorySchemaRegistry;
 import org.parley.events.DeviceSession;
 import org.parley.events.Receipt;
 import org.parley.events.ReceiptStatus;
 import org.parley.serde.AvroWireSerializer;
 
 class AvroWireRecordDeserializerTest {
-    private final FakeSchemaRegistry registry = new FakeSchemaRegistry();
+    private final InMemorySchemaRegistry registry = new InMemorySchemaRegistry();
     private final SimpleCounter undecodable = new SimpleCounter();
     private final List<DeviceSession> out = new ArrayList<>();
     private final Collector<DeviceSession> collector = new Collector<>() {

@@ -11,6 +11,7 @@ import org.apache.flink.metrics.SimpleCounter;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.parley.registry.InMemorySchemaRegistry;
 import org.parley.events.DeliveryKind;
 import org.parley.events.DeviceDelivery;
 import org.parley.events.Receipt;
@@ -22,7 +23,7 @@ class DeliveryRecordSerializerTest {
     private static final String EDGE_TOPIC = "edge-deliveries";
     private static final String INBOX_TOPIC = "deliveries";
 
-    private final FakeSchemaRegistry registry = new FakeSchemaRegistry();
+    private final InMemorySchemaRegistry registry = new InMemorySchemaRegistry();
     private final SimpleCounter unroutable = new SimpleCounter();
 
     /** A sink context for a topic with this many partitions. */

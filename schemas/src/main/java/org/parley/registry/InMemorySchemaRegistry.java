@@ -5,8 +5,9 @@ import java.util.Map;
 import org.apache.avro.Schema;
 
 /**
- * Unit-test stand-in for the registry: same ids for the same (subject, schema), no HTTP. Integration tests use the
- * real registry.
+ * The registry in process memory: same ids for the same (subject, schema), no HTTP. For unit tests, the JMH
+ * benchmarks and topology test drivers (as Kafka ships its MockProducer in the client jar), so that no test-jar is on
+ * a compile path; integration tests and every running process use the real registry.
  */
 public class InMemorySchemaRegistry extends SchemaRegistryClient {
     private final Map<String, Integer> ids = new HashMap<>();
