@@ -11,6 +11,7 @@ import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.co.KeyedCoProcessFunction;
 import org.apache.flink.util.Collector;
+import org.parley.serde.TrustedEventClasses;
 import org.parley.events.DeliveryKind;
 import org.parley.events.DeviceDelivery;
 import org.parley.events.DeviceItem;
@@ -51,7 +52,7 @@ public class DeviceInboxSequencer extends KeyedCoProcessFunction<String, DeviceI
     private static final Logger LOG = LoggerFactory.getLogger(DeviceInboxSequencer.class);
 
     static {
-        AvroTrust.ensure();
+        TrustedEventClasses.install();
     }
 
     /** Keyed state: the last inbox seq assigned to the device (absent = none yet). */

@@ -2,6 +2,7 @@ package org.parley.fanout;
 
 import org.apache.flink.streaming.api.environment.LocalStreamEnvironment;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.parley.serde.TrustedEventClasses;
 import org.parley.config.Settings;
 import org.parley.fanout.kafka.KafkaFanoutSinks;
 import org.parley.fanout.kafka.KafkaFanoutSources;
@@ -29,7 +30,7 @@ public final class FanoutJob {
     }
 
     public static void main(String[] args) throws Exception {
-        AvroTrust.ensure();
+        TrustedEventClasses.install();
         FanoutConfig config = FanoutConfig.from(Settings.load());
         StreamExecutionEnvironment context = StreamExecutionEnvironment.getExecutionEnvironment(
                 FanoutJobConfig.of(config));

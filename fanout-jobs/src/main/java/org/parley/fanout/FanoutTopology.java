@@ -8,6 +8,7 @@ import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.parley.serde.TrustedEventClasses;
 import org.parley.events.ConversationEvent;
 import org.parley.events.DeliveryKind;
 import org.parley.events.DeviceDelivery;
@@ -90,7 +91,7 @@ public final class FanoutTopology {
             UID_SINK_EDGE_DELIVERIES, UID_PUSH_DECISION, UID_SINK_PUSH_REQUESTS);
 
     static {
-        AvroTrust.ensure();
+        TrustedEventClasses.install();
     }
 
     /** Intermediate types, declared rather than extracted: a POJO with Avro fields, never Kryo. */

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Set;
 import org.apache.flink.api.common.functions.FlatMapFunction;
 import org.apache.flink.util.Collector;
+import org.parley.serde.TrustedEventClasses;
 import org.parley.events.ConversationEvent;
 import org.parley.events.EventType;
 import org.parley.events.Receipt;
@@ -34,7 +35,7 @@ public final class MemberExpansion {
         private static final long serialVersionUID = 1L;
 
         static {
-            AvroTrust.ensure();
+            TrustedEventClasses.install();
         }
 
         @Override
@@ -64,7 +65,7 @@ public final class MemberExpansion {
         private static final long serialVersionUID = 1L;
 
         static {
-            AvroTrust.ensure();
+            TrustedEventClasses.install();
         }
 
         @Override

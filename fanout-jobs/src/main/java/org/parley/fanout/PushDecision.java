@@ -12,6 +12,7 @@ import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
+import org.parley.serde.TrustedEventClasses;
 import org.parley.events.ConversationEvent;
 import org.parley.events.DeliveryKind;
 import org.parley.events.DeviceDelivery;
@@ -45,7 +46,7 @@ public class PushDecision extends KeyedProcessFunction<String, DeviceDelivery, P
     private static final long serialVersionUID = 1L;
 
     static {
-        AvroTrust.ensure();
+        TrustedEventClasses.install();
     }
 
     private final PushPolicy policy;

@@ -7,6 +7,7 @@ import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.co.KeyedCoProcessFunction;
 import org.apache.flink.util.Collector;
+import org.parley.serde.TrustedEventClasses;
 import org.parley.events.DeviceItem;
 import org.parley.events.DeviceRecord;
 
@@ -22,7 +23,7 @@ public class UserDeviceDirectory extends KeyedCoProcessFunction<String, MemberIt
     private static final long serialVersionUID = 1L;
 
     static {
-        AvroTrust.ensure();
+        TrustedEventClasses.install();
     }
 
     /** Keyed state: the user's live devices, deviceId → registeredAt (epoch ms). */

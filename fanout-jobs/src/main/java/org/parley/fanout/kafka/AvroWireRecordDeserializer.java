@@ -10,7 +10,7 @@ import org.apache.flink.metrics.Counter;
 import org.apache.flink.util.Collector;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.errors.SerializationException;
-import org.parley.fanout.AvroTrust;
+import org.parley.serde.TrustedEventClasses;
 import org.parley.serde.AvroWireDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,7 +29,7 @@ public class AvroWireRecordDeserializer<T extends SpecificRecordBase> implements
     private static final Logger LOG = LoggerFactory.getLogger(AvroWireRecordDeserializer.class);
 
     static {
-        AvroTrust.ensure();
+        TrustedEventClasses.install();
     }
 
     private final Class<T> type;

@@ -6,8 +6,8 @@ import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.SimpleCounter;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.parley.serde.TrustedEventClasses;
 import org.parley.events.DeviceDelivery;
-import org.parley.fanout.AvroTrust;
 import org.parley.registry.SchemaRegistryClient;
 import org.parley.serde.AvroWireSerializer;
 import org.slf4j.Logger;
@@ -30,7 +30,7 @@ public class DeliveryRecordSerializer implements KafkaRecordSerializationSchema<
     private static final Logger LOG = LoggerFactory.getLogger(DeliveryRecordSerializer.class);
 
     static {
-        AvroTrust.ensure();
+        TrustedEventClasses.install();
     }
 
     /** How the Kafka partition is chosen. */

@@ -6,7 +6,7 @@ import org.apache.flink.api.common.serialization.SerializationSchema;
 import org.apache.flink.api.java.functions.KeySelector;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.parley.fanout.AvroTrust;
+import org.parley.serde.TrustedEventClasses;
 import org.parley.serde.AvroWireSerializer;
 
 /**
@@ -18,7 +18,7 @@ public class DeviceKeyedRecordSerializer<T extends SpecificRecordBase> implement
     private static final long serialVersionUID = 1L;
 
     static {
-        AvroTrust.ensure();
+        TrustedEventClasses.install();
     }
 
     private final String topic;
