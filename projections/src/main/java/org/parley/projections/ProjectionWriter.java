@@ -14,6 +14,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
+import org.parley.consume.BatchRetry;
 import org.parley.events.ConversationEvent;
 import org.parley.events.DeviceDelivery;
 import org.parley.events.DeviceRecord;
@@ -128,13 +129,14 @@ public class ProjectionWriter implements Runnable {
                 }
                 try {
                     write(batch);
-                } catch (IllegalStateException e) {
+                    retry.succeeded();
+                } catch (BatchWriteFailed e) {
                     // CQL unavailable or overloaded: nothing of this batch is committed; read it again and retry.
-                    LOG.warn("{}; retrying the batch in {} ms", e.getMessage(), RETRY_BACKOFF_MS, e.getCause());
-                    for (TopicPartition tp : batch.partitions()) {
-                        consumer.seek(tp, batch.records(tp).get(0).offset());
-                    }
-                    Thread.sleep(RETRY_BACKOFF_MS);
+                    // Only failed writes are retried: any other exception is a bug and ends the writer (and the
+                    // process), instead of looping over the same batch for ever.
+                    long wait = retry.rewind(consumer, batch);
+                    LOG.warn("{} (failure {} in a row); retried the batch after {} ms", e.getMessage(),
+                            retry.failuresInARow(), wait, e.getCause());
                     continue;
                 }
                 // Upserts are idempotent, so committing at most every commitIntervalMs only bounds what a restart
@@ -159,7 +161,17 @@ public class ProjectionWriter implements Runnable {
 
     /** Writes in flight at once: a batch of thousands of records must not exceed the driver's per-connection limit. */
     static final int MAX_IN_FLIGHT = 256;
-    static final long RETRY_BACKOFF_MS = 1000;
+    /** Back-off of a failed batch: 100 ms doubling to 5 s (BatchRetry). */
+    static final long RETRY_INITIAL_MS = 100;
+    static final long RETRY_MAX_MS = 5_000;
+    private final BatchRetry retry = new BatchRetry(RETRY_INITIAL_MS, RETRY_MAX_MS);
+
+    /** The writes of a batch did not all succeed within their time: the batch is retried, nothing is committed. */
+    static final class BatchWriteFailed extends RuntimeException {
+        BatchWriteFailed(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
 
     /** Collects a batch's writes, waiting for them whenever {@link #MAX_IN_FLIGHT} are pending. */
     private static final class WriteWindow extends java.util.AbstractList<CompletableFuture<Void>> {
@@ -240,7 +252,7 @@ public class ProjectionWriter implements Runnable {
         try {
             CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
         } catch (Exception e) {
-            throw new IllegalStateException("projection write failed; offsets not committed", e);
+            throw new BatchWriteFailed("projection write failed; offsets not committed", e);
         }
     }
 }

@@ -14,7 +14,7 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
+import org.parley.consume.BatchRetry;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -42,6 +42,9 @@ import org.slf4j.LoggerFactory;
 public final class PushDispatcherApp {
     private static final Logger LOG = LoggerFactory.getLogger(PushDispatcherApp.class);
     public static final String READY_LINE = "PARLEY READY push";
+    /** Back-off of a failed batch: 100 ms doubling to 5 s (BatchRetry, the projection writer's rule too). */
+    static final long RETRY_INITIAL_MS = 100;
+    static final long RETRY_MAX_MS = 5_000;
 
     private PushDispatcherApp() {
     }
@@ -127,6 +130,7 @@ public final class PushDispatcherApp {
             AtomicBoolean running) {
         consumer.subscribe(List.of(topic));
         PushDispatcher dispatcher = newDispatcher.get();
+        BatchRetry retry = new BatchRetry(RETRY_INITIAL_MS, RETRY_MAX_MS);
         boolean ready = false;
         while (running.get()) {
             ConsumerRecords<String, byte[]> records = consumer.poll(Duration.ofMillis(200));
@@ -156,12 +160,18 @@ public final class PushDispatcherApp {
             try {
                 CompletableFuture.allOf(inFlight.toArray(CompletableFuture[]::new)).join();
                 consumer.commitSync();
+                retry.succeeded();
             } catch (RuntimeException failed) {
                 // CQL or Kafka trouble mid-batch: behave as a restarted process would — go back to the batch's
-                // start and continue as a new ledger owner, so claims left by this attempt are taken over.
-                LOG.warn("push batch failed ({}); re-reading it as a new dispatcher instance", failed.toString());
-                for (TopicPartition tp : records.partitions()) {
-                    consumer.seek(tp, records.records(tp).get(0).offset());
+                // start (after BatchRetry's back-off: no spinning while CQL is down) and continue as a new ledger
+                // owner, so claims left by this attempt are taken over.
+                try {
+                    long wait = retry.rewind(consumer, records);
+                    LOG.warn("push batch failed ({}; failure {} in a row); re-read after {} ms as a new dispatcher"
+                            + " instance", failed.toString(), retry.failuresInARow(), wait);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
                 }
                 dispatcher = newDispatcher.get();
             }
