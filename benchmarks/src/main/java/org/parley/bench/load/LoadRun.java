@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
@@ -20,7 +19,7 @@ import java.util.function.Consumer;
  * The state of one load run shared by the scenarios and the frame handlers: devices and users, the accounting, the
  * latency figures, sending, acknowledging and reconnecting as a real client does.
  */
-public final class LoadRun {
+public final class LoadRun implements PresenceMatcher.Figures {
     private final String runId;
     private final Vertx vertx;
     private final DevicePool pool;
@@ -40,6 +39,10 @@ public final class LoadRun {
     private final Map<String, java.util.concurrent.CompletableFuture<JsonObject>> control = new ConcurrentHashMap<>();
     private final List<Consumer<BenchDevice>> reconnectListeners = new CopyOnWriteArrayList<>();
     private volatile boolean running;
+    /** Presence frames matched to the transitions the presence scenario scheduled. */
+    private final PresenceMatcher presence;
+    /** Offline pushes matched to the messages they announce. */
+    private final PushMatcher push;
     /** Users below this are shared by the scenarios; the rest are reserved (see {@link Scenario#reservedUsers}). */
     private volatile int sharedUsers;
 
@@ -65,6 +68,23 @@ public final class LoadRun {
         }
         devicesOfUser = byUser.stream().map(l -> l.stream().mapToInt(Integer::intValue).toArray()).toArray(int[][]::new);
         sharedUsers = users;
+        this.presence = new PresenceMatcher(accounting, this);
+        this.push = new PushMatcher(accounting, this, messageBySeq::get);
+    }
+
+    /** Presence: subscriptions, expected transitions and what each device was told. */
+    public PresenceMatcher presence() {
+        return presence;
+    }
+
+    /** Offline push: arrivals matched to messages. */
+    public PushMatcher push() {
+        return push;
+    }
+
+    /** {@code PUT}/{@code DELETE /v1/push-subscription} for device {@code d}; the HTTP status. */
+    public Future<Integer> pushSubscription(BenchDevice d, io.vertx.core.http.HttpMethod method, JsonObject body) {
+        return pool.pushSubscription(d.credentials, method, body);
     }
 
     public String runId() {
@@ -116,6 +136,7 @@ public final class LoadRun {
     }
 
     /** The latency figure {@code name} (created on first use), e.g. "one-to-one.delivered". */
+    @Override
     public LatencyStats stats(String name) {
         return stats.computeIfAbsent(name, k -> new LatencyStats(k, runStartNanos, timelineSeconds));
     }
@@ -124,6 +145,7 @@ public final class LoadRun {
         return stats;
     }
 
+    @Override
     public void count(String counter) {
         counters.computeIfAbsent(counter, k -> new LongAdder()).increment();
     }
@@ -132,10 +154,9 @@ public final class LoadRun {
         Map<String, Long> out = new java.util.TreeMap<>();
         counters.forEach((k, v) -> out.put(k, v.sum()));
         closeCodes.forEach((k, v) -> out.put("closed-" + k, v.sum()));
-        synchronized (parkedPushes) {
-            if (!parkedPushes.isEmpty()) {
-                out.put("push-unmatched", parkedPushes.values().stream().mapToLong(List::size).sum());
-            }
+        long unmatched = push.unmatched();
+        if (unmatched > 0) {
+            out.put("push-unmatched", unmatched);
         }
         out.put("reconnect-failures", reconnectFailures.get());
         return out;
@@ -317,7 +338,9 @@ public final class LoadRun {
                     d.unconfirmed.remove(index);
                     if (accounting.sent(index, now)) {
                         stats(m.scenario() + ".sent").record(m.scheduledNanos(), now, m.measured());
-                        sequenced(f.getString("conversationId") + "/" + f.getLong("seq"), index);
+                        String key = f.getString("conversationId") + "/" + f.getLong("seq");
+                        messageBySeq.put(key, index);
+                        push.sequenced(key, index);
                     }
                     if (Boolean.TRUE.equals(f.getBoolean("duplicate"))) {
                         count("sent-duplicate-true");
@@ -336,7 +359,7 @@ public final class LoadRun {
                     }
                 }
             }
-            case "presence" -> onPresence(d, f, now);
+            case "presence" -> presence.onFrame(d, f, now);
             case "error" -> {
                 String code = f.getString("code", "?");
                 accounting.error(code);
@@ -367,136 +390,6 @@ public final class LoadRun {
                 d.ackTimer = -1;
                 d.write("{\"type\":\"ack\",\"inboxSeq\":" + d.pendingAck + "}");
             });
-        }
-    }
-
-    // ---- presence (docs/protocol.md; PresenceTracker emits on a user's transitions only, ADR 0008) ----------------
-
-    private record ExpectedPresence(int index, String state) {
-    }
-
-    /** Outstanding transitions per "subscriber device|user", oldest first. */
-    private final Map<String, ConcurrentLinkedQueue<ExpectedPresence>> presenceExpected = new ConcurrentHashMap<>();
-    /** The last state each subscriber device was told per user. */
-    private final Map<String, String> presenceSeen = new ConcurrentHashMap<>();
-    /** Subscriptions whose answer (the current state) is still to come. */
-    private final java.util.Set<String> presenceAnswers = ConcurrentHashMap.newKeySet();
-
-    static String presenceKey(int subscriber, String userId) {
-        return subscriber + "|" + userId;
-    }
-
-    /**
-     * Subscribes device {@code d} to {@code userId}'s presence afresh: unsubscribe first, since the edge answers a
-     * subscribe only when it is new on the connection.
-     */
-    public void subscribePresence(BenchDevice d, String userId) {
-        presenceAnswers.add(presenceKey(d.index, userId));
-        unsubscribePresence(d, userId);
-        d.write("{\"type\":\"presence\",\"op\":\"subscribe\",\"userId\":\"" + userId + "\"}");
-    }
-
-    public void unsubscribePresence(BenchDevice d, String userId) {
-        d.write("{\"type\":\"presence\",\"op\":\"unsubscribe\",\"userId\":\"" + userId + "\"}");
-    }
-
-    /** The last presence state ({@code online}, {@code offline}, {@code unknown}) {@code d} got for the user, or null. */
-    public String presenceSeen(BenchDevice d, String userId) {
-        return presenceSeen.get(presenceKey(d.index, userId));
-    }
-
-    /**
-     * Transition {@code index}: {@code userId} becomes {@code state} at {@code dueNanos} (its devices are closed or
-     * reconnected right after); each of {@code subscribers} must be told once.
-     */
-    public void expectPresence(String scenario, int index, int subjectDevice, String userId, String state,
-                               int[] subscribers, long dueNanos, boolean measured) {
-        accounting.register(index, scenario, subjectDevice, dueNanos, measured, subscribers);
-        accounting.sent(index, dueNanos); // a transition gets no "sent"
-        for (int s : subscribers) {
-            presenceExpected.computeIfAbsent(presenceKey(s, userId), k -> new ConcurrentLinkedQueue<>())
-                    .add(new ExpectedPresence(index, state));
-        }
-    }
-
-    /** A presence frame: the oldest outstanding transition to that state, else a subscribe answer or an extra. */
-    void onPresence(BenchDevice d, JsonObject f, long now) {
-        String userId = f.getString("userId");
-        String state = f.getString("state", "?");
-        String key = presenceKey(d.index, userId);
-        String before = presenceSeen.put(key, state);
-        boolean answer = presenceAnswers.remove(key);
-        var queue = presenceExpected.get(key);
-        if (queue != null) {
-            for (ExpectedPresence e : queue) {
-                if (e.state().equals(state) && queue.remove(e)) {
-                    Accounting.Message m = accounting.message(e.index());
-                    if (m != null && accounting.displayed(e.index(), d.index) == Accounting.Display.FIRST) {
-                        stats(m.scenario() + ".delivered").record(m.scheduledNanos(), now, m.measured());
-                        stats(m.scenario() + "." + state).record(m.scheduledNanos(), now, m.measured());
-                    }
-                    return;
-                }
-            }
-        }
-        if (answer) {
-            count("presence-subscribe-answers");
-        } else if (state.equals(before)) {
-            count("presence-repeats"); // at-least-once: the same fact again (ADR 0008), not a new transition
-        } else {
-            count("presence-unscheduled-" + state);
-        }
-    }
-
-    // ---- offline push (docs/push.md): a push names its message by conversation and seq ---------------------------
-
-    private record ParkedPush(int device, long arrivedNanos) {
-    }
-
-    /** Pushes that arrived before their sender's "sent" told us the seq (guarded by itself). */
-    private final Map<String, List<ParkedPush>> parkedPushes = new java.util.HashMap<>();
-
-    /** {@code PUT}/{@code DELETE /v1/push-subscription} for device {@code d}; the HTTP status. */
-    public Future<Integer> pushSubscription(BenchDevice d, io.vertx.core.http.HttpMethod method, JsonObject body) {
-        return pool.pushSubscription(d.credentials, method, body);
-    }
-
-    /**
-     * A push for {@code device}, verified and decrypted at {@code arrivedNanos}, of event {@code seq} of
-     * {@code conversationId}: one display of that message on that device (figure {@code <scenario>.received}).
-     */
-    public void onPush(int device, String conversationId, long seq, long arrivedNanos) {
-        count("push-arrivals");
-        String key = conversationId + "/" + seq;
-        Integer index;
-        synchronized (parkedPushes) {
-            index = messageBySeq.get(key);
-            if (index == null) { // the push overtook the sender's "sent": matched when that comes
-                parkedPushes.computeIfAbsent(key, k -> new ArrayList<>()).add(new ParkedPush(device, arrivedNanos));
-                return;
-            }
-        }
-        pushed(index, device, arrivedNanos);
-    }
-
-    /** The sender's "sent" gave message {@code index} its seq: match it and any push that came first. */
-    private void sequenced(String key, int index) {
-        List<ParkedPush> parked;
-        synchronized (parkedPushes) {
-            messageBySeq.put(key, index);
-            parked = parkedPushes.remove(key);
-        }
-        if (parked != null) {
-            parked.forEach(p -> pushed(index, p.device(), p.arrivedNanos()));
-        }
-    }
-
-    private void pushed(int index, int device, long arrivedNanos) {
-        Accounting.Message m = accounting.message(index);
-        switch (accounting.displayed(index, device)) {
-            case FIRST -> stats(m.scenario() + ".received").record(m.scheduledNanos(), arrivedNanos, m.measured());
-            case DUPLICATE -> count("push-duplicates");
-            default -> count("push-not-a-recipient");
         }
     }
 

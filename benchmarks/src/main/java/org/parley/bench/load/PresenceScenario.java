@@ -91,7 +91,7 @@ public final class PresenceScenario implements Scenario {
         // A subject left offline by the previous step comes back first, unwatched: that is set-up, not a transition.
         for (Pair p : layout) {
             for (int d : run.devicesOf(p.watcher)) {
-                run.unsubscribePresence(run.devices().get(d), userId(run, p.subject));
+                run.presence().unsubscribe(run.devices().get(d), userId(run, p.subject));
             }
         }
         List<Future<Void>> back = new ArrayList<>();
@@ -109,13 +109,13 @@ public final class PresenceScenario implements Scenario {
         run.onReconnected(d -> {
             for (Pair p : layout) {
                 if (d.user == p.watcher) {
-                    run.subscribePresence(d, userId(run, p.subject));
+                    run.presence().subscribe(d, userId(run, p.subject));
                 }
             }
         });
         for (Pair p : layout) {
             for (int d : run.devicesOf(p.watcher)) {
-                run.subscribePresence(run.devices().get(d), userId(run, p.subject));
+                run.presence().subscribe(run.devices().get(d), userId(run, p.subject));
             }
         }
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(SET_UP_MILLIS);
@@ -133,7 +133,7 @@ public final class PresenceScenario implements Scenario {
         for (Pair p : layout) {
             String subject = userId(run, p.subject);
             for (int d : run.devicesOf(p.watcher)) {
-                if (!state.equals(run.presenceSeen(run.devices().get(d), subject))) {
+                if (!state.equals(run.presence().seen(run.devices().get(d), subject))) {
                     return false;
                 }
             }
@@ -173,7 +173,7 @@ public final class PresenceScenario implements Scenario {
         int[] subjectDevices = run.devicesOf(p.subject);
         String state = p.offline ? "online" : "offline";
         // Registered before the sockets move, so the frame cannot come first.
-        run.expectPresence(name(), index, subjectDevices[0], userId(run, p.subject), state, run.devicesOf(p.watcher),
+        run.presence().expect(name(), index, subjectDevices[0], userId(run, p.subject), state, run.devicesOf(p.watcher),
                 dueNanos, measured);
         for (int d : subjectDevices) {
             BenchDevice dev = run.devices().get(d);

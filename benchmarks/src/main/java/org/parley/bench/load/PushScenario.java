@@ -221,7 +221,7 @@ public final class PushScenario implements Scenario {
         } else if (probeMessages.contains(p.conversationId() + "/" + p.seq())) {
             run.count("push-probes-late");
         } else {
-            run.onPush(device, p.conversationId(), p.seq(), now);
+            run.push().onPush(device, p.conversationId(), p.seq(), now);
         }
     }
 

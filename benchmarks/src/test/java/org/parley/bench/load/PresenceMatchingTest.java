@@ -22,7 +22,7 @@ class PresenceMatchingTest {
     void eachWatcherDeviceIsToldOfATransitionOnce() {
         BenchDevice w1 = devices.get(6);
         BenchDevice w2 = devices.get(7);
-        run.expectPresence("presence", 3, 4, "u2", "offline", new int[] {6, 7}, 1_000, true);
+        run.presence().expect("presence", 3, 4, "u2", "offline", new int[] {6, 7}, 1_000, true);
 
         run.onFrame(w1, presence("u2", "offline"));
         assertThat(accounting.tally().lost()).isEqualTo(1); // w2 not told yet
@@ -38,13 +38,13 @@ class PresenceMatchingTest {
         assertThat(run.counters()).containsEntry("presence-repeats", 1L);
         assertThat(run.stats("presence.delivered").count()).isEqualTo(2);
         assertThat(run.stats("presence.offline").count()).isEqualTo(2);
-        assertThat(run.presenceSeen(w1, "u2")).isEqualTo("offline");
+        assertThat(run.presence().seen(w1, "u2")).isEqualTo("offline");
     }
 
     @Test
     void aFrameOnlyMatchesATransitionToItsStateForThatUser() {
         BenchDevice w = devices.get(6);
-        run.expectPresence("presence", 1, 4, "u2", "offline", new int[] {6}, 1_000, true);
+        run.presence().expect("presence", 1, 4, "u2", "offline", new int[] {6}, 1_000, true);
 
         run.onFrame(w, presence("u2", "online")); // not the awaited transition
         run.onFrame(w, presence("u1", "offline")); // another user
@@ -53,7 +53,7 @@ class PresenceMatchingTest {
                 .containsEntry("presence-unscheduled-offline", 1L);
 
         run.onFrame(w, presence("u2", "offline"));
-        run.expectPresence("presence", 2, 4, "u2", "online", new int[] {6}, 2_000, true);
+        run.presence().expect("presence", 2, 4, "u2", "online", new int[] {6}, 2_000, true);
         run.onFrame(w, presence("u2", "online"));
         assertThat(accounting.tally().lost()).isZero();
         assertThat(run.stats("presence.online").count()).isEqualTo(1);
@@ -64,14 +64,14 @@ class PresenceMatchingTest {
     @Test
     void theAnswerToASubscribeIsNotATransitionUnlessOneIsAwaited() {
         BenchDevice w = devices.get(6); // not connected: the frames go nowhere, the answer is still awaited
-        run.subscribePresence(w, "u2");
+        run.presence().subscribe(w, "u2");
         run.onFrame(w, presence("u2", "online"));
         assertThat(run.counters()).containsEntry("presence-subscribe-answers", 1L);
-        assertThat(run.presenceSeen(w, "u2")).isEqualTo("online");
+        assertThat(run.presence().seen(w, "u2")).isEqualTo("online");
 
         // re-subscribed after a reconnect while a transition is outstanding: the answer carries it
-        run.expectPresence("presence", 5, 4, "u2", "offline", new int[] {6}, 1_000, true);
-        run.subscribePresence(w, "u2");
+        run.presence().expect("presence", 5, 4, "u2", "offline", new int[] {6}, 1_000, true);
+        run.presence().subscribe(w, "u2");
         run.onFrame(w, presence("u2", "offline"));
         assertThat(accounting.complete(5)).isTrue();
         assertThat(run.counters()).containsEntry("presence-subscribe-answers", 1L);

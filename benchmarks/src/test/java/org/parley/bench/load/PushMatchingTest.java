@@ -24,11 +24,11 @@ class PushMatchingTest {
     void eachOfflineDeviceGetsOnePushPerMessage() {
         run.sendDirect("push", 4, devices.get(0), 2, 10 * MS, true); // recipients d4, d5 (pushed) and d1 (online)
         sent(4, "dm:u0:u2", 17);
-        run.onPush(4, "dm:u0:u2", 17, 30 * MS);
+        run.push().onPush(4, "dm:u0:u2", 17, 30 * MS);
         run.onFrame(devices.get(1), new JsonObject().put("type", "message").put("inboxSeq", 1)
                 .put("clientMessageId", "Lq1.4"));
         assertThat(accounting.tally().lost()).isEqualTo(1); // d5 not pushed yet
-        run.onPush(5, "dm:u0:u2", 17, 40 * MS);
+        run.push().onPush(5, "dm:u0:u2", 17, 40 * MS);
 
         Accounting.Tally t = accounting.tally();
         assertThat(t.lost()).isZero();
@@ -42,9 +42,9 @@ class PushMatchingTest {
     void aSecondPushForTheSameMessageAndDeviceIsADuplicate() {
         run.sendDirect("push", 1, devices.get(0), 2, 0, true);
         sent(1, "dm:u0:u2", 3);
-        run.onPush(4, "dm:u0:u2", 3, MS);
-        run.onPush(5, "dm:u0:u2", 3, MS);
-        run.onPush(5, "dm:u0:u2", 3, 2 * MS); // the dispatcher's crash window, or a dedup bug
+        run.push().onPush(4, "dm:u0:u2", 3, MS);
+        run.push().onPush(5, "dm:u0:u2", 3, MS);
+        run.push().onPush(5, "dm:u0:u2", 3, 2 * MS); // the dispatcher's crash window, or a dedup bug
 
         assertThat(accounting.tallyByScenario().get("push").duplicates()).isEqualTo(1);
         assertThat(accounting.tally().duplicates()).isEqualTo(1);
@@ -54,7 +54,7 @@ class PushMatchingTest {
     @Test
     void aPushThatOvertakesTheSendersSentIsMatchedWhenTheSeqIsKnown() {
         run.sendDirect("push", 2, devices.get(0), 2, 0, true);
-        run.onPush(4, "dm:u0:u2", 8, 5 * MS);
+        run.push().onPush(4, "dm:u0:u2", 8, 5 * MS);
         assertThat(run.counters()).containsEntry("push-unmatched", 1L);
         assertThat(accounting.tally().displayed()).isZero();
 
@@ -69,8 +69,8 @@ class PushMatchingTest {
     void aPushForAnotherMessageOrDeviceIsNotCounted() {
         run.sendDirect("push", 6, devices.get(0), 2, 0, true);
         sent(6, "dm:u0:u2", 9);
-        run.onPush(3, "dm:u0:u2", 9, MS); // d3 is not a recipient
-        run.onPush(4, "dm:u0:u2", 99, MS); // a seq this run never sent
+        run.push().onPush(3, "dm:u0:u2", 9, MS); // d3 is not a recipient
+        run.push().onPush(4, "dm:u0:u2", 99, MS); // a seq this run never sent
         assertThat(run.counters()).containsEntry("push-not-a-recipient", 1L).containsEntry("push-unmatched", 1L);
         assertThat(accounting.tally().displayed()).isZero();
     }
