@@ -4,6 +4,7 @@ import java.util.Objects;
 import org.parley.events.ConversationEvent;
 import org.parley.events.DeviceItem;
 import org.parley.events.Receipt;
+import org.parley.schemas.Envelopes;
 
 /**
  * One thing to deliver to all devices of one user: the output of {@link MemberExpansion}, keyed by {@link #userId}.
@@ -44,13 +45,17 @@ public class MemberItem {
         return item;
     }
 
-    /** This item for one of the user's devices: a record of the {@code device-items} topic. */
+    /**
+     * This item for one of the user's devices: a record of the {@code device-items} topic. An end-to-end encrypted
+     * message keeps only the device's own envelope (or none, marked encrypted: a device the sender did not encrypt
+     * for, e.g. one linked after the send); no device ever receives another device's ciphertext.
+     */
     public DeviceItem forDevice(String deviceId) {
         return DeviceItem.newBuilder()
                 .setDeviceId(deviceId)
                 .setUserId(userId)
                 .setPosition(position)
-                .setEvent(event)
+                .setEvent(Envelopes.forDevice(event, deviceId))
                 .setReceipt(receipt)
                 .build();
     }

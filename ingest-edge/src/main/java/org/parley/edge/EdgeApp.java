@@ -110,10 +110,10 @@ public final class EdgeApp {
                         new AvroWireDeserializer<>(registry, UserSettings.getClassSchema()), presence::onSettings));
         CompletableFuture.allOf(signalTails.stream().map(TopicTail::start).toArray(CompletableFuture[]::new))
                 .get(settings.getLong("edge.startup-timeout-ms"), TimeUnit.MILLISECONDS);
+        org.parley.projections.keys.KeyDirectory keyDirectory = new org.parley.projections.keys.KeyDirectory(cql,
+                (int) TimeUnit.DAYS.toSeconds(settings.getInt("keys.claim-record-ttl-days")));
         org.parley.edge.keys.KeyDirectoryEndpoint keys = new org.parley.edge.keys.KeyDirectoryEndpoint(vertx,
-                new org.parley.projections.keys.KeyDirectory(cql, (int) TimeUnit.DAYS.toSeconds(
-                        settings.getInt("keys.claim-record-ttl-days"))),
-                new CqlDeviceSlotStore(vertx, cql), signalLog,
+                keyDirectory, new CqlDeviceSlotStore(vertx, cql), signalLog,
                 org.parley.edge.keys.KeyDirectoryEndpoint.limits(settings), settings.getInt("keys.low-threshold"));
         EdgeExtensions extensions = new EdgeExtensions(
                 new DeviceRegistration(actionLog, readModel, new CqlDeviceSlotStore(vertx, cql), devices,
@@ -130,6 +130,9 @@ public final class EdgeApp {
                 .withWebSocketLimits(webSocketLimits)
                 .withLimits(org.parley.edge.limits.EdgeLimits.from(settings))
                 .withKeys(keys)
+                .withEnvelopes(org.parley.edge.envelopes.EnvelopeLimits.from(settings),
+                        new org.parley.edge.envelopes.KeyedDeviceSets(vertx, new CqlDeviceSlotStore(vertx, cql),
+                                keyDirectory))
                 .withRoutes(new PushSubscriptionHandler(vertx, new DeviceTokens(readModel), new PushSubscriptions(cql),
                         PushEndpointPolicy.from(settings))::mount)
                 .withTls(tls);

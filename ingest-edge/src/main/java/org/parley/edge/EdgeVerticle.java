@@ -46,7 +46,8 @@ public class EdgeVerticle extends AbstractVerticle {
     private final ConnectedDevices devices;
     private final Function<byte[], DeviceDelivery> inboxDecoder;
     private DeviceTokens tokens;
-    private final FrameDecoder decoder;
+    private FrameDecoder decoder;
+    private org.parley.edge.envelopes.DeviceSets deviceSets;
     private final MediaStore media;
     private MediaPolicy mediaPolicy = MediaPolicy.defaults();
     private MediaAccess mediaAccess;
@@ -159,6 +160,18 @@ public class EdgeVerticle extends AbstractVerticle {
         return this;
     }
 
+    /**
+     * Accepts sends with per-device envelopes (end-to-end encryption), within these bounds, checked against these
+     * device sets; before deployment. Off unless given: envelopes are then refused.
+     */
+    public EdgeVerticle withEnvelopes(org.parley.edge.envelopes.EnvelopeLimits limits,
+                                      org.parley.edge.envelopes.DeviceSets deviceSets) {
+        this.decoder = new FrameDecoder(config.maxPayloadBytes(), config.historyPageMax(), 1024, limits.maxEnvelopes(),
+                limits.maxEnvelopeBytes());
+        this.deviceSets = deviceSets;
+        return this;
+    }
+
     /** Adds routes served by their own handler classes (e.g. the push subscription endpoint); before deployment. */
     public EdgeVerticle withRoutes(java.util.function.Consumer<Router> mount) {
         extraRoutes.add(mount);
@@ -217,7 +230,7 @@ public class EdgeVerticle extends AbstractVerticle {
                         guards.connectionReads(reads), pending, decoder, inboxDecoder, device.userId(), device.deviceId(),
                         media)
                         .extension(extensions.session()).limits(guards.frames(device.userId(), req))
-                        .outbound(guards.outbound(req, ws));
+                        .outbound(guards.outbound(req, ws)).envelopes(deviceSets);
                 DeviceConnection replaced = devices.register(connection);
                 if (replaced != null) {
                     replaced.close((short) 4001, "replaced by a newer connection of this device");

@@ -38,6 +38,8 @@ final class EdgeHarness {
     final TypingRelay typing = new TypingRelay(signals, state, devices, TYPING_EXPIRY_MS, TYPING_PER_SECOND);
     final PresenceSubscriptions presence = new PresenceSubscriptions(state, state.presenceStore(), MAX_SUBSCRIPTIONS);
     final TestIdentity identity;
+    /** Each user's devices a send's envelopes must name (linked, with keys): what the key directory would say. */
+    final java.util.Map<String, java.util.Set<String>> encryptable = new java.util.concurrent.ConcurrentHashMap<>();
     final Vertx vertx;
     private final String deployment;
     final int port;
@@ -68,7 +70,9 @@ final class EdgeHarness {
         AvroWireDeserializer<DeviceDelivery> reader = new AvroWireDeserializer<>(registry, DeviceDelivery.getClassSchema());
         EdgeVerticle edge = new EdgeVerticle(config, log, wrapReads.apply(readModel), pending, devices,
                 b -> reader.deserialize("deliveries", b))
-                .with(extensions());
+                .with(extensions())
+                .withEnvelopes(org.parley.edge.envelopes.EnvelopeLimits.defaults(config.maxPayloadBytes()),
+                        user -> io.vertx.core.Future.succeededFuture(encryptable.getOrDefault(user, java.util.Set.of())));
         if (limits != null) {
             edge.withLimits(limits, clock);
         }

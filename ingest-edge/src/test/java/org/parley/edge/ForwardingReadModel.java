@@ -53,6 +53,12 @@ class ForwardingReadModel implements EdgeReadModel {
     }
 
     @Override
+    public Future<org.parley.projections.MessageEnvelopes.ForDevice> envelopes(String conversationId, String deviceId,
+                                                                               long fromSeq, long toSeq) {
+        return call("envelopes", () -> delegate.envelopes(conversationId, deviceId, fromSeq, toSeq));
+    }
+
+    @Override
     public Future<Optional<ConversationHistory.LastActivity>> lastActivity(String conversationId) {
         return call("lastActivity", () -> delegate.lastActivity(conversationId));
     }

@@ -20,9 +20,17 @@ public class EventProjector {
     private final UserConversations userConversations;
     private final GroupDepartures departures;
     private final MediaReferences mediaReferences;
+    private final MessageEnvelopes envelopes;
 
     public EventProjector(ConversationHistory history, GroupDirectory groups, UserConversations userConversations,
                           GroupDepartures departures, MediaReferences mediaReferences) {
+        this(history, groups, userConversations, departures, mediaReferences, null);
+    }
+
+    /** {@code envelopes} null: the per-device envelopes of encrypted messages are not written (tests of other tables). */
+    public EventProjector(ConversationHistory history, GroupDirectory groups, UserConversations userConversations,
+                          GroupDepartures departures, MediaReferences mediaReferences, MessageEnvelopes envelopes) {
+        this.envelopes = envelopes;
         this.history = history;
         this.groups = groups;
         this.userConversations = userConversations;
@@ -42,6 +50,9 @@ public class EventProjector {
             case MUTE_CHANGED -> writes.add(userConversations.muted(e.getPrivateToUserId(), conv, e.getMuteUntil(), e.getSeq()));
             default -> {
                 writes.add(history.write(e));
+                if (envelopes != null) {
+                    writes.add(envelopes.write(e)); // encrypted messages only: each device's own envelope
+                }
                 switch (e.getType()) {
                     case MESSAGE_EDITED -> writes.add(history.applyEdit(e));
                     case MESSAGE_DELETED -> writes.add(history.applyDelete(e));

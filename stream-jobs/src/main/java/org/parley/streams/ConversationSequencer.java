@@ -170,11 +170,20 @@ public class ConversationSequencer implements Processor<String, ClientAction, St
                 if (a.getForwardCount() < 0) {
                     throw new Rejection("INVALID_FIELD", "forwardCount must not be negative");
                 }
+                boolean encrypted = a.getEnvelopes() != null && !a.getEnvelopes().isEmpty();
+                if (encrypted && c.isGroup()) {
+                    throw new Rejection("INVALID_FIELD", "per-device envelopes are for one-to-one conversations;"
+                            + " a group message carries one Sender Key payload");
+                }
+                // Envelopes pass through as they are: the edge checked the device set, the fan-out gives each device
+                // its own; the server reads none of them.
                 yield newEvent(a, seq, EventType.MESSAGE, c.members())
                         .setReplyToSeq(a.getReplyToSeq())
                         .setForwardCount(a.getForwardCount())
                         .setForwardedManyTimes(a.getForwardCount() > rules.forwardedManyTimesAfter())
-                        .setPayload(a.getPayload());
+                        .setPayload(a.getPayload())
+                        .setEncrypted(encrypted)
+                        .setEnvelopes(encrypted ? List.copyOf(a.getEnvelopes()) : null);
             }
             case REACT -> {
                 targets.require(c, user, a.getTargetSeq(), head, false);

@@ -128,6 +128,12 @@ public final class GatedReadModel implements EdgeReadModel {
     }
 
     @Override
+    public Future<org.parley.projections.MessageEnvelopes.ForDevice> envelopes(String conversationId, String deviceId,
+                                                                               long fromSeq, long toSeq) {
+        return gate(() -> delegate.envelopes(conversationId, deviceId, fromSeq, toSeq));
+    }
+
+    @Override
     public Future<List<ConversationHistory.Entry>> historyAfter(String conversationId, long afterSeq, long headSeq, int limit) {
         return gate(() -> delegate.historyAfter(conversationId, afterSeq, headSeq, limit));
     }

@@ -2,6 +2,7 @@ package org.parley.edge.protocol;
 
 import java.util.List;
 import org.parley.events.ActionType;
+import org.parley.events.DeviceEnvelope;
 import org.parley.events.GroupInfoChange;
 import org.parley.events.Visibility;
 
@@ -11,11 +12,27 @@ public sealed interface ClientFrame {
     record Source(String conversationId, long seq) {
     }
 
-    /** Send a message: to a user (one-to-one) or into a conversation; optionally a reply or a forward. */
+    /**
+     * Send a message: to a user (one-to-one) or into a conversation; optionally a reply or a forward. Either a
+     * {@code payload}, or (one-to-one, end-to-end encrypted) one envelope per device with an empty payload.
+     */
     record Send(String clientMessageId, String conversationId, byte[] payload, String mediaType, Long replyToSeq,
-                Source forwardOf) implements ClientFrame {
+                Source forwardOf, List<DeviceEnvelope> envelopes) implements ClientFrame {
+        public Send {
+            envelopes = envelopes == null ? List.of() : List.copyOf(envelopes);
+        }
+
+        public Send(String clientMessageId, String conversationId, byte[] payload, String mediaType, Long replyToSeq,
+                    Source forwardOf) {
+            this(clientMessageId, conversationId, payload, mediaType, replyToSeq, forwardOf, List.of());
+        }
+
         public Send(String clientMessageId, String conversationId, byte[] payload, String mediaType) {
             this(clientMessageId, conversationId, payload, mediaType, null, null);
+        }
+
+        public boolean encrypted() {
+            return !envelopes.isEmpty();
         }
     }
 

@@ -26,6 +26,11 @@ public enum ErrorCode {
     TIMEOUT,
     SYNC_TIMEOUT,
     INTERNAL,
+    /**
+     * A send's envelopes do not name exactly the current devices of the recipient and the sender's other devices; the
+     * frame lists missingDevices and extraDevices. Fetch the bundles, re-encrypt, resend with the same clientMessageId.
+     */
+    MISMATCHED_DEVICES,
     /** More presence subscriptions than presence.max-subscriptions on one connection. */
     SUBSCRIPTION_LIMIT,
     /** Device registration (HTTP): the user has a primary device already; link new devices from it. */

@@ -6,6 +6,8 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import org.parley.events.ActionType;
+import org.parley.events.DeviceEnvelope;
+import org.parley.events.EnvelopeType;
 import org.parley.events.GroupInfoChange;
 import org.parley.events.Visibility;
 import org.parley.schemas.Conversations;
@@ -19,15 +21,25 @@ public class FrameDecoder {
     private final int historyPageMax;
 
     private final int maxGroupMembers;
+    private final int maxEnvelopes;
+    private final int maxEnvelopeBytes;
 
     public FrameDecoder(int maxPayloadBytes, int historyPageMax) {
         this(maxPayloadBytes, historyPageMax, 1024);
     }
 
     public FrameDecoder(int maxPayloadBytes, int historyPageMax, int maxGroupMembers) {
+        this(maxPayloadBytes, historyPageMax, maxGroupMembers, 10, maxPayloadBytes + 4096);
+    }
+
+    /** {@code maxEnvelopes} and {@code maxEnvelopeBytes}: the bounds of a send's per-device envelopes. */
+    public FrameDecoder(int maxPayloadBytes, int historyPageMax, int maxGroupMembers, int maxEnvelopes,
+                        int maxEnvelopeBytes) {
         this.maxPayloadBytes = maxPayloadBytes;
         this.historyPageMax = historyPageMax;
         this.maxGroupMembers = maxGroupMembers;
+        this.maxEnvelopes = maxEnvelopes;
+        this.maxEnvelopeBytes = maxEnvelopeBytes;
     }
 
     /** Decodes one frame sent by {@code userId}. */
@@ -328,7 +340,28 @@ public class FrameDecoder {
             throw new ProtocolException(ErrorCode.INVALID_FIELD, "'conversationId' is not a conversation id"
                     + " (dm:<user>:<user> sorted, or g:<id>)", clientMessageId);
         }
-        byte[] payload = payload(json, clientMessageId, true);
+        boolean hasPayload = json.getValue("payload") != null;
+        boolean hasEnvelopes = json.getValue("envelopes") != null;
+        if (hasPayload && hasEnvelopes) {
+            throw new ProtocolException(ErrorCode.INVALID_FIELD, "a send carries either 'payload' or 'envelopes',"
+                    + " never both", clientMessageId);
+        }
+        if (!hasPayload && !hasEnvelopes) {
+            throw new ProtocolException(ErrorCode.MISSING_FIELD, "send needs 'payload' (base64) or 'envelopes' (one"
+                    + " per device, end-to-end encrypted)", clientMessageId);
+        }
+        List<DeviceEnvelope> envelopes = List.of();
+        byte[] payload;
+        if (hasEnvelopes) {
+            if (Conversations.isGroup(conversationId)) {
+                throw new ProtocolException(ErrorCode.INVALID_FIELD, "'envelopes' are for one-to-one conversations; a"
+                        + " group message carries one Sender Key 'payload'", clientMessageId);
+            }
+            envelopes = envelopes(json.getValue("envelopes"), clientMessageId);
+            payload = new byte[0];
+        } else {
+            payload = payload(json, clientMessageId, true);
+        }
         String mediaType = string(json, "mediaType", clientMessageId, false);
         if (mediaType != null && !FieldBounds.isMediaType(mediaType)) {
             throw new ProtocolException(ErrorCode.INVALID_FIELD, "'mediaType' must be a media type like image/jpeg"
@@ -345,7 +378,65 @@ public class FrameDecoder {
             forwardOf = new ClientFrame.Source(conversation(f, "conversationId", clientMessageId),
                     longField(f, "forwardOf", "seq", clientMessageId, true));
         }
-        return new ClientFrame.Send(clientMessageId, conversationId, payload, mediaType, replyTo, forwardOf);
+        return new ClientFrame.Send(clientMessageId, conversationId, payload, mediaType, replyTo, forwardOf, envelopes);
+    }
+
+    /**
+     * {@code envelopes}: 1..maxEnvelopes objects {@code {deviceId, type: "prekey"|"message", body: base64}}, device ids
+     * unique, each body 1..maxEnvelopeBytes decoded. Which devices they must name is the edge's device-set check.
+     */
+    private List<DeviceEnvelope> envelopes(Object value, String ref) {
+        if (!(value instanceof JsonArray array) || array.isEmpty()) {
+            throw new ProtocolException(ErrorCode.INVALID_FIELD, "'envelopes' must be a non-empty array of"
+                    + " {deviceId, type, body}", ref);
+        }
+        if (array.size() > maxEnvelopes) {
+            throw new ProtocolException(ErrorCode.INVALID_FIELD, "more than " + maxEnvelopes + " envelopes"
+                    + " (edge.max-envelopes)", ref);
+        }
+        List<DeviceEnvelope> out = new ArrayList<>(array.size());
+        java.util.Set<String> devices = new java.util.HashSet<>();
+        for (Object item : array) {
+            if (!(item instanceof JsonObject e)) {
+                throw new ProtocolException(ErrorCode.INVALID_FIELD, "each envelope must be {deviceId, type, body}", ref);
+            }
+            String deviceId = string(e, "deviceId", ref, true);
+            if (!FieldBounds.isDeviceId(deviceId)) {
+                throw new ProtocolException(ErrorCode.INVALID_FIELD, "an envelope's 'deviceId' is not a device id (a"
+                        + " lower-case UUID as registration returned it)", ref);
+            }
+            if (!devices.add(deviceId)) {
+                throw new ProtocolException(ErrorCode.INVALID_FIELD, "two envelopes for device " + deviceId, ref);
+            }
+            String type = string(e, "type", ref, true);
+            EnvelopeType envelopeType = switch (type) {
+                case "prekey" -> EnvelopeType.PREKEY;
+                case "message" -> EnvelopeType.MESSAGE;
+                default -> throw new ProtocolException(ErrorCode.INVALID_FIELD, "an envelope's 'type' must be 'prekey'"
+                        + " or 'message'", ref);
+            };
+            String encoded = string(e, "body", ref, true);
+            if ((long) encoded.length() * 3 / 4 > maxEnvelopeBytes + 3L) {
+                throw envelopeTooLarge(ref);
+            }
+            byte[] body;
+            try {
+                body = Base64.getDecoder().decode(encoded);
+            } catch (IllegalArgumentException x) {
+                throw new ProtocolException(ErrorCode.INVALID_FIELD, "an envelope's 'body' is not base64", ref);
+            }
+            if (body.length > maxEnvelopeBytes) {
+                throw envelopeTooLarge(ref);
+            }
+            out.add(DeviceEnvelope.newBuilder().setDeviceId(deviceId).setType(envelopeType)
+                    .setBody(java.nio.ByteBuffer.wrap(body)).build());
+        }
+        return out;
+    }
+
+    private ProtocolException envelopeTooLarge(String ref) {
+        return new ProtocolException(ErrorCode.PAYLOAD_TOO_LARGE, "an envelope's body is larger than "
+                + maxEnvelopeBytes + " bytes (edge.max-envelope-bytes)", ref);
     }
 
     private ProtocolException tooLarge(String ref) {

@@ -7,12 +7,15 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import org.parley.events.ConversationEvent;
+import org.parley.events.DeviceEnvelope;
+import org.parley.events.EnvelopeType;
 import org.parley.events.GroupSnapshot;
 import org.parley.events.Receipt;
 import org.parley.events.UserSettings;
 import org.parley.projections.ConversationHistory;
 import org.parley.projections.GroupDirectory;
 import org.parley.projections.UserConversations;
+import org.parley.schemas.Envelopes;
 
 /** The frames the edge sends, as JSON text. */
 public final class ServerFrames {
@@ -36,8 +39,9 @@ public final class ServerFrames {
                 .put("conversationId", conversationId).put("seq", seq).put("duplicate", duplicate).encode();
     }
 
-    public static String message(long inboxSeq, ConversationEvent e) {
-        return event(e).put("type", "message").put("inboxSeq", inboxSeq).encode();
+    /** A delivery to {@code deviceId}: of an encrypted message, only that device's own envelope. */
+    public static String message(long inboxSeq, ConversationEvent e, String deviceId) {
+        return event(e, deviceId).put("type", "message").put("inboxSeq", inboxSeq).encode();
     }
 
     public static String receipt(long inboxSeq, Receipt r) {
@@ -50,18 +54,19 @@ public final class ServerFrames {
 
     /**
      * A page of history: each entry as sequenced, with its current content (the latest edit's; none once deleted for
-     * everyone) and each user's reaction.
+     * everyone) and each user's reaction. Of each encrypted message, only {@code deviceId}'s own envelope.
      */
     public static String history(String requestId, String conversationId, List<ConversationHistory.Entry> entries,
-                                 Map<Long, Map<String, String>> reactions, boolean hasMore) {
+                                 Map<Long, Map<String, String>> reactions, boolean hasMore, String deviceId) {
         JsonArray items = new JsonArray();
         for (ConversationHistory.Entry h : entries) {
-            JsonObject o = event(h.event());
+            JsonObject o = event(h.event(), deviceId);
             if (h.editedSeq() != null) {
                 o.put("editedSeq", h.editedSeq()).put("editedAt", h.editedAt() == null ? null : h.editedAt().toEpochMilli());
             }
             if (h.deleted()) {
                 o.put("deleted", true);
+                o.remove("envelopeMissing"); // nothing to wait for
             }
             Map<String, String> r = reactions.get(h.event().getSeq());
             if (r != null && !r.isEmpty()) {
@@ -144,6 +149,21 @@ public final class ServerFrames {
         return new JsonObject().put("type", "pong").encode();
     }
 
+    /**
+     * {@code MISMATCHED_DEVICES}: the envelopes a send carried do not match the current devices. {@code missingDevices}:
+     * user id → devices to add (fetch their bundles); {@code extraDevices}: devices to drop.
+     */
+    public static String mismatchedDevices(String ref, Map<String, List<String>> missing, List<String> extra) {
+        JsonObject m = new JsonObject();
+        new java.util.TreeMap<>(missing).forEach((user, devices) -> m.put(user, new JsonArray(devices)));
+        return new JsonObject().put("type", "error").put("code", ErrorCode.MISMATCHED_DEVICES.name())
+                .put("message", "the envelopes do not match the current devices (" + missing.values().stream()
+                        .mapToInt(List::size).sum() + " missing, " + extra.size() + " extra): fetch the bundles of the"
+                        + " missing devices (GET /v1/keys/{userId}), encrypt again and resend with the same"
+                        + " clientMessageId")
+                .put("ref", ref).put("missingDevices", m).put("extraDevices", new JsonArray(extra)).encode();
+    }
+
     public static String error(ErrorCode code, String message, String ref) {
         JsonObject o = new JsonObject().put("type", "error").put("code", code.name()).put("message", message);
         if (ref != null) {
@@ -152,15 +172,29 @@ public final class ServerFrames {
         return o.encode();
     }
 
-    private static JsonObject event(ConversationEvent e) {
-        ByteBuffer payload = e.getPayload().duplicate();
-        byte[] bytes = new byte[payload.remaining()];
-        payload.get(bytes);
+    /**
+     * The event as {@code viewer} (a device id, or null) sees it. An end-to-end encrypted message carries
+     * {@code encrypted: true} and, instead of {@code payload}, the viewer's own {@code envelope} ({@code type}
+     * {@code prekey} | {@code message}, {@code body} base64), or {@code envelopeMissing: true} when the sender did not
+     * encrypt for the viewer. Another device's envelope is never rendered.
+     */
+    private static JsonObject event(ConversationEvent e, String viewer) {
         JsonObject o = new JsonObject().put("conversationId", e.getConversationId()).put("seq", e.getSeq())
                 .put("eventId", e.getEventId()).put("kind", e.getType().name().toLowerCase(java.util.Locale.ROOT))
                 .put("senderUserId", e.getSenderUserId()).put("senderDeviceId", e.getSenderDeviceId())
-                .put("clientMessageId", e.getClientMessageId()).put("sentAt", e.getSentAt().toEpochMilli())
-                .put("payload", Base64.getEncoder().encodeToString(bytes));
+                .put("clientMessageId", e.getClientMessageId()).put("sentAt", e.getSentAt().toEpochMilli());
+        if (Envelopes.isEncrypted(e)) {
+            o.put("encrypted", true);
+            DeviceEnvelope own = viewer == null ? null : Envelopes.own(e, viewer);
+            if (own != null) {
+                o.put("envelope", new JsonObject().put("type", own.getType() == EnvelopeType.PREKEY ? "prekey" : "message")
+                        .put("body", Base64.getEncoder().encodeToString(bytes(own.getBody()))));
+            } else {
+                o.put("envelopeMissing", true);
+            }
+        } else {
+            o.put("payload", Base64.getEncoder().encodeToString(bytes(e.getPayload())));
+        }
         if (e.getMediaType() != null) {
             o.put("mediaType", e.getMediaType());
         }
@@ -183,6 +217,13 @@ public final class ServerFrames {
                     .put("onlyAdminsEditInfo", g.getOnlyAdminsEditInfo()).put("historySharing", g.getHistorySharing()));
         }
         return o;
+    }
+
+    private static byte[] bytes(ByteBuffer buffer) {
+        ByteBuffer b = buffer.duplicate();
+        byte[] out = new byte[b.remaining()];
+        b.get(out);
+        return out;
     }
 
     private static void putIfSet(JsonObject o, String field, Object value) {

@@ -24,6 +24,7 @@ public class CqlEdgeReadModel implements EdgeReadModel {
     private final Vertx vertx;
     private final DeviceDirectory devices;
     private final ConversationHistory history;
+    private final org.parley.projections.MessageEnvelopes envelopes;
     private final DeviceInbox inbox;
     private final UserConversations userConversations;
     private final GroupDirectory groups;
@@ -39,6 +40,7 @@ public class CqlEdgeReadModel implements EdgeReadModel {
         this.historyFrom = session.prepare("SELECT history_from FROM user_identities WHERE user_id = ?");
         this.devices = new DeviceDirectory(session);
         this.history = new ConversationHistory(session);
+        this.envelopes = new org.parley.projections.MessageEnvelopes(session);
         this.inbox = new DeviceInbox(session);
         this.userConversations = new UserConversations(session);
         this.groups = new GroupDirectory(session);
@@ -105,6 +107,12 @@ public class CqlEdgeReadModel implements EdgeReadModel {
     @Override
     public Future<Void> saveDevice(DeviceRecord device) {
         return onContext(devices.write(device));
+    }
+
+    @Override
+    public Future<org.parley.projections.MessageEnvelopes.ForDevice> envelopes(String conversationId, String deviceId,
+                                                                               long fromSeq, long toSeq) {
+        return onContext(envelopes.forDevice(conversationId, deviceId, fromSeq, toSeq));
     }
 
     @Override

@@ -29,6 +29,15 @@ public interface EdgeReadModel {
 
     Future<Map<Long, Map<String, String>>> reactions(String conversationId, long fromSeq, long toSeq);
 
+    /**
+     * The end-to-end encrypted messages with seq in [fromSeq, toSeq] and {@code deviceId}'s own envelope of each
+     * (docs/adr/0011). A read model without encrypted messages answers none.
+     */
+    default Future<org.parley.projections.MessageEnvelopes.ForDevice> envelopes(String conversationId, String deviceId,
+                                                                                long fromSeq, long toSeq) {
+        return Future.succeededFuture(org.parley.projections.MessageEnvelopes.ForDevice.NONE);
+    }
+
     Future<Optional<ConversationHistory.LastActivity>> lastActivity(String conversationId);
 
     Future<Optional<UserConversations.Membership>> membership(String userId, String conversationId);

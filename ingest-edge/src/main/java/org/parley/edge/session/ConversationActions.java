@@ -5,10 +5,13 @@ import io.vertx.core.Future;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 import java.util.function.Consumer;
 import org.parley.edge.EdgeConfig;
 import org.parley.edge.Failures;
+import org.parley.edge.envelopes.DeviceSetCheck;
+import org.parley.edge.envelopes.DeviceSets;
 import org.parley.edge.log.ActionLog;
 import org.parley.edge.media.IconKeys;
 import org.parley.edge.protocol.ClientFrame;
@@ -20,6 +23,7 @@ import org.parley.events.ActionOutcome;
 import org.parley.events.ActionResult;
 import org.parley.events.ActionType;
 import org.parley.events.ClientAction;
+import org.parley.events.DeviceEnvelope;
 import org.parley.events.EventType;
 import org.parley.projections.ConversationHistory;
 import org.parley.schemas.Conversations;
@@ -46,6 +50,7 @@ final class ConversationActions {
     private final String userId;
     private final String deviceId;
     private final IconKeys iconKeys;
+    private DeviceSets deviceSets;
 
     ConversationActions(Context context, EdgeConfig config, ActionLog log, EdgeReadModel readModel,
                         PendingActions pending, Consumer<String> out, String userId, String deviceId,
@@ -64,16 +69,53 @@ final class ConversationActions {
         this.deviceId = deviceId;
     }
 
+    /** The current device sets that envelopes are checked against; without them the edge refuses envelopes. */
+    void deviceSets(DeviceSets deviceSets) {
+        this.deviceSets = deviceSets;
+    }
+
     void send(ClientFrame.Send s) {
         if (!admit(s.conversationId(), s.clientMessageId())) {
             return;
         }
-        Future<Integer> forwardCount = s.forwardOf() == null ? Future.succeededFuture(0) : forwardCount(s);
-        forwardCount.onFailure(err -> fail(err, s.clientMessageId())).onSuccess(count -> submit(
+        Future<Void> devicesMatch = s.encrypted() ? checkDevices(s) : Future.succeededFuture();
+        devicesMatch.compose(v -> s.forwardOf() == null ? Future.succeededFuture(0) : forwardCount(s))
+                .onFailure(err -> fail(err, s.clientMessageId())).onSuccess(count -> submit(
                 action(ActionType.SEND_MESSAGE, s.conversationId(), s.clientMessageId())
                         .setMediaType(s.mediaType()).setPayload(ByteBuffer.wrap(s.payload()))
+                        .setEnvelopes(s.encrypted() ? s.envelopes() : null)
                         .setReplyToSeq(s.replyToSeq()).setForwardCount(count).build()));
     }
+
+    /**
+     * Envelopes must name exactly the recipient's current devices and the sender's other current devices (Signal's
+     * mismatched devices). A mismatch is answered with the lists; nothing is appended, so a resend with the same
+     * clientMessageId is a first send. The sets come from the read model and may lag a link or an upload on another
+     * edge by a moment: the refusal is retryable.
+     */
+    private Future<Void> checkDevices(ClientFrame.Send s) {
+        if (deviceSets == null) {
+            return Future.failedFuture(new ProtocolException(ErrorCode.INVALID_FIELD, "this edge does not accept"
+                    + " 'envelopes' (no key directory)", s.clientMessageId()));
+        }
+        String recipient = Conversations.members(s.conversationId()).orElse(List.of()).stream()
+                .filter(u -> !u.equals(userId)).findFirst().orElse(userId);
+        Future<Set<String>> mine = deviceSets.current(userId);
+        Future<Set<String>> theirs = recipient.equals(userId) ? mine : deviceSets.current(recipient);
+        return Future.all(mine, theirs).compose(v -> {
+            DeviceSetCheck.Mismatch m = DeviceSetCheck.compare(userId, deviceId, mine.result(), recipient,
+                    theirs.result(), s.envelopes().stream().map(DeviceEnvelope::getDeviceId).toList());
+            if (m == null) {
+                return Future.<Void>succeededFuture();
+            }
+            out.accept(ServerFrames.mismatchedDevices(s.clientMessageId(), m.missing(), m.extra()));
+            return Future.<Void>failedFuture(ALREADY_ANSWERED);
+        });
+    }
+
+    /** A failure whose answer was already sent. */
+    private static final Throwable ALREADY_ANSWERED = new Exception("answered", null, false, false) {
+    };
 
     void act(ClientFrame.Act a) {
         if (!admit(a.conversationId(), a.clientMessageId())) {
@@ -156,10 +198,14 @@ final class ConversationActions {
     }
 
     private void fail(Throwable err, String ref) {
+        if (err == ALREADY_ANSWERED) {
+            return;
+        }
         if (err instanceof ProtocolException p) {
             out.accept(ServerFrames.error(p.code(), p.getMessage(), p.ref() != null ? p.ref() : ref));
         } else {
-            out.accept(Failures.frame(err, "cannot check the message to forward", "retry with the same clientMessageId",
+            out.accept(Failures.frame(err, "cannot check the message to forward or the devices to encrypt for",
+                    "retry with the same clientMessageId",
                     ref));
         }
     }

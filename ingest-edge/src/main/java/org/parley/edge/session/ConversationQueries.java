@@ -18,7 +18,10 @@ import org.parley.edge.readmodel.EdgeReadModel;
 import org.parley.events.ConversationEvent;
 import org.parley.events.EventType;
 import org.parley.events.UserSettings;
+import org.parley.events.DeviceEnvelope;
 import org.parley.projections.ConversationHistory;
+import org.parley.projections.MessageEnvelopes;
+import org.parley.schemas.Conversations;
 import org.parley.projections.UserConversations;
 
 /**
@@ -37,9 +40,11 @@ final class ConversationQueries {
     private final ConversationReach reach;
     private final Consumer<String> out;
     private final String userId;
+    private final String deviceId;
     private Future<Optional<Instant>> visibleFrom;
 
-    ConversationQueries(EdgeReadModel readModel, ActionLog log, Consumer<String> out, String userId) {
+    ConversationQueries(EdgeReadModel readModel, ActionLog log, Consumer<String> out, String userId, String deviceId) {
+        this.deviceId = deviceId;
         this.readModel = readModel;
         this.log = log;
         this.reach = new ConversationReach(readModel);
@@ -81,18 +86,44 @@ final class ConversationQueries {
                 }
                 if (visible.isEmpty()) {
                     return Future.succeededFuture(ServerFrames.history(h.requestId(), h.conversationId(), visible,
-                            Map.of(), false));
+                            Map.of(), false, deviceId));
                 }
                 long lo = visible.get(visible.size() - 1).event().getSeq();
                 long hi = visible.get(0).event().getSeq();
                 boolean more = hasMore;
                 return readModel.hidden(userId, h.conversationId(), lo, hi).compose(hidden -> {
                     visible.removeIf(e -> hidden.contains(e.event().getSeq()));
-                    return readModel.reactions(h.conversationId(), lo, hi).map(reactions ->
-                            ServerFrames.history(h.requestId(), h.conversationId(), visible, reactions, more));
+                    return readModel.reactions(h.conversationId(), lo, hi).compose(reactions ->
+                            // Encrypted messages: this device's own envelope only (none: "waiting for this message").
+                            (Conversations.isGroup(h.conversationId())
+                                    ? Future.succeededFuture(MessageEnvelopes.ForDevice.NONE)
+                                    : readModel.envelopes(h.conversationId(), deviceId, lo, hi))
+                            .map(envelopes -> ServerFrames.history(h.requestId(), h.conversationId(),
+                                    withEnvelopes(visible, envelopes), reactions, more, deviceId)));
                 });
             });
         }).onComplete(ar -> reply(ar, h.requestId()));
+    }
+
+    /** Each encrypted message of the page with this device's own envelope, or marked encrypted without one. */
+    static List<ConversationHistory.Entry> withEnvelopes(List<ConversationHistory.Entry> page,
+                                                         MessageEnvelopes.ForDevice envelopes) {
+        if (envelopes.encryptedSeqs().isEmpty()) {
+            return page;
+        }
+        List<ConversationHistory.Entry> out = new ArrayList<>(page.size());
+        for (ConversationHistory.Entry e : page) {
+            long seq = e.event().getSeq();
+            if (!envelopes.encryptedSeqs().contains(seq)) {
+                out.add(e);
+                continue;
+            }
+            DeviceEnvelope own = envelopes.own().get(seq);
+            ConversationEvent event = ConversationEvent.newBuilder(e.event()).setEncrypted(true)
+                    .setEnvelopes(own == null || e.deleted() ? List.of() : List.of(own)).build();
+            out.add(new ConversationHistory.Entry(event, e.editedSeq(), e.editedAt(), e.deleted()));
+        }
+        return out;
     }
 
     void chats(ClientFrame.Chats c) {

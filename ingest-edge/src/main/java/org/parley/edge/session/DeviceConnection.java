@@ -101,7 +101,7 @@ public class DeviceConnection {
         this.deviceId = deviceId;
         this.actions = new ConversationActions(context, config, log, readModel, pending, this::write, userId, deviceId,
                 new org.parley.edge.media.IconKeys(media));
-        this.queries = new ConversationQueries(readModel, log, this::write, userId);
+        this.queries = new ConversationQueries(readModel, log, this::write, userId, deviceId);
         this.outbound = new OutboundFlow(context.owner(), ws, 0, 0, 0, 0); // unbounded and no pings, unless set
     }
 
@@ -129,6 +129,12 @@ public class DeviceConnection {
     /** Typing, presence: the features that see this session's other frames and its close. */
     public DeviceConnection extension(SessionExtension extension) {
         this.extension = extension;
+        return this;
+    }
+
+    /** The device sets a send's envelopes are checked against (end-to-end encryption); none: envelopes refused. */
+    public DeviceConnection envelopes(org.parley.edge.envelopes.DeviceSets deviceSets) {
+        actions.deviceSets(deviceSets);
         return this;
     }
 
@@ -286,7 +292,7 @@ public class DeviceConnection {
     private void send(DeviceDelivery d) {
         if (d.getKind() == DeliveryKind.EVENT && d.getEvent() != null) {
             ConversationEvent e = d.getEvent();
-            write(ServerFrames.message(d.getInboxSeq(), e));
+            write(ServerFrames.message(d.getInboxSeq(), e, deviceId)); // only this device's own envelope
             // Only messages carry delivery status; reactions, edits and group events do not.
             if (e.getType() == EventType.MESSAGE && !userId.equals(e.getSenderUserId())) {
                 unacked.put(d.getInboxSeq(), new Unacked(e.getConversationId(), e.getSeq(), e.getSenderUserId()));

@@ -1,0 +1,74 @@
+package org.parley.streams;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.ByteBuffer;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.parley.events.ActionResult;
+import org.parley.events.ActionType;
+import org.parley.events.ClientAction;
+import org.parley.events.ConversationEvent;
+import org.parley.events.DeviceEnvelope;
+import org.parley.events.EnvelopeType;
+
+/** The sequencer passes a one-to-one message's per-device envelopes into its event untouched (docs/adr/0011). */
+class EnvelopeSequencingTest {
+    private final SequencerFixture f = new SequencerFixture();
+
+    @AfterEach
+    void close() {
+        f.close();
+    }
+
+    private static DeviceEnvelope envelope(String device, EnvelopeType type, String body) {
+        return DeviceEnvelope.newBuilder().setDeviceId(device).setType(type)
+                .setBody(ByteBuffer.wrap(body.getBytes())).build();
+    }
+
+    private static final List<DeviceEnvelope> ENVELOPES = List.of(
+            envelope("bob-phone", EnvelopeType.PREKEY, "for bob's phone"),
+            envelope("bob-laptop", EnvelopeType.MESSAGE, "for bob's laptop"),
+            envelope("alice-laptop", EnvelopeType.MESSAGE, "for alice's laptop"));
+
+    private ClientAction.Builder encrypted(String conversation, String clientMessageId) {
+        return f.action(ActionType.SEND_MESSAGE, conversation, "alice").setClientMessageId(clientMessageId)
+                .setEnvelopes(ENVELOPES);
+    }
+
+    @Test
+    void theEventCarriesEveryEnvelopeAndIsMarkedEncrypted() {
+        assertThat(f.accepted(encrypted("dm:alice:bob", "m1"))).isEqualTo(1L);
+        ConversationEvent e = f.events.readValue();
+        assertThat(e.getEncrypted()).isTrue();
+        assertThat(e.getEnvelopes()).isEqualTo(ENVELOPES);
+        assertThat(e.getPayload().remaining()).isZero();
+        assertThat(e.getMemberUserIds()).containsExactly("alice", "bob");
+    }
+
+    @Test
+    void aPlainMessageStaysAsItWas() {
+        f.accepted(f.message("dm:alice:bob", "alice", "hi"));
+        ConversationEvent e = f.events.readValue();
+        assertThat(e.getEncrypted()).isFalse();
+        assertThat(e.getEnvelopes()).isNull();
+        assertThat(e.getPayload()).isEqualTo(ByteBuffer.wrap("hi".getBytes()));
+    }
+
+    @Test
+    void aRetryWithTheSameClientMessageIdIsTheSameMessage() {
+        assertThat(f.accepted(encrypted("dm:alice:bob", "m1"))).isEqualTo(1L);
+        // The retry after MISMATCHED_DEVICES carries other envelopes; if the first one did get through, it is a duplicate.
+        ActionResult retry = f.pipe(encrypted("dm:alice:bob", "m1").setEnvelopes(ENVELOPES.subList(0, 1)));
+        assertThat(retry.getSeq()).isEqualTo(1L);
+        assertThat(retry.getDuplicate()).isTrue();
+        assertThat(f.events.readValuesToList()).hasSize(1);
+    }
+
+    @Test
+    void aGroupMessageWithEnvelopesIsRefused() {
+        f.accepted(f.createGroup("g:family-group", "alice", "Family", "bob"));
+        assertThat(f.refused(encrypted("g:family-group", "m2"))).isEqualTo("INVALID_FIELD");
+    }
+}
