@@ -123,10 +123,19 @@ public final class EdgeApp {
                 new SettingsEndpoint(userSettings, readModel), SessionExtension.of(typing, presence));
 
         org.parley.edge.media.S3MediaStore media = new org.parley.edge.media.S3MediaStore(vertx, settings);
+        org.parley.edge.media.MediaPolicy mediaPolicy = org.parley.edge.media.MediaPolicy.from(settings);
+        org.parley.edge.media.transfer.S3ObjectTransfers objectTransfers =
+                new org.parley.edge.media.transfer.S3ObjectTransfers(settings);
+        org.parley.edge.media.transfer.MediaTransfers transfers = new org.parley.edge.media.transfer.MediaTransfers(
+                vertx, objectTransfers, new org.parley.edge.media.transfer.CqlUploadLedger(vertx, cql),
+                org.parley.edge.media.transfer.UploadPlan.Limits.from(settings), mediaPolicy,
+                new org.parley.edge.media.MediaAccess(readModel, mediaPolicy.maxConversationsChecked()),
+                new DeviceTokens(readModel));
         EdgeVerticle verticle = new EdgeVerticle(config, actionLog, readModel, pending, devices,
                 bytes -> deliveries.deserialize(topics.deliveries().name(), bytes), media)
                 .with(extensions)
-                .withMedia(org.parley.edge.media.MediaPolicy.from(settings))
+                .withMedia(mediaPolicy)
+                .withMediaTransfers(transfers)
                 .withWebSocketLimits(webSocketLimits)
                 .withLimits(org.parley.edge.limits.EdgeLimits.from(settings))
                 .withKeys(keys)
@@ -152,6 +161,7 @@ public final class EdgeApp {
             }
             actionLog.close();
             media.close();
+            objectTransfers.close();
             signalLog.close();
             cql.close();
         }, "edge-shutdown"));

@@ -61,6 +61,7 @@ public class EdgeVerticle extends AbstractVerticle {
     private EdgeGuards guards;
     private EdgeReadModel reads;
     private org.parley.edge.keys.KeyDirectoryEndpoint keys;
+    private org.parley.edge.media.transfer.MediaTransfers transfers;
 
     public EdgeVerticle(EdgeConfig config, ActionLog log, EdgeReadModel readModel, PendingActions pending,
                         ConnectedDevices devices, Function<byte[], DeviceDelivery> inboxDecoder) {
@@ -127,6 +128,9 @@ public class EdgeVerticle extends AbstractVerticle {
         if (keys != null) {
             keys.mount(router, guards, tokens);
         }
+        if (transfers != null) {
+            transfers.mount(router, guards);
+        }
         extraRoutes.forEach(mount -> mount.accept(router));
         BenchEcho.installIfEnabled(router); // off unless edge.bench-echo=true (benchmarks' floor)
         HttpServerOptions options = new HttpServerOptions().setHost(config.host()).setPort(config.port())
@@ -169,6 +173,12 @@ public class EdgeVerticle extends AbstractVerticle {
         this.decoder = new FrameDecoder(config.maxPayloadBytes(), config.historyPageMax(), 1024, limits.maxEnvelopes(),
                 limits.maxEnvelopeBytes());
         this.deviceSets = deviceSets;
+        return this;
+    }
+
+    /** Serves presigned uploads and downloads ({@code /v1/uploads}, {@code /v1/downloads}); before deployment. */
+    public EdgeVerticle withMediaTransfers(org.parley.edge.media.transfer.MediaTransfers transfers) {
+        this.transfers = transfers;
         return this;
     }
 

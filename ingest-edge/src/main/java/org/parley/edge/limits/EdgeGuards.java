@@ -71,6 +71,11 @@ public final class EdgeGuards {
         return frames.admit(FrameKind.KEYS, userId, http.addressOf(req));
     }
 
+    /** Counts a media upload started by {@code userId} (limits.user.uploads, limits.address.uploads); null if admitted. */
+    public FrameLimits.Refusal upload(String userId, HttpServerRequest req) {
+        return frames.admit(FrameKind.UPLOADS, userId, http.addressOf(req));
+    }
+
     /** The outbound bounds and pings of the WebSocket {@code upgrade} became; it holds its connection's place. */
     public OutboundFlow outbound(HttpServerRequest upgrade, ServerWebSocket ws) {
         http.upgraded(upgrade, ws);

@@ -25,7 +25,9 @@ public enum FrameKind {
      * Key bundle fetches, {@code GET /v1/keys/{userId}} (HTTP, not a frame: counted per requesting user and address;
      * each fetch hands out one-time prekeys, so this bounds how fast a user can drain someone's).
      */
-    KEYS;
+    KEYS,
+    /** Media uploads started, {@code POST /v1/uploads} (HTTP): each allocates an object and presigned URLs. */
+    UPLOADS;
 
     /** The setting's last part: {@code limits.user.<name>}. */
     public String key() {

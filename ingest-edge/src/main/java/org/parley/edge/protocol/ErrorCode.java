@@ -66,5 +66,11 @@ public enum ErrorCode {
     /** More one-time prekeys than a device may store (keys.max-one-time-prekeys). */
     TOO_MANY_PREKEYS,
     /** No current device of the user published keys (GET /v1/keys/{userId}). */
-    NO_KEYS
+    NO_KEYS,
+    /** An upload would take the user's stored media past media.quota-bytes (POST /v1/uploads): 413. */
+    QUOTA_EXCEEDED,
+    /** No upload of the caller by that id (GET /v1/uploads/{id}, POST .../complete): 404. */
+    UPLOAD_UNKNOWN,
+    /** Complete was asked before every part (or the whole object) arrived with the declared size: 409. */
+    UPLOAD_INCOMPLETE
 }
