@@ -268,7 +268,7 @@ public class EdgeVerticle extends AbstractVerticle {
      * declared type is kept only if it is a safe one (media.safe-content-types), else the object is opaque bytes.
      */
     private void uploadMedia(RoutingContext ctx) {
-        authenticated(ctx, device -> {
+        tokens.authenticated(ctx, device -> {
             String type = mediaPolicy.safeContentType(ctx.request().getHeader("Content-Type"));
             String key = MediaKeys.newKey(device.userId());
             media.put(key, ctx.body().buffer(), type).onComplete(ar -> {
@@ -289,7 +289,7 @@ public class EdgeVerticle extends AbstractVerticle {
      * a download of a safe type: never rendered inline, never sniffed.
      */
     private void downloadMedia(RoutingContext ctx) {
-        authenticated(ctx, device -> {
+        tokens.authenticated(ctx, device -> {
             String key = ctx.request().path().substring("/v1/".length());
             if (MediaKeys.owner(key).isEmpty()) {
                 httpError(ctx, 400, ErrorCode.INVALID_FIELD, "not a media key: expected media/<userId>/<uuid> as"
@@ -338,23 +338,6 @@ public class EdgeVerticle extends AbstractVerticle {
                                     .end(m.bytes());
                         }
                     });
-        });
-    }
-
-    private void authenticated(RoutingContext ctx, java.util.function.Consumer<org.parley.projections.DeviceDirectory.Device> then) {
-        String token = bearer(ctx.request());
-        if (token == null) {
-            httpError(ctx, 401, null, "missing bearer token: send 'Authorization: Bearer <token>'");
-            return;
-        }
-        tokens.authenticate(token).onComplete(ar -> {
-            if (ar.failed()) {
-                Failures.http(ctx, ar.cause(), "token not checked", "retry");
-            } else if (ar.result().isEmpty()) {
-                httpError(ctx, 401, null, "invalid or revoked token");
-            } else {
-                then.accept(ar.result().get());
-            }
         });
     }
 

@@ -13,7 +13,6 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import org.parley.config.Settings;
 import org.parley.edge.DeviceTokens;
@@ -110,7 +109,7 @@ public final class KeyDirectoryEndpoint {
             return;
         }
         JsonObject request = body;
-        authenticated(ctx, device -> {
+        tokens.authenticated(ctx, device -> {
             Future<Optional<KeyDirectory.DeviceKeys>> published = on(directory.device(device.userId(), device.deviceId()));
             Future<Integer> stocked = on(directory.count(device.deviceId()));
             Future.all(published, stocked).compose(v -> {
@@ -130,7 +129,7 @@ public final class KeyDirectoryEndpoint {
     }
 
     private void status(RoutingContext ctx) {
-        authenticated(ctx, device -> {
+        tokens.authenticated(ctx, device -> {
             Future<Optional<KeyDirectory.DeviceKeys>> published = on(directory.device(device.userId(), device.deviceId()));
             Future<Integer> stocked = on(directory.count(device.deviceId()));
             Future.all(published, stocked).onComplete(ar -> {
@@ -159,7 +158,7 @@ public final class KeyDirectoryEndpoint {
                     + " returned it (a lower-case UUID)");
             return;
         }
-        authenticated(ctx, caller -> {
+        tokens.authenticated(ctx, caller -> {
             FrameLimits.Refusal refused = guards.keyFetch(caller.userId(), ctx.request());
             if (refused != null) {
                 ctx.response().setStatusCode(429).putHeader("Retry-After",
@@ -253,23 +252,6 @@ public final class KeyDirectoryEndpoint {
         KeyDirectoryFact fact = KeyDirectoryFact.newBuilder().setKind(KeyFactKind.KEYS_REMOVED).setUserId(userId)
                 .setDeviceId(deviceId).setAt(Instant.now()).build();
         return log.append(fact).compose(v -> on(directory.write(fact)));
-    }
-
-    private void authenticated(RoutingContext ctx, Consumer<DeviceDirectory.Device> then) {
-        String token = EdgeVerticle.bearer(ctx.request());
-        if (token == null) {
-            EdgeVerticle.httpError(ctx, 401, null, "missing bearer token: send 'Authorization: Bearer <token>'");
-            return;
-        }
-        tokens.authenticate(token).onComplete(ar -> {
-            if (ar.failed()) {
-                Failures.http(ctx, ar.cause(), "token not checked", "retry");
-            } else if (ar.result().isEmpty()) {
-                EdgeVerticle.httpError(ctx, 401, null, "invalid or revoked token");
-            } else {
-                then.accept(ar.result().get());
-            }
-        });
     }
 
     private <T> Future<T> on(java.util.concurrent.CompletionStage<T> stage) {

@@ -12,7 +12,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import org.parley.edge.DeviceTokens;
 import org.parley.edge.EdgeVerticle;
@@ -79,7 +78,7 @@ public final class MediaTransfers {
         if (body == null) {
             return;
         }
-        authenticated(ctx, device -> {
+        tokens.authenticated(ctx, device -> {
             FrameLimits.Refusal refused = guards.upload(device.userId(), ctx.request());
             if (refused != null) {
                 ctx.response().setStatusCode(429).putHeader("Retry-After",
@@ -178,7 +177,7 @@ public final class MediaTransfers {
         if (body == null) {
             return;
         }
-        authenticated(ctx, device -> {
+        tokens.authenticated(ctx, device -> {
             String key = body.getValue("key") instanceof String k ? k : null;
             Optional<String> owner = MediaKeys.owner(key);
             if (owner.isEmpty()) {
@@ -273,7 +272,7 @@ public final class MediaTransfers {
             EdgeVerticle.httpError(ctx, 400, ErrorCode.INVALID_FIELD, "uploadId must be the id POST /v1/uploads returned");
             return;
         }
-        authenticated(ctx, device -> ledger.find(device.userId(), uploadId).onComplete(ar -> {
+        tokens.authenticated(ctx, device -> ledger.find(device.userId(), uploadId).onComplete(ar -> {
             if (ar.failed()) {
                 refuse(ctx, ar.cause(), "upload not read");
             } else if (ar.result().isEmpty()) {
@@ -313,20 +312,4 @@ public final class MediaTransfers {
         }
     }
 
-    private void authenticated(RoutingContext ctx, Consumer<DeviceDirectory.Device> then) {
-        String token = EdgeVerticle.bearer(ctx.request());
-        if (token == null) {
-            EdgeVerticle.httpError(ctx, 401, null, "missing bearer token: send 'Authorization: Bearer <token>'");
-            return;
-        }
-        tokens.authenticate(token).onComplete(ar -> {
-            if (ar.failed()) {
-                Failures.http(ctx, ar.cause(), "token not checked", "retry");
-            } else if (ar.result().isEmpty()) {
-                EdgeVerticle.httpError(ctx, 401, null, "invalid or revoked token");
-            } else {
-                then.accept(ar.result().get());
-            }
-        });
-    }
 }
