@@ -12,19 +12,24 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Collection;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.TimeoutException;
 import org.parley.client.crypto.Decrypted;
 import org.parley.client.crypto.DeviceAddress;
 import org.parley.client.crypto.DeviceKeys;
 import org.parley.client.crypto.DeviceStore;
 import org.parley.client.crypto.Envelope;
+import org.parley.client.crypto.GroupSenderKeys;
 import org.parley.client.crypto.KeyBundle;
 import org.parley.client.crypto.PairwiseCipher;
+import org.signal.libsignal.protocol.InvalidMessageException;
 import org.signal.libsignal.protocol.NoSessionException;
 import org.signal.libsignal.protocol.UntrustedIdentityException;
 
@@ -34,6 +39,12 @@ import org.signal.libsignal.protocol.UntrustedIdentityException;
  * encrypts one envelope per device with {@link PairwiseCipher}, sends them as a {@code send} with {@code envelopes}, and
  * answers {@code MISMATCHED_DEVICES} by fetching the missing devices' bundles, dropping the extra ones and sending once
  * more with the same clientMessageId. Received deliveries and history items are opened with the device's store.
+ *
+ * <p>Groups (docs/adr/0012) with Sender Keys: {@link #sendToGroup} encrypts the message once under this device's
+ * current sender key of the group (the {@code payload}) and attaches the sender key's distribution message, encrypted
+ * pairwise, for exactly the member devices that were not given it yet ({@code envelopes}). When a member is no longer in
+ * the member list given (it left or was removed), the next send rotates: a new distribution id, distributed to the
+ * remaining member devices only. {@link #open} takes a delivered distribution message before it decrypts the payload.
  *
  * <p>One instance per connected device; not thread-safe (call it from one thread).
  */
@@ -73,7 +84,18 @@ public final class SecureMessenger {
     private final String deviceId;
     /** The devices of each user this device encrypts to (the sender's own: its other devices). */
     private final Map<String, Set<String>> devicesOf = new HashMap<>();
+    private final GroupSenderKeys groupKeys;
+    /** Per group: this device's current sender key and who holds it. */
+    private final Map<String, GroupKey> groupKeysByConversation = new HashMap<>();
     private boolean published;
+
+    /** This device's current sender key in a group: its distribution id, the members it was made for, the holders. */
+    private static final class GroupKey {
+        final UUID distributionId = GroupSenderKeys.newDistributionId();
+        final Set<String> members = new LinkedHashSet<>();
+        /** Member devices given the distribution message ({@code userId/deviceId}). */
+        final Set<String> holders = new LinkedHashSet<>();
+    }
 
     /**
      * @param keys the device's generated keys, uploaded on first use if the directory has none for the device yet; null
@@ -88,6 +110,7 @@ public final class SecureMessenger {
         this.userId = client.device().userId();
         this.deviceId = client.device().deviceId();
         this.published = keys == null;
+        this.groupKeys = new GroupSenderKeys(store, new DeviceAddress(userId, deviceId));
     }
 
     /** Uploads the device's keys ({@code PUT /v1/keys}) unless the directory has them already. */
@@ -135,6 +158,10 @@ public final class SecureMessenger {
 
     /** Opens a received {@code message} frame or history item with this device's store. */
     public Opened open(JsonObject frame) {
+        String conversation = frame.getString("conversationId", "");
+        if (conversation.startsWith("g:") && !frame.getBoolean("encrypted", false)) {
+            return openGroup(frame);
+        }
         if (!frame.getBoolean("encrypted", false)) {
             String payload = frame.getString("payload");
             return new Opened.NotEncrypted(payload == null ? new byte[0] : Base64.getDecoder().decode(payload));
@@ -154,6 +181,159 @@ public final class SecureMessenger {
             }
         }
         return new Opened.Content(d);
+    }
+
+    /**
+     * A group message: first the sender's key distribution message, if this device's delivery carries one (pairwise
+     * encrypted for it), then the payload, if it is a Sender Key message. A payload that is not (a group message sent
+     * without end-to-end encryption) is {@link Opened.NotEncrypted}.
+     */
+    private Opened openGroup(JsonObject frame) {
+        DeviceAddress from = new DeviceAddress(frame.getString("senderUserId"), frame.getString("senderDeviceId"));
+        JsonObject envelope = frame.getJsonObject("envelope");
+        if (envelope != null) {
+            int type = "prekey".equals(envelope.getString("type")) ? Envelope.PREKEY : Envelope.SIGNAL;
+            Decrypted d = cipher.decrypt(from, new Envelope(type, Base64.getDecoder().decode(envelope.getString("body"))));
+            if (d instanceof Decrypted.Plaintext p) {
+                try {
+                    groupKeys.acceptDistribution(from, p.content());
+                } catch (InvalidMessageException e) {
+                    return new Opened.Content(new Decrypted.Invalid("not a sender key distribution message: "
+                            + e.getMessage()));
+                }
+            } else if (!(d instanceof Decrypted.Duplicate)) {
+                return new Opened.Content(d); // e.g. UntrustedIdentity: the payload cannot be opened without it
+            }
+        }
+        String payload = frame.getString("payload");
+        byte[] bytes = payload == null ? new byte[0] : Base64.getDecoder().decode(payload);
+        if (bytes.length < 2 || (bytes[0] & 0xff) != Envelope.SENDER_KEY) {
+            return new Opened.NotEncrypted(bytes);
+        }
+        return new Opened.Content(groupKeys.decrypt(from, Envelope.decode(bytes)));
+    }
+
+    /**
+     * Sends {@code plaintext} into group {@code conversationId}, end-to-end encrypted with this device's sender key of
+     * the group, and returns the answer ({@code sent}, or the {@code error}). {@code memberUserIds}: the group's current
+     * members as the application knows them (from {@code group} or the membership events); a former member missing
+     * from it makes this send rotate the sender key first. The distribution message goes, pairwise encrypted, to each
+     * current device of each member that does not have it yet (first use of a user: its bundles are fetched). On
+     * {@code MISMATCHED_DEVICES} (an envelope for a device that is not a current member's), the extra devices are
+     * left out of this send and the same payload is sent once more with the same clientMessageId.
+     */
+    public JsonObject sendToGroup(String conversationId, Collection<String> memberUserIds, String clientMessageId,
+                                  byte[] plaintext, Duration timeout)
+            throws IOException, InterruptedException, TimeoutException, IdentityChangedException {
+        if (!conversationId.startsWith("g:")) {
+            throw new IllegalArgumentException("not a group: " + conversationId);
+        }
+        publishKeys();
+        Set<String> members = new LinkedHashSet<>(memberUserIds);
+        members.add(userId);
+        GroupKey key = groupKeysByConversation.get(conversationId);
+        if (key == null || !members.containsAll(key.members)) {
+            key = new GroupKey(); // new group, or someone left: a key the former member never holds
+            groupKeysByConversation.put(conversationId, key);
+        }
+        key.members.clear();
+        key.members.addAll(members);
+        for (String member : members) {
+            know(member);
+        }
+        // The distribution message first: it names the chain's current iteration, the one the payload is encrypted at
+        // (taken after the encryption, it would name the next one, and its receivers could not open this message).
+        byte[] distribution = groupKeys.distributionMessage(key.distributionId);
+        String payload;
+        try {
+            payload = Base64.getEncoder().encodeToString(groupKeys.encrypt(key.distributionId, plaintext).encode());
+        } catch (NoSessionException e) {
+            throw new IllegalStateException("no sender key right after creating it", e);
+        }
+        Map<String, JsonObject> envelopes = new LinkedHashMap<>(); // userId/deviceId -> envelope
+        for (String member : members) {
+            for (String device : devicesOf.getOrDefault(member, Set.of())) {
+                String holder = member + "/" + device;
+                if (device.equals(deviceId) || key.holders.contains(holder)) {
+                    continue;
+                }
+                envelopes.put(holder, pairwise(member, device, distribution));
+            }
+        }
+        for (int attempt = 1; ; attempt++) {
+            JsonObject frame = new JsonObject().put("type", "send").put("clientMessageId", clientMessageId)
+                    .put("conversationId", conversationId).put("payload", payload);
+            if (!envelopes.isEmpty()) {
+                frame.put("envelopes", new JsonArray(new ArrayList<>(envelopes.values())));
+            }
+            JsonObject answer = client.actRetrying(frame, timeout, 3);
+            if ("sent".equals(answer.getString("type"))) {
+                key.holders.addAll(envelopes.keySet());
+                return answer;
+            }
+            if (attempt > 1 || !"MISMATCHED_DEVICES".equals(answer.getString("code"))) {
+                return answer;
+            }
+            client.forget(answer);
+            // Only this send drops them: the edge reads the group's members from a projection that can lag a change by
+            // a moment, so a device named extra may be a new member's; it is offered the key again on the next send.
+            for (Object extra : answer.getJsonArray("extraDevices", new JsonArray())) {
+                String gone = String.valueOf(extra);
+                envelopes.keySet().removeIf(holder -> holder.endsWith("/" + gone));
+            }
+        }
+    }
+
+    /**
+     * Edits this device's message {@code targetSeq} in a group: the new content is encrypted under the device's current
+     * sender key, like a message, and travels as the {@code edit}'s payload (an edit carries no envelopes, so every
+     * member device must hold the key already: send at least one message under it first). Receivers open the
+     * {@code message_edited} delivery with {@link #open}.
+     */
+    public JsonObject editInGroup(String conversationId, long targetSeq, String clientMessageId, byte[] plaintext,
+                                  Duration timeout) throws InterruptedException, TimeoutException {
+        GroupKey key = groupKeysByConversation.get(conversationId);
+        if (key == null) {
+            throw new IllegalStateException("no sender key in " + conversationId + " yet: send a message first");
+        }
+        String payload;
+        try {
+            payload = Base64.getEncoder().encodeToString(groupKeys.encrypt(key.distributionId, plaintext).encode());
+        } catch (NoSessionException e) {
+            throw new IllegalStateException("the sender key of " + conversationId + " is gone from the store", e);
+        }
+        return client.actRetrying(new JsonObject().put("type", "edit").put("clientMessageId", clientMessageId)
+                .put("conversationId", conversationId).put("targetSeq", targetSeq).put("payload", payload), timeout, 3);
+    }
+
+    /** Starts a new sender key for the group now (the next send distributes it to the members it names). */
+    public void rotateGroupKey(String conversationId) {
+        groupKeysByConversation.remove(conversationId);
+    }
+
+    /** This device's current distribution id in a group, or null before its first send there (tests, diagnostics). */
+    public UUID groupDistributionId(String conversationId) {
+        GroupKey key = groupKeysByConversation.get(conversationId);
+        return key == null ? null : key.distributionId;
+    }
+
+    /** The member devices ({@code userId/deviceId}) given this device's current sender key of the group. */
+    public Set<String> groupKeyHolders(String conversationId) {
+        GroupKey key = groupKeysByConversation.get(conversationId);
+        return key == null ? Set.of() : Set.copyOf(key.holders);
+    }
+
+    private JsonObject pairwise(String user, String device, byte[] plaintext) throws IdentityChangedException {
+        try {
+            Envelope e = cipher.encrypt(new DeviceAddress(user, device), plaintext);
+            return new JsonObject().put("deviceId", device).put("type", e.type() == Envelope.PREKEY ? "prekey" : "message")
+                    .put("body", Base64.getEncoder().encodeToString(e.body()));
+        } catch (NoSessionException e) {
+            throw new IllegalStateException("no session to " + user + "/" + device + " after its bundle", e);
+        } catch (UntrustedIdentityException e) {
+            throw new IdentityChangedException("the identity of " + user + " changed: confirm the new safety"
+                    + " number before sending", e);
+        }
     }
 
     /** The devices this device encrypts to for {@code user} (tests, diagnostics). */

@@ -24,7 +24,8 @@ import org.parley.events.DeviceSession;
 import org.parley.events.EnvelopeType;
 
 /**
- * The fan-out gives each device of an encrypted one-to-one message only its own envelope (docs/adr/0011): member
+ * The fan-out gives each device of an encrypted one-to-one message only its own envelope (docs/adr/0011), and each
+ * member device of a group message the payload plus only its own key distribution envelope (docs/adr/0012): member
  * expansion, the user's device directory and the device inbox sequencer, each in its operator harness.
  */
 class EnvelopeSelectionTest {
@@ -117,5 +118,39 @@ class EnvelopeSelectionTest {
             assertThat(e.getEnvelopes()).isNull();
             assertThat(e.getPayload()).isEqualTo(plain.getPayload());
         });
+    }
+
+    /** A group message: the Sender Key ciphertext as payload, key distribution envelopes for some member devices. */
+    private static ConversationEvent groupMessage(long seq, String... envelopeDevices) {
+        return ConversationEvent.newBuilder(event("g:family", seq, "alice", "alice-phone", "alice", "bob"))
+                .setPayload(ByteBuffer.wrap("one sender key ciphertext".getBytes(StandardCharsets.UTF_8)))
+                .setEncrypted(false)
+                .setEnvelopes(List.of(envelopeDevices).stream().map(EnvelopeSelectionTest::envelope).toList()).build();
+    }
+
+    @Test
+    void aGroupMessageGivesEveryMemberDeviceThePayloadAndOnlyItsOwnDistributionEnvelope() throws Exception {
+        ConversationEvent sent = groupMessage(1, "bob-laptop", "alice-laptop");
+        Map<String, ConversationEvent> delivered = fanOut(sent);
+
+        assertThat(delivered).containsOnlyKeys("bob-phone", "bob-laptop", "alice-laptop");
+        delivered.forEach((device, e) -> {
+            assertThat(e.getEncrypted()).as(device).isFalse();
+            assertThat(e.getPayload()).as(device).isEqualTo(sent.getPayload());
+        });
+        assertThat(delivered.get("bob-laptop").getEnvelopes()).containsExactly(envelope("bob-laptop"));
+        assertThat(delivered.get("alice-laptop").getEnvelopes()).containsExactly(envelope("alice-laptop"));
+        // bob's phone had the sender's key already: the payload alone, nothing of the others' envelopes.
+        assertThat(delivered.get("bob-phone").getEnvelopes()).isEmpty();
+    }
+
+    @Test
+    void aGroupEnvelopeForADeviceOfNoMemberReachesNobody() throws Exception {
+        directory.processElement2(device("carol", "carol-phone"), 0L); // removed from the group: not in the event's members
+        Map<String, ConversationEvent> delivered = fanOut(groupMessage(1, "bob-phone", "carol-phone"));
+
+        assertThat(delivered).containsOnlyKeys("bob-phone", "bob-laptop", "alice-laptop");
+        assertThat(delivered.values()).allSatisfy(e -> assertThat(e.getEnvelopes())
+                .extracting(DeviceEnvelope::getDeviceId).doesNotContain("carol-phone"));
     }
 }

@@ -110,4 +110,51 @@ class EnvelopeSendTest {
             assertThat(edge.log.actions).isEmpty();
         }
     }
+
+    private static JsonObject group(String payload, String... devices) {
+        JsonObject frame = send(devices);
+        frame.remove("to");
+        return frame.put("conversationId", "g:book-club").put("payload", payload);
+    }
+
+    @Test
+    void aGroupSendsEnvelopesMustBeForCurrentDevicesOfMembersAndNeedNotCoverEveryDevice() throws Exception {
+        JsonObject alicePhone = edge.register("alice");
+        JsonObject aliceLaptop = edge.link(alicePhone);
+        JsonObject bobPhone = edge.register("bob");
+        JsonObject bobLaptop = edge.link(bobPhone);
+        String a1 = alicePhone.getString("deviceId");
+        String a2 = aliceLaptop.getString("deviceId");
+        String b1 = bobPhone.getString("deviceId");
+        String b2 = bobLaptop.getString("deviceId");
+        String carols = "0b6c3f3e-5f0e-4a4e-9d55-3c2f8f0d7a11";
+        edge.encryptable.put("alice", Set.of(a1, a2));
+        edge.encryptable.put("bob", Set.of(b1, b2));
+        edge.encryptable.put("carol", Set.of(carols)); // removed from the group: her device is no member's
+        edge.readModel.members.put("g:book-club", java.util.List.of(
+                new org.parley.projections.GroupDirectory.Member("alice", true, 1),
+                new org.parley.projections.GroupDirectory.Member("bob", false, 1)));
+        String senderKey = Base64.getEncoder().encodeToString(new byte[] {7, 1, 2});
+
+        try (TestClient c = edge.connect(alicePhone)) {
+            c.send(group(senderKey, b1, carols));
+            JsonObject refused = c.next("error");
+            assertThat(refused.getString("code")).isEqualTo("MISMATCHED_DEVICES");
+            assertThat(refused.getString("ref")).isEqualTo("m1");
+            assertThat(refused.getJsonObject("missingDevices")).isEqualTo(new JsonObject());
+            assertThat(refused.getJsonArray("extraDevices")).containsExactly(carols);
+            assertThat(edge.log.actions).isEmpty();
+
+            c.send(group(senderKey, a1));
+            assertThat(c.next("error").getJsonArray("extraDevices")).containsExactly(a1); // the sending device itself
+
+            // bob's laptop and alice's laptop hold the key already: one envelope, for bob's phone, is enough.
+            c.send(group(senderKey, b1));
+            await().until(() -> edge.log.actions.size() == 1);
+            ClientAction a = edge.log.actions.get(0);
+            assertThat(a.getConversationId()).isEqualTo("g:book-club");
+            assertThat(a.getPayload()).isEqualTo(ByteBuffer.wrap(new byte[] {7, 1, 2}));
+            assertThat(a.getEnvelopes()).extracting(DeviceEnvelope::getDeviceId).containsExactly(b1);
+        }
+    }
 }

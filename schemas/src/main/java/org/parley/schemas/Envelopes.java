@@ -5,8 +5,11 @@ import org.parley.events.ConversationEvent;
 import org.parley.events.DeviceEnvelope;
 
 /**
- * Per-device envelopes of end-to-end encrypted one-to-one messages (docs/adr/0011): a conversation event carries one
- * libsignal ciphertext per device it was encrypted for; each device's copy carries only its own.
+ * Per-device envelopes (docs/adr/0011, docs/adr/0012): a conversation event carries one libsignal ciphertext per device
+ * it was encrypted for; each device's copy carries only its own. One-to-one, the envelopes are the content (the event is
+ * {@code encrypted}, its payload empty). In a group, the content is the one Sender Key ciphertext in the payload, and the
+ * envelopes carry the sender's key distribution message to the member devices that did not have it yet (the event is
+ * not {@code encrypted}: there is nothing to wait for when a device has no envelope).
  */
 public final class Envelopes {
     private Envelopes() {
@@ -15,18 +18,20 @@ public final class Envelopes {
     /**
      * The event as {@code deviceId} may receive it: an encrypted message keeps only that device's envelope (none if it
      * was not encrypted for the device, which it then shows as "waiting for this message"); any other event is
-     * returned as it is, without a copy.
+     * returned as it is, without a copy. A group message with envelopes (key distribution) keeps its payload and only
+     * that device's envelope, if any.
      */
     public static ConversationEvent forDevice(ConversationEvent event, String deviceId) {
-        if (event == null || !isEncrypted(event)) {
+        if (event == null || !isEncrypted(event) && of(event).isEmpty()) {
             return event;
         }
+        boolean encrypted = isEncrypted(event);
         DeviceEnvelope own = own(event, deviceId);
         List<DeviceEnvelope> kept = own == null ? List.of() : List.of(own);
-        if (of(event).equals(kept) && event.getEncrypted()) {
+        if (of(event).equals(kept) && event.getEncrypted() == encrypted) {
             return event;
         }
-        return ConversationEvent.newBuilder(event).setEncrypted(true).setEnvelopes(kept).build();
+        return ConversationEvent.newBuilder(event).setEncrypted(encrypted).setEnvelopes(kept).build();
     }
 
     /** The event's envelopes (none for a plain event: the field is null then). */
@@ -34,9 +39,22 @@ public final class Envelopes {
         return event.getEnvelopes() == null ? List.of() : event.getEnvelopes();
     }
 
-    /** An end-to-end encrypted message (sent with envelopes). */
+    /**
+     * A message whose content is its per-device envelopes (one-to-one, sent with envelopes): flagged by the sequencer,
+     * or, for an event built without the flag, envelopes and no payload. A group message with key distribution
+     * envelopes is not: its content is the payload.
+     */
     public static boolean isEncrypted(ConversationEvent event) {
-        return event.getEncrypted() || !of(event).isEmpty();
+        return event.getEncrypted() || !of(event).isEmpty() && !hasPayload(event);
+    }
+
+    /** A group message that carries key distribution envelopes beside its payload. */
+    public static boolean distributesKeys(ConversationEvent event) {
+        return !isEncrypted(event) && !of(event).isEmpty();
+    }
+
+    private static boolean hasPayload(ConversationEvent event) {
+        return event.getPayload() != null && event.getPayload().remaining() > 0;
     }
 
     /** The envelope for {@code deviceId}, or null. */

@@ -170,20 +170,24 @@ public class ConversationSequencer implements Processor<String, ClientAction, St
                 if (a.getForwardCount() < 0) {
                     throw new Rejection("INVALID_FIELD", "forwardCount must not be negative");
                 }
-                boolean encrypted = a.getEnvelopes() != null && !a.getEnvelopes().isEmpty();
-                if (encrypted && c.isGroup()) {
-                    throw new Rejection("INVALID_FIELD", "per-device envelopes are for one-to-one conversations;"
-                            + " a group message carries one Sender Key payload");
+                boolean withEnvelopes = a.getEnvelopes() != null && !a.getEnvelopes().isEmpty();
+                boolean payload = a.getPayload() != null && a.getPayload().remaining() > 0;
+                if (withEnvelopes && c.isGroup() && !payload) {
+                    throw new Rejection("INVALID_FIELD", "a group message carries its Sender Key ciphertext in"
+                            + " 'payload'; its envelopes carry only the key distribution to member devices");
                 }
-                // Envelopes pass through as they are: the edge checked the device set, the fan-out gives each device
-                // its own; the server reads none of them.
+                // One-to-one, the envelopes are the content (encrypted). In a group the payload is (one Sender Key
+                // ciphertext for all) and the envelopes carry the sender's key distribution pairwise (docs/adr/0012).
+                // Envelopes pass through as they are: the edge checked the devices, the fan-out gives each device its
+                // own (only member devices receive the event at all); the server reads none of them.
+                boolean encrypted = withEnvelopes && !c.isGroup();
                 yield newEvent(a, seq, EventType.MESSAGE, c.members())
                         .setReplyToSeq(a.getReplyToSeq())
                         .setForwardCount(a.getForwardCount())
                         .setForwardedManyTimes(a.getForwardCount() > rules.forwardedManyTimesAfter())
                         .setPayload(a.getPayload())
                         .setEncrypted(encrypted)
-                        .setEnvelopes(encrypted ? List.copyOf(a.getEnvelopes()) : null);
+                        .setEnvelopes(withEnvelopes ? List.copyOf(a.getEnvelopes()) : null);
             }
             case REACT -> {
                 targets.require(c, user, a.getTargetSeq(), head, false);

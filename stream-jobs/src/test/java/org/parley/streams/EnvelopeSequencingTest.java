@@ -13,7 +13,10 @@ import org.parley.events.ConversationEvent;
 import org.parley.events.DeviceEnvelope;
 import org.parley.events.EnvelopeType;
 
-/** The sequencer passes a one-to-one message's per-device envelopes into its event untouched (docs/adr/0011). */
+/**
+ * The sequencer passes a message's per-device envelopes into its event untouched: one-to-one as the content
+ * (docs/adr/0011), in a group beside the Sender Key payload as key distribution (docs/adr/0012).
+ */
 class EnvelopeSequencingTest {
     private final SequencerFixture f = new SequencerFixture();
 
@@ -67,8 +70,40 @@ class EnvelopeSequencingTest {
     }
 
     @Test
-    void aGroupMessageWithEnvelopesIsRefused() {
+    void aGroupMessageWithoutItsSenderKeyPayloadIsRefused() {
         f.accepted(f.createGroup("g:family-group", "alice", "Family", "bob"));
         assertThat(f.refused(encrypted("g:family-group", "m2"))).isEqualTo("INVALID_FIELD");
+        assertThat(f.events.readValuesToList()).hasSize(1); // only the group's creation
+    }
+
+    @Test
+    void aGroupMessageCarriesItsPayloadForAllAndTheKeyDistributionEnvelopesAndIsNotMarkedEncrypted() {
+        f.accepted(f.createGroup("g:family-group", "alice", "Family", "bob"));
+        f.events.readValue();
+        List<DeviceEnvelope> distribution = ENVELOPES.subList(0, 2);
+        assertThat(f.accepted(encrypted("g:family-group", "m2").setPayload(ByteBuffer.wrap("sender key".getBytes()))
+                .setEnvelopes(distribution))).isEqualTo(2L);
+        ConversationEvent e = f.events.readValue();
+        assertThat(e.getEncrypted()).isFalse();
+        assertThat(e.getPayload()).isEqualTo(ByteBuffer.wrap("sender key".getBytes()));
+        assertThat(e.getEnvelopes()).isEqualTo(distribution);
+        assertThat(e.getMemberUserIds()).containsExactlyInAnyOrder("alice", "bob");
+    }
+
+    @Test
+    void aRemovedMemberIsNotARecipientOfWhatFollows() {
+        f.accepted(f.createGroup("g:family-group", "alice", "Family", "bob", "carol"));
+        f.accepted(f.subjects(ActionType.REMOVE_MEMBER, "g:family-group", "alice", "carol"));
+        f.events.readValuesToList();
+        f.accepted(encrypted("g:family-group", "m3").setPayload(ByteBuffer.wrap("rotated".getBytes())));
+        assertThat(f.events.readValue().getMemberUserIds()).containsExactlyInAnyOrder("alice", "bob");
+    }
+
+    @Test
+    void aRemovedMemberCannotSendEvenWithEnvelopes() {
+        f.accepted(f.createGroup("g:family-group", "alice", "Family", "bob", "carol"));
+        f.accepted(f.subjects(ActionType.REMOVE_MEMBER, "g:family-group", "alice", "carol"));
+        assertThat(f.refused(f.action(ActionType.SEND_MESSAGE, "g:family-group", "carol").setClientMessageId("m4")
+                .setPayload(ByteBuffer.wrap("x".getBytes())).setEnvelopes(ENVELOPES))).isEqualTo("NOT_A_MEMBER");
     }
 }

@@ -96,4 +96,18 @@ class GroupSenderKeysTest {
         assertThat(d).isInstanceOf(Decrypted.Plaintext.class);
         return TestDevice.text(d);
     }
+
+    @Test
+    void aDistributionMessageTakenAfterAnEncryptionDoesNotOpenThatMessage() throws Exception {
+        // Why SecureMessenger takes the distribution message before it encrypts the payload it travels with.
+        UUID group = GroupSenderKeys.newDistributionId();
+        byte[] before = alice.group.distributionMessage(group);
+        Envelope first = alice.group.encrypt(group, bytes("first"));
+        byte[] after = alice.group.distributionMessage(group);
+
+        carol.group.acceptDistribution(alice.address, before);
+        assertThat(text(carol.group.decrypt(alice.address, first))).isEqualTo("first");
+        bob.group.acceptDistribution(alice.address, after);
+        assertThat(bob.group.decrypt(alice.address, first)).isNotInstanceOf(Decrypted.Plaintext.class);
+    }
 }

@@ -14,7 +14,9 @@ public sealed interface ClientFrame {
 
     /**
      * Send a message: to a user (one-to-one) or into a conversation; optionally a reply or a forward. Either a
-     * {@code payload}, or (one-to-one, end-to-end encrypted) one envelope per device with an empty payload.
+     * {@code payload}, or (one-to-one, end-to-end encrypted) one envelope per device with an empty payload. In a group,
+     * always a {@code payload} (the Sender Key ciphertext), with envelopes carrying the sender's key distribution to
+     * the member devices that need it (docs/adr/0012).
      */
     record Send(String clientMessageId, String conversationId, byte[] payload, String mediaType, Long replyToSeq,
                 Source forwardOf, List<DeviceEnvelope> envelopes) implements ClientFrame {
@@ -31,8 +33,14 @@ public sealed interface ClientFrame {
             this(clientMessageId, conversationId, payload, mediaType, null, null);
         }
 
+        /** Sent with envelopes (one-to-one: the content; in a group: key distribution). */
         public boolean encrypted() {
             return !envelopes.isEmpty();
+        }
+
+        /** A group send with key distribution envelopes. */
+        public boolean distributesKeys() {
+            return encrypted() && org.parley.schemas.Conversations.isGroup(conversationId);
         }
     }
 

@@ -342,26 +342,21 @@ public class FrameDecoder {
         }
         boolean hasPayload = json.getValue("payload") != null;
         boolean hasEnvelopes = json.getValue("envelopes") != null;
-        if (hasPayload && hasEnvelopes) {
-            throw new ProtocolException(ErrorCode.INVALID_FIELD, "a send carries either 'payload' or 'envelopes',"
-                    + " never both", clientMessageId);
+        boolean group = Conversations.isGroup(conversationId);
+        if (hasPayload && hasEnvelopes && !group) {
+            throw new ProtocolException(ErrorCode.INVALID_FIELD, "a one-to-one send carries either 'payload' or"
+                    + " 'envelopes', never both", clientMessageId);
         }
-        if (!hasPayload && !hasEnvelopes) {
-            throw new ProtocolException(ErrorCode.MISSING_FIELD, "send needs 'payload' (base64) or 'envelopes' (one"
-                    + " per device, end-to-end encrypted)", clientMessageId);
+        if (!hasPayload && (group || !hasEnvelopes)) {
+            throw new ProtocolException(ErrorCode.MISSING_FIELD, group
+                    ? "a group send needs 'payload' (base64: the one Sender Key ciphertext for all members)"
+                    : "send needs 'payload' (base64) or 'envelopes' (one per device, end-to-end encrypted)",
+                    clientMessageId);
         }
-        List<DeviceEnvelope> envelopes = List.of();
-        byte[] payload;
-        if (hasEnvelopes) {
-            if (Conversations.isGroup(conversationId)) {
-                throw new ProtocolException(ErrorCode.INVALID_FIELD, "'envelopes' are for one-to-one conversations; a"
-                        + " group message carries one Sender Key 'payload'", clientMessageId);
-            }
-            envelopes = envelopes(json.getValue("envelopes"), clientMessageId);
-            payload = new byte[0];
-        } else {
-            payload = payload(json, clientMessageId, true);
-        }
+        // One-to-one: the envelopes are the content. In a group: the payload is, and the envelopes carry the sender's
+        // key distribution message to the member devices that do not have it yet (docs/adr/0012).
+        List<DeviceEnvelope> envelopes = hasEnvelopes ? envelopes(json.getValue("envelopes"), clientMessageId) : List.of();
+        byte[] payload = hasPayload ? payload(json, clientMessageId, true) : new byte[0];
         String mediaType = string(json, "mediaType", clientMessageId, false);
         if (mediaType != null && !FieldBounds.isMediaType(mediaType)) {
             throw new ProtocolException(ErrorCode.INVALID_FIELD, "'mediaType' must be a media type like image/jpeg"

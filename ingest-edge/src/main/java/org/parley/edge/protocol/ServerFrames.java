@@ -164,6 +164,18 @@ public final class ServerFrames {
                 .put("ref", ref).put("missingDevices", m).put("extraDevices", new JsonArray(extra)).encode();
     }
 
+    /**
+     * {@code MISMATCHED_DEVICES} for a group send: envelopes for devices that are not current devices of the group's
+     * members (or for the sending device). Drop them and resend with the same clientMessageId.
+     */
+    public static String notMemberDevices(String ref, List<String> extra) {
+        return new JsonObject().put("type", "error").put("code", ErrorCode.MISMATCHED_DEVICES.name())
+                .put("message", extra.size() + " envelope(s) for devices that are not current devices of this group's"
+                        + " members: drop them and resend with the same clientMessageId")
+                .put("ref", ref).put("missingDevices", new JsonObject()).put("extraDevices", new JsonArray(extra))
+                .encode();
+    }
+
     public static String error(ErrorCode code, String message, String ref) {
         JsonObject o = new JsonObject().put("type", "error").put("code", code.name()).put("message", message);
         if (ref != null) {
@@ -194,6 +206,12 @@ public final class ServerFrames {
             }
         } else {
             o.put("payload", Base64.getEncoder().encodeToString(bytes(e.getPayload())));
+            // A group message may carry the sender's key distribution to this device (docs/adr/0012).
+            DeviceEnvelope own = viewer == null || !Envelopes.distributesKeys(e) ? null : Envelopes.own(e, viewer);
+            if (own != null) {
+                o.put("envelope", new JsonObject().put("type", own.getType() == EnvelopeType.PREKEY ? "prekey" : "message")
+                        .put("body", Base64.getEncoder().encodeToString(bytes(own.getBody()))));
+            }
         }
         if (e.getMediaType() != null) {
             o.put("mediaType", e.getMediaType());

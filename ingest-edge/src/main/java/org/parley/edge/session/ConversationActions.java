@@ -78,7 +78,8 @@ final class ConversationActions {
         if (!admit(s.conversationId(), s.clientMessageId())) {
             return;
         }
-        Future<Void> devicesMatch = s.encrypted() ? checkDevices(s) : Future.succeededFuture();
+        Future<Void> devicesMatch = s.distributesKeys() ? checkMemberDevices(s)
+                : s.encrypted() ? checkDevices(s) : Future.succeededFuture();
         devicesMatch.compose(v -> s.forwardOf() == null ? Future.succeededFuture(0) : forwardCount(s))
                 .onFailure(err -> fail(err, s.clientMessageId())).onSuccess(count -> submit(
                 action(ActionType.SEND_MESSAGE, s.conversationId(), s.clientMessageId())
@@ -110,6 +111,35 @@ final class ConversationActions {
             }
             out.accept(ServerFrames.mismatchedDevices(s.clientMessageId(), m.missing(), m.extra()));
             return Future.<Void>failedFuture(ALREADY_ANSWERED);
+        });
+    }
+
+    /**
+     * A group send's envelopes carry the sender's key distribution (docs/adr/0012): each must be for a current device
+     * of a current member of the group, and not for the sending device. Devices that already hold the sender's key
+     * need none, so nothing is "missing"; an envelope for any other device is answered {@code MISMATCHED_DEVICES} with
+     * it in {@code extraDevices} and nothing is appended. Membership is read from the group projection and may lag a
+     * change by a moment; the sequencer's member list (the event's recipients) is what decides who receives anything.
+     */
+    private Future<Void> checkMemberDevices(ClientFrame.Send s) {
+        if (deviceSets == null) {
+            return Future.failedFuture(new ProtocolException(ErrorCode.INVALID_FIELD, "this edge does not accept"
+                    + " 'envelopes' (no key directory)", s.clientMessageId()));
+        }
+        return readModel.members(s.conversationId()).compose(members -> {
+            List<Future<Set<String>>> sets = members.stream().map(m -> deviceSets.current(m.userId())).toList();
+            return Future.all(sets).compose(v -> {
+                Set<String> current = new java.util.HashSet<>();
+                sets.forEach(f -> current.addAll(f.result()));
+                current.remove(deviceId);
+                List<String> extra = s.envelopes().stream().map(DeviceEnvelope::getDeviceId)
+                        .filter(d -> !current.contains(d)).sorted().toList();
+                if (extra.isEmpty()) {
+                    return Future.<Void>succeededFuture();
+                }
+                out.accept(ServerFrames.notMemberDevices(s.clientMessageId(), extra));
+                return Future.<Void>failedFuture(ALREADY_ANSWERED);
+            });
         });
     }
 

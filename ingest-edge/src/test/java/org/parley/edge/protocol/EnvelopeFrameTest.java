@@ -26,6 +26,11 @@ class EnvelopeFrameTest {
     private static final String B2 = "1f2e3d4c-5b6a-4789-8a9b-0c1d2e3f4a5b";
     private static final String A2 = "2a3b4c5d-6e7f-4012-9345-6789abcdef01";
 
+    @org.junit.jupiter.api.BeforeAll
+    static void trustEventClasses() {
+        org.parley.serde.TrustedEventClasses.install(); // copying an event (newBuilder(event)) instantiates its classes
+    }
+
     private static JsonObject envelope(String deviceId, String type, byte[] body) {
         return new JsonObject().put("deviceId", deviceId).put("type", type)
                 .put("body", Base64.getEncoder().encodeToString(body));
@@ -106,12 +111,62 @@ class EnvelopeFrameTest {
                 .put("envelopes", "AA=="))).isEqualTo(ErrorCode.INVALID_FIELD);                       // not an array
     }
 
-    @Test
-    void groupsCarryAPayloadNotEnvelopes() {
-        JsonObject group = send(new JsonArray().add(envelope(B1, "message", new byte[] {1})));
+    private static JsonObject groupSend(JsonArray envelopes) {
+        JsonObject group = send(envelopes);
         group.remove("to");
-        group.put("conversationId", "g:book-club");
-        assertThat(refused(group)).isEqualTo(ErrorCode.INVALID_FIELD);
+        return group.put("conversationId", "g:book-club");
+    }
+
+    @Test
+    void aGroupSendNeedsItsSenderKeyPayloadBesideTheEnvelopes() {
+        assertThat(refused(groupSend(new JsonArray().add(envelope(B1, "message", new byte[] {1})))))
+                .isEqualTo(ErrorCode.MISSING_FIELD);
+    }
+
+    @Test
+    void aGroupSendCarriesThePayloadAndTheKeyDistributionEnvelopes() {
+        ClientFrame.Send s = (ClientFrame.Send) decoder.decode(groupSend(new JsonArray()
+                .add(envelope(B1, "prekey", new byte[] {1, 2})).add(envelope(A2, "message", new byte[] {3})))
+                .put("payload", Base64.getEncoder().encodeToString(new byte[] {7, 9})).encode(), "alice");
+
+        assertThat(s.payload()).containsExactly(7, 9);
+        assertThat(s.distributesKeys()).isTrue();
+        assertThat(s.envelopes()).extracting(DeviceEnvelope::getDeviceId).containsExactly(B1, A2);
+    }
+
+    @Test
+    void aGroupSendsEnvelopesAreBoundedLikeOneToOne() {
+        JsonObject tooMany = groupSend(new JsonArray().add(envelope(B1, "message", new byte[] {1}))
+                .add(envelope(B2, "message", new byte[] {1})).add(envelope(A2, "message", new byte[] {1}))
+                .add(envelope(UUID.randomUUID().toString(), "message", new byte[] {1})));
+        assertThat(refused(tooMany.put("payload", "AQ=="))).isEqualTo(ErrorCode.INVALID_FIELD);
+        assertThat(refused(groupSend(new JsonArray().add(envelope(B1, "message", new byte[MAX_BODY + 1])))
+                .put("payload", "AQ=="))).isEqualTo(ErrorCode.PAYLOAD_TOO_LARGE);
+    }
+
+    @Test
+    void aOneToOneSendStillCarriesEitherPayloadOrEnvelopes() {
+        assertThat(refused(send(new JsonArray().add(envelope(B1, "message", new byte[] {1}))).put("payload", "AQ==")))
+                .isEqualTo(ErrorCode.INVALID_FIELD);
+    }
+
+    @Test
+    void aGroupDeliveryShowsThePayloadAndOnlyTheViewersDistributionEnvelope() {
+        ConversationEvent e = ConversationEvent.newBuilder(encrypted(List.of(stored(B1), stored(B2))))
+                .setConversationId("g:book-club").setEventId("g:book-club/1")
+                .setPayload(ByteBuffer.wrap(new byte[] {7, 1})).setEncrypted(false).build();
+
+        JsonObject b1 = new JsonObject(ServerFrames.message(5, e, B1));
+        assertThat(b1.getString("payload")).isEqualTo(Base64.getEncoder().encodeToString(new byte[] {7, 1}));
+        assertThat(b1.getJsonObject("envelope").getString("body"))
+                .isEqualTo(Base64.getEncoder().encodeToString(B1.getBytes()));
+        assertThat(b1.containsKey("encrypted")).isFalse();
+        assertThat(b1.encode()).doesNotContain(Base64.getEncoder().encodeToString(B2.getBytes()));
+        // A device that holds the sender's key already: the payload alone, nothing to wait for.
+        JsonObject a2 = new JsonObject(ServerFrames.message(6, e, A2));
+        assertThat(a2.getString("payload")).isNotNull();
+        assertThat(a2.containsKey("envelope")).isFalse();
+        assertThat(a2.containsKey("envelopeMissing")).isFalse();
     }
 
     private static DeviceEnvelope stored(String device) {
