@@ -28,7 +28,9 @@ import org.slf4j.LoggerFactory;
  * then {@code POST /v1/devices}: {@link IdentityRegistration}); companions are
  * linked by the primary ({@code POST /v1/devices/link}), at most {@code devices.max-companions}; a device is unlinked
  * by itself or the primary ({@code DELETE /v1/devices/{id}}), which revokes its token at once; unlinking the primary
- * unlinks every device of the user. {@code GET /v1/devices} lists them.
+ * unlinks every device of the user. {@code GET /v1/devices} lists them. Each link and unlink is announced in the
+ * user's one-to-one conversations ({@code DEVICE_LINKED}/{@code DEVICE_UNLINKED} events), so peers see every change of
+ * the device list.
  */
 public class DeviceRegistration {
     private static final Logger LOG = LoggerFactory.getLogger(DeviceRegistration.class);
@@ -135,7 +137,11 @@ public class DeviceRegistration {
                     EdgeVerticle.httpError(ctx, 409, ErrorCode.DEVICE_LIMIT, device.userId() + " has "
                             + maxCompanions + " linked devices already (devices.max-companions); unlink one first");
                 } else {
-                    store(ctx, device.userId(), slot.result(), deviceId, now);
+                    // The user's one-to-one peers see the new device (DEVICE_LINKED) before anyone can use it.
+                    save(device.userId(), slot.result(), deviceId, now).compose(token -> identity
+                            .announceDevice(device.userId(), deviceId, true).map(n -> token))
+                            .onComplete(saved -> answer(ctx, saved, device.userId(), slot.result(), deviceId,
+                                    json -> json));
                 }
             });
         })));
@@ -170,7 +176,8 @@ public class DeviceRegistration {
             List<DeviceSlots.Slot> going = slot.get().primary() ? all : List.of(slot.get());
             Future<Void> done = Future.succeededFuture();
             for (DeviceSlots.Slot s : going.stream().sorted((a, b) -> b.slot() - a.slot()).toList()) {
-                done = done.compose(v -> revoke(device.userId(), s));
+                done = done.compose(v -> revoke(device.userId(), s))
+                        .compose(v -> identity.announceDevice(device.userId(), s.deviceId(), false)).mapEmpty();
             }
             done.onComplete(r -> {
                 if (r.failed()) {
@@ -242,11 +249,6 @@ public class DeviceRegistration {
         }
         return slots.claim(userId, slot, deviceId, at)
                 .compose(won -> won ? Future.succeededFuture(slot) : claimCompanionSlot(userId, slot + 1, deviceId, at));
-    }
-
-    /** Stores a device and answers 201 with its token, or 503 after freeing its slot. */
-    private void store(RoutingContext ctx, String userId, int slot, String deviceId, Instant at) {
-        save(userId, slot, deviceId, at).onComplete(ar -> answer(ctx, ar, userId, slot, deviceId, json -> json));
     }
 
     /**
