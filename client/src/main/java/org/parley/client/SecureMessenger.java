@@ -253,15 +253,22 @@ public final class SecureMessenger {
 
     /**
      * The user accepted the peer's new identity (after seeing the new safety number): trusted from now on, UNVERIFIED;
-     * the next send fetches its bundles and starts new sessions. The new key is the one seen in a bundle or message, or
-     * else the one the key directory serves now, which must be the same on every device of the peer.
+     * the next send fetches its bundles and starts new sessions. The key accepted is the one the key directory serves
+     * now, which must be the same on every device of the peer and, if a bundle or message showed one already (the one
+     * {@link #safetyNumber} was computed from), that one.
+     *
+     * @throws IOException the peer's devices present different identity keys (a device was added without the user's
+     *                     identity), or another key than the one shown: nothing is accepted
      */
     public void acceptIdentityChange(String peerUserId) throws IOException, InterruptedException {
-        IdentityKey key = store.changedIdentity(peerUserId);
-        if (key == null) {
-            key = currentIdentity(peerUserId);
+        IdentityKey current = currentIdentity(peerUserId);
+        IdentityKey seen = store.changedIdentity(peerUserId);
+        if (seen != null && !seen.equals(current)) {
+            store.markChanged(peerUserId, current);
+            throw new IOException("the identity of " + peerUserId + " changed again since its safety number was shown:"
+                    + " show the new one, then accept");
         }
-        verification.acceptIdentityChange(peerUserId, key);
+        verification.acceptIdentityChange(peerUserId, current);
         devicesOf.remove(peerUserId);
     }
 
