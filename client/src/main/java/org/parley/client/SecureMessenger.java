@@ -30,6 +30,9 @@ import org.parley.client.crypto.GroupSenderKeys;
 import org.parley.client.crypto.KeyBundle;
 import org.parley.client.crypto.PairwiseCipher;
 import org.signal.libsignal.protocol.InvalidMessageException;
+import org.parley.client.crypto.SafetyNumber;
+import org.parley.client.crypto.Verification;
+import org.signal.libsignal.protocol.IdentityKey;
 import org.signal.libsignal.protocol.NoSessionException;
 import org.signal.libsignal.protocol.UntrustedIdentityException;
 
@@ -62,9 +65,26 @@ public final class SecureMessenger {
         /** A message sent without end-to-end encryption (a plain {@code payload}). */
         record NotEncrypted(byte[] payload) implements Opened {
         }
+
+        /**
+         * An {@code identity_changed} event: {@code userId} re-registered with a new identity. It is CHANGED now (see
+         * {@link SecureMessenger#verificationState}); show "X's security code changed".
+         */
+        record IdentityChanged(String userId) implements Opened {
+        }
+
+        /**
+         * A {@code device_linked} or {@code device_unlinked} event: the device list of {@code userId} changed (the SDK
+         * fetches its bundles again on the next send); show "X linked a new device" / "X removed a device".
+         */
+        record DeviceListChanged(String userId, String deviceId, boolean linked) implements Opened {
+        }
     }
 
-    /** The sender's identity changed for a device it encrypts to: confirm the new safety number first. */
+    /**
+     * The peer's identity changed (CHANGED): nothing is sent to it until the application calls
+     * {@link #acceptIdentityChange} after its user saw the new safety number.
+     */
     public static final class IdentityChangedException extends Exception {
         public IdentityChangedException(String message, Throwable cause) {
             super(message, cause);
@@ -80,6 +100,7 @@ public final class SecureMessenger {
     private final DeviceStore store;
     private final DeviceKeys keys;
     private final PairwiseCipher cipher;
+    private final Verification verification;
     private final String userId;
     private final String deviceId;
     /** The devices of each user this device encrypts to (the sender's own: its other devices). */
@@ -108,6 +129,7 @@ public final class SecureMessenger {
         this.keys = keys;
         this.cipher = new PairwiseCipher(store);
         this.userId = client.device().userId();
+        this.verification = new Verification(store, userId);
         this.deviceId = client.device().deviceId();
         this.published = keys == null;
         this.groupKeys = new GroupSenderKeys(store, new DeviceAddress(userId, deviceId));
@@ -137,6 +159,9 @@ public final class SecureMessenger {
      */
     public JsonObject send(String toUserId, String clientMessageId, byte[] plaintext, Duration timeout)
             throws IOException, InterruptedException, TimeoutException, IdentityChangedException {
+        if (!toUserId.equals(userId) && store.isChanged(toUserId)) {
+            throw changed(toUserId);
+        }
         publishKeys();
         know(toUserId);
         know(userId);
@@ -156,8 +181,38 @@ public final class SecureMessenger {
         }
     }
 
-    /** Opens a received {@code message} frame or history item with this device's store. */
+    /**
+     * Opens a received {@code message} frame or history item with this device's store. Messages from a peer whose
+     * identity CHANGED are held: {@code Content(UntrustedIdentity)} without decrypting (nothing is consumed; open the
+     * same frame again after {@link #acceptIdentityChange}). {@code identity_changed}, {@code device_linked} and
+     * {@code device_unlinked} events are acted on (see {@link Opened.IdentityChanged},
+     * {@link Opened.DeviceListChanged}).
+     */
     public Opened open(JsonObject frame) {
+        String kind = frame.getString("kind", "message");
+        String sender = frame.getString("senderUserId");
+        switch (kind) {
+            case "identity_changed" -> {
+                // A notice handled once (redelivered, or paged again with history) is not a new change.
+                if (!sender.equals(userId) && store.newNotice(sender, frame.getString("conversationId", ""),
+                        frame.getLong("seq", 0L))) {
+                    verification.identityChanged(sender, null);
+                    devicesOf.remove(sender);
+                }
+                return new Opened.IdentityChanged(sender);
+            }
+            case "device_linked", "device_unlinked" -> {
+                String device = frame.getString("senderDeviceId");
+                boolean linked = "device_linked".equals(kind);
+                devicesOf.remove(sender); // fetch the user's bundles again on the next send
+                if (!linked && !device.equals(deviceId)) {
+                    store.deleteSession(new DeviceAddress(sender, device).signal());
+                }
+                return new Opened.DeviceListChanged(sender, device, linked);
+            }
+            default -> {
+            }
+        }
         String conversation = frame.getString("conversationId", "");
         if (conversation.startsWith("g:") && !frame.getBoolean("encrypted", false)) {
             return openGroup(frame);
@@ -170,15 +225,21 @@ public final class SecureMessenger {
         if (envelope == null) {
             return new Opened.WaitingForMessage();
         }
+        if (!sender.equals(userId) && store.isChanged(sender)) {
+            return new Opened.Content(new Decrypted.UntrustedIdentity(store.changedIdentity(sender)));
+        }
         int type = "prekey".equals(envelope.getString("type")) ? Envelope.PREKEY : Envelope.SIGNAL;
         Envelope e = new Envelope(type, Base64.getDecoder().decode(envelope.getString("body")));
-        DeviceAddress from = new DeviceAddress(frame.getString("senderUserId"), frame.getString("senderDeviceId"));
+        DeviceAddress from = new DeviceAddress(sender, frame.getString("senderDeviceId"));
         Decrypted d = cipher.decrypt(from, e);
         if (d instanceof Decrypted.Plaintext) {
             Set<String> known = devicesOf.get(from.userId());
             if (known != null && !from.deviceId().equals(deviceId)) {
                 known.add(from.deviceId()); // a session exists now: encrypt to it from here on
             }
+        } else if (d instanceof Decrypted.UntrustedIdentity u && !sender.equals(userId)) {
+            store.markChanged(sender, u.identityKey()); // sessions stay: the envelope opens after the acceptance
+            devicesOf.remove(sender);
         }
         return new Opened.Content(d);
     }
@@ -336,6 +397,85 @@ public final class SecureMessenger {
         }
     }
 
+    /**
+     * The safety number with {@code peerUserId}, to show (60 digits) and to scan ({@code scannable()}): for its trusted
+     * identity key, or for its new one once it CHANGED (fetched from the key directory if only the server's notice is
+     * known yet).
+     */
+    public SafetyNumber safetyNumber(String peerUserId) throws IOException, InterruptedException {
+        if (verification.peerIdentity(peerUserId) == null) {
+            IdentityKey current = currentIdentity(peerUserId);
+            if (store.isChanged(peerUserId)) {
+                store.markChanged(peerUserId, current);
+            } else {
+                store.trustIdentity(peerUserId, current); // first use: trusted as a session start would be
+            }
+        }
+        return verification.safetyNumber(peerUserId);
+    }
+
+    /** Verifies the peer with the code scanned from its screen; false if it does not match (or the peer CHANGED). */
+    public boolean verify(String peerUserId, byte[] scanned) throws IOException, InterruptedException {
+        safetyNumber(peerUserId);
+        return verification.verify(peerUserId, scanned);
+    }
+
+    /** Verifies the peer because the user confirmed both screens show the same 60 digits ({@code false} unverifies). */
+    public boolean verify(String peerUserId, boolean confirmed) throws IOException, InterruptedException {
+        safetyNumber(peerUserId);
+        return verification.verify(peerUserId, confirmed);
+    }
+
+    /** UNVERIFIED, VERIFIED or CHANGED (messages from and to a CHANGED peer are held). */
+    public Verification.State verificationState(String peerUserId) {
+        return verification.state(peerUserId);
+    }
+
+    /**
+     * The user accepted the peer's new identity (after seeing the new safety number): trusted from now on, UNVERIFIED;
+     * the next send fetches its bundles and starts new sessions. The key accepted is the one the key directory serves
+     * now, which must be the same on every device of the peer and, if a bundle or message showed one already (the one
+     * {@link #safetyNumber} was computed from), that one.
+     *
+     * @throws IOException the peer's devices present different identity keys (a device was added without the user's
+     *                     identity), or another key than the one shown: nothing is accepted
+     */
+    public void acceptIdentityChange(String peerUserId) throws IOException, InterruptedException {
+        IdentityKey current = currentIdentity(peerUserId);
+        IdentityKey seen = store.changedIdentity(peerUserId);
+        if (seen != null && !seen.equals(current)) {
+            store.markChanged(peerUserId, current);
+            throw new IOException("the identity of " + peerUserId + " changed again since its safety number was shown:"
+                    + " show the new one, then accept");
+        }
+        verification.acceptIdentityChange(peerUserId, current);
+        devicesOf.remove(peerUserId);
+    }
+
+    /** Its devices' identity key as the directory serves it now; every device of a user has the same one. */
+    private IdentityKey currentIdentity(String peerUserId) throws IOException, InterruptedException {
+        String path = "/v1/keys/" + URLEncoder.encode(peerUserId, StandardCharsets.UTF_8);
+        HttpResponse<String> res = http("GET", path, null);
+        if (res.statusCode() != 200) {
+            throw new IOException("GET " + path + " failed: HTTP " + res.statusCode() + " " + res.body());
+        }
+        Map<String, IdentityKey> keys = new HashMap<>();
+        for (KeyBundle.Device d : KeyBundle.fromJson(new JsonObject(res.body())).devices()) {
+            IdentityKey k = d.preKeyBundle().getIdentityKey();
+            keys.put(Base64.getEncoder().encodeToString(k.serialize()), k);
+        }
+        if (keys.size() != 1) {
+            throw new IOException(peerUserId + "'s devices present " + keys.size() + " different identity keys: a device"
+                    + " was added without the user's identity (not linked through provisioning)");
+        }
+        return keys.values().iterator().next();
+    }
+
+    private IdentityChangedException changed(String user) {
+        return new IdentityChangedException("the identity of " + user + " changed: show the new safety number and"
+                + " call acceptIdentityChange before sending", null);
+    }
+
     /** The devices this device encrypts to for {@code user} (tests, diagnostics). */
     public Set<String> knownDevices(String user) {
         return Set.copyOf(devicesOf.getOrDefault(user, Set.of()));
@@ -357,8 +497,9 @@ public final class SecureMessenger {
                 } catch (NoSessionException e) {
                     throw new IllegalStateException("no session to " + user + "/" + device + " after its bundle", e);
                 } catch (UntrustedIdentityException e) {
-                    throw new IdentityChangedException("the identity of " + user + " changed: confirm the new safety"
-                            + " number before sending", e);
+                    verification.identityChanged(user, e.getUntrustedIdentity());
+                    devicesOf.remove(user);
+                    throw changed(user);
                 }
             }
         }
@@ -407,9 +548,12 @@ public final class SecureMessenger {
             }
             if (!cipher.hasSession(d.address())) {
                 PairwiseCipher.SessionStart start = cipher.startSession(d);
-                if (start instanceof PairwiseCipher.IdentityChanged) {
-                    throw new IdentityChangedException("the identity of " + user + " changed: confirm the new safety"
-                            + " number before sending", null);
+                if (start instanceof PairwiseCipher.IdentityChanged c) {
+                    // Another identity key than the one trusted: a re-registration, or a device the user's identity
+                    // never authorised (added by the server). Never used silently: CHANGED, held.
+                    verification.identityChanged(user, c.identityKey());
+                    devicesOf.remove(user);
+                    throw changed(user);
                 }
                 if (start instanceof PairwiseCipher.InvalidBundle invalid) {
                     throw new IOException("unusable bundle of " + d.address() + ": " + invalid.reason());

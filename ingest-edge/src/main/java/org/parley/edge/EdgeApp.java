@@ -119,7 +119,10 @@ public final class EdgeApp {
                 new DeviceRegistration(actionLog, readModel, new CqlDeviceSlotStore(vertx, cql), devices,
                         settings.getInt("devices.max-companions"),
                         IdentitySetup.from(vertx, settings, cql, actionLog, readModel, config.edgeId(),
-                                new CqlPresenceStore(vertx, cql))).withKeysRemoval(keys::remove),
+                                new CqlPresenceStore(vertx, cql))).withKeysRemoval(keys::remove)
+                        .withProvisioning(new org.parley.edge.devices.CqlProvisioningStore(vertx, cql),
+                                java.time.Duration.ofSeconds(settings.getInt("devices.provisioning-ttl-seconds")),
+                                java.time.Clock.systemUTC()),
                 new SettingsEndpoint(userSettings, readModel), SessionExtension.of(typing, presence));
 
         org.parley.edge.media.S3MediaStore media = new org.parley.edge.media.S3MediaStore(vertx, settings);

@@ -120,6 +120,9 @@ public class EdgeVerticle extends AbstractVerticle {
         router.delete("/v1/registration-lock").handler(extensions.devices()::removeRegistrationLock);
         router.post("/v1/devices/link").handler(extensions.devices()::link);
         router.get("/v1/devices").handler(extensions.devices()::list);
+        router.put("/v1/devices/provisioning/:linkId").handler(BodyHandler.create().setBodyLimit(16 * 1024))
+                .handler(extensions.devices()::putProvisioning);
+        router.get("/v1/devices/provisioning/:linkId").handler(extensions.devices()::takeProvisioning);
         router.delete("/v1/devices/:deviceId").handler(extensions.devices()::unlink);
         router.put("/v1/settings").handler(BodyHandler.create().setBodyLimit(256 * 1024)).handler(extensions.settings()::put);
         router.get("/v1/ws").handler(this::upgrade);

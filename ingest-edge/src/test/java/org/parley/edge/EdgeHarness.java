@@ -31,6 +31,9 @@ final class EdgeHarness {
     final RecordingSignalLog signals = new RecordingSignalLog();
     final InMemoryReadModel readModel = new InMemoryReadModel();
     final InMemoryDeviceSlots slots = new InMemoryDeviceSlots();
+    final InMemoryProvisioning provisioning = new InMemoryProvisioning();
+    final org.parley.edge.identity.MutableClock provisioningClock =
+            new org.parley.edge.identity.MutableClock(java.time.Instant.parse("2026-12-06T12:00:00Z"));
     final InMemoryUserState state = new InMemoryUserState();
     final PendingActions pending = new PendingActions();
     final ConnectedDevices devices = new ConnectedDevices();
@@ -93,7 +96,8 @@ final class EdgeHarness {
 
     EdgeExtensions extensions() {
         return new EdgeExtensions(new DeviceRegistration(log, readModel, slots, devices, MAX_COMPANIONS,
-                identity.registration),
+                identity.registration).withProvisioning(provisioning, java.time.Duration.ofMinutes(10),
+                        provisioningClock),
                 new SettingsEndpoint(state, readModel), SessionExtension.of(typing, presence));
     }
 

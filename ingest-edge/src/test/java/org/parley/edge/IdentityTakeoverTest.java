@@ -104,6 +104,28 @@ class IdentityTakeoverTest {
     }
 
     @Test
+    void linkingAndUnlinkingACompanionIsAnnouncedInTheOneToOneConversationsOnly() throws Exception {
+        pastLife();
+        JsonObject phone = edge.register("alice");
+        JsonObject laptop = edge.link(phone);
+        assertThat(edge.log.actions).filteredOn(a -> a.getType() == ActionType.ANNOUNCE_DEVICE_LINKED).singleElement()
+                .satisfies(a -> {
+                    assertThat(a.getConversationId()).isEqualTo(DM); // not the group, not the one she left
+                    assertThat(a.getSenderUserId()).isEqualTo("alice");
+                    assertThat(a.getSenderDeviceId()).isEqualTo(laptop.getString("deviceId"));
+                    assertThat(a.getClientMessageId()).isEqualTo("device-linked:" + laptop.getString("deviceId"));
+                    assertThat(a.getPayload().remaining()).isZero();
+                });
+        assertThat(edge.http("DELETE", "/v1/devices/" + laptop.getString("deviceId"), phone.getString("token"), null)
+                .statusCode()).isEqualTo(204);
+        assertThat(edge.log.actions).filteredOn(a -> a.getType() == ActionType.ANNOUNCE_DEVICE_UNLINKED).singleElement()
+                .satisfies(a -> {
+                    assertThat(a.getConversationId()).isEqualTo(DM);
+                    assertThat(a.getSenderDeviceId()).isEqualTo(laptop.getString("deviceId"));
+                });
+    }
+
+    @Test
     void aReRegisteredUserStartsWithNoHistoryAndItsConversationsLearnIt() throws Exception {
         pastLife();
         JsonObject lost = edge.register("alice");

@@ -231,6 +231,11 @@ public class ConversationSequencer implements Processor<String, ClientAction, St
             // The edge announces a member's re-registration (a new primary after proving its identifier) in each of
             // its conversations; every member's devices learn it (safety numbers build on it).
             case ANNOUNCE_IDENTITY -> newEvent(a, seq, EventType.IDENTITY_CHANGED, c.members());
+            // The edge announces a member's device-list change (a companion linked or unlinked; the sender device is
+            // that device) in its one-to-one conversations: peers' SDKs drop their cached bundles of the user and show
+            // the change, so a device the server adds on its own does not go unnoticed. No content.
+            case ANNOUNCE_DEVICE_LINKED -> newEvent(a, seq, EventType.DEVICE_LINKED, c.members());
+            case ANNOUNCE_DEVICE_UNLINKED -> newEvent(a, seq, EventType.DEVICE_UNLINKED, c.members());
             default -> throw new Rejection("UNKNOWN_ACTION", "action type " + a.getType() + " is not supported");
         };
     }

@@ -132,6 +132,34 @@ class MessageOperationsTest {
     }
 
     @Test
+    void aDeviceListChangeIsAnnouncedToEveryMemberWithTheDeviceAndNoContent() {
+        f.accepted(f.message(DM, "bob", "hi"));
+        long linked = f.accepted(f.action(ActionType.ANNOUNCE_DEVICE_LINKED, DM, "alice").setSenderDeviceId("dev-2")
+                .setClientMessageId("device-linked:dev-2"));
+        ConversationEvent event = lastEvent();
+        assertThat(event.getType()).isEqualTo(EventType.DEVICE_LINKED);
+        assertThat(event.getSeq()).isEqualTo(linked);
+        assertThat(event.getSenderUserId()).isEqualTo("alice");
+        assertThat(event.getSenderDeviceId()).isEqualTo("dev-2");
+        assertThat(event.getPrivateToUserId()).isNull();
+        assertThat(event.getMemberUserIds()).containsExactlyInAnyOrder("alice", "bob");
+        assertThat(event.getPayload().remaining()).isZero();
+        assertThat(event.getEncrypted()).isFalse();
+
+        long unlinked = f.accepted(f.action(ActionType.ANNOUNCE_DEVICE_UNLINKED, DM, "alice").setSenderDeviceId("dev-2")
+                .setClientMessageId("device-unlinked:dev-2"));
+        assertThat(unlinked).isEqualTo(linked + 1);
+        ConversationEvent gone = lastEvent();
+        assertThat(gone.getType()).isEqualTo(EventType.DEVICE_UNLINKED);
+        assertThat(gone.getSenderDeviceId()).isEqualTo("dev-2");
+        assertThat(gone.getMemberUserIds()).containsExactlyInAnyOrder("alice", "bob");
+        // An announcement retried with the same id is the same event, and only a member's device list is announced.
+        assertThat(f.accepted(f.action(ActionType.ANNOUNCE_DEVICE_LINKED, DM, "alice").setSenderDeviceId("dev-2")
+                .setClientMessageId("device-linked:dev-2"))).isEqualTo(linked);
+        assertThat(f.refused(f.action(ActionType.ANNOUNCE_DEVICE_LINKED, DM, "mallory"))).isEqualTo("NOT_A_MEMBER");
+    }
+
+    @Test
     void membersAddedLaterCannotReachEarlierMessagesUnlessHistoryIsShared() {
         f.accepted(f.createGroup(G, "alice", "Work", "bob"));
         long early = f.accepted(f.message(G, "alice", "before dave"));

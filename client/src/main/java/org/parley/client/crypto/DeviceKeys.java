@@ -59,6 +59,15 @@ public final class DeviceKeys {
      * and safety numbers see one identity per user), with the companion's own prekeys and registration id.
      */
     public static DeviceKeys generate(IdentityKeyPair identity, int oneTime, int oneTimeKyber) {
+        // Signal's range (1..16380): the peer sees it in PreKey messages and notices a reinstalled device by it.
+        return generate(identity, KeyHelper.generateRegistrationId(false), oneTime, oneTimeKyber);
+    }
+
+    /**
+     * New keys for a companion provisioned by its primary ({@link Provisioning.Grant}): the user's identity key pair and
+     * the registration id the grant names (the identity signed both).
+     */
+    public static DeviceKeys generate(IdentityKeyPair identity, int registrationId, int oneTime, int oneTimeKyber) {
         if (oneTime < 0 || oneTimeKyber < 0) {
             throw new IllegalArgumentException("negative prekey count");
         }
@@ -75,8 +84,7 @@ public final class DeviceKeys {
         for (int i = 0; i < oneTimeKyber; i++) {
             kybers.add(kyberPreKey(identity, FIRST_KEY_ID + 1 + i, now));
         }
-        // Signal's range (1..16380): the peer sees it in PreKey messages and notices a reinstalled device by it.
-        return new DeviceKeys(identity, KeyHelper.generateRegistrationId(false), signedPreKey, lastResort, ecs, kybers);
+        return new DeviceKeys(identity, registrationId, signedPreKey, lastResort, ecs, kybers);
     }
 
     private static KyberPreKeyRecord kyberPreKey(IdentityKeyPair identity, int id, long now) {

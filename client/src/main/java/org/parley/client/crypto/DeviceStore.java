@@ -82,6 +82,13 @@ public final class DeviceStore implements SignalProtocolStore {
     // (kyber id, signed prekey id, base key) triples a last-resort key was used with: a second use is a replay.
     private final Set<String> lastResortUses = new HashSet<>();
     private final Map<String, byte[]> senderKeys = new LinkedHashMap<>();
+    // Verification (docs/e2e.md, "Verification"): the identity key each verified user was verified with, and the users
+    // whose identity changed and is not accepted yet (the new key, or empty while only the server's notice is known).
+    private final Map<String, byte[]> verified = new LinkedHashMap<>();
+    private final Map<String, byte[]> changed = new LinkedHashMap<>();
+    // The last identity-change notice handled per (user, conversation): its seq, so a redelivered or paged notice is
+    // not taken for a new change.
+    private final Map<String, byte[]> notices = new LinkedHashMap<>();
 
     private DeviceStore(Path file, SecretKey key, IdentityKeyPair identity, int registrationId) {
         this.file = file;
@@ -172,8 +179,92 @@ public final class DeviceStore implements SignalProtocolStore {
      * number); messages and bundles of that user's devices are trusted again.
      */
     public synchronized void trustIdentity(String userId, IdentityKey identityKey) {
-        identities.put(userId, identityKey.serialize());
+        byte[] key = identityKey.serialize();
+        identities.put(userId, key);
+        changed.remove(userId);
+        byte[] was = verified.get(userId);
+        if (was != null && !Arrays.equals(was, key)) {
+            verified.remove(userId); // verified for another key: unverified now
+        }
         save();
+    }
+
+    /** The identity key trusted for a user (first seen, or accepted), or null if none is known yet. */
+    public synchronized IdentityKey trustedIdentity(String userId) {
+        return identityKey(identities.get(userId));
+    }
+
+    /** Marks a user verified for its trusted identity key (the safety numbers matched). */
+    public synchronized void markVerified(String userId, IdentityKey identityKey) {
+        verified.put(userId, identityKey.serialize());
+        save();
+    }
+
+    /** Removes a user's verification (UNVERIFIED). */
+    public synchronized void unverify(String userId) {
+        if (verified.remove(userId) != null) {
+            save();
+        }
+    }
+
+    /** The identity key the user was verified with, or null if never verified (or since unverified). */
+    public synchronized IdentityKey verifiedIdentity(String userId) {
+        return identityKey(verified.get(userId));
+    }
+
+    /**
+     * Marks a user's identity changed: nothing is encrypted to or decrypted from its devices until {@link #trustIdentity}
+     * accepts a key. {@code newKey} is the new identity key if known (a bundle or message carried it), else null (only
+     * the server's {@code identity_changed} notice); a later known key replaces an unknown one.
+     */
+    public synchronized void markChanged(String userId, IdentityKey newKey) {
+        byte[] key = newKey == null ? new byte[0] : newKey.serialize();
+        byte[] before = changed.get(userId);
+        if (before == null || before.length == 0 || key.length > 0) {
+            changed.put(userId, key);
+            save();
+        }
+    }
+
+    /** Whether the user's identity changed and was not accepted yet. */
+    public synchronized boolean isChanged(String userId) {
+        return changed.containsKey(userId);
+    }
+
+    /** The changed identity key seen for the user, or null if not changed or not seen yet. */
+    public synchronized IdentityKey changedIdentity(String userId) {
+        byte[] key = changed.get(userId);
+        return key == null || key.length == 0 ? null : identityKey(key);
+    }
+
+    /**
+     * Records a server notice of a user's identity change (an {@code identity_changed} event at {@code seq} of a
+     * conversation); false if this notice, or a later one of the same conversation, was handled before.
+     */
+    public synchronized boolean newNotice(String userId, String conversationId, long seq) {
+        String name = userId + "\u0000" + conversationId;
+        byte[] before = notices.get(name);
+        if (before != null && ByteBuffer.wrap(before).getLong() >= seq) {
+            return false;
+        }
+        notices.put(name, ByteBuffer.allocate(Long.BYTES).putLong(seq).array());
+        save();
+        return true;
+    }
+
+    /** Drops every session with the devices of a user (the next send fetches their bundles again). */
+    public synchronized void deleteSessionsOf(String userId) {
+        if (sessions.keySet().removeIf(k -> k.startsWith(userId + "/"))) {
+            save();
+        }
+    }
+
+    private static IdentityKey identityKey(byte[] bytes) {
+        try {
+            return bytes == null ? null : new IdentityKey(bytes);
+        } catch (InvalidKeyException e) {
+            throw new IllegalStateException("a stored identity key is unreadable", e);
+        }
     }
 
     // --- IdentityKeyStore: trust is per user (all devices of a user share its identity key), so a re-registered
@@ -203,7 +294,11 @@ public final class DeviceStore implements SignalProtocolStore {
     @Override
     public synchronized boolean isTrustedIdentity(SignalProtocolAddress address, IdentityKey identityKey,
             Direction direction) {
-        byte[] known = identities.get(user(address));
+        String user = user(address);
+        if (changed.containsKey(user)) {
+            return false; // held until the change is accepted
+        }
+        byte[] known = identities.get(user);
         return known == null || Arrays.equals(known, identityKey.serialize());
     }
 
@@ -493,6 +588,9 @@ public final class DeviceStore implements SignalProtocolStore {
                 out.writeUTF(use);
             }
             writeNamed(out, senderKeys);
+            writeNamed(out, verified);
+            writeNamed(out, changed);
+            writeNamed(out, notices);
         }
         return bytes.toByteArray();
     }
@@ -513,6 +611,11 @@ public final class DeviceStore implements SignalProtocolStore {
             store.lastResortUses.add(in.readUTF());
         }
         readNamed(in, store.senderKeys);
+        if (in.available() != 0) { // a store written before verification existed ends here
+            readNamed(in, store.verified);
+            readNamed(in, store.changed);
+            readNamed(in, store.notices);
+        }
         if (in.available() != 0) {
             throw new IOException("trailing bytes");
         }

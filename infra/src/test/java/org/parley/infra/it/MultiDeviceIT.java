@@ -68,12 +68,13 @@ class MultiDeviceIT {
             await().atMost(WAIT).untilAsserted(() -> {
                 bobLaptop.history("h-" + System.nanoTime(), conversation, null, 10);
                 JsonObject page = bobLaptop.awaitFrame(f -> "history".equals(f.getString("type")), WAIT);
+                // The link itself is in the conversation too: alice was told of bob's new device (seq 3).
                 assertThat(page.getJsonArray("events").stream().map(e -> ((JsonObject) e).getString("clientMessageId")))
-                        .containsExactly("old2", "old1");
+                        .containsExactly("device-linked:" + laptop.deviceId(), "old2", "old1");
             });
             alice.send("new", b.userId(), "new".getBytes());
-            assertThat(bobLaptop.awaitFrame(f -> is(f, "message", "new"), WAIT).getLong("seq")).isEqualTo(3L);
-            assertThat(bobPhone.awaitFrame(f -> is(f, "message", "new"), WAIT).getLong("seq")).isEqualTo(3L);
+            assertThat(bobLaptop.awaitFrame(f -> is(f, "message", "new"), WAIT).getLong("seq")).isEqualTo(4L);
+            assertThat(bobPhone.awaitFrame(f -> is(f, "message", "new"), WAIT).getLong("seq")).isEqualTo(4L);
         }
     }
 

@@ -28,7 +28,9 @@ import org.slf4j.LoggerFactory;
  * then {@code POST /v1/devices}: {@link IdentityRegistration}); companions are
  * linked by the primary ({@code POST /v1/devices/link}), at most {@code devices.max-companions}; a device is unlinked
  * by itself or the primary ({@code DELETE /v1/devices/{id}}), which revokes its token at once; unlinking the primary
- * unlinks every device of the user. {@code GET /v1/devices} lists them.
+ * unlinks every device of the user. {@code GET /v1/devices} lists them. Each link and unlink is announced in the
+ * user's one-to-one conversations ({@code DEVICE_LINKED}/{@code DEVICE_UNLINKED} events), so peers see every change of
+ * the device list.
  */
 public class DeviceRegistration {
     private static final Logger LOG = LoggerFactory.getLogger(DeviceRegistration.class);
@@ -42,6 +44,13 @@ public class DeviceRegistration {
     private final ConnectedDevices connected;
     private final int maxCompanions;
     private final IdentityRegistration identity;
+    /** A link id: 128 random bits or more, base64url without padding (the companion chose it). */
+    private static final java.util.regex.Pattern LINK_ID = java.util.regex.Pattern.compile("[A-Za-z0-9_-]{22,64}");
+    /** The largest sealed provisioning message accepted (base64 in the body); an identity and a token fit in 1 KB. */
+    public static final int MAX_PROVISIONING_CHARS = 8192;
+    private ProvisioningStore provisioning;
+    private java.time.Duration provisioningTtl = java.time.Duration.ofMinutes(10);
+    private java.time.Clock clock = java.time.Clock.systemUTC();
     private java.util.function.BiFunction<String, String, Future<Void>> keysRemoval = (u, d) -> Future.succeededFuture();
 
     public DeviceRegistration(ActionLog log, EdgeReadModel readModel, DeviceSlotStore slots, ConnectedDevices connected,
@@ -59,6 +68,86 @@ public class DeviceRegistration {
     public DeviceRegistration withKeysRemoval(java.util.function.BiFunction<String, String, Future<Void>> removal) {
         this.keysRemoval = removal;
         return this;
+    }
+
+    /** The provisioning relay's store, how long an entry may wait for its companion, and the clock that says so. */
+    public DeviceRegistration withProvisioning(ProvisioningStore store, java.time.Duration ttl, java.time.Clock clock) {
+        this.provisioning = store;
+        this.provisioningTtl = ttl;
+        this.clock = clock;
+        return this;
+    }
+
+    /**
+     * {@code PUT /v1/devices/provisioning/{linkId} {"message": "<base64>"}} with the primary's bearer token: leaves the
+     * sealed provisioning message (encrypted to the companion's ephemeral key; the server cannot read it) for the
+     * companion that showed the link code. {@code 204}; one message per link id ({@code 409 PROVISIONING_EXISTS}).
+     */
+    public void putProvisioning(RoutingContext ctx) {
+        String linkId = ctx.pathParam("linkId");
+        if (provisioning == null || linkId == null || !LINK_ID.matcher(linkId).matches()) {
+            EdgeVerticle.httpError(ctx, 400, ErrorCode.INVALID_FIELD, "linkId is the link code's id: 22 to 64"
+                    + " characters of base64url");
+            return;
+        }
+        JsonObject body;
+        try {
+            body = ctx.body() == null || ctx.body().length() == 0 ? null : ctx.body().asJsonObject();
+        } catch (RuntimeException e) {
+            body = null;
+        }
+        Object raw = body == null ? null : body.getValue("message");
+        byte[] message;
+        try {
+            message = raw instanceof String s && !s.isEmpty() && s.length() <= MAX_PROVISIONING_CHARS
+                    ? java.util.Base64.getDecoder().decode(s) : null;
+        } catch (IllegalArgumentException e) {
+            message = null;
+        }
+        if (message == null) {
+            EdgeVerticle.httpError(ctx, 400, raw == null ? ErrorCode.MISSING_FIELD : ErrorCode.INVALID_FIELD,
+                    "message is the sealed provisioning message, base64, at most " + MAX_PROVISIONING_CHARS
+                            + " characters");
+            return;
+        }
+        byte[] sealed = message;
+        asPrimary(ctx, "leaves provisioning messages", device -> provisioning.put(linkId,
+                new ProvisioningStore.Entry(device.userId(), sealed, clock.instant().plus(provisioningTtl)))
+                .onComplete(ar -> {
+                    if (ar.failed()) {
+                        unavailable(ctx, ar.cause());
+                    } else if (!ar.result()) {
+                        EdgeVerticle.httpError(ctx, 409, ErrorCode.PROVISIONING_EXISTS, "this link code was used"
+                                + " already: the new device shows a new one");
+                    } else {
+                        ctx.response().setStatusCode(204).end();
+                    }
+                }));
+    }
+
+    /**
+     * {@code GET /v1/devices/provisioning/{linkId}}, without a token (the new device has none yet; the link id, 128
+     * random bits only it and the primary know, is its one-time credential): the sealed message, once.
+     * {@code 404 PROVISIONING_UNKNOWN} before the primary put it (poll), after it was taken, or after it expired.
+     */
+    public void takeProvisioning(RoutingContext ctx) {
+        String linkId = ctx.pathParam("linkId");
+        if (provisioning == null || linkId == null || !LINK_ID.matcher(linkId).matches()) {
+            EdgeVerticle.httpError(ctx, 400, ErrorCode.INVALID_FIELD, "linkId is the link code's id: 22 to 64"
+                    + " characters of base64url");
+            return;
+        }
+        provisioning.take(linkId).onComplete(ar -> {
+            if (ar.failed()) {
+                unavailable(ctx, ar.cause());
+            } else if (ar.result().isEmpty() || !clock.instant().isBefore(ar.result().get().expiresAt())) {
+                EdgeVerticle.httpError(ctx, 404, ErrorCode.PROVISIONING_UNKNOWN, "no provisioning message for this"
+                        + " link code (not yet, taken already, or expired)");
+            } else {
+                ctx.json(new JsonObject().put("userId", ar.result().get().userId())
+                        .put("message", java.util.Base64.getEncoder().encodeToString(ar.result().get().message())));
+            }
+        });
     }
 
     /** {@code POST /v1/registration/code {"identifier"}}: sends a one-time code to a phone number or e-mail address. */
@@ -135,7 +224,11 @@ public class DeviceRegistration {
                     EdgeVerticle.httpError(ctx, 409, ErrorCode.DEVICE_LIMIT, device.userId() + " has "
                             + maxCompanions + " linked devices already (devices.max-companions); unlink one first");
                 } else {
-                    store(ctx, device.userId(), slot.result(), deviceId, now);
+                    // The user's one-to-one peers see the new device (DEVICE_LINKED) before anyone can use it.
+                    save(device.userId(), slot.result(), deviceId, now).compose(token -> identity
+                            .announceDevice(device.userId(), deviceId, true).map(n -> token))
+                            .onComplete(saved -> answer(ctx, saved, device.userId(), slot.result(), deviceId,
+                                    json -> json));
                 }
             });
         })));
@@ -170,7 +263,8 @@ public class DeviceRegistration {
             List<DeviceSlots.Slot> going = slot.get().primary() ? all : List.of(slot.get());
             Future<Void> done = Future.succeededFuture();
             for (DeviceSlots.Slot s : going.stream().sorted((a, b) -> b.slot() - a.slot()).toList()) {
-                done = done.compose(v -> revoke(device.userId(), s));
+                done = done.compose(v -> revoke(device.userId(), s))
+                        .compose(v -> identity.announceDevice(device.userId(), s.deviceId(), false)).mapEmpty();
             }
             done.onComplete(r -> {
                 if (r.failed()) {
@@ -184,21 +278,21 @@ public class DeviceRegistration {
 
     /** {@code PUT /v1/registration-lock {"pin"}}, primary only: re-registrations must then also present the PIN. */
     public void setRegistrationLock(RoutingContext ctx) {
-        asPrimary(ctx, device -> identity.setLock(ctx, device.userId()));
+        asPrimary(ctx, "sets its registration lock", device -> identity.setLock(ctx, device.userId()));
     }
 
     /** {@code DELETE /v1/registration-lock}, primary only. */
     public void removeRegistrationLock(RoutingContext ctx) {
-        asPrimary(ctx, device -> identity.removeLock(ctx, device.userId()));
+        asPrimary(ctx, "sets its registration lock", device -> identity.removeLock(ctx, device.userId()));
     }
 
-    private void asPrimary(RoutingContext ctx, java.util.function.Consumer<DeviceDirectory.Device> then) {
+    private void asPrimary(RoutingContext ctx, String what, java.util.function.Consumer<DeviceDirectory.Device> then) {
         authenticated(ctx).onSuccess(caller -> caller.ifPresent(device -> slots.slots(device.userId()).onComplete(ar -> {
             if (ar.failed()) {
                 unavailable(ctx, ar.cause());
             } else if (!isPrimary(ar.result(), device.deviceId())) {
                 EdgeVerticle.httpError(ctx, 403, ErrorCode.NOT_PRIMARY, "only the primary device of "
-                        + device.userId() + " sets its registration lock");
+                        + device.userId() + " " + what);
             } else {
                 then.accept(device);
             }
@@ -242,11 +336,6 @@ public class DeviceRegistration {
         }
         return slots.claim(userId, slot, deviceId, at)
                 .compose(won -> won ? Future.succeededFuture(slot) : claimCompanionSlot(userId, slot + 1, deviceId, at));
-    }
-
-    /** Stores a device and answers 201 with its token, or 503 after freeing its slot. */
-    private void store(RoutingContext ctx, String userId, int slot, String deviceId, Instant at) {
-        save(userId, slot, deviceId, at).onComplete(ar -> answer(ctx, ar, userId, slot, deviceId, json -> json));
     }
 
     /**

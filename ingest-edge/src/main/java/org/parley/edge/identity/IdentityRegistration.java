@@ -289,35 +289,55 @@ public final class IdentityRegistration {
      * append is logged, the registration stands); completes with the number of conversations announced to.
      */
     public Future<Integer> announce(String userId, String deviceId) {
+        return announce(userId, deviceId, ActionType.ANNOUNCE_IDENTITY, "identity-changed:", false);
+    }
+
+    /**
+     * Appends an {@code ANNOUNCE_DEVICE_LINKED} or {@code ANNOUNCE_DEVICE_UNLINKED} action (sender device: the device
+     * linked or unlinked) to each one-to-one conversation the user is a member of: the sequencer turns it into a
+     * {@code DEVICE_LINKED}/{@code DEVICE_UNLINKED} event both members' devices receive, so a peer sees every change of
+     * the user's device list. Groups are left out (their members learn device lists with Sender Keys). Best effort per
+     * conversation, like {@link #announce(String, String)}.
+     */
+    public Future<Integer> announceDevice(String userId, String deviceId, boolean linked) {
+        return linked ? announce(userId, deviceId, ActionType.ANNOUNCE_DEVICE_LINKED, "device-linked:", true)
+                : announce(userId, deviceId, ActionType.ANNOUNCE_DEVICE_UNLINKED, "device-unlinked:", true);
+    }
+
+    private Future<Integer> announce(String userId, String deviceId, ActionType type, String idPrefix,
+            boolean oneToOneOnly) {
         return readModel.conversations(userId).compose(all -> {
             List<String> current = all.stream().filter(UserConversations.Membership::isMember)
-                    .map(UserConversations.Membership::conversationId).toList();
+                    .map(UserConversations.Membership::conversationId)
+                    .filter(c -> !oneToOneOnly || Conversations.members(c).isPresent()).toList();
             List<Future<Integer>> lanes = new ArrayList<>();
             for (int lane = 0; lane < announceParallelism && lane < current.size(); lane++) {
-                lanes.add(announceLane(current, lane, userId, deviceId, 0));
+                lanes.add(announceLane(current, lane, userId, deviceId, type, idPrefix, 0));
             }
             return Future.all(lanes).map(done -> lanes.stream().mapToInt(Future::result).sum());
         }).recover(err -> {
-            LOG.warn("identity change of {} not announced: its conversations could not be read: {}", userId,
+            LOG.warn("{} of {} not announced: its conversations could not be read: {}", type, userId,
                     err.toString());
             return Future.succeededFuture(0);
         });
     }
 
     /** Conversations lane, lane + parallelism, ... one after the other. */
-    private Future<Integer> announceLane(List<String> conversations, int index, String userId, String deviceId, int done) {
+    private Future<Integer> announceLane(List<String> conversations, int index, String userId, String deviceId,
+            ActionType type, String idPrefix, int done) {
         if (index >= conversations.size()) {
             return Future.succeededFuture(done);
         }
         String conversation = conversations.get(index);
         ClientAction action = ClientAction.newBuilder().setActionId(UUID.randomUUID().toString())
-                .setType(ActionType.ANNOUNCE_IDENTITY).setConversationId(conversation).setSenderUserId(userId)
-                .setSenderDeviceId(deviceId).setClientMessageId("identity-changed:" + deviceId).setEdgeId(edgeId)
+                .setType(type).setConversationId(conversation).setSenderUserId(userId)
+                .setSenderDeviceId(deviceId).setClientMessageId(idPrefix + deviceId).setEdgeId(edgeId)
                 .setReceivedAt(clock.instant()).setPayload(ByteBuffer.allocate(0)).build();
         return log.append(action).map(v -> 1).recover(err -> {
-            LOG.warn("identity change of {} not announced in {}: {}", userId, conversation, err.toString());
+            LOG.warn("{} of {} not announced in {}: {}", type, userId, conversation, err.toString());
             return Future.succeededFuture(0);
-        }).compose(n -> announceLane(conversations, index + announceParallelism, userId, deviceId, done + n));
+        }).compose(n -> announceLane(conversations, index + announceParallelism, userId, deviceId, type, idPrefix,
+                done + n));
     }
 
     private Future<Optional<Proof>> userIdTaken(RoutingContext ctx, String userId) {

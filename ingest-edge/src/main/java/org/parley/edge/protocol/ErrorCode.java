@@ -41,6 +41,10 @@ public enum ErrorCode {
     DEVICE_LIMIT,
     /** Device unlinking (HTTP): no such device of this user. */
     DEVICE_UNKNOWN,
+    /** Provisioning relay (HTTP): no entry for the link id (never put, taken already, or expired). */
+    PROVISIONING_UNKNOWN,
+    /** Provisioning relay (HTTP): the link id has an entry already (each link code is used once). */
+    PROVISIONING_EXISTS,
     /** Registration (HTTP): wrong code, or no code pending for the identifier. */
     CODE_INVALID,
     /** Registration (HTTP): the code's time ran out; request a new one. */
