@@ -26,7 +26,6 @@ import org.parley.client.ParleyClient;
 import org.parley.client.SecureMessenger;
 import org.parley.client.crypto.Decrypted;
 import org.parley.client.crypto.DeviceKeys;
-import org.parley.client.crypto.DeviceStore;
 import org.parley.schemas.CodeOutbox;
 import org.parley.schemas.Conversations;
 
@@ -70,21 +69,13 @@ class EnvelopesIT {
     }
 
     private Phone device(ParleyClient.Device d, DeviceKeys keys) throws Exception {
-        DeviceStore store = DeviceStore.create(stores.resolve(d.deviceId() + ".store"), DeviceStore.newKey(), keys);
-        ParleyClient client = ParleyClient.connect(vertx, edge, d, null, WAIT);
-        SecureMessenger messenger = new SecureMessenger(edge, client, store, keys);
-        messenger.publishKeys();
-        return new Phone(client, messenger, keys);
+        SecureDevices.Connected c = SecureDevices.connect(vertx, edge, stores, d, keys, WAIT);
+        return new Phone(c.client(), c.messenger(), keys);
     }
 
     /** The message frame a device received for this client message id, decrypted to text. */
     private static String read(Phone p, String clientMessageId) throws Exception {
-        JsonObject frame = p.client().awaitFrame(f -> is(f, "message", clientMessageId), WAIT);
-        SecureMessenger.Opened opened = p.messenger().open(frame);
-        assertThat(opened).isInstanceOf(SecureMessenger.Opened.Content.class);
-        Decrypted d = ((SecureMessenger.Opened.Content) opened).decrypted();
-        assertThat(d).as("%s decrypting %s", p.deviceId(), clientMessageId).isInstanceOf(Decrypted.Plaintext.class);
-        return new String(((Decrypted.Plaintext) d).content(), StandardCharsets.UTF_8);
+        return SecureDevices.read(p.client(), p.messenger(), clientMessageId, WAIT);
     }
 
     /** The envelope body (base64) a device's delivery carried. */

@@ -26,7 +26,6 @@ import org.parley.client.ParleyClient;
 import org.parley.client.SecureMessenger;
 import org.parley.client.crypto.Decrypted;
 import org.parley.client.crypto.DeviceKeys;
-import org.parley.client.crypto.DeviceStore;
 import org.parley.schemas.CodeOutbox;
 
 /**
@@ -73,11 +72,8 @@ class GroupEnvelopesIT {
     }
 
     private Phone device(ParleyClient.Device d, DeviceKeys keys) throws Exception {
-        DeviceStore store = DeviceStore.create(stores.resolve(d.deviceId() + ".store"), DeviceStore.newKey(), keys);
-        ParleyClient client = ParleyClient.connect(vertx, edge, d, null, WAIT);
-        SecureMessenger messenger = new SecureMessenger(edge, client, store, keys);
-        messenger.publishKeys();
-        Phone p = new Phone(client, messenger);
+        SecureDevices.Connected c = SecureDevices.connect(vertx, edge, stores, d, keys, WAIT);
+        Phone p = new Phone(c.client(), c.messenger());
         phones.add(p);
         return p;
     }
@@ -88,11 +84,7 @@ class GroupEnvelopesIT {
 
     /** The message this device received, opened with its own keys: the text. */
     private static String read(Phone p, String clientMessageId) throws Exception {
-        SecureMessenger.Opened opened = p.messenger().open(frame(p, clientMessageId));
-        assertThat(opened).as("%s opening %s", p.deviceId(), clientMessageId).isInstanceOf(SecureMessenger.Opened.Content.class);
-        Decrypted d = ((SecureMessenger.Opened.Content) opened).decrypted();
-        assertThat(d).as("%s decrypting %s", p.deviceId(), clientMessageId).isInstanceOf(Decrypted.Plaintext.class);
-        return new String(((Decrypted.Plaintext) d).content(), StandardCharsets.UTF_8);
+        return SecureDevices.read(p.client(), p.messenger(), clientMessageId, WAIT);
     }
 
     private static JsonObject sent(JsonObject answer) {

@@ -24,9 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.parley.client.DeviceLinking;
 import org.parley.client.ParleyClient;
 import org.parley.client.SecureMessenger;
-import org.parley.client.crypto.Decrypted;
 import org.parley.client.crypto.DeviceKeys;
-import org.parley.client.crypto.DeviceStore;
 import org.parley.client.crypto.Provisioning;
 import org.parley.client.crypto.Verification.State;
 import org.parley.schemas.CodeOutbox;
@@ -76,21 +74,13 @@ class IdentityVerificationIT {
     }
 
     private Phone device(ParleyClient.Device d, DeviceKeys keys) throws Exception {
-        DeviceStore store = DeviceStore.create(stores.resolve(d.deviceId() + ".store"), DeviceStore.newKey(), keys);
-        ParleyClient client = ParleyClient.connect(vertx, edge, d, null, WAIT);
-        open.add(client);
-        SecureMessenger messenger = new SecureMessenger(edge, client, store, keys);
-        messenger.publishKeys();
-        return new Phone(client, messenger);
+        SecureDevices.Connected c = SecureDevices.connect(vertx, edge, stores, d, keys, WAIT);
+        open.add(c.client());
+        return new Phone(c.client(), c.messenger());
     }
 
     private static String read(Phone p, String clientMessageId) throws Exception {
-        JsonObject frame = p.client().awaitFrame(f -> is(f, "message", clientMessageId), WAIT);
-        SecureMessenger.Opened opened = p.messenger().open(frame);
-        assertThat(opened).as("%s opening %s", p.deviceId(), clientMessageId).isInstanceOf(SecureMessenger.Opened.Content.class);
-        Decrypted d = ((SecureMessenger.Opened.Content) opened).decrypted();
-        assertThat(d).as("%s decrypting %s", p.deviceId(), clientMessageId).isInstanceOf(Decrypted.Plaintext.class);
-        return new String(((Decrypted.Plaintext) d).content(), StandardCharsets.UTF_8);
+        return SecureDevices.read(p.client(), p.messenger(), clientMessageId, WAIT);
     }
 
     private static JsonObject send(Phone from, String to, String clientMessageId, String text) throws Exception {

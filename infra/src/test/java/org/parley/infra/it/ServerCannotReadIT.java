@@ -21,7 +21,6 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.UUID;
 import javax.crypto.Cipher;
 import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
@@ -37,9 +36,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.parley.client.ParleyClient;
 import org.parley.client.SecureMessenger;
-import org.parley.client.crypto.Decrypted;
 import org.parley.client.crypto.DeviceKeys;
-import org.parley.client.crypto.DeviceStore;
 import org.parley.config.Settings;
 import org.parley.push.testing.LocalWebPushEndpoint;
 import org.parley.push.testing.ReceivedPush;
@@ -93,21 +90,13 @@ class ServerCannotReadIT {
     }
 
     private Phone device(ParleyClient.Device d, DeviceKeys keys) throws Exception {
-        DeviceStore store = DeviceStore.create(stores.resolve(d.deviceId() + ".store"), DeviceStore.newKey(), keys);
-        ParleyClient client = ParleyClient.connect(vertx, edge, d, null, WAIT);
-        open.add(client);
-        SecureMessenger messenger = new SecureMessenger(edge, client, store, keys);
-        messenger.publishKeys();
-        return new Phone(client, messenger);
+        SecureDevices.Connected c = SecureDevices.connect(vertx, edge, stores, d, keys, WAIT);
+        open.add(c.client());
+        return new Phone(c.client(), c.messenger());
     }
 
     private static String read(Phone p, String clientMessageId) throws Exception {
-        JsonObject frame = p.client().awaitFrame(f -> is(f, "message", clientMessageId), WAIT);
-        SecureMessenger.Opened opened = p.messenger().open(frame);
-        assertThat(opened).as("%s", frame).isInstanceOf(SecureMessenger.Opened.Content.class);
-        Decrypted d = ((SecureMessenger.Opened.Content) opened).decrypted();
-        assertThat(d).as("decrypting %s", clientMessageId).isInstanceOf(Decrypted.Plaintext.class);
-        return new String(((Decrypted.Plaintext) d).content(), StandardCharsets.UTF_8);
+        return SecureDevices.read(p.client(), p.messenger(), clientMessageId, WAIT);
     }
 
     private static JsonObject sent(JsonObject answer) {
