@@ -1,5 +1,8 @@
 package org.parley.projections;
 
+import com.datastax.oss.driver.api.core.DriverException;
+import com.datastax.oss.driver.api.core.servererrors.QueryValidationException;
+import com.datastax.oss.driver.api.core.type.codec.CodecNotFoundException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -9,10 +12,10 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.parley.consume.BatchRetry;
 import org.parley.events.ConversationEvent;
@@ -39,7 +42,7 @@ import org.slf4j.LoggerFactory;
 public class ProjectionWriter implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(ProjectionWriter.class);
 
-    private final KafkaConsumer<String, byte[]> consumer;
+    private final Consumer<String, byte[]> consumer;
     private final TopicCatalog topics;
     private final ConversationHistory history;
     private final EventProjector projector;
@@ -61,7 +64,7 @@ public class ProjectionWriter implements Runnable {
     private final long commitIntervalMs;
     private long lastCommit;
 
-    public ProjectionWriter(KafkaConsumer<String, byte[]> consumer, TopicCatalog topics, SchemaRegistryClient registry,
+    public ProjectionWriter(Consumer<String, byte[]> consumer, TopicCatalog topics, SchemaRegistryClient registry,
                             ConversationHistory history, EventProjector projector, UserSettingsDirectory userSettings,
                             DeviceInbox inbox, DeviceDirectory devices, Runnable onAssigned, PresenceTable presence,
                             long commitIntervalMs) {
@@ -91,19 +94,43 @@ public class ProjectionWriter implements Runnable {
         return this;
     }
 
+    /**
+     * Told after every poll whose records were all written (an empty poll included), on the writer's thread, with
+     * the writer's consumer (positions, assignment); returns false to stop the writer after a last commit. The replay
+     * ({@code ./parley replay}) stops at the log's end this way and reports its progress.
+     */
+    @FunctionalInterface
+    public interface Progress {
+        boolean afterBatch(org.apache.kafka.clients.consumer.Consumer<?, ?> consumer, int records);
+    }
+
+    private Progress progress = (c, n) -> true;
+
+    /** Reports every written batch to {@code progress}, which may end the writer; before {@link #run}. */
+    public ProjectionWriter withProgress(Progress progress) {
+        this.progress = progress;
+        return this;
+    }
+
     public void stop() {
         running.set(false);
         consumer.wakeup();
     }
 
-    @Override
-    public void run() {
+    /** The topics the writer reads ({@code withKeys}: also the key directory's). */
+    public static List<String> topicsOf(TopicCatalog topics, boolean withKeys) {
         List<String> subscribed = new ArrayList<>(List.of(topics.conversationEvents().name(), topics.receipts().name(),
                 topics.deliveries().name(), topics.devices().name(), topics.userSettings().name(),
                 topics.presence().name()));
-        if (keys != null) {
+        if (withKeys) {
             subscribed.add(topics.keyDirectory().name());
         }
+        return subscribed;
+    }
+
+    @Override
+    public void run() {
+        List<String> subscribed = topicsOf(topics, keys != null);
         consumer.subscribe(subscribed, new ConsumerRebalanceListener() {
                     private boolean announced;
 
@@ -125,6 +152,9 @@ public class ProjectionWriter implements Runnable {
             while (running.get()) {
                 ConsumerRecords<String, byte[]> batch = consumer.poll(Duration.ofMillis(200));
                 if (batch.isEmpty()) {
+                    if (!progress.afterBatch(consumer, 0)) {
+                        running.set(false);
+                    }
                     continue;
                 }
                 try {
@@ -146,6 +176,9 @@ public class ProjectionWriter implements Runnable {
                     consumer.commitSync();
                     lastCommit = now;
                 }
+                if (!progress.afterBatch(consumer, batch.count())) {
+                    running.set(false);
+                }
             }
             consumer.commitSync();
         } catch (org.apache.kafka.common.errors.WakeupException e) {
@@ -164,7 +197,13 @@ public class ProjectionWriter implements Runnable {
     /** Back-off of a failed batch: 100 ms doubling to 5 s (BatchRetry). */
     static final long RETRY_INITIAL_MS = 100;
     static final long RETRY_MAX_MS = 5_000;
-    private final BatchRetry retry = new BatchRetry(RETRY_INITIAL_MS, RETRY_MAX_MS);
+    private BatchRetry retry = new BatchRetry(RETRY_INITIAL_MS, RETRY_MAX_MS);
+
+    /** Another back-off (tests: one whose sleeper records the waits); before {@link #run}. */
+    ProjectionWriter withRetry(BatchRetry retry) {
+        this.retry = retry;
+        return this;
+    }
 
     /** The writes of a batch did not all succeed within their time: the batch is retried, nothing is committed. */
     static final class BatchWriteFailed extends RuntimeException {
@@ -248,11 +287,28 @@ public class ProjectionWriter implements Runnable {
         LOG.debug("projected {} records", batch.count());
     }
 
-    private static void await(List<CompletableFuture<Void>> writes) {
+    /**
+     * Waits for the writes. The store being slow, down or overloaded (a timeout, any driver error but the two below)
+     * fails the batch for a retry ({@link BatchWriteFailed}); a statement the store refuses as invalid
+     * ({@link QueryValidationException}: a bug or a schema that does not match the code), a value no codec encodes,
+     * or any other exception would fail the same way on every retry, so it ends the writer instead.
+     */
+    static void await(List<CompletableFuture<Void>> writes) {
         try {
             CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            throw new BatchWriteFailed("projection write failed; offsets not committed", e);
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new BatchWriteFailed("projection writes did not finish within 60 s; offsets not committed", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BatchWriteFailed("interrupted while waiting for projection writes", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            Throwable cause = e.getCause() instanceof java.util.concurrent.CompletionException c && c.getCause() != null
+                    ? c.getCause() : e.getCause();
+            if (cause instanceof DriverException && !(cause instanceof QueryValidationException)
+                    && !(cause instanceof CodecNotFoundException)) {
+                throw new BatchWriteFailed("projection write failed; offsets not committed", cause);
+            }
+            throw new IllegalStateException("projection write refused, not retried (it would fail again): " + cause, cause);
         }
     }
 }

@@ -31,6 +31,23 @@ public final class ProjectionWriterApp {
         return p;
     }
 
+    /**
+     * The writer of every projection table, writing through {@code session} (its keyspace is the one written: the
+     * replay passes a session on another keyspace and a consumer of another group).
+     */
+    public static ProjectionWriter writer(Settings settings, CqlSession session, KafkaConsumer<String, byte[]> consumer,
+                                          Runnable onAssigned) {
+        ConversationHistory history = new ConversationHistory(session);
+        return new ProjectionWriter(consumer, TopicCatalog.from(settings),
+                new SchemaRegistryClient(settings.registryUrl()),
+                history, new EventProjector(history, new GroupDirectory(session), new UserConversations(session),
+                        new GroupDepartures(session), new MediaReferences(session), new MessageEnvelopes(session)),
+                new UserSettingsDirectory(session), new DeviceInbox(session), new DeviceDirectory(session),
+                onAssigned, new PresenceTable(session), settings.getLong("projections.commit-interval-ms"))
+                .withKeys(new org.parley.projections.keys.KeyDirectory(session,
+                        (int) java.util.concurrent.TimeUnit.DAYS.toSeconds(settings.getInt("keys.claim-record-ttl-days"))));
+    }
+
     public static void main(String[] args) {
         Startup.orExit(ProjectionWriterApp::start);
     }
@@ -40,16 +57,8 @@ public final class ProjectionWriterApp {
         System.setProperty("logback.configurationFile", "logback-projections.xml");
         Settings settings = Settings.load();
         CqlSession session = CqlSessionFactory.open(settings, true);
-        ConversationHistory history = new ConversationHistory(session);
-        ProjectionWriter writer = new ProjectionWriter(new KafkaConsumer<>(consumerConfig(settings)),
-                TopicCatalog.from(settings), new SchemaRegistryClient(settings.registryUrl()),
-                history, new EventProjector(history, new GroupDirectory(session), new UserConversations(session),
-                        new GroupDepartures(session), new MediaReferences(session), new MessageEnvelopes(session)),
-                new UserSettingsDirectory(session), new DeviceInbox(session), new DeviceDirectory(session),
-                () -> System.out.println("PARLEY READY projections"), new PresenceTable(session),
-                settings.getLong("projections.commit-interval-ms"))
-                .withKeys(new org.parley.projections.keys.KeyDirectory(session,
-                        (int) java.util.concurrent.TimeUnit.DAYS.toSeconds(settings.getInt("keys.claim-record-ttl-days"))));
+        ProjectionWriter writer = writer(settings, session, new KafkaConsumer<>(consumerConfig(settings)),
+                () -> System.out.println("PARLEY READY projections"));
         Thread loop = new Thread(writer, "projection-writer");
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             writer.stop();
