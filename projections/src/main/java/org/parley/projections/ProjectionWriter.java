@@ -152,6 +152,9 @@ public class ProjectionWriter implements Runnable {
             while (running.get()) {
                 ConsumerRecords<String, byte[]> batch = consumer.poll(Duration.ofMillis(200));
                 if (batch.isEmpty()) {
+                    // Quiet: commit what the last batches wrote (and any transaction markers read since), once, so
+                    // the group's offsets reach the log's end when traffic stops instead of trailing it until more comes.
+                    commitIfMoved();
                     if (!progress.afterBatch(consumer, 0)) {
                         running.set(false);
                     }
@@ -173,7 +176,7 @@ public class ProjectionWriter implements Runnable {
                 // writes again; committing every batch wrote ~24 offset records (one per partition) per poll.
                 long now = System.currentTimeMillis();
                 if (now - lastCommit >= commitIntervalMs) {
-                    consumer.commitSync();
+                    commitIfMoved();
                     lastCommit = now;
                 }
                 if (!progress.afterBatch(consumer, batch.count())) {
@@ -191,6 +194,20 @@ public class ProjectionWriter implements Runnable {
             consumer.close(Duration.ofSeconds(5));
         }
     }
+
+    /** Commits the positions of the assigned partitions, unless they are the ones committed last. */
+    private void commitIfMoved() {
+        Map<TopicPartition, Long> positions = new HashMap<>();
+        for (TopicPartition tp : consumer.assignment()) {
+            positions.put(tp, consumer.position(tp));
+        }
+        if (!positions.equals(committedPositions)) {
+            consumer.commitSync();
+            committedPositions = positions;
+        }
+    }
+
+    private Map<TopicPartition, Long> committedPositions = Map.of();
 
     /** Writes in flight at once: a batch of thousands of records must not exceed the driver's per-connection limit. */
     static final int MAX_IN_FLIGHT = 256;
