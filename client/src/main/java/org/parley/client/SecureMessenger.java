@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 import org.parley.client.crypto.Decrypted;
 import org.parley.client.crypto.DeviceAddress;
 import org.parley.client.crypto.DeviceKeys;
@@ -32,6 +33,8 @@ import org.parley.client.crypto.PairwiseCipher;
 import org.signal.libsignal.protocol.InvalidMessageException;
 import org.parley.client.crypto.SafetyNumber;
 import org.parley.client.crypto.Verification;
+import org.parley.client.history.HistoryEntry;
+import org.parley.client.history.MessageLog;
 import org.signal.libsignal.protocol.IdentityKey;
 import org.signal.libsignal.protocol.NoSessionException;
 import org.signal.libsignal.protocol.UntrustedIdentityException;
@@ -109,6 +112,8 @@ public final class SecureMessenger {
     /** Per group: this device's current sender key and who holds it. */
     private final Map<String, GroupKey> groupKeysByConversation = new HashMap<>();
     private boolean published;
+    /** Where decrypted and sent messages are kept (for the device itself, and for a newly linked one); may be null. */
+    private MessageLog history;
 
     /** This device's current sender key in a group: its distribution id, the members it was made for, the holders. */
     private static final class GroupKey {
@@ -154,6 +159,20 @@ public final class SecureMessenger {
     }
 
     /**
+     * Keeps every message this messenger sends or decrypts from now on in {@code log} (one-to-one and group; the
+     * content of an edit replaces the message's). A newly linked device gets them as a history archive
+     * ({@link HistoryTransfer}). Null stops keeping.
+     */
+    public void keepHistory(MessageLog log) {
+        this.history = log;
+    }
+
+    /** The log set with {@link #keepHistory}, or null. */
+    public MessageLog history() {
+        return history;
+    }
+
+    /**
      * Sends {@code plaintext} to {@code toUserId}, end-to-end encrypted per device, and returns the answer: {@code sent},
      * or the {@code error} (a {@code MISMATCHED_DEVICES} only if the device set changed again during the one retry).
      */
@@ -174,11 +193,65 @@ public final class SecureMessenger {
                     .put("to", toUserId).put("envelopes", envelopes);
             JsonObject answer = client.actRetrying(frame, timeout, 3);
             if (attempt > 1 || !"MISMATCHED_DEVICES".equals(answer.getString("code"))) {
+                keepSent(answer, plaintext);
                 return answer;
             }
             client.forget(answer);
             resync(answer);
         }
+    }
+
+    /**
+     * A note to this user's own other devices with a different content for each ({@code contentFor} is asked once per
+     * device id, again after a device-set change), e.g. a history archive's key for one device only
+     * ({@link HistoryTransfer}). Not kept in the history. Returns {@code sent} or the {@code error}.
+     */
+    public JsonObject sendToOwnDevices(String clientMessageId, Function<String, byte[]> contentFor, Duration timeout)
+            throws IOException, InterruptedException, TimeoutException, IdentityChangedException {
+        publishKeys();
+        devicesOf.remove(userId); // a device linked a moment ago is the usual addressee: ask the directory now
+        know(userId);
+        for (int attempt = 1; ; attempt++) {
+            JsonArray envelopes = encrypt(userId, contentFor);
+            if (envelopes.isEmpty()) {
+                throw new IOException("no other device of " + userId + " has published keys: nothing to send to");
+            }
+            JsonObject frame = new JsonObject().put("type", "send").put("clientMessageId", clientMessageId)
+                    .put("to", userId).put("envelopes", envelopes);
+            JsonObject answer = client.actRetrying(frame, timeout, 3);
+            if (attempt > 1 || !"MISMATCHED_DEVICES".equals(answer.getString("code"))) {
+                return answer;
+            }
+            client.forget(answer);
+            resync(answer);
+        }
+    }
+
+    private void keepSent(JsonObject answer, byte[] plaintext) {
+        if (history != null && "sent".equals(answer.getString("type")) && !HistoryTransfer.isControl(plaintext)) {
+            history.add(new HistoryEntry(answer.getString("conversationId"), answer.getLong("seq"), userId, deviceId,
+                    System.currentTimeMillis(), false, plaintext));
+        }
+    }
+
+    /** Keeps what {@code frame} decrypted to (a message, or an edit's new content). */
+    private Opened kept(JsonObject frame, Opened opened) {
+        if (history == null || !(opened instanceof Opened.Content c) || !(c.decrypted() instanceof Decrypted.Plaintext p)) {
+            return opened;
+        }
+        byte[] content = p.content();
+        if (HistoryTransfer.isControl(content)) {
+            return opened;
+        }
+        String conversation = frame.getString("conversationId");
+        String kind = frame.getString("kind", "message");
+        if ("message_edited".equals(kind) && frame.getValue("targetSeq") instanceof Number target) {
+            history.edit(conversation, target.longValue(), content);
+        } else if ("message".equals(kind) && frame.getValue("seq") instanceof Number seq) {
+            history.add(new HistoryEntry(conversation, seq.longValue(), frame.getString("senderUserId"),
+                    frame.getString("senderDeviceId"), frame.getLong("sentAt", 0L), false, content));
+        }
+        return opened;
     }
 
     /**
@@ -189,6 +262,10 @@ public final class SecureMessenger {
      * {@link Opened.DeviceListChanged}).
      */
     public Opened open(JsonObject frame) {
+        return kept(frame, openFrame(frame));
+    }
+
+    private Opened openFrame(JsonObject frame) {
         String kind = frame.getString("kind", "message");
         String sender = frame.getString("senderUserId");
         switch (kind) {
@@ -330,6 +407,7 @@ public final class SecureMessenger {
             JsonObject answer = client.actRetrying(frame, timeout, 3);
             if ("sent".equals(answer.getString("type"))) {
                 key.holders.addAll(envelopes.keySet());
+                keepSent(answer, plaintext);
                 return answer;
             }
             if (attempt > 1 || !"MISMATCHED_DEVICES".equals(answer.getString("code"))) {
@@ -363,8 +441,16 @@ public final class SecureMessenger {
         } catch (NoSessionException e) {
             throw new IllegalStateException("the sender key of " + conversationId + " is gone from the store", e);
         }
-        return client.actRetrying(new JsonObject().put("type", "edit").put("clientMessageId", clientMessageId)
+        JsonObject answer = client.actRetrying(new JsonObject().put("type", "edit").put("clientMessageId", clientMessageId)
                 .put("conversationId", conversationId).put("targetSeq", targetSeq).put("payload", payload), timeout, 3);
+        keepEdit(answer, conversationId, targetSeq, plaintext);
+        return answer;
+    }
+
+    private void keepEdit(JsonObject answer, String conversationId, long targetSeq, byte[] plaintext) {
+        if (history != null && "sent".equals(answer.getString("type"))) {
+            history.edit(conversationId, targetSeq, plaintext);
+        }
     }
 
     /** Starts a new sender key for the group now (the next send distributes it to the members it names). */
@@ -482,6 +568,10 @@ public final class SecureMessenger {
     }
 
     private JsonArray encrypt(String toUserId, byte[] plaintext) throws IdentityChangedException {
+        return encrypt(toUserId, device -> plaintext);
+    }
+
+    private JsonArray encrypt(String toUserId, Function<String, byte[]> contentFor) throws IdentityChangedException {
         JsonArray out = new JsonArray();
         List<String> users = toUserId.equals(userId) ? List.of(userId) : List.of(toUserId, userId);
         for (String user : users) {
@@ -490,7 +580,7 @@ public final class SecureMessenger {
                     continue;
                 }
                 try {
-                    Envelope e = cipher.encrypt(new DeviceAddress(user, device), plaintext);
+                    Envelope e = cipher.encrypt(new DeviceAddress(user, device), contentFor.apply(device));
                     out.add(new JsonObject().put("deviceId", device)
                             .put("type", e.type() == Envelope.PREKEY ? "prekey" : "message")
                             .put("body", Base64.getEncoder().encodeToString(e.body())));
