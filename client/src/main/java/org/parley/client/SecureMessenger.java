@@ -178,6 +178,88 @@ public final class SecureMessenger {
      */
     public JsonObject send(String toUserId, String clientMessageId, byte[] plaintext, Duration timeout)
             throws IOException, InterruptedException, TimeoutException, IdentityChangedException {
+        return send(toUserId, clientMessageId, plaintext, null, timeout);
+    }
+
+    /**
+     * A reply ({@code replyToSeq}) or a forward ({@code forwardOf}) and a media type, beside the encrypted content: the
+     * server keeps them for its rules (the target must exist; the forward count). Any may be null.
+     */
+    public record SendOptions(Long replyToSeq, String forwardOfConversationId, Long forwardOfSeq, String mediaType) {
+        public static SendOptions replyTo(long seq) {
+            return new SendOptions(seq, null, null, null);
+        }
+
+        public static SendOptions forwardOf(String conversationId, long seq) {
+            return new SendOptions(null, conversationId, seq, null);
+        }
+
+        void applyTo(JsonObject frame) {
+            if (replyToSeq != null) {
+                frame.put("replyToSeq", replyToSeq);
+            }
+            if (forwardOfConversationId != null) {
+                frame.put("forwardOf", new JsonObject().put("conversationId", forwardOfConversationId)
+                        .put("seq", forwardOfSeq));
+            }
+            if (mediaType != null) {
+                frame.put("mediaType", mediaType);
+            }
+        }
+    }
+
+    /** {@link #send(String, String, byte[], Duration)} as a reply or a forward ({@code options} may be null). */
+    public JsonObject send(String toUserId, String clientMessageId, byte[] plaintext, SendOptions options,
+                           Duration timeout)
+            throws IOException, InterruptedException, TimeoutException, IdentityChangedException {
+        JsonObject frame = new JsonObject().put("type", "send").put("clientMessageId", clientMessageId).put("to", toUserId);
+        if (options != null) {
+            options.applyTo(frame);
+        }
+        JsonObject answer = sendSealed(frame, toUserId, device -> plaintext, timeout);
+        keepSent(answer, plaintext);
+        return answer;
+    }
+
+    /**
+     * Edits this device's one-to-one message {@code targetSeq} with {@code toUserId}: the new content end-to-end
+     * encrypted per device, as a message's ({@code edit} with {@code envelopes}); the server keeps sender, target and
+     * kind (and checks that the sender edits its own message within the window). Receivers open the
+     * {@code message_edited} delivery with {@link #open}.
+     */
+    public JsonObject edit(String toUserId, long targetSeq, String clientMessageId, byte[] plaintext, Duration timeout)
+            throws IOException, InterruptedException, TimeoutException, IdentityChangedException {
+        JsonObject frame = new JsonObject().put("type", "edit").put("clientMessageId", clientMessageId)
+                .put("conversationId", direct(userId, toUserId)).put("targetSeq", targetSeq);
+        JsonObject answer = sendSealed(frame, toUserId, device -> plaintext, timeout);
+        keepEdit(answer, direct(userId, toUserId), targetSeq, plaintext);
+        return answer;
+    }
+
+    /**
+     * Reacts to message {@code targetSeq} of the one-to-one conversation with {@code toUserId}: the emoji (UTF-8; ""
+     * removes this user's reaction) end-to-end encrypted per device ({@code react} with {@code envelopes}). The server
+     * keeps that the user reacted, not with what (history shows {@code "*"}).
+     */
+    public JsonObject react(String toUserId, long targetSeq, String clientMessageId, String emoji, Duration timeout)
+            throws IOException, InterruptedException, TimeoutException, IdentityChangedException {
+        JsonObject frame = new JsonObject().put("type", "react").put("clientMessageId", clientMessageId)
+                .put("conversationId", direct(userId, toUserId)).put("targetSeq", targetSeq);
+        byte[] content = emoji.getBytes(StandardCharsets.UTF_8);
+        return sendSealed(frame, toUserId, device -> content, timeout);
+    }
+
+    /** The one-to-one conversation id of two users: {@code dm:} and the two ids sorted. */
+    private static String direct(String a, String b) {
+        return a.compareTo(b) <= 0 ? "dm:" + a + ":" + b : "dm:" + b + ":" + a;
+    }
+
+    /**
+     * Sends {@code frame} with one envelope per device of {@code toUserId} and per other device of this user, each
+     * holding {@code contentFor(deviceId)}; answers {@code MISMATCHED_DEVICES} once by resyncing the devices.
+     */
+    private JsonObject sendSealed(JsonObject frame, String toUserId, Function<String, byte[]> contentFor,
+                                  Duration timeout) throws IOException, InterruptedException, TimeoutException, IdentityChangedException {
         if (!toUserId.equals(userId) && store.isChanged(toUserId)) {
             throw changed(toUserId);
         }
@@ -185,15 +267,12 @@ public final class SecureMessenger {
         know(toUserId);
         know(userId);
         for (int attempt = 1; ; attempt++) {
-            JsonArray envelopes = encrypt(toUserId, plaintext);
+            JsonArray envelopes = encrypt(toUserId, contentFor);
             if (envelopes.isEmpty()) {
                 throw new IOException("no device of " + toUserId + " has published keys: nothing to encrypt for");
             }
-            JsonObject frame = new JsonObject().put("type", "send").put("clientMessageId", clientMessageId)
-                    .put("to", toUserId).put("envelopes", envelopes);
-            JsonObject answer = client.actRetrying(frame, timeout, 3);
+            JsonObject answer = client.actRetrying(frame.copy().put("envelopes", envelopes), timeout, 3);
             if (attempt > 1 || !"MISMATCHED_DEVICES".equals(answer.getString("code"))) {
-                keepSent(answer, plaintext);
                 return answer;
             }
             client.forget(answer);
@@ -208,23 +287,9 @@ public final class SecureMessenger {
      */
     public JsonObject sendToOwnDevices(String clientMessageId, Function<String, byte[]> contentFor, Duration timeout)
             throws IOException, InterruptedException, TimeoutException, IdentityChangedException {
-        publishKeys();
         devicesOf.remove(userId); // a device linked a moment ago is the usual addressee: ask the directory now
-        know(userId);
-        for (int attempt = 1; ; attempt++) {
-            JsonArray envelopes = encrypt(userId, contentFor);
-            if (envelopes.isEmpty()) {
-                throw new IOException("no other device of " + userId + " has published keys: nothing to send to");
-            }
-            JsonObject frame = new JsonObject().put("type", "send").put("clientMessageId", clientMessageId)
-                    .put("to", userId).put("envelopes", envelopes);
-            JsonObject answer = client.actRetrying(frame, timeout, 3);
-            if (attempt > 1 || !"MISMATCHED_DEVICES".equals(answer.getString("code"))) {
-                return answer;
-            }
-            client.forget(answer);
-            resync(answer);
-        }
+        return sendSealed(new JsonObject().put("type", "send").put("clientMessageId", clientMessageId).put("to", userId),
+                userId, contentFor, timeout);
     }
 
     private void keepSent(JsonObject answer, byte[] plaintext) {
@@ -453,6 +518,28 @@ public final class SecureMessenger {
         }
     }
 
+    /**
+     * Reacts to message {@code targetSeq} in a group: the emoji (UTF-8; "" removes this user's reaction) encrypted
+     * under this device's current sender key as the {@code react}'s payload (no {@code reaction} field); the server
+     * keeps that the user reacted, not with what. Receivers open the {@code reaction} delivery with {@link #open}.
+     */
+    public JsonObject reactInGroup(String conversationId, long targetSeq, String clientMessageId, String emoji,
+                                   Duration timeout) throws InterruptedException, TimeoutException {
+        GroupKey key = groupKeysByConversation.get(conversationId);
+        if (key == null) {
+            throw new IllegalStateException("no sender key in " + conversationId + " yet: send a message first");
+        }
+        String payload;
+        try {
+            payload = Base64.getEncoder().encodeToString(groupKeys.encrypt(key.distributionId,
+                    emoji.getBytes(StandardCharsets.UTF_8)).encode());
+        } catch (NoSessionException e) {
+            throw new IllegalStateException("the sender key of " + conversationId + " is gone from the store", e);
+        }
+        return client.actRetrying(new JsonObject().put("type", "react").put("clientMessageId", clientMessageId)
+                .put("conversationId", conversationId).put("targetSeq", targetSeq).put("payload", payload), timeout, 3);
+    }
+
     /** Starts a new sender key for the group now (the next send distributes it to the members it names). */
     public void rotateGroupKey(String conversationId) {
         groupKeysByConversation.remove(conversationId);
@@ -565,10 +652,6 @@ public final class SecureMessenger {
     /** The devices this device encrypts to for {@code user} (tests, diagnostics). */
     public Set<String> knownDevices(String user) {
         return Set.copyOf(devicesOf.getOrDefault(user, Set.of()));
-    }
-
-    private JsonArray encrypt(String toUserId, byte[] plaintext) throws IdentityChangedException {
-        return encrypt(toUserId, device -> plaintext);
     }
 
     private JsonArray encrypt(String toUserId, Function<String, byte[]> contentFor) throws IdentityChangedException {
