@@ -27,6 +27,7 @@ import org.parley.client.crypto.DeviceAddress;
 import org.parley.client.crypto.DeviceKeys;
 import org.parley.client.crypto.DeviceStore;
 import org.parley.client.crypto.Envelope;
+import org.parley.client.crypto.GroupSendState;
 import org.parley.client.crypto.GroupSenderKeys;
 import org.parley.client.crypto.KeyBundle;
 import org.parley.client.crypto.PairwiseCipher;
@@ -115,12 +116,39 @@ public final class SecureMessenger {
     /** Where decrypted and sent messages are kept (for the device itself, and for a newly linked one); may be null. */
     private MessageLog history;
 
-    /** This device's current sender key in a group: its distribution id, the members it was made for, the holders. */
+    /**
+     * This device's current sender key in a group: its distribution id, the members it was made for, the holders. A
+     * cache of the {@link GroupSendState} in the device store, which every change is written to (so a restarted
+     * device keeps its key and knows who holds it).
+     */
     private static final class GroupKey {
-        final UUID distributionId = GroupSenderKeys.newDistributionId();
+        final UUID distributionId;
         final Set<String> members = new LinkedHashSet<>();
         /** Member devices given the distribution message ({@code userId/deviceId}). */
         final Set<String> holders = new LinkedHashSet<>();
+
+        GroupKey(GroupSendState state) {
+            this.distributionId = state.distributionId();
+            this.members.addAll(state.members());
+            this.holders.addAll(state.holders());
+        }
+
+        GroupSendState state() {
+            return new GroupSendState(distributionId, members, holders);
+        }
+    }
+
+    /** This device's current key in the group: cached, else from the device store, else null. */
+    private GroupKey groupKey(String conversationId) {
+        GroupKey key = groupKeysByConversation.get(conversationId);
+        if (key == null) {
+            GroupSendState stored = store.loadGroupSendState(conversationId);
+            if (stored != null) {
+                key = new GroupKey(stored);
+                groupKeysByConversation.put(conversationId, key);
+            }
+        }
+        return key;
     }
 
     /**
@@ -434,13 +462,15 @@ public final class SecureMessenger {
         publishKeys();
         Set<String> members = new LinkedHashSet<>(memberUserIds);
         members.add(userId);
-        GroupKey key = groupKeysByConversation.get(conversationId);
+        GroupKey key = groupKey(conversationId);
         if (key == null || !members.containsAll(key.members)) {
-            key = new GroupKey(); // new group, or someone left: a key the former member never holds
+            // New group, or someone left: a key the former member never holds.
+            key = new GroupKey(GroupSendState.fresh(members));
             groupKeysByConversation.put(conversationId, key);
         }
         key.members.clear();
         key.members.addAll(members);
+        store.storeGroupSendState(conversationId, key.state());
         for (String member : members) {
             know(member);
         }
@@ -471,7 +501,10 @@ public final class SecureMessenger {
             }
             JsonObject answer = client.actRetrying(frame, timeout, 3);
             if ("sent".equals(answer.getString("type"))) {
-                key.holders.addAll(envelopes.keySet());
+                if (!envelopes.isEmpty()) {
+                    key.holders.addAll(envelopes.keySet());
+                    store.storeGroupSendState(conversationId, key.state());
+                }
                 keepSent(answer, plaintext);
                 return answer;
             }
@@ -496,7 +529,7 @@ public final class SecureMessenger {
      */
     public JsonObject editInGroup(String conversationId, long targetSeq, String clientMessageId, byte[] plaintext,
                                   Duration timeout) throws InterruptedException, TimeoutException {
-        GroupKey key = groupKeysByConversation.get(conversationId);
+        GroupKey key = groupKey(conversationId);
         if (key == null) {
             throw new IllegalStateException("no sender key in " + conversationId + " yet: send a message first");
         }
@@ -525,7 +558,7 @@ public final class SecureMessenger {
      */
     public JsonObject reactInGroup(String conversationId, long targetSeq, String clientMessageId, String emoji,
                                    Duration timeout) throws InterruptedException, TimeoutException {
-        GroupKey key = groupKeysByConversation.get(conversationId);
+        GroupKey key = groupKey(conversationId);
         if (key == null) {
             throw new IllegalStateException("no sender key in " + conversationId + " yet: send a message first");
         }
@@ -543,17 +576,18 @@ public final class SecureMessenger {
     /** Starts a new sender key for the group now (the next send distributes it to the members it names). */
     public void rotateGroupKey(String conversationId) {
         groupKeysByConversation.remove(conversationId);
+        store.deleteGroupSendState(conversationId);
     }
 
     /** This device's current distribution id in a group, or null before its first send there (tests, diagnostics). */
     public UUID groupDistributionId(String conversationId) {
-        GroupKey key = groupKeysByConversation.get(conversationId);
+        GroupKey key = groupKey(conversationId);
         return key == null ? null : key.distributionId;
     }
 
     /** The member devices ({@code userId/deviceId}) given this device's current sender key of the group. */
     public Set<String> groupKeyHolders(String conversationId) {
-        GroupKey key = groupKeysByConversation.get(conversationId);
+        GroupKey key = groupKey(conversationId);
         return key == null ? Set.of() : Set.copyOf(key.holders);
     }
 
