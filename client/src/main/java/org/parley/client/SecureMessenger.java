@@ -21,17 +21,21 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 import org.parley.client.crypto.Decrypted;
 import org.parley.client.crypto.DeviceAddress;
 import org.parley.client.crypto.DeviceKeys;
 import org.parley.client.crypto.DeviceStore;
 import org.parley.client.crypto.Envelope;
+import org.parley.client.crypto.GroupSendState;
 import org.parley.client.crypto.GroupSenderKeys;
 import org.parley.client.crypto.KeyBundle;
 import org.parley.client.crypto.PairwiseCipher;
 import org.signal.libsignal.protocol.InvalidMessageException;
 import org.parley.client.crypto.SafetyNumber;
 import org.parley.client.crypto.Verification;
+import org.parley.client.history.HistoryEntry;
+import org.parley.client.history.MessageLog;
 import org.signal.libsignal.protocol.IdentityKey;
 import org.signal.libsignal.protocol.NoSessionException;
 import org.signal.libsignal.protocol.UntrustedIdentityException;
@@ -109,13 +113,42 @@ public final class SecureMessenger {
     /** Per group: this device's current sender key and who holds it. */
     private final Map<String, GroupKey> groupKeysByConversation = new HashMap<>();
     private boolean published;
+    /** Where decrypted and sent messages are kept (for the device itself, and for a newly linked one); may be null. */
+    private MessageLog history;
 
-    /** This device's current sender key in a group: its distribution id, the members it was made for, the holders. */
+    /**
+     * This device's current sender key in a group: its distribution id, the members it was made for, the holders. A
+     * cache of the {@link GroupSendState} in the device store, which every change is written to (so a restarted
+     * device keeps its key and knows who holds it).
+     */
     private static final class GroupKey {
-        final UUID distributionId = GroupSenderKeys.newDistributionId();
+        final UUID distributionId;
         final Set<String> members = new LinkedHashSet<>();
         /** Member devices given the distribution message ({@code userId/deviceId}). */
         final Set<String> holders = new LinkedHashSet<>();
+
+        GroupKey(GroupSendState state) {
+            this.distributionId = state.distributionId();
+            this.members.addAll(state.members());
+            this.holders.addAll(state.holders());
+        }
+
+        GroupSendState state() {
+            return new GroupSendState(distributionId, members, holders);
+        }
+    }
+
+    /** This device's current key in the group: cached, else from the device store, else null. */
+    private GroupKey groupKey(String conversationId) {
+        GroupKey key = groupKeysByConversation.get(conversationId);
+        if (key == null) {
+            GroupSendState stored = store.loadGroupSendState(conversationId);
+            if (stored != null) {
+                key = new GroupKey(stored);
+                groupKeysByConversation.put(conversationId, key);
+            }
+        }
+        return key;
     }
 
     /**
@@ -154,11 +187,107 @@ public final class SecureMessenger {
     }
 
     /**
+     * Keeps every message this messenger sends or decrypts from now on in {@code log} (one-to-one and group; the
+     * content of an edit replaces the message's). A newly linked device gets them as a history archive
+     * ({@link HistoryTransfer}). Null stops keeping.
+     */
+    public void keepHistory(MessageLog log) {
+        this.history = log;
+    }
+
+    /** The log set with {@link #keepHistory}, or null. */
+    public MessageLog history() {
+        return history;
+    }
+
+    /**
      * Sends {@code plaintext} to {@code toUserId}, end-to-end encrypted per device, and returns the answer: {@code sent},
      * or the {@code error} (a {@code MISMATCHED_DEVICES} only if the device set changed again during the one retry).
      */
     public JsonObject send(String toUserId, String clientMessageId, byte[] plaintext, Duration timeout)
             throws IOException, InterruptedException, TimeoutException, IdentityChangedException {
+        return send(toUserId, clientMessageId, plaintext, null, timeout);
+    }
+
+    /**
+     * A reply ({@code replyToSeq}) or a forward ({@code forwardOf}) and a media type, beside the encrypted content: the
+     * server keeps them for its rules (the target must exist; the forward count). Any may be null.
+     */
+    public record SendOptions(Long replyToSeq, String forwardOfConversationId, Long forwardOfSeq, String mediaType) {
+        public static SendOptions replyTo(long seq) {
+            return new SendOptions(seq, null, null, null);
+        }
+
+        public static SendOptions forwardOf(String conversationId, long seq) {
+            return new SendOptions(null, conversationId, seq, null);
+        }
+
+        void applyTo(JsonObject frame) {
+            if (replyToSeq != null) {
+                frame.put("replyToSeq", replyToSeq);
+            }
+            if (forwardOfConversationId != null) {
+                frame.put("forwardOf", new JsonObject().put("conversationId", forwardOfConversationId)
+                        .put("seq", forwardOfSeq));
+            }
+            if (mediaType != null) {
+                frame.put("mediaType", mediaType);
+            }
+        }
+    }
+
+    /** {@link #send(String, String, byte[], Duration)} as a reply or a forward ({@code options} may be null). */
+    public JsonObject send(String toUserId, String clientMessageId, byte[] plaintext, SendOptions options,
+                           Duration timeout)
+            throws IOException, InterruptedException, TimeoutException, IdentityChangedException {
+        JsonObject frame = new JsonObject().put("type", "send").put("clientMessageId", clientMessageId).put("to", toUserId);
+        if (options != null) {
+            options.applyTo(frame);
+        }
+        JsonObject answer = sendSealed(frame, toUserId, device -> plaintext, timeout);
+        keepSent(answer, plaintext);
+        return answer;
+    }
+
+    /**
+     * Edits this device's one-to-one message {@code targetSeq} with {@code toUserId}: the new content end-to-end
+     * encrypted per device, as a message's ({@code edit} with {@code envelopes}); the server keeps sender, target and
+     * kind (and checks that the sender edits its own message within the window). Receivers open the
+     * {@code message_edited} delivery with {@link #open}.
+     */
+    public JsonObject edit(String toUserId, long targetSeq, String clientMessageId, byte[] plaintext, Duration timeout)
+            throws IOException, InterruptedException, TimeoutException, IdentityChangedException {
+        JsonObject frame = new JsonObject().put("type", "edit").put("clientMessageId", clientMessageId)
+                .put("conversationId", direct(userId, toUserId)).put("targetSeq", targetSeq);
+        JsonObject answer = sendSealed(frame, toUserId, device -> plaintext, timeout);
+        keepEdit(answer, direct(userId, toUserId), targetSeq, plaintext);
+        return answer;
+    }
+
+    /**
+     * Reacts to message {@code targetSeq} of the one-to-one conversation with {@code toUserId}: the emoji (UTF-8; ""
+     * removes this user's reaction) end-to-end encrypted per device ({@code react} with {@code envelopes}). The server
+     * keeps that the user reacted, not with what (history shows {@code "*"}).
+     */
+    public JsonObject react(String toUserId, long targetSeq, String clientMessageId, String emoji, Duration timeout)
+            throws IOException, InterruptedException, TimeoutException, IdentityChangedException {
+        JsonObject frame = new JsonObject().put("type", "react").put("clientMessageId", clientMessageId)
+                .put("conversationId", direct(userId, toUserId)).put("targetSeq", targetSeq);
+        byte[] content = emoji.getBytes(StandardCharsets.UTF_8);
+        return sendSealed(frame, toUserId, device -> content, timeout);
+    }
+
+    /** The one-to-one conversation id of two users: {@code dm:} and the two ids sorted. */
+    private static String direct(String a, String b) {
+        return a.compareTo(b) <= 0 ? "dm:" + a + ":" + b : "dm:" + b + ":" + a;
+    }
+
+    /**
+     * Sends {@code frame} with one envelope per device of {@code toUserId} and per other device of this user, each
+     * holding {@code contentFor(deviceId)}; answers {@code MISMATCHED_DEVICES} once by resyncing the devices.
+     */
+    private JsonObject sendSealed(JsonObject frame, String toUserId, Function<String, byte[]> contentFor,
+                                  Duration timeout) throws IOException, InterruptedException, TimeoutException, IdentityChangedException {
         if (!toUserId.equals(userId) && store.isChanged(toUserId)) {
             throw changed(toUserId);
         }
@@ -166,19 +295,56 @@ public final class SecureMessenger {
         know(toUserId);
         know(userId);
         for (int attempt = 1; ; attempt++) {
-            JsonArray envelopes = encrypt(toUserId, plaintext);
+            JsonArray envelopes = encrypt(toUserId, contentFor);
             if (envelopes.isEmpty()) {
                 throw new IOException("no device of " + toUserId + " has published keys: nothing to encrypt for");
             }
-            JsonObject frame = new JsonObject().put("type", "send").put("clientMessageId", clientMessageId)
-                    .put("to", toUserId).put("envelopes", envelopes);
-            JsonObject answer = client.actRetrying(frame, timeout, 3);
+            JsonObject answer = client.actRetrying(frame.copy().put("envelopes", envelopes), timeout, 3);
             if (attempt > 1 || !"MISMATCHED_DEVICES".equals(answer.getString("code"))) {
                 return answer;
             }
             client.forget(answer);
             resync(answer);
         }
+    }
+
+    /**
+     * A note to this user's own other devices with a different content for each ({@code contentFor} is asked once per
+     * device id, again after a device-set change), e.g. a history archive's key for one device only
+     * ({@link HistoryTransfer}). Not kept in the history. Returns {@code sent} or the {@code error}.
+     */
+    public JsonObject sendToOwnDevices(String clientMessageId, Function<String, byte[]> contentFor, Duration timeout)
+            throws IOException, InterruptedException, TimeoutException, IdentityChangedException {
+        devicesOf.remove(userId); // a device linked a moment ago is the usual addressee: ask the directory now
+        return sendSealed(new JsonObject().put("type", "send").put("clientMessageId", clientMessageId).put("to", userId),
+                userId, contentFor, timeout);
+    }
+
+    private void keepSent(JsonObject answer, byte[] plaintext) {
+        if (history != null && "sent".equals(answer.getString("type")) && !HistoryTransfer.isControl(plaintext)) {
+            history.add(new HistoryEntry(answer.getString("conversationId"), answer.getLong("seq"), userId, deviceId,
+                    System.currentTimeMillis(), false, plaintext));
+        }
+    }
+
+    /** Keeps what {@code frame} decrypted to (a message, or an edit's new content). */
+    private Opened kept(JsonObject frame, Opened opened) {
+        if (history == null || !(opened instanceof Opened.Content c) || !(c.decrypted() instanceof Decrypted.Plaintext p)) {
+            return opened;
+        }
+        byte[] content = p.content();
+        if (HistoryTransfer.isControl(content)) {
+            return opened;
+        }
+        String conversation = frame.getString("conversationId");
+        String kind = frame.getString("kind", "message");
+        if ("message_edited".equals(kind) && frame.getValue("targetSeq") instanceof Number target) {
+            history.edit(conversation, target.longValue(), content);
+        } else if ("message".equals(kind) && frame.getValue("seq") instanceof Number seq) {
+            history.add(new HistoryEntry(conversation, seq.longValue(), frame.getString("senderUserId"),
+                    frame.getString("senderDeviceId"), frame.getLong("sentAt", 0L), false, content));
+        }
+        return opened;
     }
 
     /**
@@ -189,6 +355,10 @@ public final class SecureMessenger {
      * {@link Opened.DeviceListChanged}).
      */
     public Opened open(JsonObject frame) {
+        return kept(frame, openFrame(frame));
+    }
+
+    private Opened openFrame(JsonObject frame) {
         String kind = frame.getString("kind", "message");
         String sender = frame.getString("senderUserId");
         switch (kind) {
@@ -292,13 +462,15 @@ public final class SecureMessenger {
         publishKeys();
         Set<String> members = new LinkedHashSet<>(memberUserIds);
         members.add(userId);
-        GroupKey key = groupKeysByConversation.get(conversationId);
+        GroupKey key = groupKey(conversationId);
         if (key == null || !members.containsAll(key.members)) {
-            key = new GroupKey(); // new group, or someone left: a key the former member never holds
+            // New group, or someone left: a key the former member never holds.
+            key = new GroupKey(GroupSendState.fresh(members));
             groupKeysByConversation.put(conversationId, key);
         }
         key.members.clear();
         key.members.addAll(members);
+        store.storeGroupSendState(conversationId, key.state());
         for (String member : members) {
             know(member);
         }
@@ -329,7 +501,11 @@ public final class SecureMessenger {
             }
             JsonObject answer = client.actRetrying(frame, timeout, 3);
             if ("sent".equals(answer.getString("type"))) {
-                key.holders.addAll(envelopes.keySet());
+                if (!envelopes.isEmpty()) {
+                    key.holders.addAll(envelopes.keySet());
+                    store.storeGroupSendState(conversationId, key.state());
+                }
+                keepSent(answer, plaintext);
                 return answer;
             }
             if (attempt > 1 || !"MISMATCHED_DEVICES".equals(answer.getString("code"))) {
@@ -353,7 +529,7 @@ public final class SecureMessenger {
      */
     public JsonObject editInGroup(String conversationId, long targetSeq, String clientMessageId, byte[] plaintext,
                                   Duration timeout) throws InterruptedException, TimeoutException {
-        GroupKey key = groupKeysByConversation.get(conversationId);
+        GroupKey key = groupKey(conversationId);
         if (key == null) {
             throw new IllegalStateException("no sender key in " + conversationId + " yet: send a message first");
         }
@@ -363,24 +539,55 @@ public final class SecureMessenger {
         } catch (NoSessionException e) {
             throw new IllegalStateException("the sender key of " + conversationId + " is gone from the store", e);
         }
-        return client.actRetrying(new JsonObject().put("type", "edit").put("clientMessageId", clientMessageId)
+        JsonObject answer = client.actRetrying(new JsonObject().put("type", "edit").put("clientMessageId", clientMessageId)
+                .put("conversationId", conversationId).put("targetSeq", targetSeq).put("payload", payload), timeout, 3);
+        keepEdit(answer, conversationId, targetSeq, plaintext);
+        return answer;
+    }
+
+    private void keepEdit(JsonObject answer, String conversationId, long targetSeq, byte[] plaintext) {
+        if (history != null && "sent".equals(answer.getString("type"))) {
+            history.edit(conversationId, targetSeq, plaintext);
+        }
+    }
+
+    /**
+     * Reacts to message {@code targetSeq} in a group: the emoji (UTF-8; "" removes this user's reaction) encrypted
+     * under this device's current sender key as the {@code react}'s payload (no {@code reaction} field); the server
+     * keeps that the user reacted, not with what. Receivers open the {@code reaction} delivery with {@link #open}.
+     */
+    public JsonObject reactInGroup(String conversationId, long targetSeq, String clientMessageId, String emoji,
+                                   Duration timeout) throws InterruptedException, TimeoutException {
+        GroupKey key = groupKey(conversationId);
+        if (key == null) {
+            throw new IllegalStateException("no sender key in " + conversationId + " yet: send a message first");
+        }
+        String payload;
+        try {
+            payload = Base64.getEncoder().encodeToString(groupKeys.encrypt(key.distributionId,
+                    emoji.getBytes(StandardCharsets.UTF_8)).encode());
+        } catch (NoSessionException e) {
+            throw new IllegalStateException("the sender key of " + conversationId + " is gone from the store", e);
+        }
+        return client.actRetrying(new JsonObject().put("type", "react").put("clientMessageId", clientMessageId)
                 .put("conversationId", conversationId).put("targetSeq", targetSeq).put("payload", payload), timeout, 3);
     }
 
     /** Starts a new sender key for the group now (the next send distributes it to the members it names). */
     public void rotateGroupKey(String conversationId) {
         groupKeysByConversation.remove(conversationId);
+        store.deleteGroupSendState(conversationId);
     }
 
     /** This device's current distribution id in a group, or null before its first send there (tests, diagnostics). */
     public UUID groupDistributionId(String conversationId) {
-        GroupKey key = groupKeysByConversation.get(conversationId);
+        GroupKey key = groupKey(conversationId);
         return key == null ? null : key.distributionId;
     }
 
     /** The member devices ({@code userId/deviceId}) given this device's current sender key of the group. */
     public Set<String> groupKeyHolders(String conversationId) {
-        GroupKey key = groupKeysByConversation.get(conversationId);
+        GroupKey key = groupKey(conversationId);
         return key == null ? Set.of() : Set.copyOf(key.holders);
     }
 
@@ -481,7 +688,7 @@ public final class SecureMessenger {
         return Set.copyOf(devicesOf.getOrDefault(user, Set.of()));
     }
 
-    private JsonArray encrypt(String toUserId, byte[] plaintext) throws IdentityChangedException {
+    private JsonArray encrypt(String toUserId, Function<String, byte[]> contentFor) throws IdentityChangedException {
         JsonArray out = new JsonArray();
         List<String> users = toUserId.equals(userId) ? List.of(userId) : List.of(toUserId, userId);
         for (String user : users) {
@@ -490,7 +697,7 @@ public final class SecureMessenger {
                     continue;
                 }
                 try {
-                    Envelope e = cipher.encrypt(new DeviceAddress(user, device), plaintext);
+                    Envelope e = cipher.encrypt(new DeviceAddress(user, device), contentFor.apply(device));
                     out.add(new JsonObject().put("deviceId", device)
                             .put("type", e.type() == Envelope.PREKEY ? "prekey" : "message")
                             .put("body", Base64.getEncoder().encodeToString(e.body())));

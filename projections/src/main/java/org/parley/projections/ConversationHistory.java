@@ -95,11 +95,29 @@ public class ConversationHistory {
     /** One reaction per user per message: the latest (highest seq) wins; an empty reaction removes it. */
     public CompletionStage<Void> applyReaction(ConversationEvent e) {
         long target = e.getTargetSeq();
-        if (e.getReaction() == null || e.getReaction().isEmpty()) {
+        String reaction = reactionOf(e);
+        if (reaction.isEmpty()) {
             return run(unreact.bind(e.getSeq(), e.getConversationId(), Buckets.of(target), target, e.getSenderUserId()));
         }
-        return run(react.bind(e.getConversationId(), Buckets.of(target), target, e.getSenderUserId(), e.getReaction(),
+        return run(react.bind(e.getConversationId(), Buckets.of(target), target, e.getSenderUserId(), reaction,
                 e.getSeq(), e.getSeq()));
+    }
+
+    /** What history shows of a user's reaction after a content it cannot read (docs/e2e.md): "reacted, encrypted". */
+    public static final String ENCRYPTED_REACTION = "*";
+
+    /**
+     * The reaction a REACTION event leaves in history: its emoji, "" for a removal, or {@link #ENCRYPTED_REACTION}
+     * when its content is end-to-end encrypted (per-device envelopes, or a group's Sender Key payload): the server
+     * cannot tell the emoji, nor a removal, and keeps that the user reacted.
+     */
+    public static String reactionOf(ConversationEvent e) {
+        if (e.getReaction() != null) {
+            return e.getReaction();
+        }
+        boolean sealed = org.parley.schemas.Envelopes.isEncrypted(e)
+                || e.getPayload() != null && e.getPayload().remaining() > 0;
+        return sealed ? ENCRYPTED_REACTION : "";
     }
 
     /**

@@ -191,6 +191,12 @@ public class ConversationSequencer implements Processor<String, ClientAction, St
             }
             case REACT -> {
                 targets.require(c, user, a.getTargetSeq(), head, false);
+                if (sealed(a, c)) {
+                    // End to end (docs/e2e.md): the emoji, or its removal, is in the envelopes (one-to-one) or the
+                    // Sender Key payload (group); the server keeps sender, target and kind only.
+                    yield sealedContent(newEvent(a, seq, EventType.REACTION, c.members()).setTargetSeq(a.getTargetSeq()),
+                            a, c);
+                }
                 if (a.getReaction() == null || a.getReaction().length() > 32) {
                     throw new Rejection("INVALID_FIELD", "reaction is an emoji of at most 32 characters (empty removes it)");
                 }
@@ -203,8 +209,10 @@ public class ConversationSequencer implements Processor<String, ClientAction, St
                     throw new Rejection("NOT_THE_SENDER", "only the sender edits a message");
                 }
                 requireWithin(target, now, rules.editWindow(), "edited");
-                yield newEvent(a, seq, EventType.MESSAGE_EDITED, c.members()).setTargetSeq(a.getTargetSeq())
-                        .setPayload(a.getPayload());
+                ConversationEvent.Builder edited = newEvent(a, seq, EventType.MESSAGE_EDITED, c.members())
+                        .setTargetSeq(a.getTargetSeq());
+                // One-to-one end to end: the new content is in per-device envelopes, as a message's.
+                yield sealed(a, c) ? sealedContent(edited, a, c) : edited.setPayload(a.getPayload());
             }
             case DELETE_FOR_EVERYONE -> {
                 MessageRef target = targets.require(c, user, a.getTargetSeq(), head, false);
@@ -238,6 +246,32 @@ public class ConversationSequencer implements Processor<String, ClientAction, St
             case ANNOUNCE_DEVICE_UNLINKED -> newEvent(a, seq, EventType.DEVICE_UNLINKED, c.members());
             default -> throw new Rejection("UNKNOWN_ACTION", "action type " + a.getType() + " is not supported");
         };
+    }
+
+    /**
+     * An edit or reaction whose content is end-to-end encrypted: one-to-one, per-device envelopes (the edge checked the
+     * devices); in a group, a reaction's Sender Key ciphertext in the payload. Envelopes in a group are refused: there
+     * they carry only a send's key distribution.
+     */
+    private static boolean sealed(ClientAction a, ConversationAccess c) {
+        boolean envelopes = a.getEnvelopes() != null && !a.getEnvelopes().isEmpty();
+        if (envelopes && c.isGroup()) {
+            throw new Rejection("INVALID_FIELD", "in a group an edit or a reaction is encrypted under the sender key into"
+                    + " 'payload'; envelopes carry only a send's key distribution");
+        }
+        if (envelopes && a.getPayload() != null && a.getPayload().remaining() > 0) {
+            throw new Rejection("INVALID_FIELD", "an encrypted edit or reaction carries envelopes or a payload, not both");
+        }
+        return envelopes || c.isGroup() && a.getType() == ActionType.REACT && a.getReaction() == null
+                && a.getPayload() != null && a.getPayload().remaining() > 0;
+    }
+
+    private static ConversationEvent.Builder sealedContent(ConversationEvent.Builder event, ClientAction a,
+                                                          ConversationAccess c) {
+        if (c.isGroup()) {
+            return event.setPayload(a.getPayload());
+        }
+        return event.setEncrypted(true).setEnvelopes(List.copyOf(a.getEnvelopes()));
     }
 
     private static void requireWithin(MessageRef target, long now, Duration window, String what) {

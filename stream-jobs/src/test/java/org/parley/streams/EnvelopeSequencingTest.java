@@ -106,4 +106,53 @@ class EnvelopeSequencingTest {
         assertThat(f.refused(f.action(ActionType.SEND_MESSAGE, "g:family-group", "carol").setClientMessageId("m4")
                 .setPayload(ByteBuffer.wrap("x".getBytes())).setEnvelopes(ENVELOPES))).isEqualTo("NOT_A_MEMBER");
     }
+
+    @Test
+    void aOneToOneEditAndReactionCarryTheirContentInEnvelopesAndTheServerKeepsKindTargetAndSender() {
+        long m = f.accepted(encrypted("dm:alice:bob", "m1"));
+        f.events.readValue();
+        f.accepted(f.onTarget(ActionType.EDIT_MESSAGE, "dm:alice:bob", "alice", m).setEnvelopes(ENVELOPES));
+        ConversationEvent edit = f.events.readValue();
+        assertThat(edit.getType()).isEqualTo(org.parley.events.EventType.MESSAGE_EDITED);
+        assertThat(edit.getTargetSeq()).isEqualTo(m);
+        assertThat(edit.getEncrypted()).isTrue();
+        assertThat(edit.getEnvelopes()).isEqualTo(ENVELOPES);
+        assertThat(edit.getPayload().remaining()).isZero();
+        // The edit's rules still hold: only the sender edits.
+        assertThat(f.refused(f.onTarget(ActionType.EDIT_MESSAGE, "dm:alice:bob", "bob", m).setEnvelopes(ENVELOPES)))
+                .isEqualTo("NOT_THE_SENDER");
+
+        f.accepted(f.onTarget(ActionType.REACT, "dm:alice:bob", "bob", m).setEnvelopes(ENVELOPES));
+        ConversationEvent reaction = f.events.readValue();
+        assertThat(reaction.getType()).isEqualTo(org.parley.events.EventType.REACTION);
+        assertThat(reaction.getTargetSeq()).isEqualTo(m);
+        assertThat(reaction.getReaction()).isNull();
+        assertThat(reaction.getEncrypted()).isTrue();
+        assertThat(reaction.getEnvelopes()).isEqualTo(ENVELOPES);
+        assertThat(f.refused(f.onTarget(ActionType.REACT, "dm:alice:bob", "bob", 99).setEnvelopes(ENVELOPES)))
+                .isEqualTo("TARGET_UNKNOWN");
+        // Both at once is refused: there is one content.
+        assertThat(f.refused(f.onTarget(ActionType.EDIT_MESSAGE, "dm:alice:bob", "alice", m).setEnvelopes(ENVELOPES)
+                .setPayload(ByteBuffer.wrap("plain".getBytes())))).isEqualTo("INVALID_FIELD");
+    }
+
+    @Test
+    void inAGroupAReactionIsEncryptedUnderTheSenderKeyAndEnvelopesOnAnEditOrReactionAreRefused() {
+        f.accepted(f.createGroup("g:family-group", "alice", "Family", "bob"));
+        long m = f.accepted(f.message("g:family-group", "alice", "sender key ciphertext"));
+        f.events.readValuesToList();
+        f.accepted(f.onTarget(ActionType.REACT, "g:family-group", "bob", m).setReaction(null)
+                .setPayload(ByteBuffer.wrap("sender key ciphertext of the emoji".getBytes())));
+        ConversationEvent reaction = f.events.readValue();
+        assertThat(reaction.getReaction()).isNull();
+        assertThat(reaction.getEncrypted()).isFalse();
+        assertThat(reaction.getPayload()).isEqualTo(ByteBuffer.wrap("sender key ciphertext of the emoji".getBytes()));
+        assertThat(f.refused(f.onTarget(ActionType.REACT, "g:family-group", "bob", m).setEnvelopes(ENVELOPES)))
+                .isEqualTo("INVALID_FIELD");
+        assertThat(f.refused(f.onTarget(ActionType.EDIT_MESSAGE, "g:family-group", "alice", m).setEnvelopes(ENVELOPES)))
+                .isEqualTo("INVALID_FIELD");
+        // A plain group reaction without emoji or payload is still refused.
+        assertThat(f.refused(f.onTarget(ActionType.REACT, "g:family-group", "bob", m).setReaction(null)))
+                .isEqualTo("INVALID_FIELD");
+    }
 }

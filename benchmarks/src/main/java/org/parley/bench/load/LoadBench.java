@@ -86,8 +86,16 @@ public final class LoadBench implements Callable<Integer> {
     Path out;
     @Option(names = "--label", description = "Free text stored in the result.")
     String label;
+    @Option(names = "--e2e", description = "End-to-end encryption: each device publishes real keys, one-to-one sends"
+            + " carry libsignal per-device envelopes, receivers decrypt (mix one-to-one only).")
+    boolean e2e;
+    @Option(names = "--e2e-setup-threads", defaultValue = "8", description = "--e2e: threads making keys, publishing"
+            + " them and starting sessions at set-up.")
+    int e2eSetupThreads;
 
     private final Settings settings = Settings.load();
+    /** {@code --e2e}: the devices' keys and sessions, made once at set-up. */
+    private E2eCrypto crypto;
 
     public static void main(String[] args) {
         System.exit(new CommandLine(new LoadBench()).execute(args));
@@ -115,6 +123,13 @@ public final class LoadBench implements Callable<Integer> {
         }
         if (presencePairs < 1 || presencePairs > 1000 || presenceMinGapMs < 0 || pushUsers < 1 || pushUsers > 10_000) {
             throw new CommandLine.ParameterException(cl, "--presence-pairs 1..1000, --presence-min-gap-ms >= 0, --push-users 1..10000");
+        }
+        if (e2e && !"one-to-one".equals(ScenarioMix.parse(mix).names().stream().distinct()
+                .reduce((a, b) -> a + "," + b).orElse(""))) {
+            throw new CommandLine.ParameterException(cl, "--e2e runs the one-to-one scenario only (--mix one-to-one=1)");
+        }
+        if (e2eSetupThreads < 1 || e2eSetupThreads > 64) {
+            throw new CommandLine.ParameterException(cl, "--e2e-setup-threads 1..64");
         }
         if (Schedule.count(rates.stream().mapToDouble(Double::doubleValue).max().orElse(0), warmup + duration) > Integer.MAX_VALUE / 2) {
             throw new CommandLine.ParameterException(cl, "too many operations");
@@ -181,6 +196,20 @@ public final class LoadBench implements Callable<Integer> {
                 run0.closeAll();
                 return 2;
             }
+            if (e2e) {
+                Map<Integer, int[]> byUser = new java.util.HashMap<>();
+                for (int u = 0; u < users; u++) {
+                    byUser.put(u, run0.devicesOf(u));
+                }
+                byte[] plaintext = new byte[payloadBytes];
+                new java.util.Random(42).nextBytes(plaintext);
+                Path keyCache = cache == null ? null : cache.resolveSibling(cache.getFileName() + ".e2e-keys");
+                crypto = E2eCrypto.setUp(edgeBase, all, run0::partnerOf, byUser, plaintext, keyCache, e2eSetupThreads,
+                        LoadBench::log);
+                run0.e2e(crypto);
+                result.put("e2eSetUp", crypto.result().getJsonObject("setUp"));
+                log("e2e set-up: %s", result.getJsonObject("e2eSetUp").encode());
+            }
 
             JsonArray steps = new JsonArray();
             int exit = 0;
@@ -243,6 +272,7 @@ public final class LoadBench implements Callable<Integer> {
         Accounting accounting = new Accounting((int) Schedule.count(rate, warmup + duration) + 1);
         LoadRun run = new LoadRun(runId, vertx, pool, all, users, accounting, start, timeline, payloadBytes, ackDelayMs);
         run.sharedUsers(sharedUsers);
+        run.e2e(crypto);
         for (BenchDevice d : all) { // hand the live sockets to the run's handlers
             if (d.ws != null && !d.ws.isClosed()) { // closed: held offline by presence or push since an earlier step
                 d.ws.textMessageHandler(text -> run.onFrame(d, new JsonObject(text)));
@@ -295,7 +325,7 @@ public final class LoadBench implements Callable<Integer> {
                 .put("stormDevices", stormDevices).put("stormEverySeconds", stormEvery).put("edge", edgeBase)
                 .put("sourceAddresses", String.join(",", sourceAddresses)).put("floorSeconds", floorSeconds)
                 .put("sharedUsers", sharedUsers).put("presencePairs", presencePairs)
-                .put("presenceMinGapMs", presenceMinGapMs).put("pushUsers", pushUsers));
+                .put("presenceMinGapMs", presenceMinGapMs).put("pushUsers", pushUsers).put("e2e", e2e));
         result.put("achieved", new JsonObject().put("operations", total)
                 .put("sendRate", round(total / ((sendEnd - start) / 1e9)))
                 .put("sendsLaterThan10ms", late)
@@ -303,6 +333,10 @@ public final class LoadBench implements Callable<Integer> {
         JsonObject figures = new JsonObject();
         new java.util.TreeMap<>(run.allStats()).forEach((k, v) -> figures.put(k, v.summary().put("timeline", v.timeline())));
         result.put("figures", figures);
+        if (crypto != null) {
+            result.put("e2e", crypto.result());
+            log("e2e: %s", result.getJsonObject("e2e").encode());
+        }
         result.put("loadAverage", loadAverage());
         result.put("accounting", new JsonObject().put("messages", tally.messages()).put("expectedDisplays", tally.expected())
                 .put("displayed", tally.displayed()).put("lost", tally.lost()).put("lostMessages", tally.lostMessages())

@@ -45,6 +45,8 @@ public final class LoadRun implements PresenceMatcher.Figures {
     private final PushMatcher push;
     /** Users below this are shared by the scenarios; the rest are reserved (see {@link Scenario#reservedUsers}). */
     private volatile int sharedUsers;
+    /** {@code --e2e}: one-to-one sends carry per-device envelopes, deliveries are decrypted; null otherwise. */
+    private volatile E2eCrypto e2e;
 
     public LoadRun(String runId, Vertx vertx, DevicePool pool, List<BenchDevice> devices, int users,
                    Accounting accounting, long runStartNanos, int timelineSeconds, int payloadBytes, long ackDelayMillis) {
@@ -227,16 +229,25 @@ public final class LoadRun implements PresenceMatcher.Figures {
         return devicesOfUser[user];
     }
 
+    /** {@code --e2e}: end-to-end encrypted one-to-one sends (see {@link E2eCrypto}). */
+    public void e2e(E2eCrypto crypto) {
+        this.e2e = crypto;
+    }
+
     /** Sends message {@code index} from {@code sender} to user {@code toUser} (by user id: a one-to-one conversation). */
     public void sendDirect(String scenario, int index, BenchDevice sender, int toUser, long dueNanos, boolean measured) {
         String to = devices.get(devicesOfUser[toUser][0]).userId();
-        send(scenario, index, sender, "\"to\":\"" + to + "\"", directRecipients(sender, toUser), dueNanos, measured);
+        int[] recipients = directRecipients(sender, toUser);
+        E2eCrypto crypto = e2e;
+        String content = crypto == null ? null : ",\"envelopes\":" + crypto.envelopes(sender, recipients);
+        send(scenario, index, sender, "\"to\":\"" + to + "\"", recipients, dueNanos, measured, content);
     }
 
     /** Sends message {@code index} from {@code sender} into a conversation (a group) that {@code recipients} must get. */
     public void sendToConversation(String scenario, int index, BenchDevice sender, String conversationId, int[] recipients,
                                    long dueNanos, boolean measured) {
-        send(scenario, index, sender, "\"conversationId\":\"" + conversationId + "\"", recipients, dueNanos, measured);
+        send(scenario, index, sender, "\"conversationId\":\"" + conversationId + "\"", recipients, dueNanos, measured,
+                null);
     }
 
     /** Outstanding signals per "conversation|sender device|recipient device", oldest first. */
@@ -261,10 +272,10 @@ public final class LoadRun implements PresenceMatcher.Figures {
     }
 
     private void send(String scenario, int index, BenchDevice sender, String target, int[] recipients, long dueNanos,
-                      boolean measured) {
+                      boolean measured, String content) {
         accounting.register(index, scenario, sender.index, dueNanos, measured, recipients);
         String frame = "{\"type\":\"send\",\"clientMessageId\":\"" + clientMessageId(index) + "\"," + target
-                + ",\"payload\":\"" + payloadBase64 + "\"}";
+                + (content != null ? content : ",\"payload\":\"" + payloadBase64 + "\"") + "}";
         sender.unconfirmed.put(index, frame);
         if (!sender.write(frame)) {
             count(scenario + ".send-while-disconnected"); // stays unconfirmed: re-sent after the reconnect
@@ -310,6 +321,11 @@ public final class LoadRun implements PresenceMatcher.Figures {
                     } else {
                         Accounting.Display shown = accounting.displayed(index, d.index);
                         if (shown == Accounting.Display.FIRST) {
+                            E2eCrypto crypto = e2e;
+                            if (crypto != null && f.getBoolean("encrypted", false)) {
+                                crypto.open(d, f); // shown once decrypted: the latency includes the decryption
+                                now = System.nanoTime();
+                            }
                             stats(m.scenario() + ".delivered").record(m.scheduledNanos(), now, m.measured());
                         } else {
                             count("display-" + shown.name().toLowerCase());

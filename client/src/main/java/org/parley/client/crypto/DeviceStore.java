@@ -89,6 +89,8 @@ public final class DeviceStore implements SignalProtocolStore {
     // The last identity-change notice handled per (user, conversation): its seq, so a redelivered or paged notice is
     // not taken for a new change.
     private final Map<String, byte[]> notices = new LinkedHashMap<>();
+    // Per group conversation: this device's sending state (GroupSendState), so a restart keeps its sender key in use.
+    private final Map<String, byte[]> groupSendStates = new LinkedHashMap<>();
 
     private DeviceStore(Path file, SecretKey key, IdentityKeyPair identity, int registrationId) {
         this.file = file;
@@ -250,6 +252,29 @@ public final class DeviceStore implements SignalProtocolStore {
         notices.put(name, ByteBuffer.allocate(Long.BYTES).putLong(seq).array());
         save();
         return true;
+    }
+
+    /** Keeps this device's sending state in a group (its current sender key's id, members and holders). */
+    public synchronized void storeGroupSendState(String conversationId, GroupSendState state) {
+        groupSendStates.put(conversationId, state.encode());
+        save();
+    }
+
+    /** This device's sending state in a group, or null before its first send there (or after a rotation). */
+    public synchronized GroupSendState loadGroupSendState(String conversationId) {
+        byte[] bytes = groupSendStates.get(conversationId);
+        try {
+            return bytes == null ? null : GroupSendState.decode(bytes);
+        } catch (IOException e) {
+            throw new IllegalStateException("the group send state of " + conversationId + " is unreadable", e);
+        }
+    }
+
+    /** Forgets this device's sending state in a group: its next send there starts a new sender key. */
+    public synchronized void deleteGroupSendState(String conversationId) {
+        if (groupSendStates.remove(conversationId) != null) {
+            save();
+        }
     }
 
     /** Drops every session with the devices of a user (the next send fetches their bundles again). */
@@ -591,6 +616,7 @@ public final class DeviceStore implements SignalProtocolStore {
             writeNamed(out, verified);
             writeNamed(out, changed);
             writeNamed(out, notices);
+            writeNamed(out, groupSendStates);
         }
         return bytes.toByteArray();
     }
@@ -615,6 +641,9 @@ public final class DeviceStore implements SignalProtocolStore {
             readNamed(in, store.verified);
             readNamed(in, store.changed);
             readNamed(in, store.notices);
+        }
+        if (in.available() != 0) { // a store written before group send states were kept ends here
+            readNamed(in, store.groupSendStates);
         }
         if (in.available() != 0) {
             throw new IOException("trailing bytes");

@@ -4,20 +4,20 @@ import java.io.IOException;
 
 /** A device store file that cannot be opened. Nothing is read from it, and the file is left as it is. */
 public class DeviceStoreException extends IOException {
-    DeviceStoreException(String message, Throwable cause) {
+    public DeviceStoreException(String message, Throwable cause) {
         super(message, cause);
     }
 
     /** The key the application gave is not the one the store was written with. */
     public static final class WrongKey extends DeviceStoreException {
-        WrongKey(String message, Throwable cause) {
+        public WrongKey(String message, Throwable cause) {
             super(message, cause);
         }
     }
 
     /** The file is not a device store, or it was changed or truncated since it was written. */
     public static final class Tampered extends DeviceStoreException {
-        Tampered(String message, Throwable cause) {
+        public Tampered(String message, Throwable cause) {
             super(message, cause);
         }
     }

@@ -99,6 +99,24 @@ class ServerCannotReadIT {
         return SecureDevices.read(p.client(), p.messenger(), clientMessageId, WAIT);
     }
 
+    private static long bobFrameSeq(Phone p, String clientMessageId) throws Exception {
+        return p.client().awaitFrame(f -> TestUsers.is(f, "message", clientMessageId), WAIT).getLong("seq");
+    }
+
+    /** The delivery of {@code kind} for this client message id, opened with the device's keys, as text. */
+    private static String readKind(Phone p, String clientMessageId, String kind) throws Exception {
+        JsonObject frame = p.client().awaitFrame(f -> TestUsers.is(f, "message", clientMessageId)
+                && kind.equals(f.getString("kind")), WAIT);
+        assertThat(frame.getBoolean("encrypted", false)).as("%s", frame).isTrue();
+        assertThat(frame.containsKey("payload")).as("%s", frame).isFalse();
+        assertThat(frame.containsKey("reaction")).as("%s", frame).isFalse();
+        SecureMessenger.Opened opened = p.messenger().open(frame);
+        assertThat(opened).isInstanceOf(SecureMessenger.Opened.Content.class);
+        org.parley.client.crypto.Decrypted d = ((SecureMessenger.Opened.Content) opened).decrypted();
+        assertThat(d).isInstanceOf(org.parley.client.crypto.Decrypted.Plaintext.class);
+        return new String(((org.parley.client.crypto.Decrypted.Plaintext) d).content(), StandardCharsets.UTF_8);
+    }
+
     private static JsonObject sent(JsonObject answer) {
         assertThat(answer.getString("type")).as("%s", answer).isEqualTo("sent");
         return answer;
@@ -148,6 +166,16 @@ class ServerCannotReadIT {
         // 1. One to one.
         sent(alice.messenger().send(b1.userId(), "sec-1", ("one to one: " + marker).getBytes(StandardCharsets.UTF_8), WAIT));
         assertThat(read(bob, "sec-1")).contains(marker);
+        // 1b. One to one: an edit of it, a reply to it and a reaction to it, each with its content in envelopes.
+        long oneToOneSeq = bobFrameSeq(bob, "sec-1");
+        sent(alice.messenger().edit(b1.userId(), oneToOneSeq, "sec-1e", ("edited one to one: " + marker)
+                .getBytes(StandardCharsets.UTF_8), WAIT));
+        assertThat(readKind(bob, "sec-1e", "message_edited")).isEqualTo("edited one to one: " + marker);
+        sent(bob.messenger().send(a1.userId(), "sec-1r", ("reply: " + marker).getBytes(StandardCharsets.UTF_8),
+                SecureMessenger.SendOptions.replyTo(oneToOneSeq), WAIT));
+        assertThat(readKind(alice, "sec-1r", "message")).isEqualTo("reply: " + marker);
+        sent(bob.messenger().react(a1.userId(), oneToOneSeq, "sec-1x", "reaction " + marker, WAIT));
+        assertThat(readKind(alice, "sec-1x", "reaction")).isEqualTo("reaction " + marker);
 
         // 2. A group message, and 3. an edit of it: both under alice's sender key.
         String g = sent(alice.client().actRetrying(new JsonObject().put("type", "createGroup").put("clientMessageId", "grp")

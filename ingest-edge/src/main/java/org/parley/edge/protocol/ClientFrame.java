@@ -46,10 +46,21 @@ public sealed interface ClientFrame {
 
     /**
      * Any other action that becomes a conversation event (react, edit, delete, group changes, mute): the sequencer
-     * validates it against the conversation's state. Fields a type does not use are null.
+     * validates it against the conversation's state. Fields a type does not use are null. {@code envelopes}: a
+     * one-to-one edit's or reaction's content, end-to-end encrypted per device (empty otherwise).
      */
     record Act(ActionType type, String clientMessageId, String conversationId, Long targetSeq, String reaction,
-               byte[] payload, List<String> userIds, GroupInfoChange groupInfo, Long muteUntil) implements ClientFrame {
+               byte[] payload, List<String> userIds, GroupInfoChange groupInfo, Long muteUntil,
+               List<DeviceEnvelope> envelopes) implements ClientFrame {
+        public Act {
+            envelopes = envelopes == null ? List.of() : List.copyOf(envelopes);
+        }
+
+        public Act(ActionType type, String clientMessageId, String conversationId, Long targetSeq, String reaction,
+                   byte[] payload, List<String> userIds, GroupInfoChange groupInfo, Long muteUntil) {
+            this(type, clientMessageId, conversationId, targetSeq, reaction, payload, userIds, groupInfo, muteUntil,
+                    List.of());
+        }
     }
 
     /** Cumulative acknowledgement: every delivery up to this inbox seq was received. */

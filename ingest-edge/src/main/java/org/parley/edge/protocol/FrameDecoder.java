@@ -59,8 +59,8 @@ public class FrameDecoder {
             case "read" -> new ClientFrame.Read(conversation(json, "conversationId", null),
                     longField(json, "read", "seq", null, true));
             case "ping" -> new ClientFrame.Ping();
-            case "react" -> act(json, ActionType.REACT, f -> f.targetSeq().reaction());
-            case "edit" -> act(json, ActionType.EDIT_MESSAGE, f -> f.targetSeq().payload(true));
+            case "react" -> act(json, ActionType.REACT, f -> f.targetSeq().sealedOr(ActFields::reaction));
+            case "edit" -> act(json, ActionType.EDIT_MESSAGE, f -> f.targetSeq().sealedOr(g -> g.payload(true)));
             case "delete" -> delete(json);
             case "createGroup" -> createGroup(json, userId);
             case "updateGroup" -> act(json, ActionType.UPDATE_GROUP_INFO, f -> f.groupInfo(false));
@@ -97,6 +97,7 @@ public class FrameDecoder {
         List<String> userIds;
         GroupInfoChange groupInfo;
         Long muteUntil;
+        List<DeviceEnvelope> envelopes;
 
         ActFields(JsonObject json, String ref) {
             this.json = json;
@@ -121,6 +122,34 @@ public class FrameDecoder {
         ActFields payload(boolean required) {
             payload = FrameDecoder.this.payload(json, ref, required);
             return this;
+        }
+
+        /**
+         * An edit's or a reaction's content end-to-end encrypted (docs/e2e.md): one-to-one, {@code envelopes} (one per
+         * device, as a send's) instead of {@code payload}/{@code reaction}; in a group, a reaction may carry its Sender
+         * Key ciphertext in {@code payload} instead of {@code reaction} (a group edit's payload is one already).
+         * Otherwise the plain field, as {@code plain} reads it.
+         */
+        void sealedOr(java.util.function.Consumer<ActFields> plain) {
+            boolean hasEnvelopes = json.getValue("envelopes") != null;
+            boolean group = Conversations.isGroup(conversation(json, "conversationId", ref));
+            if (hasEnvelopes) {
+                if (group) {
+                    throw new ProtocolException(ErrorCode.INVALID_FIELD, "in a group, 'envelopes' carry only a send's"
+                            + " key distribution: encrypt an edit or a reaction under your sender key into 'payload'", ref);
+                }
+                if (json.getValue("payload") != null || json.getValue("reaction") != null) {
+                    throw new ProtocolException(ErrorCode.INVALID_FIELD, "an encrypted edit or reaction carries"
+                            + " 'envelopes' only, not 'payload' or 'reaction' beside them", ref);
+                }
+                envelopes = envelopes(json.getValue("envelopes"), ref);
+                return;
+            }
+            if (group && json.getValue("reaction") == null && json.getValue("payload") != null) {
+                payload(true); // a group reaction encrypted under the sender's key
+                return;
+            }
+            plain.accept(this);
         }
 
         void userIds(String field) {
@@ -170,7 +199,7 @@ public class FrameDecoder {
         ActFields f = new ActFields(json, clientMessageId);
         fields.accept(f);
         return new ClientFrame.Act(type, clientMessageId, conversationId, f.targetSeq, f.reaction, f.payload, f.userIds,
-                f.groupInfo, f.muteUntil);
+                f.groupInfo, f.muteUntil, f.envelopes);
     }
 
     private ClientFrame.Act delete(JsonObject json) {

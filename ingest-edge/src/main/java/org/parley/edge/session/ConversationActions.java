@@ -79,7 +79,8 @@ final class ConversationActions {
             return;
         }
         Future<Void> devicesMatch = s.distributesKeys() ? checkMemberDevices(s)
-                : s.encrypted() ? checkDevices(s) : Future.succeededFuture();
+                : s.encrypted() ? checkDevices(s.conversationId(), s.clientMessageId(), s.envelopes())
+                : Future.succeededFuture();
         devicesMatch.compose(v -> s.forwardOf() == null ? Future.succeededFuture(0) : forwardCount(s))
                 .onFailure(err -> fail(err, s.clientMessageId())).onSuccess(count -> submit(
                 action(ActionType.SEND_MESSAGE, s.conversationId(), s.clientMessageId())
@@ -94,22 +95,22 @@ final class ConversationActions {
      * clientMessageId is a first send. The sets come from the read model and may lag a link or an upload on another
      * edge by a moment: the refusal is retryable.
      */
-    private Future<Void> checkDevices(ClientFrame.Send s) {
+    private Future<Void> checkDevices(String conversationId, String clientMessageId, List<DeviceEnvelope> envelopes) {
         if (deviceSets == null) {
             return Future.failedFuture(new ProtocolException(ErrorCode.INVALID_FIELD, "this edge does not accept"
-                    + " 'envelopes' (no key directory)", s.clientMessageId()));
+                    + " 'envelopes' (no key directory)", clientMessageId));
         }
-        String recipient = Conversations.members(s.conversationId()).orElse(List.of()).stream()
+        String recipient = Conversations.members(conversationId).orElse(List.of()).stream()
                 .filter(u -> !u.equals(userId)).findFirst().orElse(userId);
         Future<Set<String>> mine = deviceSets.current(userId);
         Future<Set<String>> theirs = recipient.equals(userId) ? mine : deviceSets.current(recipient);
         return Future.all(mine, theirs).compose(v -> {
             DeviceSetCheck.Mismatch m = DeviceSetCheck.compare(userId, deviceId, mine.result(), recipient,
-                    theirs.result(), s.envelopes().stream().map(DeviceEnvelope::getDeviceId).toList());
+                    theirs.result(), envelopes.stream().map(DeviceEnvelope::getDeviceId).toList());
             if (m == null) {
                 return Future.<Void>succeededFuture();
             }
-            out.accept(ServerFrames.mismatchedDevices(s.clientMessageId(), m.missing(), m.extra()));
+            out.accept(ServerFrames.mismatchedDevices(clientMessageId, m.missing(), m.extra()));
             return Future.<Void>failedFuture(ALREADY_ANSWERED);
         });
     }
@@ -152,9 +153,14 @@ final class ConversationActions {
             return;
         }
         // A group's icon must be an object the sender uploaded (checked here: the sequencer cannot see the bucket).
-        iconKeys.check(userId, a.groupInfo(), a.clientMessageId()).onFailure(err -> fail(err, a.clientMessageId()))
+        // An encrypted one-to-one edit or reaction names its devices like a send (the same MISMATCHED_DEVICES).
+        Future<Void> devicesMatch = a.envelopes().isEmpty() ? Future.succeededFuture()
+                : checkDevices(a.conversationId(), a.clientMessageId(), a.envelopes());
+        devicesMatch.compose(v -> iconKeys.check(userId, a.groupInfo(), a.clientMessageId()))
+                .onFailure(err -> fail(err, a.clientMessageId()))
                 .onSuccess(v -> submit(action(a.type(), a.conversationId(), a.clientMessageId())
                         .setTargetSeq(a.targetSeq()).setReaction(a.reaction())
+                        .setEnvelopes(a.envelopes().isEmpty() ? null : a.envelopes())
                         .setPayload(ByteBuffer.wrap(a.payload() == null ? new byte[0] : a.payload()))
                         .setSubjectUserIds(a.userIds() == null ? List.of() : a.userIds())
                         .setGroupInfo(a.groupInfo()).setMuteUntil(a.muteUntil()).build()));

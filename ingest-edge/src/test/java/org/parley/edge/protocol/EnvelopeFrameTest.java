@@ -228,4 +228,64 @@ class EnvelopeFrameTest {
         assertThat(f.getJsonObject("missingDevices")).isEqualTo(new JsonObject().put("bob", new JsonArray().add(B2)));
         assertThat(f.getJsonArray("extraDevices")).containsExactly(A2);
     }
+
+    @Test
+    void aOneToOneEditOrReactionMayCarryItsContentInEnvelopesOnly() {
+        JsonArray envelopes = new JsonArray().add(envelope(B1, "message", new byte[] {1})).add(envelope(A2, "message",
+                new byte[] {2}));
+        JsonObject edit = new JsonObject().put("type", "edit").put("clientMessageId", "m1")
+                .put("conversationId", "dm:alice:bob").put("targetSeq", 4).put("envelopes", envelopes);
+        ClientFrame.Act e = (ClientFrame.Act) decoder.decode(edit.encode(), "alice");
+        assertThat(e.type()).isEqualTo(org.parley.events.ActionType.EDIT_MESSAGE);
+        assertThat(e.targetSeq()).isEqualTo(4L);
+        assertThat(e.payload()).isNull();
+        assertThat(e.envelopes()).extracting(DeviceEnvelope::getDeviceId).containsExactly(B1, A2);
+
+        JsonObject react = edit.copy().put("type", "react");
+        ClientFrame.Act r = (ClientFrame.Act) decoder.decode(react.encode(), "alice");
+        assertThat(r.type()).isEqualTo(org.parley.events.ActionType.REACT);
+        assertThat(r.reaction()).isNull();
+        assertThat(r.envelopes()).hasSize(2);
+
+        // Not both contents; not envelopes in a group; plain ones unchanged.
+        assertThat(refused(edit.copy().put("payload", "AA=="))).isEqualTo(ErrorCode.INVALID_FIELD);
+        assertThat(refused(react.copy().put("reaction", "x"))).isEqualTo(ErrorCode.INVALID_FIELD);
+        assertThat(refused(edit.copy().put("conversationId", "g:family-group"))).isEqualTo(ErrorCode.INVALID_FIELD);
+        assertThat(refused(edit.copy().put("envelopes", new JsonArray()))).isEqualTo(ErrorCode.INVALID_FIELD);
+        ClientFrame.Act plain = (ClientFrame.Act) decoder.decode(edit.copy().put("payload", "AA==")
+                .put("envelopes", (Object) null).encode(), "alice");
+        assertThat(plain.payload()).containsExactly(0);
+        assertThat(plain.envelopes()).isEmpty();
+        ClientFrame.Act plainReaction = (ClientFrame.Act) decoder.decode(react.copy().put("reaction", "x")
+                .put("envelopes", (Object) null).encode(), "alice");
+        assertThat(plainReaction.reaction()).isEqualTo("x");
+    }
+
+    @Test
+    void aGroupReactionMayCarryASenderKeyPayloadInsteadOfTheEmoji() {
+        JsonObject react = new JsonObject().put("type", "react").put("clientMessageId", "m1")
+                .put("conversationId", "g:family-group").put("targetSeq", 4).put("payload", "BwE=");
+        ClientFrame.Act r = (ClientFrame.Act) decoder.decode(react.encode(), "alice");
+        assertThat(r.reaction()).isNull();
+        assertThat(r.payload()).containsExactly(7, 1);
+        JsonObject neither = react.copy();
+        neither.remove("payload");
+        assertThat(refused(neither)).isEqualTo(ErrorCode.INVALID_FIELD); // neither emoji nor payload
+    }
+
+    @Test
+    void anEncryptedEditIsDeliveredWithTheDevicesOwnEnvelope() {
+        ConversationEvent edit = ConversationEvent.newBuilder().setEventId("dm:alice:bob/5").setConversationId("dm:alice:bob")
+                .setSeq(5).setType(org.parley.events.EventType.MESSAGE_EDITED).setTargetSeq(4L).setSenderUserId("alice")
+                .setSenderDeviceId(A2).setMemberUserIds(java.util.List.of("alice", "bob"))
+                .setSentAt(java.time.Instant.EPOCH).setPayload(ByteBuffer.allocate(0)).setEncrypted(true)
+                .setEnvelopes(java.util.List.of(DeviceEnvelope.newBuilder().setDeviceId(B1).setType(EnvelopeType.MESSAGE)
+                        .setBody(ByteBuffer.wrap(new byte[] {9})).build())).build();
+        JsonObject f = new JsonObject(ServerFrames.message(3, edit, B1));
+        assertThat(f.getString("kind")).isEqualTo("message_edited");
+        assertThat(f.getLong("targetSeq")).isEqualTo(4L);
+        assertThat(f.getBoolean("encrypted")).isTrue();
+        assertThat(f.getJsonObject("envelope").getString("body")).isEqualTo("CQ==");
+        assertThat(f.containsKey("payload")).isFalse();
+    }
 }
