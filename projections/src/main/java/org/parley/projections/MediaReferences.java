@@ -41,10 +41,15 @@ public class MediaReferences {
     /**
      * The keys an event shows to its recipients. Today: a group's icon, on the events that show it to someone new or
      * anew: the group's creation, an info change, and members added (the joiners see the current icon, whatever seq
-     * set it). Other group events carry the same snapshot to the same members, so they add no reach. A future
-     * attachment key of a message is referenced by that message's event (docs/security.md).
+     * set it). Other group events carry the same snapshot to the same members, so they add no reach. A message's
+     * attachment object ({@code mediaObjectId}, server-visible) is referenced by that message's event.
      */
     public static List<Reference> of(ConversationEvent e) {
+        if (e.getType() == org.parley.events.EventType.MESSAGE && e.getMediaObjectId() != null
+                && !e.getMediaObjectId().isEmpty()) {
+            // A message's attachment: the object its encrypted descriptor names (the event's mediaObjectId).
+            return List.of(new Reference(e.getMediaObjectId(), e.getConversationId(), e.getSeq()));
+        }
         GroupSnapshot g = e.getGroup();
         String icon = g == null ? null : g.getIconKey();
         if (icon == null || icon.isEmpty() || e.getPrivateToUserId() != null) {

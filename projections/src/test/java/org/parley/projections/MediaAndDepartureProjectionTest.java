@@ -43,12 +43,20 @@ class MediaAndDepartureProjectionTest {
     }
 
     @Test
-    void aMessageReferencesNoKeyToday() {
+    void aMessageReferencesItsAttachmentObjectAndNothingInItsPayload() {
         ConversationEvent message = ConversationEvent.newBuilder().setEventId("dm:alice:bob/1").setConversationId("dm:alice:bob")
                 .setSeq(1).setType(EventType.MESSAGE).setSenderUserId("alice").setSenderDeviceId("d")
                 .setMemberUserIds(List.of("alice", "bob")).setSentAt(Instant.EPOCH).setMediaType("image/png")
                 .setPayload(ByteBuffer.wrap(ICON.getBytes())).build();
+        // The payload is opaque: a key in it is not a reference.
         assertThat(MediaReferences.of(message)).isEmpty();
+        String object = "media/alice/0b0e3c1a-7c43-4d0e-9a43-6f5d7c1f4a21";
+        ConversationEvent withAttachment = ConversationEvent.newBuilder().setEventId("dm:alice:bob/2")
+                .setConversationId("dm:alice:bob").setSeq(2).setType(EventType.MESSAGE).setSenderUserId("alice")
+                .setSenderDeviceId("d").setMemberUserIds(List.of("alice", "bob")).setSentAt(Instant.EPOCH)
+                .setMediaType("image/png").setPayload(ByteBuffer.allocate(0)).setMediaObjectId(object).build();
+        assertThat(MediaReferences.of(withAttachment))
+                .containsExactly(new MediaReferences.Reference(object, "dm:alice:bob", 2));
     }
 
     @Test

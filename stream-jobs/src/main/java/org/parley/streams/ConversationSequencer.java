@@ -184,6 +184,7 @@ public class ConversationSequencer implements Processor<String, ClientAction, St
                 yield newEvent(a, seq, EventType.MESSAGE, c.members())
                         .setReplyToSeq(a.getReplyToSeq())
                         .setForwardCount(a.getForwardCount())
+                        .setMediaObjectId(a.getMediaObjectId())
                         .setForwardedManyTimes(a.getForwardCount() > rules.forwardedManyTimesAfter())
                         .setPayload(a.getPayload())
                         .setEncrypted(encrypted)

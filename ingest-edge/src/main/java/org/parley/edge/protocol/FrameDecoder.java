@@ -373,7 +373,13 @@ public class FrameDecoder {
             forwardOf = new ClientFrame.Source(conversation(f, "conversationId", clientMessageId),
                     longField(f, "forwardOf", "seq", clientMessageId, true));
         }
-        return new ClientFrame.Send(clientMessageId, conversationId, payload, mediaType, replyTo, forwardOf, envelopes);
+        String mediaObjectId = string(json, "mediaObjectId", clientMessageId, false);
+        if (mediaObjectId != null && org.parley.edge.media.MediaKeys.owner(mediaObjectId).isEmpty()) {
+            throw new ProtocolException(ErrorCode.INVALID_FIELD, "'mediaObjectId' must be an uploaded object's key"
+                    + " (media/<userId>/<uuid>, from POST /v1/uploads)", clientMessageId);
+        }
+        return new ClientFrame.Send(clientMessageId, conversationId, payload, mediaType, replyTo, forwardOf, envelopes,
+                mediaObjectId);
     }
 
     /**

@@ -216,6 +216,7 @@ public final class ServerFrames {
         if (e.getMediaType() != null) {
             o.put("mediaType", e.getMediaType());
         }
+        putIfSet(o, "mediaObjectId", e.getMediaObjectId());
         putIfSet(o, "targetSeq", e.getTargetSeq());
         putIfSet(o, "replyToSeq", e.getReplyToSeq());
         if (e.getForwardCount() > 0) {
