@@ -81,7 +81,12 @@ public sealed interface ClientFrame {
 
     /** Change some of the user's settings (null = unchanged). */
     record SettingsUpdate(String requestId, Boolean readReceipts, Visibility lastSeen, Visibility online,
-                          String pushSound, List<String> contacts) implements ClientFrame {
+                          String pushSound, List<String> contacts,
+                          java.util.Map<String, List<String>> mediaAutoDownloadChange) implements ClientFrame {
+        public SettingsUpdate(String requestId, Boolean readReceipts, Visibility lastSeen, Visibility online,
+                              String pushSound, List<String> contacts) {
+            this(requestId, readReceipts, lastSeen, online, pushSound, contacts, null);
+        }
     }
 
     record Ping() implements ClientFrame {
