@@ -56,6 +56,11 @@ class MessageOperationsTest {
         assertThat(lastEvent().getMediaObjectId()).isNull();
         f.accepted(f.message(DM, "bob", "text"));
         assertThat(lastEvent().getMediaObjectId()).isNull();
+        // Deleted for everyone: the delete names the object, so that the projection stops granting it.
+        f.accepted(f.onTarget(ActionType.DELETE_FOR_EVERYONE, DM, "alice", m));
+        ConversationEvent deleted = lastEvent();
+        assertThat(deleted.getType()).isEqualTo(EventType.MESSAGE_DELETED);
+        assertThat(deleted.getMediaObjectId()).isEqualTo(object);
     }
 
     @Test
