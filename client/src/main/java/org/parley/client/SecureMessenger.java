@@ -168,6 +168,16 @@ public final class SecureMessenger {
         this.groupKeys = new GroupSenderKeys(store, new DeviceAddress(userId, deviceId));
     }
 
+    /** The fields a send may carry beside its encrypted content: metadata the server sees (docs/security.md). */
+    public static final Set<String> METADATA = Set.of("mediaType", "mediaObjectId", "replyToSeq", "forwardOf");
+
+    private static void checkMetadata(JsonObject metadata) {
+        if (metadata != null && !METADATA.containsAll(metadata.fieldNames())) {
+            throw new IllegalArgumentException("a send's metadata may hold only " + METADATA + ", not "
+                    + metadata.fieldNames());
+        }
+    }
+
     /** Uploads the device's keys ({@code PUT /v1/keys}) unless the directory has them already. */
     public void publishKeys() throws IOException, InterruptedException {
         if (published) {
@@ -206,7 +216,25 @@ public final class SecureMessenger {
      */
     public JsonObject send(String toUserId, String clientMessageId, byte[] plaintext, Duration timeout)
             throws IOException, InterruptedException, TimeoutException, IdentityChangedException {
-        return send(toUserId, clientMessageId, plaintext, null, timeout);
+        return send(toUserId, clientMessageId, plaintext, (SendOptions) null, timeout);
+    }
+
+    /**
+     * {@link #send(String, String, byte[], Duration)} with server-visible fields of the {@code send} frame beside the
+     * encrypted content ({@link #METADATA}: {@code mediaType}, {@code mediaObjectId}, {@code replyToSeq},
+     * {@code forwardOf}; docs/protocol.md), e.g. an attachment's media type and object (org.parley.client.media).
+     */
+    public JsonObject send(String toUserId, String clientMessageId, byte[] plaintext, Duration timeout,
+                           JsonObject metadata)
+            throws IOException, InterruptedException, TimeoutException, IdentityChangedException {
+        checkMetadata(metadata);
+        JsonObject frame = new JsonObject().put("type", "send").put("clientMessageId", clientMessageId).put("to", toUserId);
+        if (metadata != null) {
+            frame.mergeIn(metadata);
+        }
+        JsonObject answer = sendSealed(frame, toUserId, device -> plaintext, timeout);
+        keepSent(answer, plaintext);
+        return answer;
     }
 
     /**
@@ -456,6 +484,14 @@ public final class SecureMessenger {
     public JsonObject sendToGroup(String conversationId, Collection<String> memberUserIds, String clientMessageId,
                                   byte[] plaintext, Duration timeout)
             throws IOException, InterruptedException, TimeoutException, IdentityChangedException {
+        return sendToGroup(conversationId, memberUserIds, clientMessageId, plaintext, timeout, null);
+    }
+
+    /** {@link #sendToGroup(String, Collection, String, byte[], Duration)} with server-visible fields ({@link #METADATA}). */
+    public JsonObject sendToGroup(String conversationId, Collection<String> memberUserIds, String clientMessageId,
+                                  byte[] plaintext, Duration timeout, JsonObject metadata)
+            throws IOException, InterruptedException, TimeoutException, IdentityChangedException {
+        checkMetadata(metadata);
         if (!conversationId.startsWith("g:")) {
             throw new IllegalArgumentException("not a group: " + conversationId);
         }
@@ -496,6 +532,9 @@ public final class SecureMessenger {
         for (int attempt = 1; ; attempt++) {
             JsonObject frame = new JsonObject().put("type", "send").put("clientMessageId", clientMessageId)
                     .put("conversationId", conversationId).put("payload", payload);
+            if (metadata != null) {
+                frame.mergeIn(metadata);
+            }
             if (!envelopes.isEmpty()) {
                 frame.put("envelopes", new JsonArray(new ArrayList<>(envelopes.values())));
             }

@@ -125,6 +125,7 @@ public class EdgeVerticle extends AbstractVerticle {
         router.get("/v1/devices/provisioning/:linkId").handler(extensions.devices()::takeProvisioning);
         router.delete("/v1/devices/:deviceId").handler(extensions.devices()::unlink);
         router.put("/v1/settings").handler(BodyHandler.create().setBodyLimit(256 * 1024)).handler(extensions.settings()::put);
+        router.get("/v1/settings").handler(extensions.settings()::get);
         router.get("/v1/ws").handler(this::upgrade);
         router.post("/v1/media").handler(BodyHandler.create().setBodyLimit(config.maxMediaBytes())).handler(this::uploadMedia);
         router.get("/v1/media/*").handler(this::downloadMedia);

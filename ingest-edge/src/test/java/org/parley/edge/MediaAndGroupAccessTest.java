@@ -281,6 +281,55 @@ class MediaAndGroupAccessTest {
         }
     }
 
+    // ---- which attachment object a message may name ----
+
+    @Test
+    void anAttachmentObjectMustBeTheSendersOwnUploadOrShownToItInTheMessageItForwards() throws Exception {
+        JsonObject alice = register("alice");
+        JsonObject bob = register("bob");
+        register("carol");
+        String bobs = upload(bob, "application/octet-stream", new byte[] {1});
+        String alices = upload(alice, "application/octet-stream", new byte[] {2});
+        String shownToAlice = upload(bob, "application/octet-stream", new byte[] {3});
+        String dm = "dm:alice:bob";
+        readModel.history.put(dm, List.of(message(dm, 1), message(dm, 2)));
+        readModel.reference(shownToAlice, dm, 2);
+        Object[][] refused = {
+            {bobs, null, "object you uploaded"},
+            {"media/alice/" + UUID.randomUUID(), null, "no uploaded object"},
+            {bobs, 1L, "was not shown to you"}, // forwarding a message that did not carry it
+            {"icon.png", null, "media/<userId>/<uuid>"},
+        };
+        try (TestClient c = connect(alice)) {
+            int n = 0;
+            for (Object[] tc : refused) {
+                String id = "att-" + n++;
+                JsonObject send = new JsonObject().put("type", "send").put("clientMessageId", id).put("to", "carol")
+                        .put("payload", "AQ==").put("mediaType", "image/jpeg").put("mediaObjectId", tc[0]);
+                if (tc[1] != null) {
+                    send.put("forwardOf", new JsonObject().put("conversationId", dm).put("seq", tc[1]));
+                }
+                c.send(send);
+                JsonObject err = c.next("error");
+                assertThat(err.getString("code")).as((String) tc[0]).isEqualTo("INVALID_FIELD");
+                assertThat(err.getString("ref")).isEqualTo(id);
+                assertThat(err.getString("message")).contains("mediaObjectId").contains((String) tc[2]);
+            }
+            assertThat(log.actions).isEmpty();
+
+            // Its own completed upload; and bob's object, forwarded from the message that showed it to alice.
+            c.send(new JsonObject().put("type", "send").put("clientMessageId", "own").put("to", "carol")
+                    .put("payload", "AQ==").put("mediaType", "image/jpeg").put("mediaObjectId", alices));
+            c.send(new JsonObject().put("type", "send").put("clientMessageId", "fwd").put("to", "carol")
+                    .put("payload", "AQ==").put("mediaObjectId", shownToAlice)
+                    .put("forwardOf", new JsonObject().put("conversationId", dm).put("seq", 2)));
+            await().until(() -> log.actions.size() == 2);
+            assertThat(log.actions).extracting(a -> a.getMediaObjectId()).containsExactlyInAnyOrder(alices, shownToAlice);
+            assertThat(log.actions).filteredOn(a -> a.getClientMessageId().equals("fwd")).singleElement()
+                    .satisfies(a -> assertThat(a.getForwardCount()).isEqualTo(1));
+        }
+    }
+
     // ---- what a former member sees of a group ----
 
     private void groupNow() {

@@ -73,6 +73,7 @@ public class EventProjector {
                     }
                 }
                 MediaReferences.of(e).forEach(r -> writes.add(mediaReferences.write(r)));
+                MediaReferences.revokedBy(e).forEach(r -> writes.add(mediaReferences.revoke(r)));
             }
         }
         return writes;

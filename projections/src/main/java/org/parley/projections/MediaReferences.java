@@ -20,7 +20,15 @@ public class MediaReferences {
     public record Reference(String mediaKey, String conversationId, long seq) {
     }
 
+    /**
+     * A message deleted for everyone at {@code deletedAtSeq} no longer shows {@code mediaKey}: its reference
+     * ({@code messageSeq}) is removed. Other messages that show the same object (a forward) keep theirs.
+     */
+    public record Revocation(String mediaKey, String conversationId, long messageSeq, long deletedAtSeq) {
+    }
+
     private final CqlSession session;
+    private final PreparedStatement revoke;
     private final PreparedStatement insert;
     private final PreparedStatement nextConversation;
     private final PreparedStatement firstConversation;
@@ -30,6 +38,10 @@ public class MediaReferences {
         this.session = session;
         this.insert = session.prepare("INSERT INTO media_references (media_key, conversation_id, seq) VALUES (?,?,?)"
                 + " USING TIMESTAMP ?");
+        // Timestamped with the delete's seq, above the reference's own (its message's seq): a replay of the message
+        // after the delete writes nothing back.
+        this.revoke = session.prepare("DELETE FROM media_references USING TIMESTAMP ? WHERE media_key = ?"
+                + " AND conversation_id = ? AND seq = ?");
         this.firstConversation = session.prepare("SELECT conversation_id FROM media_references WHERE media_key = ?"
                 + " LIMIT 1");
         this.nextConversation = session.prepare("SELECT conversation_id FROM media_references WHERE media_key = ?"
@@ -41,10 +53,15 @@ public class MediaReferences {
     /**
      * The keys an event shows to its recipients. Today: a group's icon, on the events that show it to someone new or
      * anew: the group's creation, an info change, and members added (the joiners see the current icon, whatever seq
-     * set it). Other group events carry the same snapshot to the same members, so they add no reach. A future
-     * attachment key of a message is referenced by that message's event (docs/security.md).
+     * set it). Other group events carry the same snapshot to the same members, so they add no reach. A message's
+     * attachment object ({@code mediaObjectId}, server-visible) is referenced by that message's event.
      */
     public static List<Reference> of(ConversationEvent e) {
+        if (e.getType() == org.parley.events.EventType.MESSAGE && e.getMediaObjectId() != null
+                && !e.getMediaObjectId().isEmpty()) {
+            // A message's attachment: the object its encrypted descriptor names (the event's mediaObjectId).
+            return List.of(new Reference(e.getMediaObjectId(), e.getConversationId(), e.getSeq()));
+        }
         GroupSnapshot g = e.getGroup();
         String icon = g == null ? null : g.getIconKey();
         if (icon == null || icon.isEmpty() || e.getPrivateToUserId() != null) {
@@ -55,6 +72,21 @@ public class MediaReferences {
                     List.of(new Reference(icon, e.getConversationId(), e.getSeq()));
             default -> List.of();
         };
+    }
+
+    /** What a {@code MESSAGE_DELETED} event revokes: the deleted message's attachment reference, if it had one. */
+    public static List<Revocation> revokedBy(ConversationEvent e) {
+        if (e.getType() != org.parley.events.EventType.MESSAGE_DELETED || e.getTargetSeq() == null
+                || e.getMediaObjectId() == null || e.getMediaObjectId().isEmpty()) {
+            return List.of();
+        }
+        return List.of(new Revocation(e.getMediaObjectId(), e.getConversationId(), e.getTargetSeq(), e.getSeq()));
+    }
+
+    /** Idempotent. */
+    public CompletionStage<Void> revoke(Revocation r) {
+        return session.executeAsync(revoke.bind(r.deletedAtSeq(), r.mediaKey(), r.conversationId(), r.messageSeq()))
+                .thenApply(rs -> null);
     }
 
     /** Idempotent: the same event writes the same row. */

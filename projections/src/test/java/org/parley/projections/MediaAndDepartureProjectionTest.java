@@ -43,12 +43,38 @@ class MediaAndDepartureProjectionTest {
     }
 
     @Test
-    void aMessageReferencesNoKeyToday() {
+    void aMessageReferencesItsAttachmentObjectAndNothingInItsPayload() {
         ConversationEvent message = ConversationEvent.newBuilder().setEventId("dm:alice:bob/1").setConversationId("dm:alice:bob")
                 .setSeq(1).setType(EventType.MESSAGE).setSenderUserId("alice").setSenderDeviceId("d")
                 .setMemberUserIds(List.of("alice", "bob")).setSentAt(Instant.EPOCH).setMediaType("image/png")
                 .setPayload(ByteBuffer.wrap(ICON.getBytes())).build();
+        // The payload is opaque: a key in it is not a reference.
         assertThat(MediaReferences.of(message)).isEmpty();
+        String object = "media/alice/0b0e3c1a-7c43-4d0e-9a43-6f5d7c1f4a21";
+        ConversationEvent withAttachment = ConversationEvent.newBuilder().setEventId("dm:alice:bob/2")
+                .setConversationId("dm:alice:bob").setSeq(2).setType(EventType.MESSAGE).setSenderUserId("alice")
+                .setSenderDeviceId("d").setMemberUserIds(List.of("alice", "bob")).setSentAt(Instant.EPOCH)
+                .setMediaType("image/png").setPayload(ByteBuffer.allocate(0)).setMediaObjectId(object).build();
+        assertThat(MediaReferences.of(withAttachment))
+                .containsExactly(new MediaReferences.Reference(object, "dm:alice:bob", 2));
+    }
+
+    @Test
+    void aMessageDeletedForEveryoneRevokesItsAttachmentReferenceOnly() {
+        String object = "media/alice/0b0e3c1a-7c43-4d0e-9a43-6f5d7c1f4a21";
+        ConversationEvent deleted = ConversationEvent.newBuilder().setEventId("dm:alice:bob/9")
+                .setConversationId("dm:alice:bob").setSeq(9).setType(EventType.MESSAGE_DELETED).setTargetSeq(2L)
+                .setSenderUserId("alice").setSenderDeviceId("d").setMemberUserIds(List.of("alice", "bob"))
+                .setSentAt(Instant.EPOCH).setPayload(ByteBuffer.allocate(0)).setMediaObjectId(object).build();
+        assertThat(MediaReferences.revokedBy(deleted))
+                .containsExactly(new MediaReferences.Revocation(object, "dm:alice:bob", 2, 9));
+        // A delete grants nothing, and a deleted message without an attachment revokes nothing.
+        assertThat(MediaReferences.of(deleted)).isEmpty();
+        ConversationEvent plain = ConversationEvent.newBuilder().setEventId("dm:alice:bob/10")
+                .setConversationId("dm:alice:bob").setSeq(10).setType(EventType.MESSAGE_DELETED).setTargetSeq(3L)
+                .setSenderUserId("alice").setSenderDeviceId("d").setMemberUserIds(List.of("alice", "bob"))
+                .setSentAt(Instant.EPOCH).setPayload(ByteBuffer.allocate(0)).build();
+        assertThat(MediaReferences.revokedBy(plain)).isEmpty();
     }
 
     @Test

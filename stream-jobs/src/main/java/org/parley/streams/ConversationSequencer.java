@@ -151,7 +151,7 @@ public class ConversationSequencer implements Processor<String, ClientAction, St
         result(record, a, accepted(a, seq, false));
         if (built.getType() == EventType.MESSAGE) {
             targets.remember(a.getConversationId(), seq,
-                    new MessageRef(a.getSenderUserId(), a.getReceivedAt().toEpochMilli(), false));
+                    new MessageRef(a.getSenderUserId(), a.getReceivedAt().toEpochMilli(), false, a.getMediaObjectId()));
             ledger.sent(a.getConversationId(), a.getSenderUserId(), seq);
         } else if (isGroupAction(a.getType())) {
             receipts(record, ledger.membersChanged(after, a.getReceivedAt()));
@@ -184,6 +184,7 @@ public class ConversationSequencer implements Processor<String, ClientAction, St
                 yield newEvent(a, seq, EventType.MESSAGE, c.members())
                         .setReplyToSeq(a.getReplyToSeq())
                         .setForwardCount(a.getForwardCount())
+                        .setMediaObjectId(a.getMediaObjectId())
                         .setForwardedManyTimes(a.getForwardCount() > rules.forwardedManyTimesAfter())
                         .setPayload(a.getPayload())
                         .setEncrypted(encrypted)
@@ -223,8 +224,9 @@ public class ConversationSequencer implements Processor<String, ClientAction, St
                 requireWithin(target, now, rules.deleteWindow(), "deleted for everyone");
                 targets.remember(a.getConversationId(), a.getTargetSeq(),
                         MessageRef.newBuilder(target).setDeleted(true).build());
+                // The deleted message's attachment object, so that the projection stops granting its download.
                 yield newEvent(a, seq, EventType.MESSAGE_DELETED, c.members()).setTargetSeq(a.getTargetSeq())
-                        .setPayload(ByteBuffer.allocate(0));
+                        .setMediaObjectId(target.getMediaObjectId()).setPayload(ByteBuffer.allocate(0));
             }
             case DELETE_FOR_ME -> {
                 targets.require(c, user, a.getTargetSeq(), head, true);

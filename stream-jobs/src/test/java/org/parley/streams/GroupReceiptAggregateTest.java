@@ -148,7 +148,7 @@ class GroupReceiptAggregateTest {
         ConversationAccess c = ConversationAccess.of(G, state).orElseThrow();
         ledger.membersChanged(c, Instant.EPOCH);
         for (long seq = 2; seq <= 4; seq++) {
-            targets.remember(G, seq, new MessageRef("m000", 0L, false));
+            targets.remember(G, seq, new MessageRef("m000", 0L, false, null));
             ledger.sent(G, "m000", seq);
         }
 

@@ -46,6 +46,24 @@ class MessageOperationsTest {
     }
 
     @Test
+    void aMessageCarriesItsAttachmentObjectAndNoOtherEventDoes() {
+        String object = "media/alice/0b0e3c1a-7c43-4d0e-9a43-6f5d7c1f4a21";
+        long m = f.accepted(f.message(DM, "alice", "photo").setMediaType("image/jpeg").setMediaObjectId(object));
+        ConversationEvent sent = lastEvent();
+        assertThat(sent.getMediaObjectId()).isEqualTo(object);
+        assertThat(sent.getMediaType()).isEqualTo("image/jpeg");
+        f.accepted(f.onTarget(ActionType.REACT, DM, "bob", m).setReaction("👍").setMediaObjectId(object));
+        assertThat(lastEvent().getMediaObjectId()).isNull();
+        f.accepted(f.message(DM, "bob", "text"));
+        assertThat(lastEvent().getMediaObjectId()).isNull();
+        // Deleted for everyone: the delete names the object, so that the projection stops granting it.
+        f.accepted(f.onTarget(ActionType.DELETE_FOR_EVERYONE, DM, "alice", m));
+        ConversationEvent deleted = lastEvent();
+        assertThat(deleted.getType()).isEqualTo(EventType.MESSAGE_DELETED);
+        assertThat(deleted.getMediaObjectId()).isEqualTo(object);
+    }
+
+    @Test
     void aReactionTargetsAMessageAndAnEmptyOneRemovesIt() {
         long m = f.accepted(f.message(DM, "alice", "hi"));
         f.accepted(f.onTarget(ActionType.REACT, DM, "bob", m).setReaction("👍"));

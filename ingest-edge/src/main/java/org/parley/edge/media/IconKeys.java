@@ -17,6 +17,11 @@ public final class IconKeys {
         this.media = media;
     }
 
+    /** The media bucket the keys are checked against. */
+    public MediaStore media() {
+        return media;
+    }
+
     /** Succeeds at once when the change names no icon. */
     public Future<Void> check(String userId, GroupInfoChange info, String ref) {
         String key = info == null ? null : info.getIconKey();

@@ -16,12 +16,19 @@ public sealed interface ClientFrame {
      * Send a message: to a user (one-to-one) or into a conversation; optionally a reply or a forward. Either a
      * {@code payload}, or (one-to-one, end-to-end encrypted) one envelope per device with an empty payload. In a group,
      * always a {@code payload} (the Sender Key ciphertext), with envelopes carrying the sender's key distribution to
-     * the member devices that need it (docs/adr/0012).
+     * the member devices that need it (docs/adr/0012). {@code mediaObjectId}: the media object the encrypted
+     * attachment descriptor names (server-visible, docs/media.md), or null.
      */
     record Send(String clientMessageId, String conversationId, byte[] payload, String mediaType, Long replyToSeq,
-                Source forwardOf, List<DeviceEnvelope> envelopes) implements ClientFrame {
+                Source forwardOf, List<DeviceEnvelope> envelopes, String mediaObjectId) implements ClientFrame {
         public Send {
             envelopes = envelopes == null ? List.of() : List.copyOf(envelopes);
+        }
+
+        /** Without an attachment object. */
+        public Send(String clientMessageId, String conversationId, byte[] payload, String mediaType, Long replyToSeq,
+                    Source forwardOf, List<DeviceEnvelope> envelopes) {
+            this(clientMessageId, conversationId, payload, mediaType, replyToSeq, forwardOf, envelopes, null);
         }
 
         public Send(String clientMessageId, String conversationId, byte[] payload, String mediaType, Long replyToSeq,
@@ -85,7 +92,12 @@ public sealed interface ClientFrame {
 
     /** Change some of the user's settings (null = unchanged). */
     record SettingsUpdate(String requestId, Boolean readReceipts, Visibility lastSeen, Visibility online,
-                          String pushSound, List<String> contacts) implements ClientFrame {
+                          String pushSound, List<String> contacts,
+                          java.util.Map<String, List<String>> mediaAutoDownloadChange) implements ClientFrame {
+        public SettingsUpdate(String requestId, Boolean readReceipts, Visibility lastSeen, Visibility online,
+                              String pushSound, List<String> contacts) {
+            this(requestId, readReceipts, lastSeen, online, pushSound, contacts, null);
+        }
     }
 
     record Ping() implements ClientFrame {

@@ -249,8 +249,18 @@ public class FrameDecoder {
         }
         String sound = json.getValue("pushSound") == null ? null
                 : text(json, "pushSound", requestId, false, FieldBounds.MAX_PUSH_SOUND);
+        java.util.Map<String, List<String>> autoDownload = null;
+        if (json.getValue("mediaAutoDownload") != null) {
+            try {
+                // Checked here, merged over the stored setting when applied: the network kinds given replace theirs.
+                autoDownload = org.parley.edge.settings.AutoDownloadSettings.merge(null, json.getValue("mediaAutoDownload"));
+            } catch (IllegalArgumentException e) {
+                throw new ProtocolException(ErrorCode.INVALID_FIELD, e.getMessage(), requestId);
+            }
+        }
         return new ClientFrame.SettingsUpdate(requestId, bool(json, "readReceipts", requestId),
-                visibility(json, "lastSeen", requestId), visibility(json, "online", requestId), sound, contactIds);
+                visibility(json, "lastSeen", requestId), visibility(json, "online", requestId), sound, contactIds,
+                autoDownload);
     }
 
     private String clientMessageId(JsonObject json) {
@@ -402,7 +412,13 @@ public class FrameDecoder {
             forwardOf = new ClientFrame.Source(conversation(f, "conversationId", clientMessageId),
                     longField(f, "forwardOf", "seq", clientMessageId, true));
         }
-        return new ClientFrame.Send(clientMessageId, conversationId, payload, mediaType, replyTo, forwardOf, envelopes);
+        String mediaObjectId = string(json, "mediaObjectId", clientMessageId, false);
+        if (mediaObjectId != null && org.parley.edge.media.MediaKeys.owner(mediaObjectId).isEmpty()) {
+            throw new ProtocolException(ErrorCode.INVALID_FIELD, "'mediaObjectId' must be an uploaded object's key"
+                    + " (media/<userId>/<uuid>, from POST /v1/uploads)", clientMessageId);
+        }
+        return new ClientFrame.Send(clientMessageId, conversationId, payload, mediaType, replyTo, forwardOf, envelopes,
+                mediaObjectId);
     }
 
     /**

@@ -138,7 +138,8 @@ public final class ServerFrames {
         JsonObject o = new JsonObject().put("type", "settings").put("readReceipts", s.getReadReceipts())
                 .put("lastSeen", s.getLastSeenVisibility().name().toLowerCase(java.util.Locale.ROOT))
                 .put("online", s.getOnlineVisibility().name().toLowerCase(java.util.Locale.ROOT))
-                .put("pushSound", s.getPushSound()).put("contacts", new JsonArray(s.getContactUserIds()));
+                .put("pushSound", s.getPushSound()).put("contacts", new JsonArray(s.getContactUserIds()))
+                .put("mediaAutoDownload", org.parley.edge.settings.AutoDownloadSettings.json(s.getMediaAutoDownload()));
         if (requestId != null) {
             o.put("requestId", requestId);
         }
@@ -216,6 +217,7 @@ public final class ServerFrames {
         if (e.getMediaType() != null) {
             o.put("mediaType", e.getMediaType());
         }
+        putIfSet(o, "mediaObjectId", e.getMediaObjectId());
         putIfSet(o, "targetSeq", e.getTargetSeq());
         putIfSet(o, "replyToSeq", e.getReplyToSeq());
         if (e.getForwardCount() > 0) {

@@ -50,12 +50,16 @@ final class ConversationActions {
     private final String userId;
     private final String deviceId;
     private final IconKeys iconKeys;
+    private final org.parley.edge.media.AttachmentObjects attachments;
     private DeviceSets deviceSets;
 
     ConversationActions(Context context, EdgeConfig config, ActionLog log, EdgeReadModel readModel,
                         PendingActions pending, Consumer<String> out, String userId, String deviceId,
                         IconKeys iconKeys) {
         this.iconKeys = iconKeys;
+        // Forwarded attachments name the conversation checked, so the search limit of MediaAccess is never used.
+        this.attachments = new org.parley.edge.media.AttachmentObjects(iconKeys.media(),
+                new org.parley.edge.media.MediaAccess(readModel, 1));
         this.context = context;
         this.config = config;
         this.log = log;
@@ -82,9 +86,13 @@ final class ConversationActions {
                 : s.encrypted() ? checkDevices(s.conversationId(), s.clientMessageId(), s.envelopes())
                 : Future.succeededFuture();
         devicesMatch.compose(v -> s.forwardOf() == null ? Future.succeededFuture(0) : forwardCount(s))
+                .compose(count -> attachments.check(userId, s.mediaObjectId(),
+                        s.forwardOf() == null ? null : s.forwardOf().conversationId(),
+                        s.forwardOf() == null ? null : s.forwardOf().seq(), s.clientMessageId()).map(count))
                 .onFailure(err -> fail(err, s.clientMessageId())).onSuccess(count -> submit(
                 action(ActionType.SEND_MESSAGE, s.conversationId(), s.clientMessageId())
-                        .setMediaType(s.mediaType()).setPayload(ByteBuffer.wrap(s.payload()))
+                        .setMediaType(s.mediaType()).setMediaObjectId(s.mediaObjectId())
+                        .setPayload(ByteBuffer.wrap(s.payload()))
                         .setEnvelopes(s.encrypted() ? s.envelopes() : null)
                         .setReplyToSeq(s.replyToSeq()).setForwardCount(count).build()));
     }

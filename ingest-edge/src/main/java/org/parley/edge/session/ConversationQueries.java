@@ -243,6 +243,12 @@ final class ConversationQueries {
             if (s.contacts() != null) {
                 b.setContactUserIds(s.contacts());
             }
+            if (s.mediaAutoDownloadChange() != null) {
+                java.util.Map<String, List<String>> merged = new java.util.HashMap<>(
+                        b.getMediaAutoDownload() == null ? java.util.Map.of() : b.getMediaAutoDownload());
+                merged.putAll(s.mediaAutoDownloadChange());
+                b.setMediaAutoDownload(merged);
+            }
             UserSettings next = b.setUpdatedAt(Instant.now()).build();
             return log.publishSettings(next).compose(v -> readModel.saveSettings(next))
                     .map(v -> ServerFrames.settings(s.requestId(), next));

@@ -20,7 +20,8 @@ import org.parley.schemas.Conversations;
 /**
  * {@code PUT /v1/settings} (bearer token): changes the fields given, keeps the others. The minimal write path
  * presence privacy needs: {@code lastSeenVisibility}, {@code onlineVisibility} (everyone|contacts|nobody),
- * {@code contactUserIds}, {@code readReceipts}, {@code pushSound}. Answers the whole settings object.
+ * {@code contactUserIds}, {@code readReceipts}, {@code pushSound}, {@code mediaAutoDownload}
+ * ({@link AutoDownloadSettings}). Answers the whole settings object. {@code GET /v1/settings} reads it.
  */
 public class SettingsEndpoint {
     static final int MAX_CONTACTS = 10_000;
@@ -94,6 +95,10 @@ public class SettingsEndpoint {
             }
             next.setPushSound((String) v);
         }
+        if (changes.containsKey("mediaAutoDownload")) {
+            next.setMediaAutoDownload(AutoDownloadSettings.merge(next.getMediaAutoDownload(),
+                    changes.getValue("mediaAutoDownload")));
+        }
         if (changes.containsKey("contactUserIds")) {
             if (!(changes.getValue("contactUserIds") instanceof JsonArray a) || a.size() > MAX_CONTACTS) {
                 throw new IllegalArgumentException("'contactUserIds' must be an array of at most " + MAX_CONTACTS
@@ -127,6 +132,25 @@ public class SettingsEndpoint {
         return new JsonObject().put("userId", s.getUserId()).put("readReceipts", s.getReadReceipts())
                 .put("lastSeenVisibility", s.getLastSeenVisibility().name().toLowerCase(Locale.ROOT))
                 .put("onlineVisibility", s.getOnlineVisibility().name().toLowerCase(Locale.ROOT))
-                .put("pushSound", s.getPushSound()).put("contactUserIds", new JsonArray(s.getContactUserIds()));
+                .put("pushSound", s.getPushSound()).put("contactUserIds", new JsonArray(s.getContactUserIds()))
+                .put("mediaAutoDownload", AutoDownloadSettings.json(s.getMediaAutoDownload()));
+    }
+
+    /** {@code GET /v1/settings}: the user's settings (defaults where never set), e.g. for a newly linked device. */
+    public void get(RoutingContext ctx) {
+        String token = EdgeVerticle.bearer(ctx.request());
+        if (token == null) {
+            EdgeVerticle.httpError(ctx, 401, null, "missing bearer token: send 'Authorization: Bearer <token>'");
+            return;
+        }
+        tokens.authenticate(token).compose(device -> {
+            if (device.isEmpty()) {
+                EdgeVerticle.httpError(ctx, 401, null, "invalid or revoked token");
+                return io.vertx.core.Future.succeededFuture();
+            }
+            String userId = device.get().userId();
+            return store.find(userId).onSuccess(found -> ctx.json(json(found.orElseGet(() -> UserSettings.newBuilder()
+                    .setUserId(userId).setUpdatedAt(Instant.EPOCH).build()))));
+        }).onFailure(err -> Failures.http(ctx, err, "settings not read", "retry"));
     }
 }
