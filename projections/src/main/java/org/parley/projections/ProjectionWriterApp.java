@@ -44,7 +44,8 @@ public final class ProjectionWriterApp {
         ProjectionWriter writer = new ProjectionWriter(new KafkaConsumer<>(consumerConfig(settings)),
                 TopicCatalog.from(settings), new SchemaRegistryClient(settings.registryUrl()),
                 history, new EventProjector(history, new GroupDirectory(session), new UserConversations(session),
-                        new GroupDepartures(session), new MediaReferences(session), new MessageEnvelopes(session)),
+                        new GroupDepartures(session), new MediaReferences(session), new MessageEnvelopes(session))
+                        .withMemberReceipts(new MemberReceipts(session)),
                 new UserSettingsDirectory(session), new DeviceInbox(session), new DeviceDirectory(session),
                 () -> System.out.println("PARLEY READY projections"), new PresenceTable(session),
                 settings.getLong("projections.commit-interval-ms"))
