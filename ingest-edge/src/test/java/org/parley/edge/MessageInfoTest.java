@@ -137,6 +137,16 @@ class MessageInfoTest {
     }
 
     @Test
+    void aOneToOneMessageHasNoMessageInfoItsStatusComesAsReceipts() throws Exception {
+        try (TestClient alice = connect("alice")) {
+            alice.send(info("dm:alice:bob", 1));
+            JsonObject err = alice.next("error");
+            assertThat(err.getString("code")).isEqualTo("NOT_A_GROUP");
+            assertThat(err.getString("ref")).isEqualTo("i1");
+        }
+    }
+
+    @Test
     void aMissingSeqIsABadFrame() throws Exception {
         try (TestClient alice = connect("alice")) {
             alice.send(new JsonObject().put("type", "messageInfo").put("requestId", "x").put("conversationId", G).encode());

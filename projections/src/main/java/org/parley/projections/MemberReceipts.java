@@ -48,20 +48,20 @@ public class MemberReceipts {
     }
 
     /**
-     * The row a receipt writes, if any: a member's DELIVERED (in a group or a one-to-one chat); a READ told to the
-     * other member of a one-to-one chat (only sent when both share read receipts); in a group, the reader's own READ
-     * (groups have no per-sender READ: ADR 0014). Aggregates ("*") and a one-to-one reader's own READ write nothing.
+     * The row a receipt writes, if any: in a group, a member's DELIVERED and the reader's own READ (groups have no
+     * per-sender READ: ADR 0014). Aggregates ("*") write nothing, and neither does a one-to-one chat: its receipts
+     * still reach the sender's devices through the inbox, and a row each would add a CQL write to every message.
      */
     public static Optional<Entry> of(Receipt r) {
         String by = r.getByUserId();
-        if (by == null || by.isEmpty() || "*".equals(by)) {
+        if (by == null || by.isEmpty() || "*".equals(by) || !Conversations.isGroup(r.getConversationId())) {
             return Optional.empty();
         }
         boolean toSelf = by.equals(r.getToUserId());
         if (r.getStatus() == ReceiptStatus.DELIVERED && !toSelf) {
             return Optional.of(new Entry(r.getConversationId(), by, Mark.DELIVERED, r.getSeq(), r.getAt()));
         }
-        if (r.getStatus() == ReceiptStatus.READ && (toSelf == Conversations.isGroup(r.getConversationId()))) {
+        if (r.getStatus() == ReceiptStatus.READ && toSelf) {
             return Optional.of(new Entry(r.getConversationId(), by, Mark.READ, r.getSeq(), r.getAt()));
         }
         return Optional.empty();
