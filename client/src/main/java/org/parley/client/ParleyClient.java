@@ -260,6 +260,18 @@ public final class ParleyClient implements AutoCloseable {
                 && id.equals(f.getString("ref"))), timeout);
     }
 
+    /**
+     * Each member's delivered/read status of one of this user's own messages ({@code messageInfo}, docs/adr/0014): in a
+     * group the only place per-member status is given. Returns the {@code messageInfo} answer or its {@code error}.
+     */
+    public JsonObject messageInfo(String conversationId, long seq, Duration timeout) throws InterruptedException, TimeoutException {
+        JsonObject answer = request(new JsonObject().put("type", "messageInfo")
+                .put("requestId", "info-" + java.util.UUID.randomUUID()).put("conversationId", conversationId)
+                .put("seq", seq), timeout);
+        forget(answer);
+        return answer;
+    }
+
     /** Typing "start" or "stop" in a conversation. */
     public void typing(String conversationId, String state) {
         ws.writeTextMessage(new JsonObject().put("type", "typing").put("conversationId", conversationId)

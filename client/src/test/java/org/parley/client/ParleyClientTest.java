@@ -60,4 +60,21 @@ class ParleyClientTest {
                     .isInstanceOf(TimeoutException.class).hasMessageContaining("received");
         }
     }
+
+    @Test
+    void messageInfoAsksForOneMessageAndReturnsTheAnswerToThatRequest() throws Exception {
+        var device = new ParleyClient.Device("alice", "d1", "d1.secret");
+        // Generous: whichever test runs first pays the client's cold start, which takes over 10 s on a loaded machine.
+        try (ParleyClient c = ParleyClient.connect(vertx, base, device, null, Duration.ofSeconds(60))) {
+            // The stand-in server echoes the request: the echo is the answer to that requestId.
+            JsonObject first = c.messageInfo("g:book-club", 7, Duration.ofSeconds(10));
+            assertThat(first.getString("type")).isEqualTo("messageInfo");
+            assertThat(first.getString("conversationId")).isEqualTo("g:book-club");
+            assertThat(first.getLong("seq")).isEqualTo(7L);
+            JsonObject second = c.messageInfo("g:book-club", 8, Duration.ofSeconds(10));
+            assertThat(second.getLong("seq")).as("a new request, not the first answer again").isEqualTo(8L);
+            assertThat(second.getString("requestId")).isNotEqualTo(first.getString("requestId"));
+            assertThat(c.frames("messageInfo")).as("answers are handed over, not kept").isEmpty();
+        }
+    }
 }

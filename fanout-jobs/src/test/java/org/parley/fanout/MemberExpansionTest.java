@@ -12,6 +12,7 @@ import org.apache.flink.util.Collector;
 import org.junit.jupiter.api.Test;
 import org.parley.events.ConversationEvent;
 import org.parley.events.Receipt;
+import org.parley.events.ReceiptStatus;
 
 class MemberExpansionTest {
 
@@ -68,6 +69,34 @@ class MemberExpansionTest {
             assertThat(i.event).isNull();
             assertThat(i.excludeDeviceId).isNull();
         });
+    }
+
+    @Test
+    void aGroupsPerMemberReceiptsAreStateAndGoNowhere() {
+        for (ReceiptStatus status : List.of(ReceiptStatus.DELIVERED, ReceiptStatus.READ)) {
+            Receipt r = receipt("g:books-club", 7, "bob", "bob-phone", "alice");
+            r.setStatus(status);
+            assertThat(collect(c -> new MemberExpansion.OfReceipt().flatMap(r, c))).as("%s by a member", status)
+                    .isEmpty();
+        }
+    }
+
+    @Test
+    void aGroupsAggregatesAndAReadersOwnReadStillReachDevices() {
+        Receipt all = receipt("g:books-club", 7, "*", "*", "alice");
+        all.setStatus(ReceiptStatus.DELIVERED_TO_ALL);
+        Receipt readAll = receipt("g:books-club", 7, "*", "*", "alice");
+        readAll.setStatus(ReceiptStatus.READ_BY_ALL);
+        Receipt ownRead = receipt("g:books-club", 9, "bob", "bob-phone", "bob");
+
+        assertThat(collect(c -> {
+            MemberExpansion.OfReceipt f = new MemberExpansion.OfReceipt();
+            f.flatMap(all, c);
+            f.flatMap(readAll, c);
+            f.flatMap(ownRead, c);
+        })).extracting(i -> i.receipt.getStatus() + "->" + i.userId + " except " + i.excludeDeviceId)
+                .containsExactly("DELIVERED_TO_ALL->alice except null", "READ_BY_ALL->alice except null",
+                        "READ->bob except bob-phone");
     }
 
     @Test

@@ -135,6 +135,12 @@ class ForwardingReadModel implements EdgeReadModel {
     }
 
     @Override
+    public Future<java.util.Map<String, org.parley.projections.MemberReceipts.Status>> memberStatus(
+            String conversationId, long seq, long headSeq, java.util.List<String> userIds) {
+        return call("memberStatus", () -> delegate.memberStatus(conversationId, seq, headSeq, userIds));
+    }
+
+    @Override
     public Future<java.util.Optional<java.time.Instant>> historyFrom(String userId) {
         return call("historyFrom", () -> delegate.historyFrom(userId));
     }

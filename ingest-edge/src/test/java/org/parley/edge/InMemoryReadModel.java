@@ -43,6 +43,29 @@ class InMemoryReadModel implements EdgeReadModel {
 
     final Map<String, java.time.Instant> historyFrom = new ConcurrentHashMap<>();
 
+    /** member_receipts rows: conversation id → rows, in write order. */
+    final Map<String, List<org.parley.projections.MemberReceipts.Entry>> memberMarks = new ConcurrentHashMap<>();
+
+    @Override
+    public Future<Map<String, org.parley.projections.MemberReceipts.Status>> memberStatus(String conversationId,
+            long seq, long headSeq, List<String> userIds) {
+        Map<String, org.parley.projections.MemberReceipts.Status> out = new java.util.LinkedHashMap<>();
+        List<org.parley.projections.MemberReceipts.Entry> rows = memberMarks.getOrDefault(conversationId, List.of());
+        for (String u : userIds) {
+            java.time.Instant d = first(rows, u, org.parley.projections.MemberReceipts.Mark.DELIVERED, seq);
+            java.time.Instant r = first(rows, u, org.parley.projections.MemberReceipts.Mark.READ, seq);
+            out.put(u, new org.parley.projections.MemberReceipts.Status(u, r != null && (d == null || r.isBefore(d)) ? r : d, r));
+        }
+        return Future.succeededFuture(out);
+    }
+
+    private static java.time.Instant first(List<org.parley.projections.MemberReceipts.Entry> rows, String user,
+                                           org.parley.projections.MemberReceipts.Mark mark, long seq) {
+        return rows.stream().filter(e -> e.userId().equals(user) && e.mark() == mark && e.seq() >= seq)
+                .min(java.util.Comparator.comparingLong(org.parley.projections.MemberReceipts.Entry::seq))
+                .map(org.parley.projections.MemberReceipts.Entry::at).orElse(null);
+    }
+
     @Override
     public Future<Optional<java.time.Instant>> historyFrom(String userId) {
         return Future.succeededFuture(Optional.ofNullable(historyFrom.get(userId)));

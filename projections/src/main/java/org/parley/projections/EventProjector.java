@@ -21,6 +21,7 @@ public class EventProjector {
     private final GroupDepartures departures;
     private final MediaReferences mediaReferences;
     private final MessageEnvelopes envelopes;
+    private MemberReceipts memberReceipts;
 
     public EventProjector(ConversationHistory history, GroupDirectory groups, UserConversations userConversations,
                           GroupDepartures departures, MediaReferences mediaReferences) {
@@ -84,11 +85,27 @@ public class EventProjector {
         return e.getPrivateToUserId() == null;
     }
 
-    /** A reader's own READ receipt is its read state (the sequencer sends it once per advance). */
+    /** Per-member marks ({@code member_receipts}, docs/adr/0014) are written too; null: not (tests of other tables). */
+    public EventProjector withMemberReceipts(MemberReceipts memberReceipts) {
+        this.memberReceipts = memberReceipts;
+        return this;
+    }
+
+    /**
+     * A reader's own READ receipt is its read state (the sequencer sends it once per advance); a member's delivered or
+     * read mark is a {@code member_receipts} row ({@link MemberReceipts#of}).
+     */
     public List<CompletionStage<Void>> project(Receipt r) {
+        List<CompletionStage<Void>> writes = new ArrayList<>(2);
         if (r.getStatus() == ReceiptStatus.READ && r.getByUserId().equals(r.getToUserId())) {
-            return List.of(userConversations.readUpTo(r.getByUserId(), r.getConversationId(), r.getSeq()));
+            writes.add(userConversations.readUpTo(r.getByUserId(), r.getConversationId(), r.getSeq()));
         }
-        return List.of(CompletableFuture.completedFuture(null));
+        if (memberReceipts != null) {
+            MemberReceipts.of(r).ifPresent(row -> writes.add(memberReceipts.write(row)));
+        }
+        if (writes.isEmpty()) {
+            writes.add(CompletableFuture.completedFuture(null));
+        }
+        return writes;
     }
 }

@@ -41,7 +41,8 @@ public final class ProjectionWriterApp {
         return new ProjectionWriter(consumer, TopicCatalog.from(settings),
                 new SchemaRegistryClient(settings.registryUrl()),
                 history, new EventProjector(history, new GroupDirectory(session), new UserConversations(session),
-                        new GroupDepartures(session), new MediaReferences(session), new MessageEnvelopes(session)),
+                        new GroupDepartures(session), new MediaReferences(session), new MessageEnvelopes(session))
+                        .withMemberReceipts(new MemberReceipts(session)),
                 new UserSettingsDirectory(session), new DeviceInbox(session), new DeviceDirectory(session),
                 onAssigned, new PresenceTable(session), settings.getLong("projections.commit-interval-ms"))
                 .withKeys(new org.parley.projections.keys.KeyDirectory(session,

@@ -120,12 +120,12 @@ final class ReceiptLedger {
     }
 
     /**
-     * The acting user read up to {@code seq}. Its own devices are always told (read state syncs across them); the
-     * senders of what it read are told unless, in a one-to-one chat, either side turned read receipts off.
+     * The acting user read up to {@code seq}. Its own devices are always told (read state syncs across them); in a
+     * one-to-one chat the other member is told unless either side turned read receipts off; in a group the senders of
+     * what it read are told only READ_BY_ALL (the reader's own READ is its per-member mark for the read model).
      */
     List<Receipt> read(ConversationAccess c, ClientAction a, long seq, java.util.function.Predicate<String> sharesReadReceipts) {
         String reader = a.getSenderUserId();
-        long before = mark(c.conversationId(), reader, Mark.READ);
         if (!raise(c, reader, Mark.READ, seq)) {
             return List.of();
         }
@@ -133,12 +133,8 @@ final class ReceiptLedger {
         List<Receipt> out = new ArrayList<>();
         out.add(receipt(c.conversationId(), seq, ReceiptStatus.READ, reader, a.getSenderDeviceId(), reader, a.getReceivedAt()));
         if (c.isGroup()) {
-            targets.lastSeqBySender(c.conversationId(), before, seq).forEach((sender, last) -> {
-                if (!sender.equals(reader)) {
-                    out.add(receipt(c.conversationId(), last, ReceiptStatus.READ, reader, a.getSenderDeviceId(), sender,
-                            a.getReceivedAt()));
-                }
-            });
+            // No per-sender READ: in a group a member's read mark is state, kept by the read model from the reader's
+            // own READ above and served on request (message_info, docs/adr/0014); senders are told READ_BY_ALL.
             out.addAll(aggregates(c, a.getReceivedAt()));
         } else {
             for (String other : c.members()) {

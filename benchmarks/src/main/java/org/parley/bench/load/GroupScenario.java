@@ -12,7 +12,8 @@ import java.util.concurrent.TimeUnit;
  * g*size+size-1), created before the load with {@code createGroup} (docs/protocol.md; the group id is named by the
  * harness so the set-up is idempotent per run). Operation n goes to group n mod groups, sent by its members in turn;
  * every device of every member except the sending device must show it. Figures: {@code group.sent},
- * {@code group.delivered} (per recipient device), {@code group.receipt}.
+ * {@code group.delivered} (per recipient device), {@code group.receipt} (send → delivered to every member: the
+ * sender's {@code delivered_to_all}, docs/adr/0014).
  */
 public final class GroupScenario implements Scenario {
     static final int MAX_SIZE = 1024;

@@ -32,6 +32,8 @@ public final class LoadRun implements PresenceMatcher.Figures {
     private final long ackDelayMillis;
     private final Map<String, LatencyStats> stats = new ConcurrentHashMap<>();
     private final Map<String, Integer> messageBySeq = new ConcurrentHashMap<>();
+    /** Group messages sent and not yet delivered to all, by conversation and seq ("delivered_to_all" is cumulative). */
+    private final Map<String, java.util.concurrent.ConcurrentSkipListMap<Long, Integer>> awaitingAll = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> counters = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> closeCodes = new ConcurrentHashMap<>();
     private final AtomicLong reconnectFailures = new AtomicLong();
@@ -336,7 +338,19 @@ public final class LoadRun implements PresenceMatcher.Figures {
             }
             case "receipt" -> {
                 long inboxSeq = f.getLong("inboxSeq");
-                if (d.inbox.accept(inboxSeq) != InboxTracker.Kind.REDELIVERY && "delivered".equals(f.getString("status"))) {
+                boolean first = d.inbox.accept(inboxSeq) != InboxTracker.Kind.REDELIVERY;
+                if (first && "delivered_to_all".equals(f.getString("status"))) {
+                    // A group's receipt back: every member holds the sender's messages up to seq (ADR 0014).
+                    var awaiting = awaitingAll.get(f.getString("conversationId"));
+                    var covered = awaiting == null ? null : awaiting.headMap(f.getLong("seq"), true);
+                    while (covered != null && !covered.isEmpty()) {
+                        var e = covered.pollFirstEntry();
+                        Accounting.Message m = e == null ? null : accounting.message(e.getValue());
+                        if (m != null) {
+                            stats(m.scenario() + ".receipt").record(m.scheduledNanos(), now, m.measured());
+                        }
+                    }
+                } else if (first && "delivered".equals(f.getString("status"))) {
                     Integer index = messageBySeq.get(f.getString("conversationId") + "/" + f.getLong("seq"));
                     Accounting.Message m = index == null ? null : accounting.message(index);
                     if (m != null) {
@@ -356,6 +370,10 @@ public final class LoadRun implements PresenceMatcher.Figures {
                         stats(m.scenario() + ".sent").record(m.scheduledNanos(), now, m.measured());
                         String key = f.getString("conversationId") + "/" + f.getLong("seq");
                         messageBySeq.put(key, index);
+                        if (f.getString("conversationId").startsWith("g:")) {
+                            awaitingAll.computeIfAbsent(f.getString("conversationId"),
+                                    c -> new java.util.concurrent.ConcurrentSkipListMap<>()).put(f.getLong("seq"), index);
+                        }
                         push.sequenced(key, index);
                     }
                     if (Boolean.TRUE.equals(f.getBoolean("duplicate"))) {

@@ -81,6 +81,27 @@ class LoadRunTest {
     }
 
     @Test
+    void aGroupMessagesReceiptBackIsItsDeliveredToAllWhichIsCumulative() {
+        BenchDevice a = devices.get(0);
+        run.sendDirect("group", 4, a, 1, 0, true);
+        run.sendDirect("group", 5, a, 1, 0, true);
+        run.sendDirect("group", 6, a, 1, 0, true);
+        for (int i = 4; i <= 6; i++) {
+            run.onFrame(a, new JsonObject().put("type", "sent").put("clientMessageId", "Lrun1." + i)
+                    .put("conversationId", "g:bench-grp0").put("seq", 10 + i).put("duplicate", false));
+        }
+        // Every member holds the sender's messages up to seq 15 (ADR 0014): messages 4 and 5 are delivered to all.
+        run.onFrame(a, new JsonObject().put("type", "receipt").put("inboxSeq", 1).put("status", "delivered_to_all")
+                .put("conversationId", "g:bench-grp0").put("seq", 15));
+        assertThat(run.stats("group.receipt").count()).isEqualTo(2);
+        run.onFrame(a, new JsonObject().put("type", "receipt").put("inboxSeq", 2).put("status", "delivered_to_all")
+                .put("conversationId", "g:bench-grp0").put("seq", 16));
+        run.onFrame(devices.get(1), new JsonObject().put("type", "receipt").put("inboxSeq", 1).put("status", "delivered_to_all")
+                .put("conversationId", "g:bench-grp0").put("seq", 16)); // the sender's other device: already counted
+        assertThat(run.stats("group.receipt").count()).isEqualTo(3);
+    }
+
+    @Test
     void liveDeviceSkipsDisconnectedOnes() {
         assertThat(run.liveDevice(0)).isNull();
         devices.get(4).live = true;

@@ -252,35 +252,63 @@ class ConversationFeaturesIT {
         }
     }
 
+    /**
+     * Group receipts are state (docs/adr/0014): the sender's devices get "delivered to all" once every member acked
+     * and "read by all" once every member read, never one receipt per member; each member's marks are on request
+     * ({@code messageInfo}), for the sender only.
+     */
     @Test
-    void groupSendersSeePerMemberStatusAndAllMemberAggregates() throws Exception {
+    void groupSendersGetTheAggregatesAndPerMemberStatusOnRequest() throws Exception {
         ParleyClient.Device a = ParleyClient.register(edge, user("alice"), CodeOutbox::latest);
         ParleyClient.Device b = ParleyClient.register(edge, user("bob"), CodeOutbox::latest);
         ParleyClient.Device c = ParleyClient.register(edge, user("carol"), CodeOutbox::latest);
+        ParleyClient.Device d = ParleyClient.register(edge, user("dave"), CodeOutbox::latest);
         try (ParleyClient alice = ParleyClient.connect(vertx, edge, a, null, WAIT);
              ParleyClient bob = ParleyClient.connect(vertx, edge, b, null, WAIT);
-             ParleyClient carol = ParleyClient.connect(vertx, edge, c, null, WAIT)) {
+             ParleyClient carol = ParleyClient.connect(vertx, edge, c, null, WAIT);
+             ParleyClient dave = ParleyClient.connect(vertx, edge, d, null, WAIT)) {
             JsonObject created = answer(alice, frame("createGroup").put("name", "Status").put("members",
                     new JsonArray(List.of(b.userId(), c.userId()))));
             assertThat(created.getString("type")).as(created.encode()).isEqualTo("sent");
             String g = created.getString("conversationId");
             long m = sent(alice, message(g, "status?").put("clientMessageId", "status"));
-            for (ParleyClient member : List.of(bob, carol)) {
-                member.ack(event(member, g, m).getLong("inboxSeq"));
-            }
+
+            bob.ack(event(bob, g, m).getLong("inboxSeq"));
+            // Bob's mark is state: alice can ask for it, and it never arrives as a receipt of its own.
+            await().atMost(WAIT).untilAsserted(() -> assertThat(memberMarks(alice.messageInfo(g, m, WAIT)))
+                    .containsExactly(b.userId() + " delivered", c.userId() + " -"));
+            carol.ack(event(carol, g, m).getLong("inboxSeq"));
             JsonObject all = alice.awaitFrame(f -> "receipt".equals(f.getString("type"))
                     && "delivered_to_all".equals(f.getString("status")), WAIT);
             assertThat(all.getLong("seq")).isEqualTo(m);
-            assertThat(alice.frames("receipt")).filteredOn(f -> "delivered".equals(f.getString("status")))
-                    .extracting(f -> f.getString("byUserId")).containsExactlyInAnyOrder(b.userId(), c.userId());
 
             for (ParleyClient member : List.of(bob, carol)) {
                 member.sendText(new JsonObject().put("type", "read").put("conversationId", g).put("seq", m).encode());
             }
             assertThat(alice.awaitFrame(f -> "read_by_all".equals(f.getString("status")), WAIT).getLong("seq")).isEqualTo(m);
-            assertThat(alice.frames("receipt")).filteredOn(f -> "read".equals(f.getString("status")))
-                    .extracting(f -> f.getString("byUserId")).containsExactlyInAnyOrder(b.userId(), c.userId());
+            await().atMost(WAIT).untilAsserted(() -> {
+                JsonObject info = alice.messageInfo(g, m, WAIT);
+                assertThat(memberMarks(info)).containsExactly(b.userId() + " delivered read", c.userId() + " delivered read");
+                assertThat(info.getJsonArray("members").stream().map(JsonObject.class::cast))
+                        .allSatisfy(x -> assertThat(x.getLong("readAt")).isGreaterThanOrEqualTo(x.getLong("deliveredAt")));
+            });
+            assertThat(alice.frames("receipt")).as("no per-member receipt reaches the sender")
+                    .extracting(f -> f.getString("status")).containsOnly("delivered_to_all", "read_by_all");
+
+            // Only the sender asks about its message; a non-member is told precisely.
+            JsonObject notMine = bob.messageInfo(g, m, WAIT);
+            assertThat(notMine.getString("code")).as(notMine.encode()).isEqualTo("NOT_THE_SENDER");
+            JsonObject outsider = dave.messageInfo(g, m, WAIT);
+            assertThat(outsider.getString("code")).as(outsider.encode()).isEqualTo("NOT_A_MEMBER");
         }
+    }
+
+    /** "user delivered read" per member of a messageInfo answer, in its order ("-": neither). */
+    private static List<String> memberMarks(JsonObject info) {
+        assertThat(info.getString("type")).as(info.encode()).isEqualTo("messageInfo");
+        return info.getJsonArray("members").stream().map(JsonObject.class::cast).map(x -> x.getString("userId")
+                + (x.getBoolean("delivered") ? " delivered" : "") + (x.getBoolean("read") ? " read" : "")
+                + (x.getBoolean("delivered") || x.getBoolean("read") ? "" : " -")).toList();
     }
 
     /**

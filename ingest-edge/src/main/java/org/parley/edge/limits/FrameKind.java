@@ -40,7 +40,8 @@ public enum FrameKind {
             return ACTIONS;
         } else if (frame instanceof ClientFrame.Read) {
             return RECEIPTS;
-        } else if (frame instanceof ClientFrame.History || frame instanceof ClientFrame.GroupQuery) {
+        } else if (frame instanceof ClientFrame.History || frame instanceof ClientFrame.GroupQuery
+                || frame instanceof ClientFrame.MessageInfo) {
             return HISTORY;
         } else if (frame instanceof ClientFrame.Chats) {
             return CHATS;
@@ -64,6 +65,8 @@ public enum FrameKind {
             return h.requestId();
         } else if (frame instanceof ClientFrame.GroupQuery g) {
             return g.requestId();
+        } else if (frame instanceof ClientFrame.MessageInfo m) {
+            return m.requestId();
         } else if (frame instanceof ClientFrame.Chats c) {
             return c.requestId();
         } else if (frame instanceof ClientFrame.SettingsUpdate u) {

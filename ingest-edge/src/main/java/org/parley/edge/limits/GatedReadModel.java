@@ -204,6 +204,12 @@ public final class GatedReadModel implements EdgeReadModel {
     }
 
     @Override
+    public Future<java.util.Map<String, org.parley.projections.MemberReceipts.Status>> memberStatus(
+            String conversationId, long seq, long headSeq, List<String> userIds) {
+        return gate(() -> delegate.memberStatus(conversationId, seq, headSeq, userIds));
+    }
+
+    @Override
     public Future<Optional<GroupDepartures.Departure>> departure(String userId, String conversationId) {
         return gate(() -> delegate.departure(userId, conversationId));
     }

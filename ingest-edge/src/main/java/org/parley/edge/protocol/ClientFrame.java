@@ -86,6 +86,10 @@ public sealed interface ClientFrame {
     record Chats(String requestId) implements ClientFrame {
     }
 
+    /** Each member's delivered/read status of one of the requester's own messages (docs/adr/0014). */
+    record MessageInfo(String requestId, String conversationId, long seq) implements ClientFrame {
+    }
+
     /** A group's info and members. */
     record GroupQuery(String requestId, String conversationId) implements ClientFrame {
     }

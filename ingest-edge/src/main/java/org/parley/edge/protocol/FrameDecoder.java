@@ -73,6 +73,7 @@ public class FrameDecoder {
             case "chats" -> new ClientFrame.Chats(requestId(json, true));
             case "group" -> new ClientFrame.GroupQuery(requestId(json, true),
                     conversation(json, "conversationId", null));
+            case "messageInfo" -> messageInfo(json);
             case "settings" -> settings(json);
             case "typing" -> new ClientFrame.Typing(conversation(json, "conversationId", null),
                     oneOf(json, "state", "start", "stop"));
@@ -490,6 +491,16 @@ public class FrameDecoder {
         Long limit = longField(json, "history", "limit", requestId, false);
         int pageSize = limit == null ? 50 : (int) Math.min(Math.max(limit, 1), historyPageMax);
         return new ClientFrame.History(requestId, conversationId, before == null ? Long.MAX_VALUE : before, pageSize);
+    }
+
+    private ClientFrame.MessageInfo messageInfo(JsonObject json) {
+        String requestId = requestId(json, true);
+        String conversationId = conversation(json, "conversationId", requestId);
+        long seq = longField(json, "messageInfo", "seq", requestId, true);
+        if (seq < 1) {
+            throw new ProtocolException(ErrorCode.INVALID_FIELD, "messageInfo: 'seq' must be at least 1", requestId);
+        }
+        return new ClientFrame.MessageInfo(requestId, conversationId, seq);
     }
 
     private static ClientFrame.PresenceSubscription presence(JsonObject json) {

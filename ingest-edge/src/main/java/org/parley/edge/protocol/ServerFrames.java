@@ -109,6 +109,34 @@ public final class ServerFrames {
         return new JsonObject().put("type", "chats").put("requestId", requestId).put("chats", out).encode();
     }
 
+    /**
+     * The answer to {@code messageInfo}: per member (in {@code userIds}' order) whether and when message {@code seq}
+     * was delivered to it and read by it ({@code deliveredAt}/{@code readAt} in epoch milliseconds, absent: not yet).
+     */
+    public static String messageInfo(String requestId, String conversationId, long seq, List<String> userIds,
+                                     Map<String, org.parley.projections.MemberReceipts.Status> status) {
+        JsonArray m = new JsonArray();
+        int delivered = 0;
+        int read = 0;
+        for (String u : userIds) {
+            org.parley.projections.MemberReceipts.Status s = status.get(u);
+            JsonObject o = new JsonObject().put("userId", u);
+            if (s != null && s.deliveredAt() != null) {
+                o.put("deliveredAt", s.deliveredAt().toEpochMilli());
+                delivered++;
+            }
+            if (s != null && s.readAt() != null) {
+                o.put("readAt", s.readAt().toEpochMilli());
+                read++;
+            }
+            o.put("delivered", o.containsKey("deliveredAt")).put("read", o.containsKey("readAt"));
+            m.add(o);
+        }
+        return new JsonObject().put("type", "messageInfo").put("requestId", requestId)
+                .put("conversationId", conversationId).put("seq", seq).put("members", m)
+                .put("deliveredTo", delivered).put("readBy", read).encode();
+    }
+
     public static String group(String requestId, GroupDirectory.Group g, List<GroupDirectory.Member> members) {
         JsonArray m = new JsonArray();
         members.forEach(x -> m.add(new JsonObject().put("userId", x.userId()).put("admin", x.admin())

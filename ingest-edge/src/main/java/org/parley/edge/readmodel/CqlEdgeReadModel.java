@@ -31,6 +31,7 @@ public class CqlEdgeReadModel implements EdgeReadModel {
     private final UserSettingsDirectory userSettings;
     private final GroupDepartures departures;
     private final MediaReferences mediaReferences;
+    private final org.parley.projections.MemberReceipts memberReceipts;
     private final CqlSession session;
     private final com.datastax.oss.driver.api.core.cql.PreparedStatement historyFrom;
 
@@ -47,6 +48,7 @@ public class CqlEdgeReadModel implements EdgeReadModel {
         this.userSettings = new UserSettingsDirectory(session);
         this.departures = new GroupDepartures(session);
         this.mediaReferences = new MediaReferences(session);
+        this.memberReceipts = new org.parley.projections.MemberReceipts(session);
     }
 
     @Override
@@ -138,6 +140,12 @@ public class CqlEdgeReadModel implements EdgeReadModel {
     @Override
     public Future<Long> head(String conversationId) {
         return onContext(history.head(conversationId));
+    }
+
+    @Override
+    public Future<Map<String, org.parley.projections.MemberReceipts.Status>> memberStatus(String conversationId,
+            long seq, long headSeq, List<String> userIds) {
+        return onContext(memberReceipts.status(conversationId, seq, headSeq, userIds));
     }
 
     @Override

@@ -66,6 +66,13 @@ public interface EdgeReadModel {
     /** The latest seq the projection wrote for the conversation (0 if none): every row up to it is written. */
     Future<Long> head(String conversationId);
 
+    /**
+     * Each of {@code userIds}' delivered/read status of message {@code seq} ({@code member_receipts}, docs/adr/0014);
+     * {@code headSeq} bounds the marks.
+     */
+    Future<java.util.Map<String, org.parley.projections.MemberReceipts.Status>> memberStatus(String conversationId,
+            long seq, long headSeq, List<String> userIds);
+
     /** What a former member still sees of a group: the group right after it left or was removed. */
     Future<Optional<GroupDepartures.Departure>> departure(String userId, String conversationId);
 

@@ -223,6 +223,45 @@ final class ConversationQueries {
                                 group.get(), members)));
     }
 
+    /**
+     * Each member's delivered/read status of one of the requester's own group messages (docs/adr/0014): a member's
+     * marks are state in {@code member_receipts}, not receipts pushed to the sender. The message must be within the
+     * requester's reach and sent by it (as WhatsApp's "message info"); the members listed are those who were to
+     * receive it (the current members that had joined by then, the requester excepted). A one-to-one chat's status
+     * still comes as receipts: NOT_A_GROUP.
+     */
+    void messageInfo(ClientFrame.MessageInfo m) {
+        String ref = m.requestId();
+        reach.of(userId, m.conversationId(), ref).compose(range -> {
+            if (!Conversations.isGroup(m.conversationId())) {
+                return Future.<String>failedFuture(new ProtocolException(ErrorCode.NOT_A_GROUP, "message info is for"
+                        + " group messages; in " + m.conversationId() + " the status comes as receipts", ref));
+            }
+            if (!range.contains(m.seq())) {
+                return Future.<String>failedFuture(new ProtocolException(ErrorCode.TARGET_UNKNOWN, "message " + m.seq()
+                        + " of " + m.conversationId() + " is not within your reach", ref));
+            }
+            return readModel.history(m.conversationId(), m.seq() + 1, 1).compose(page -> {
+                ConversationEvent e = page.isEmpty() ? null : page.get(0).event();
+                if (e == null || e.getSeq() != m.seq() || e.getType() != EventType.MESSAGE) {
+                    return Future.failedFuture(new ProtocolException(ErrorCode.TARGET_UNKNOWN, "no message " + m.seq()
+                            + " in " + m.conversationId(), ref));
+                }
+                if (!userId.equals(e.getSenderUserId())) {
+                    return Future.failedFuture(new ProtocolException(ErrorCode.NOT_THE_SENDER, "message info is for"
+                            + " your own messages; " + m.seq() + " was sent by " + e.getSenderUserId(), ref));
+                }
+                Future<List<String>> recipients = readModel.members(m.conversationId()).map(members -> members.stream()
+                        .filter(x -> !x.userId().equals(userId) && x.sinceSeq() <= m.seq())
+                        .map(org.parley.projections.GroupDirectory.Member::userId).sorted().toList());
+                return recipients.compose(users -> readModel.head(m.conversationId())
+                        .compose(head -> users.isEmpty() ? Future.succeededFuture(Map.of())
+                                : readModel.memberStatus(m.conversationId(), m.seq(), Math.max(head, m.seq()), users))
+                        .map(status -> ServerFrames.messageInfo(ref, m.conversationId(), m.seq(), users, status)));
+            });
+        }).onComplete(ar -> reply(ar, ref));
+    }
+
     /** Merges the change into the user's current settings, publishes them (the log first), then answers. */
     void settings(ClientFrame.SettingsUpdate s) {
         readModel.settings(userId).compose(current -> {

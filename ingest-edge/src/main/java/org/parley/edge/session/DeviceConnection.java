@@ -344,6 +344,8 @@ public class DeviceConnection {
             queries.chats(c);
         } else if (frame instanceof ClientFrame.GroupQuery g) {
             queries.group(g);
+        } else if (frame instanceof ClientFrame.MessageInfo m) {
+            queries.messageInfo(m);
         } else if (frame instanceof ClientFrame.SettingsUpdate u) {
             queries.settings(u);
         } else if (frame instanceof ClientFrame.Ping) {
