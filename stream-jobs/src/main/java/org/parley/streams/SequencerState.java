@@ -253,6 +253,33 @@ final class SequencerState {
         }
     }
 
+    /** The stores the sequencer kept before {@link #STORE}, each with its own changelog. */
+    static final List<String> STORES_BEFORE = List.of("conversation-heads", "client-message-ids",
+            "client-message-ids-v2", "group-states", "message-refs", "member-watermarks");
+
+    /**
+     * Why the sequencer must not start on these topics, if it must not: the changelogs of the stores from before
+     * {@link #STORE} exist and its own does not. Started anyway, it would begin with empty state and hand out seqs
+     * that conversations already have (invariant 2); the data is from before the store was merged.
+     */
+    static java.util.Optional<String> stateFromBefore(java.util.Set<String> topics, String applicationId) {
+        if (topics.contains(changelog(applicationId, STORE))) {
+            return java.util.Optional.empty();
+        }
+        List<String> old = STORES_BEFORE.stream().map(s -> changelog(applicationId, s)).filter(topics::contains).toList();
+        if (old.isEmpty()) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of("the sequencer's state is in changelogs from before its stores were merged into '"
+                + STORE + "' (" + String.join(", ", old) + "); starting would hand out seqs again from 1. "
+                + "Start from an empty data folder (./parley up --clean) or delete the application's state topics "
+                + "together with conversation-events");
+    }
+
+    static String changelog(String applicationId, String store) {
+        return applicationId + "-" + store + "-changelog";
+    }
+
     /** Every key of the store with its kind's tag, for tests and diagnostics. */
     static List<String> keys(KeyValueStore<String, byte[]> store) {
         List<String> out = new ArrayList<>();

@@ -105,6 +105,23 @@ class SequencerStateTest {
         assertThat(SequencerState.keys(f.state())).containsExactly("ca", "ha", "hb", "wb", "wc");
     }
 
+    @Test
+    void refusesToStartOnTheChangelogsOfTheStoresFromBefore() {
+        String app = "parley-sequencer";
+        assertThat(SequencerState.stateFromBefore(java.util.Set.of("actions", "conversation-events"), app)).isEmpty();
+        assertThat(SequencerState.stateFromBefore(java.util.Set.of("conversation-events",
+                "parley-sequencer-sequencer-state-changelog"), app)).isEmpty();
+        assertThat(SequencerState.stateFromBefore(java.util.Set.of("conversation-events",
+                "parley-sequencer-conversation-heads-changelog", "parley-sequencer-client-message-ids-v2-changelog"), app))
+                .hasValueSatisfying(why -> assertThat(why)
+                        .contains("parley-sequencer-conversation-heads-changelog", "./parley up --clean"));
+        // Migrated (the new store's changelog exists): starts.
+        assertThat(SequencerState.stateFromBefore(java.util.Set.of("parley-sequencer-conversation-heads-changelog",
+                "parley-sequencer-sequencer-state-changelog"), app)).isEmpty();
+        // Another application's topics are not this one's state.
+        assertThat(SequencerState.stateFromBefore(java.util.Set.of("other-app-conversation-heads-changelog"), app)).isEmpty();
+    }
+
     private static <V> List<String> entries(KeyValueIterator<String, V> it) {
         List<String> out = new ArrayList<>();
         try (it) {
