@@ -30,8 +30,9 @@ import org.parley.events.UserSettings;
 /**
  * Assigns each conversation's events the seq 1, 2, 3, ... (no gap, no repeat), enforces the conversation rules
  * (membership, admins, group limits, message targets and windows) and deduplicates retries by (conversation, sender
- * device, client message id): a retry gets the original seq back and creates no event. Every store is changelogged
- * and written in the same exactly-once transaction as the outputs, so after a crash every event keeps its seq.
+ * device, client message id): a retry gets the original seq back and creates no event. Its state (one store,
+ * {@link SequencerState}) is changelogged and written in the same exactly-once transaction as the outputs, so after a
+ * crash every event keeps its seq.
  * Input is partitioned by conversation id, so one task owns a conversation, its group state and its receipts.
  */
 public class ConversationSequencer implements Processor<String, ClientAction, String, SequencerOutput> {
