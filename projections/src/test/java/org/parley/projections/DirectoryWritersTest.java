@@ -93,7 +93,9 @@ class DirectoryWritersTest {
                         + " [bob, false, 2026-12-01T10:00:00Z, 2026-12-01T10:00:00Z]",
                 "INSERT INTO user_settings (user_id, read_receipts, last_seen_visibility, online_visibility, push_sound,"
                         + " contact_user_ids, updated_at) VALUES (?,?,?,?,?,?,?) [bob, false, CONTACTS, EVERYONE, null,"
-                        + " [alice, carol], 2026-12-01T10:00:00Z]");
+                        + " [alice, carol], 2026-12-01T10:00:00Z]",
+                "INSERT INTO user_media_settings (user_id, auto_download, updated_at) VALUES (?,?,?)"
+                        + " [bob, {}, 2026-12-01T10:00:00Z]");
         Map<String, Map<String, Map<String, Object>>> once = cql.model().snapshot();
         join(presence.write(off));
         join(settings.write(s));

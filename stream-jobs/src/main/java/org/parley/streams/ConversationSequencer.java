@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -29,17 +30,18 @@ import org.parley.events.UserSettings;
 /**
  * Assigns each conversation's events the seq 1, 2, 3, ... (no gap, no repeat), enforces the conversation rules
  * (membership, admins, group limits, message targets and windows) and deduplicates retries by (conversation, sender
- * device, client message id): a retry gets the original seq back and creates no event. Every store is changelogged
- * and written in the same exactly-once transaction as the outputs, so after a crash every event keeps its seq.
+ * device, client message id): a retry gets the original seq back and creates no event. Its state (one store,
+ * {@link SequencerState}) is changelogged and written in the same exactly-once transaction as the outputs, so after a
+ * crash every event keeps its seq.
  * Input is partitioned by conversation id, so one task owns a conversation, its group state and its receipts.
  */
 public class ConversationSequencer implements Processor<String, ClientAction, String, SequencerOutput> {
-    public static final String HEADS_STORE = "conversation-heads";
-    /** (conversation, sender device, client message id) → seq, timestamped; "-v2": values carry a timestamp. */
-    public static final String DEDUP_STORE = "client-message-ids-v2";
-    public static final String GROUPS_STORE = "group-states";
-    public static final String MESSAGE_REFS_STORE = MessageTargets.STORE;
-    public static final String WATERMARKS_STORE = ReceiptLedger.STORE;
+    /**
+     * The one state store: heads, retry dedup entries ((conversation, sender device, client message id) → seq,
+     * timestamped), group states, message refs and member watermarks, each under its own key prefix
+     * ({@link SequencerState}).
+     */
+    public static final String STATE_STORE = SequencerState.STORE;
     /** Global store of the user-settings topic (read receipts privacy). */
     public static final String USER_SETTINGS_STORE = "user-settings-global";
     /** How often expired dedup entries and message facts are purged (wall-clock). */
@@ -70,20 +72,30 @@ public class ConversationSequencer implements Processor<String, ClientAction, St
     private MessageTargets targets;
     private ReceiptLedger ledger;
 
-    public ConversationSequencer(SequencerRules rules) {
+    private final Serde<GroupState> groupSerde;
+    private final Serde<MessageRef> refSerde;
+
+    /** @param groupSerde and {@code refSerde}: how group states and message refs are stored (Avro, by registry id) */
+    public ConversationSequencer(SequencerRules rules, Serde<GroupState> groupSerde, Serde<MessageRef> refSerde) {
         this.rules = rules;
+        this.groupSerde = groupSerde;
+        this.refSerde = refSerde;
     }
 
     @Override
     public void init(ProcessorContext<String, SequencerOutput> context) {
         this.context = context;
-        this.heads = context.getStateStore(HEADS_STORE);
-        this.seqByClientMessage = context.getStateStore(DEDUP_STORE);
-        this.groups = context.getStateStore(GROUPS_STORE);
+        KeyValueStore<String, byte[]> state = context.getStateStore(STATE_STORE);
+        String subjects = context.applicationId() + "-" + STATE_STORE + "-";
+        this.heads = SequencerState.longs(state, SequencerState.Kind.HEADS);
+        this.seqByClientMessage = SequencerState.timestampedLongs(state, SequencerState.Kind.CLIENT_MESSAGE_IDS);
+        this.groups = SequencerState.view(state, SequencerState.Kind.GROUPS, groupSerde,
+                subjects + SequencerState.Kind.GROUPS.label);
         this.groupCache.clear();
         this.settings = context.getStateStore(USER_SETTINGS_STORE);
-        this.targets = new MessageTargets(context.getStateStore(MESSAGE_REFS_STORE));
-        this.ledger = new ReceiptLedger(context.getStateStore(WATERMARKS_STORE), targets);
+        this.targets = new MessageTargets(SequencerState.view(state, SequencerState.Kind.MESSAGE_REFS, refSerde,
+                subjects + SequencerState.Kind.MESSAGE_REFS.label));
+        this.ledger = new ReceiptLedger(SequencerState.longs(state, SequencerState.Kind.WATERMARKS), targets);
         context.schedule(PURGE_INTERVAL, PunctuationType.WALL_CLOCK_TIME, this::purge);
     }
 
@@ -152,7 +164,11 @@ public class ConversationSequencer implements Processor<String, ClientAction, St
         if (built.getType() == EventType.MESSAGE) {
             targets.remember(a.getConversationId(), seq,
                     new MessageRef(a.getSenderUserId(), a.getReceivedAt().toEpochMilli(), false, a.getMediaObjectId()));
-            ledger.sent(a.getConversationId(), a.getSenderUserId(), seq);
+            // The sender's last message matters only to a group's all-members receipts (the laggard's own
+            // messages): in a one-to-one conversation nothing reads it, so it costs no changelog record there.
+            if (after.isGroup()) {
+                ledger.sent(a.getConversationId(), a.getSenderUserId(), seq);
+            }
         } else if (isGroupAction(a.getType())) {
             receipts(record, ledger.membersChanged(after, a.getReceivedAt()));
         }

@@ -56,12 +56,35 @@ public final class SequencerApp {
         return p;
     }
 
+    /** Refuses to start on state from before the stores were merged (SequencerState): the process exits. */
+    private static void refuseStateFromBefore(Properties config) {
+        Properties admin = new Properties();
+        admin.put(org.apache.kafka.clients.admin.AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                config.get(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG));
+        try (org.apache.kafka.clients.admin.Admin a = org.apache.kafka.clients.admin.Admin.create(admin)) {
+            java.util.Set<String> topics = a.listTopics().names().get(60, java.util.concurrent.TimeUnit.SECONDS);
+            java.util.Optional<String> why = SequencerState.stateFromBefore(topics,
+                    (String) config.get(StreamsConfig.APPLICATION_ID_CONFIG));
+            if (why.isPresent()) {
+                LOG.error("not starting: {}", why.get());
+                throw new IllegalStateException("sequencer not started: " + why.get());
+            }
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("cannot list the topics at " + config.get(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while listing topics", e);
+        }
+    }
+
     public static void main(String[] args) throws InterruptedException {
         Settings settings = Settings.load();
         StreamsBuilder builder = new StreamsBuilder();
         SequencerTopology.build(builder, TopicCatalog.from(settings), new SchemaRegistryClient(settings.registryUrl()),
                 SequencerRules.from(settings));
-        KafkaStreams streams = new KafkaStreams(builder.build(), streamsConfig(settings));
+        Properties config = streamsConfig(settings);
+        refuseStateFromBefore(config);
+        KafkaStreams streams = new KafkaStreams(builder.build(), config);
         CountDownLatch stopped = new CountDownLatch(1);
         streams.setStateListener((now, before) -> {
             LOG.info("sequencer state {} -> {}", before, now);

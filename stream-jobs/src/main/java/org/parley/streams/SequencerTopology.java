@@ -10,7 +10,6 @@ import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.processor.StreamPartitioner;
-import org.apache.kafka.streams.state.Stores;
 import org.parley.events.ActionResult;
 import org.parley.events.ClientAction;
 import org.parley.events.ConversationEvent;
@@ -43,20 +42,11 @@ public final class SequencerTopology {
         Serde<Receipt> receipts = new AvroWireSerde<>(registry, Receipt.getClassSchema(), false);
         Serde<ActionResult> results = new AvroWireSerde<>(registry, ActionResult.getClassSchema(), false);
 
-        builder.addStateStore(Stores.keyValueStoreBuilder(
-                Stores.persistentKeyValueStore(ConversationSequencer.HEADS_STORE), keys, Serdes.Long()));
-        builder.addStateStore(Stores.timestampedKeyValueStoreBuilder(
-                Stores.persistentTimestampedKeyValueStore(ConversationSequencer.DEDUP_STORE), keys, Serdes.Long()));
-        builder.addStateStore(Stores.keyValueStoreBuilder(
-                Stores.persistentKeyValueStore(ConversationSequencer.GROUPS_STORE), keys,
-                new AvroWireSerde<GroupState>(registry, GroupState.getClassSchema(), true)));
-        builder.addStateStore(Stores.keyValueStoreBuilder(
-                Stores.persistentKeyValueStore(ConversationSequencer.MESSAGE_REFS_STORE), keys,
-                new AvroWireSerde<MessageRef>(registry, MessageRef.getClassSchema(), true)));
-        builder.addStateStore(Stores.keyValueStoreBuilder(
-                Stores.persistentKeyValueStore(ConversationSequencer.WATERMARKS_STORE), keys, Serdes.Long())
-                // A group receipt reads every member's watermark: serve those reads from memory.
-                .withCachingEnabled());
+        // One changelogged, cached store for all of the sequencer's state (SequencerState: fewer partitions per
+        // transaction, changelog records batched per commit).
+        builder.addStateStore(SequencerState.storeBuilder());
+        Serde<GroupState> groupStates = new AvroWireSerde<>(registry, GroupState.getClassSchema(), true);
+        Serde<MessageRef> messageRefs = new AvroWireSerde<>(registry, MessageRef.getClassSchema(), true);
         // Every task reads any user's settings (read-receipt privacy), so they are a global table.
         builder.globalTable(topics.userSettings().name(),
                 Consumed.with(keys, new AvroWireSerde<UserSettings>(registry, UserSettings.getClassSchema(), false))
@@ -65,10 +55,8 @@ public final class SequencerTopology {
 
         KStream<String, SequencerOutput> out = builder
                 .stream(topics.actions().name(), Consumed.with(keys, actions).withName("actions"))
-                .process(() -> new ConversationSequencer(rules), Named.as("conversation-sequencer"),
-                        ConversationSequencer.HEADS_STORE, ConversationSequencer.DEDUP_STORE,
-                        ConversationSequencer.GROUPS_STORE, ConversationSequencer.MESSAGE_REFS_STORE,
-                        ConversationSequencer.WATERMARKS_STORE);
+                .process(() -> new ConversationSequencer(rules, groupStates, messageRefs),
+                        Named.as("conversation-sequencer"), ConversationSequencer.STATE_STORE);
 
         out.filter((k, v) -> v.event() != null, Named.as("events-only"))
                 .mapValues(SequencerOutput::event, Named.as("event"))

@@ -113,12 +113,12 @@ class ConversationSequencerTest {
 
         driver.advanceWallClockTime(java.time.Duration.ofDays(2)); // 8 days after the first send: purged
         assertThat(dedupEntries()).isZero();
-        assertThat(driver.getKeyValueStore(ConversationSequencer.HEADS_STORE).get("dm:alice:bob")).isEqualTo(1L);
+        assertThat(fixture.longs(SequencerState.Kind.HEADS).get("dm:alice:bob")).isEqualTo(1L);
     }
 
     private int dedupEntries() {
         int n = 0;
-        try (var all = driver.getTimestampedKeyValueStore(ConversationSequencer.DEDUP_STORE).all()) {
+        try (var all = SequencerState.timestampedLongs(fixture.state(), SequencerState.Kind.CLIENT_MESSAGE_IDS).all()) {
             while (all.hasNext()) {
                 all.next();
                 n++;

@@ -126,6 +126,16 @@ final class SequencerFixture implements AutoCloseable {
         now = now.plus(d);
     }
 
+    /** The sequencer's state store (all kinds, keys with their one-character kind prefix). */
+    org.apache.kafka.streams.state.KeyValueStore<String, byte[]> state() {
+        return driver.getKeyValueStore(ConversationSequencer.STATE_STORE);
+    }
+
+    /** One kind of the sequencer's state whose values are seqs. */
+    org.apache.kafka.streams.state.KeyValueStore<String, Long> longs(SequencerState.Kind kind) {
+        return SequencerState.longs(state(), kind);
+    }
+
     @Override
     public void close() {
         driver.close();
