@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 import static org.parley.infra.it.TestUsers.user;
 
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.awt.Color;
 import java.awt.Graphics2D;
@@ -25,12 +24,8 @@ import java.util.List;
 import java.util.Random;
 import java.util.stream.Stream;
 import javax.imageio.ImageIO;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 import org.parley.client.ParleyClient;
 import org.parley.client.SecureMessenger;
 import org.parley.client.crypto.Decrypted;
@@ -63,35 +58,11 @@ class EncryptedAttachmentsIT {
     @RegisterExtension
     static final LocalStackExtension STACK = LocalStackExtension.full();
 
-    @TempDir
-    static Path stores;
-
-    private static Vertx vertx;
-    private static String edge;
-    private final List<ParleyClient> open = new ArrayList<>();
-
-    @BeforeAll
-    static void start() {
-        vertx = Vertx.vertx();
-        edge = STACK.edgeHttpUrl(0).toString();
-    }
-
-    @AfterAll
-    static void stop() {
-        if (vertx != null) {
-            vertx.close();
-        }
-    }
-
-    @AfterEach
-    void close() {
-        open.forEach(ParleyClient::close);
-    }
+    @RegisterExtension
+    static final SecureDeviceSessions DEVICES = new SecureDeviceSessions(STACK, WAIT);
 
     private SecureDevices.Connected device(ParleyClient.Device d, DeviceKeys keys) throws Exception {
-        SecureDevices.Connected c = SecureDevices.connect(vertx, edge, stores, d, keys, WAIT);
-        open.add(c.client());
-        return c;
+        return DEVICES.connect(d, keys);
     }
 
     /** The message frame and the attachment inside it, opened with the device's own keys. */
@@ -139,7 +110,7 @@ class EncryptedAttachmentsIT {
     }
 
     private static int downloadStatus(ParleyClient.Device d, String key, String conversationId) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create(edge + "/v1/downloads"))
+        return HTTP.send(HttpRequest.newBuilder(URI.create(DEVICES.edge() + "/v1/downloads"))
                 .header("Authorization", "Bearer " + d.token()).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(new JsonObject().put("key", key)
                         .put("conversationId", conversationId).encode())).build(),
@@ -170,10 +141,10 @@ class EncryptedAttachmentsIT {
 
     @Test
     void anEncryptedImageReachesBothOfBobsDevicesVerifiedAndATamperedObjectIsRefused() throws Exception {
-        ParleyClient.Device a1 = ParleyClient.register(edge, user("alice"), CodeOutbox::latest);
-        ParleyClient.Device b1 = ParleyClient.register(edge, user("bob"), CodeOutbox::latest);
-        ParleyClient.Device b2 = TestUsers.linkedDevice(edge, b1);
-        ParleyClient.Device c1 = ParleyClient.register(edge, user("carol"), CodeOutbox::latest);
+        ParleyClient.Device a1 = ParleyClient.register(DEVICES.edge(), user("alice"), CodeOutbox::latest);
+        ParleyClient.Device b1 = ParleyClient.register(DEVICES.edge(), user("bob"), CodeOutbox::latest);
+        ParleyClient.Device b2 = TestUsers.linkedDevice(DEVICES.edge(), b1);
+        ParleyClient.Device c1 = ParleyClient.register(DEVICES.edge(), user("carol"), CodeOutbox::latest);
         DeviceKeys bobKeys = DeviceKeys.generate(10, 0);
         SecureDevices.Connected alice = device(a1, DeviceKeys.generate(10, 0));
         SecureDevices.Connected bob = device(b1, bobKeys);
@@ -183,7 +154,7 @@ class EncryptedAttachmentsIT {
         byte[] image = photo(1);
         byte[] thumbnail = Arrays.copyOf(photo(2), 2000);
         assertThat(image.length).isGreaterThan(2 * AttachmentCipher.DEFAULT_CHUNK_BYTES);
-        AttachmentDescriptor sent = new Attachments(edge, a1)
+        AttachmentDescriptor sent = new Attachments(DEVICES.edge(), a1)
                 .upload(new MediaFile(image, "image/jpeg", 960, 720, null, thumbnail, null));
         assertThat(sent.objectId()).startsWith("media/" + a1.userId() + "/");
         JsonObject answer = Attachments.send(alice.messenger(), b1.userId(), "img-1", sent, "at the beach", WAIT);
@@ -202,7 +173,7 @@ class EncryptedAttachmentsIT {
             assertThat(d.width()).isEqualTo(960);
             String conversation = r.frame().getString("conversationId");
             long seq = r.frame().getLong("seq");
-            Attachments attachments = new Attachments(edge, device.client().device());
+            Attachments attachments = new Attachments(DEVICES.edge(), device.client().device());
             assertThat(attachments.download(d, conversation, seq)).isEqualTo(image);
             // Progressive: the middle chunk alone by HTTP Range, and the whole file chunk by chunk as it arrives.
             List<byte[]> middle = attachments.readChunks(d, conversation, seq, 1, 1);
@@ -220,12 +191,12 @@ class EncryptedAttachmentsIT {
         // Bob's phone turns auto-download off on cellular; his laptop reads the setting from the user's settings and
         // shows the next image as its thumbnail only on cellular, the whole verified file on Wi-Fi.
         AutoDownload chosen = AutoDownload.defaults().with(NetworkKind.CELLULAR, java.util.EnumSet.noneOf(MediaKind.class));
-        assertThat(chosen.save(edge, b1)).isEqualTo(chosen);
-        await().atMost(WAIT).until(() -> AutoDownload.fetch(edge, b2).equals(chosen));
+        assertThat(chosen.save(DEVICES.edge(), b1)).isEqualTo(chosen);
+        await().atMost(WAIT).until(() -> AutoDownload.fetch(DEVICES.edge(), b2).equals(chosen));
         Received onLaptop = receive(laptop, "img-1");
-        AttachmentView view = new AttachmentView(new Attachments(edge, b2), () -> {
+        AttachmentView view = new AttachmentView(new Attachments(DEVICES.edge(), b2), () -> {
             try {
-                return AutoDownload.fetch(edge, b2);
+                return AutoDownload.fetch(DEVICES.edge(), b2);
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
@@ -238,7 +209,7 @@ class EncryptedAttachmentsIT {
                 onLaptop.frame().getLong("seq"), NetworkKind.WIFI).content()).isEqualTo(image);
 
         // Carol never saw it: the edge presigns nothing for her.
-        HttpResponse<String> stranger = HTTP.send(HttpRequest.newBuilder(URI.create(edge + "/v1/downloads"))
+        HttpResponse<String> stranger = HTTP.send(HttpRequest.newBuilder(URI.create(DEVICES.edge() + "/v1/downloads"))
                 .header("Authorization", "Bearer " + c1.token()).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(new JsonObject().put("key", sent.objectId()).encode())).build(),
                 HttpResponse.BodyHandlers.ofString());
@@ -252,7 +223,7 @@ class EncryptedAttachmentsIT {
         Received atCarol = receive(carol, "fwd-1");
         assertThat(atCarol.frame().getBoolean("forwarded")).isTrue();
         assertThat(atCarol.message().attachment().objectId()).isEqualTo(sent.objectId());
-        assertThat(new Attachments(edge, c1).download(atCarol.message().attachment(),
+        assertThat(new Attachments(DEVICES.edge(), c1).download(atCarol.message().attachment(),
                 atCarol.frame().getString("conversationId"), atCarol.frame().getLong("seq"))).isEqualTo(image);
 
         // The stored object is the ciphertext only: no run of the image in it.
@@ -272,7 +243,7 @@ class EncryptedAttachmentsIT {
         AttachmentDescriptor d = r.message().attachment();
         String conversation = r.frame().getString("conversationId");
         long seq = r.frame().getLong("seq");
-        Attachments attachments = new Attachments(edge, b1);
+        Attachments attachments = new Attachments(DEVICES.edge(), b1);
         assertThatThrownBy(() -> attachments.download(d, conversation, seq)).isInstanceOf(AttachmentException.class)
                 .hasMessageContaining("digest");
         assertThatThrownBy(() -> attachments.readChunks(d, conversation, seq, 1, 1))

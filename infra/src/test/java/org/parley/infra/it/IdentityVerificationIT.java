@@ -6,21 +6,14 @@ import static org.awaitility.Awaitility.await;
 import static org.parley.infra.it.TestUsers.is;
 import static org.parley.infra.it.TestUsers.user;
 
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 import org.parley.client.DeviceLinking;
 import org.parley.client.ParleyClient;
 import org.parley.client.SecureMessenger;
@@ -42,30 +35,8 @@ class IdentityVerificationIT {
     @RegisterExtension
     static final LocalStackExtension STACK = LocalStackExtension.full();
 
-    @TempDir
-    static Path stores;
-
-    private static Vertx vertx;
-    private static String edge;
-    private final List<ParleyClient> open = new ArrayList<>();
-
-    @BeforeAll
-    static void start() {
-        vertx = Vertx.vertx();
-        edge = STACK.edgeHttpUrl(0).toString();
-    }
-
-    @AfterAll
-    static void stop() {
-        if (vertx != null) {
-            vertx.close();
-        }
-    }
-
-    @AfterEach
-    void close() {
-        open.forEach(ParleyClient::close);
-    }
+    @RegisterExtension
+    static final SecureDeviceSessions DEVICES = new SecureDeviceSessions(STACK, WAIT);
 
     record Phone(ParleyClient client, SecureMessenger messenger) {
         String deviceId() {
@@ -74,8 +45,7 @@ class IdentityVerificationIT {
     }
 
     private Phone device(ParleyClient.Device d, DeviceKeys keys) throws Exception {
-        SecureDevices.Connected c = SecureDevices.connect(vertx, edge, stores, d, keys, WAIT);
-        open.add(c.client());
+        SecureDevices.Connected c = DEVICES.connect(d, keys);
         return new Phone(c.client(), c.messenger());
     }
 
@@ -96,8 +66,8 @@ class IdentityVerificationIT {
 
     @Test
     void verifyLinkThroughProvisioningReRegisterAndRefuseADeviceTheServerAdded() throws Exception {
-        ParleyClient.Device a1 = ParleyClient.register(edge, user("alice"), CodeOutbox::latest);
-        ParleyClient.Device b1 = ParleyClient.register(edge, user("bob"), CodeOutbox::latest);
+        ParleyClient.Device a1 = ParleyClient.register(DEVICES.edge(), user("alice"), CodeOutbox::latest);
+        ParleyClient.Device b1 = ParleyClient.register(DEVICES.edge(), user("bob"), CodeOutbox::latest);
         String alice = a1.userId();
         DeviceKeys aliceKeys = DeviceKeys.generate(10, 0);
         Phone alicePhone = device(a1, aliceKeys);
@@ -118,11 +88,11 @@ class IdentityVerificationIT {
 
         // 2. alice links a laptop through provisioning: it shows a link code, her phone seals the identity to it.
         Provisioning.LinkRequest request = Provisioning.LinkRequest.create();
-        ParleyClient.Device linked = DeviceLinking.authorise(edge, a1, aliceKeys.identity(), request.linkCode());
-        Provisioning.Grant grant = DeviceLinking.await(edge, request, WAIT);
+        ParleyClient.Device linked = DeviceLinking.authorise(DEVICES.edge(), a1, aliceKeys.identity(), request.linkCode());
+        Provisioning.Grant grant = DeviceLinking.await(DEVICES.edge(), request, WAIT);
         assertThat(grant.deviceId()).isEqualTo(linked.deviceId());
         assertThat(grant.identity().getPublicKey()).isEqualTo(aliceKeys.identity().getPublicKey());
-        assertThatThrownBy(() -> DeviceLinking.await(edge, request, Duration.ZERO)) // taken once
+        assertThatThrownBy(() -> DeviceLinking.await(DEVICES.edge(), request, Duration.ZERO)) // taken once
                 .isInstanceOf(java.util.concurrent.TimeoutException.class);
         Phone aliceLaptop = device(new ParleyClient.Device(grant.userId(), grant.deviceId(), grant.token()),
                 DeviceKeys.generate(grant.identity(), grant.registrationId(), 10, 0));
@@ -139,7 +109,7 @@ class IdentityVerificationIT {
         assertThat(bobFrames).noneMatch(f -> "error".equals(f.getString("type")) && "iv-3".equals(f.getString("ref")));
 
         // 3. alice re-registers on a new phone with a new identity: bob's SDK marks her CHANGED and holds his send.
-        ParleyClient.Device a3 = ParleyClient.register(edge, alice, CodeOutbox::latest);
+        ParleyClient.Device a3 = ParleyClient.register(DEVICES.edge(), alice, CodeOutbox::latest);
         Phone newPhone = device(a3, DeviceKeys.generate(10, 0));
         SecureMessenger.Opened changed = bob.messenger().open(event(bob, "identity_changed", a3.deviceId()));
         assertThat(changed).isEqualTo(new SecureMessenger.Opened.IdentityChanged(alice));
@@ -158,7 +128,7 @@ class IdentityVerificationIT {
 
         // 4. A device the server adds on its own (linked without provisioning, keys of an identity of its own): bob's
         // SDK refuses its bundle as an identity change and sends nothing.
-        ParleyClient.Device planted = ParleyClient.link(edge, a3);
+        ParleyClient.Device planted = ParleyClient.link(DEVICES.edge(), a3);
         device(planted, DeviceKeys.generate(10, 0));
         assertThat(bob.messenger().open(event(bob, "device_linked", planted.deviceId())))
                 .isEqualTo(new SecureMessenger.Opened.DeviceListChanged(alice, planted.deviceId(), true));
@@ -172,7 +142,7 @@ class IdentityVerificationIT {
                 || "iv-5".equals(f.getString("ref")));
 
         // Unlinking the planted device is announced too; then alice's own identity can be accepted again.
-        assertThat(ParleyClient.unlink(edge, a3, planted.deviceId())).isEqualTo(204);
+        assertThat(ParleyClient.unlink(DEVICES.edge(), a3, planted.deviceId())).isEqualTo(204);
         assertThat(bob.messenger().open(event(bob, "device_unlinked", planted.deviceId())))
                 .isEqualTo(new SecureMessenger.Opened.DeviceListChanged(alice, planted.deviceId(), false));
         await().atMost(WAIT).ignoreExceptions().untilAsserted(() -> {

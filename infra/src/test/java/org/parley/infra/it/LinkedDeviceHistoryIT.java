@@ -4,22 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.parley.infra.it.TestUsers.user;
 
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 import org.parley.client.DeviceLinking;
 import org.parley.client.HistoryTransfer;
 import org.parley.client.ParleyClient;
@@ -48,35 +42,11 @@ class LinkedDeviceHistoryIT {
     @RegisterExtension
     static final LocalStackExtension STACK = LocalStackExtension.full();
 
-    @TempDir
-    static Path stores;
-
-    private static Vertx vertx;
-    private static String edge;
-    private final List<ParleyClient> open = new ArrayList<>();
-
-    @BeforeAll
-    static void start() {
-        vertx = Vertx.vertx();
-        edge = STACK.edgeHttpUrl(0).toString();
-    }
-
-    @AfterAll
-    static void stop() {
-        if (vertx != null) {
-            vertx.close();
-        }
-    }
-
-    @AfterEach
-    void close() {
-        open.forEach(ParleyClient::close);
-    }
+    @RegisterExtension
+    static final SecureDeviceSessions DEVICES = new SecureDeviceSessions(STACK, WAIT);
 
     private SecureDevices.Connected device(ParleyClient.Device d, DeviceKeys keys) throws Exception {
-        SecureDevices.Connected c = SecureDevices.connect(vertx, edge, stores, d, keys, WAIT);
-        open.add(c.client());
-        return c;
+        return DEVICES.connect(d, keys);
     }
 
     private static String text(HistoryEntry e) {
@@ -96,12 +66,12 @@ class LinkedDeviceHistoryIT {
     @Test
     void aLaptopLinkedLaterShowsTheEarlierMessagesFromAnArchiveTheServerCannotRead() throws Exception {
         String marker = marker();
-        ParleyClient.Device a1 = ParleyClient.register(edge, user("alice"), CodeOutbox::latest);
-        ParleyClient.Device b1 = ParleyClient.register(edge, user("bob"), CodeOutbox::latest);
+        ParleyClient.Device a1 = ParleyClient.register(DEVICES.edge(), user("alice"), CodeOutbox::latest);
+        ParleyClient.Device b1 = ParleyClient.register(DEVICES.edge(), user("bob"), CodeOutbox::latest);
         DeviceKeys aliceKeys = DeviceKeys.generate(10, 0);
         SecureDevices.Connected phone = device(a1, aliceKeys);
         SecureDevices.Connected bob = device(b1, DeviceKeys.generate(10, 0));
-        MessageLog phoneLog = MessageLog.open(stores.resolve(a1.deviceId() + ".messages"), DeviceStore.newKey());
+        MessageLog phoneLog = MessageLog.open(DEVICES.stores().resolve(a1.deviceId() + ".messages"), DeviceStore.newKey());
         phone.messenger().keepHistory(phoneLog);
 
         // 1. History: alice writes, bob answers, alice writes again; her phone keeps what it sent and decrypted.
@@ -117,14 +87,14 @@ class LinkedDeviceHistoryIT {
 
         // 2. alice links a laptop through provisioning; it publishes its keys.
         Provisioning.LinkRequest request = Provisioning.LinkRequest.create();
-        DeviceLinking.authorise(edge, a1, aliceKeys.identity(), request.linkCode());
-        Provisioning.Grant grant = DeviceLinking.await(edge, request, WAIT);
+        DeviceLinking.authorise(DEVICES.edge(), a1, aliceKeys.identity(), request.linkCode());
+        Provisioning.Grant grant = DeviceLinking.await(DEVICES.edge(), request, WAIT);
         ParleyClient.Device laptopDevice = new ParleyClient.Device(grant.userId(), grant.deviceId(), grant.token());
         SecureDevices.Connected laptop = device(laptopDevice,
                 DeviceKeys.generate(grant.identity(), grant.registrationId(), 10, 0));
 
         // 3. The phone offers its history to the laptop.
-        HistoryTransfer.Offered offered = HistoryTransfer.offer(edge, phone.messenger(), a1, laptopDevice.deviceId(), WAIT);
+        HistoryTransfer.Offered offered = HistoryTransfer.offer(DEVICES.edge(), phone.messenger(), a1, laptopDevice.deviceId(), WAIT);
         assertThat(offered.answer().getString("type")).as("%s", offered.answer()).isEqualTo("sent");
         assertThat(offered.entries()).isEqualTo(3);
         assertThat(offered.object()).startsWith("media/" + a1.userId() + "/");
@@ -139,7 +109,7 @@ class LinkedDeviceHistoryIT {
         HistoryTransfer.Pointer pointer = HistoryTransfer.parse(((Decrypted.Plaintext) d).content()).orElseThrow();
         assertThat(pointer.isFor(laptopDevice.deviceId())).isTrue();
         MessageLog laptopLog = MessageLog.inMemory();
-        List<HistoryEntry> past = HistoryTransfer.receive(edge, laptopDevice, pointer, laptopLog);
+        List<HistoryEntry> past = HistoryTransfer.receive(DEVICES.edge(), laptopDevice, pointer, laptopLog);
         assertThat(past).containsExactlyElementsOf(phoneLog.entries());
         assertThat(laptopLog.conversation(dm)).extracting(LinkedDeviceHistoryIT::text)
                 .containsExactly("hi bob " + marker, "hello alice " + marker, "see you");
@@ -170,7 +140,7 @@ class LinkedDeviceHistoryIT {
         HistoryTransfer.Pointer swapped = new HistoryTransfer.Pointer(pointer.forDevice(), forgedObject, pointer.key(),
                 pointer.digest(), pointer.bytes(), pointer.entries());
         MessageLog untouched = MessageLog.inMemory();
-        assertThatThrownBy(() -> HistoryTransfer.receive(edge, laptopDevice, swapped, untouched))
+        assertThatThrownBy(() -> HistoryTransfer.receive(DEVICES.edge(), laptopDevice, swapped, untouched))
                 .isInstanceOf(HistoryArchiveException.DigestMismatch.class);
         assertThat(untouched.entries()).isEmpty();
     }
@@ -180,7 +150,7 @@ class LinkedDeviceHistoryIT {
         java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder()
                 .version(java.net.http.HttpClient.Version.HTTP_1_1).build();
         JsonObject upload = new JsonObject(http.send(java.net.http.HttpRequest.newBuilder(
-                        java.net.URI.create(edge + "/v1/uploads")).header("Authorization", "Bearer " + device.token())
+                        java.net.URI.create(DEVICES.edge() + "/v1/uploads")).header("Authorization", "Bearer " + device.token())
                 .header("Content-Type", "application/json").POST(java.net.http.HttpRequest.BodyPublishers.ofString(
                         new JsonObject().put("bytes", bytes.length).put("kind", "document").encode())).build(),
                 java.net.http.HttpResponse.BodyHandlers.ofString()).body());
@@ -188,7 +158,7 @@ class LinkedDeviceHistoryIT {
                 .PUT(java.net.http.HttpRequest.BodyPublishers.ofByteArray(bytes)).build(),
                 java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode();
         assertThat(put).isEqualTo(200);
-        int done = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(edge + "/v1/uploads/"
+        int done = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(DEVICES.edge() + "/v1/uploads/"
                         + upload.getString("uploadId") + "/complete")).header("Authorization", "Bearer " + device.token())
                 .header("Content-Type", "application/json").POST(java.net.http.HttpRequest.BodyPublishers.ofString("{}"))
                 .build(), java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode();
