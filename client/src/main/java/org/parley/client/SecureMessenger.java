@@ -216,7 +216,7 @@ public final class SecureMessenger {
      */
     public JsonObject send(String toUserId, String clientMessageId, byte[] plaintext, Duration timeout)
             throws IOException, InterruptedException, TimeoutException, IdentityChangedException {
-        return send(toUserId, clientMessageId, plaintext, (SendOptions) null, timeout);
+        return send(toUserId, clientMessageId, plaintext, timeout, (JsonObject) null);
     }
 
     /**
@@ -250,7 +250,9 @@ public final class SecureMessenger {
             return new SendOptions(null, conversationId, seq, null);
         }
 
-        void applyTo(JsonObject frame) {
+        /** The send frame's server-visible fields ({@link #METADATA}) these options name. */
+        JsonObject toMetadata() {
+            JsonObject frame = new JsonObject();
             if (replyToSeq != null) {
                 frame.put("replyToSeq", replyToSeq);
             }
@@ -261,6 +263,7 @@ public final class SecureMessenger {
             if (mediaType != null) {
                 frame.put("mediaType", mediaType);
             }
+            return frame;
         }
     }
 
@@ -268,13 +271,7 @@ public final class SecureMessenger {
     public JsonObject send(String toUserId, String clientMessageId, byte[] plaintext, SendOptions options,
                            Duration timeout)
             throws IOException, InterruptedException, TimeoutException, IdentityChangedException {
-        JsonObject frame = new JsonObject().put("type", "send").put("clientMessageId", clientMessageId).put("to", toUserId);
-        if (options != null) {
-            options.applyTo(frame);
-        }
-        JsonObject answer = sendSealed(frame, toUserId, device -> plaintext, timeout);
-        keepSent(answer, plaintext);
-        return answer;
+        return send(toUserId, clientMessageId, plaintext, timeout, options == null ? null : options.toMetadata());
     }
 
     /**
