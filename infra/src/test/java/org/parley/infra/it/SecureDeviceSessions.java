@@ -35,8 +35,8 @@ final class SecureDeviceSessions implements BeforeAllCallback, AfterAllCallback,
 
     @Override
     public void beforeAll(ExtensionContext context) throws IOException {
+        // Not the edge URL yet: the stack extension may start after this one (JUnit does not order them).
         vertx = Vertx.vertx();
-        edge = stack.edgeHttpUrl(0).toString();
         stores = Files.createTempDirectory("parley-device-stores");
     }
 
@@ -51,6 +51,9 @@ final class SecureDeviceSessions implements BeforeAllCallback, AfterAllCallback,
         if (vertx != null) {
             vertx.close();
         }
+        if (stores == null) {
+            return;
+        }
         try (Stream<Path> files = Files.walk(stores)) {
             for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
                 Files.deleteIfExists(p);
@@ -60,7 +63,7 @@ final class SecureDeviceSessions implements BeforeAllCallback, AfterAllCallback,
 
     /** Connects {@code d} with its encrypted store; closed after the test. */
     SecureDevices.Connected connect(ParleyClient.Device d, DeviceKeys keys) throws Exception {
-        SecureDevices.Connected c = SecureDevices.connect(vertx, edge, stores, d, keys, wait);
+        SecureDevices.Connected c = SecureDevices.connect(vertx, edge(), stores, d, keys, wait);
         open.add(c.client());
         return c;
     }
@@ -71,6 +74,9 @@ final class SecureDeviceSessions implements BeforeAllCallback, AfterAllCallback,
 
     /** The edge's HTTP base URL. */
     String edge() {
+        if (edge == null) {
+            edge = stack.edgeHttpUrl(0).toString();
+        }
         return edge;
     }
 
