@@ -218,7 +218,15 @@ public final class LocalStackExtension implements BeforeAllCallback {
                         + ": ./parley up " + String.join(" ", only));
                 Result up = run(root, true, concat("up", only));
                 if (up.exitCode() != 0) {
-                    throw new IllegalStateException("./parley up failed (exit " + up.exitCode() + "); its output is above");
+                    // A first start on a cold, loaded machine can miss a readiness deadline or a download; up rolled
+                    // back what it started, so one more try is clean. Its reason stays in the log and, when the
+                    // second try fails too, in the exception (a CI summary shows that, not the whole log).
+                    System.out.println("[local stack] ./parley up failed (" + failureReason(up) + "); trying once more");
+                    up = run(root, true, concat("up", only));
+                }
+                if (up.exitCode() != 0) {
+                    throw new IllegalStateException("./parley up failed twice (exit " + up.exitCode() + "): "
+                            + failureReason(up));
                 }
             }
             settings = loadSettings();
@@ -261,6 +269,20 @@ public final class LocalStackExtension implements BeforeAllCallback {
                 run(root, true, concat("down", startedByUs.toArray(String[]::new)));
             }
         }
+    }
+
+    /**
+     * From the script's first failure line ("parley: edge-0 not ready ...", then the component's log tail) on, else its
+     * last lines; at most 30: what a reader of a CI summary needs, which shows the exception and not the whole log.
+     */
+    static String failureReason(Result r) {
+        List<String> lines = r.lines();
+        int first = 0;
+        while (first < lines.size() && !lines.get(first).startsWith("parley:")) {
+            first++;
+        }
+        int from = first < lines.size() ? first : Math.max(0, lines.size() - 10);
+        return String.join(" | ", lines.subList(from, Math.min(lines.size(), from + 30)));
     }
 
     private static String[] concat(String first, String... rest) {
