@@ -9,6 +9,9 @@ import org.parley.config.Settings;
 
 /** Opens the CQL session every Parley process uses, from settings (contact point, datacenter, keyspace). */
 public final class CqlSessionFactory {
+    /** In flight on the one connection per node: the native protocol's stream ids (v4+). */
+    static final int MAX_REQUESTS_PER_CONNECTION = 32_768;
+
     private CqlSessionFactory() {
     }
 
@@ -20,6 +23,11 @@ public final class CqlSessionFactory {
                 // Schema changes settle in ~10 ms instead of the default 1 s debounce.
                 .withDuration(DefaultDriverOption.METADATA_SCHEMA_WINDOW, Duration.ofMillis(10))
                 .withInt(DefaultDriverOption.CONNECTION_POOL_LOCAL_SIZE, 1)
+                // One group event of a 1,024-member group starts 1,025 writes at once, on top of the writer's window
+                // (ProjectionWriter.MAX_IN_FLIGHT): past the default 1,024 requests per connection the driver refused
+                // the rest ("No connection was available") and the batch was retried. Protocol v4+ has 32,768 stream
+                // ids per connection; the node queues what it cannot run yet.
+                .withInt(DefaultDriverOption.CONNECTION_MAX_REQUESTS, MAX_REQUESTS_PER_CONNECTION)
                 .build();
         var builder = CqlSession.builder()
                 .addContactPoint(new InetSocketAddress(hostPort[0], Integer.parseInt(hostPort[1])))
