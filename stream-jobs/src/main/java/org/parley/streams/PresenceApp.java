@@ -30,6 +30,8 @@ public final class PresenceApp {
         // At-least-once with uncached stores: records go out as they are processed, and a commit only records the
         // input position. Committing every 10 ms (the sequencer's interval) wrote ~8 offset records per message sent.
         p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, s.getInt("presence.commit-interval-ms"));
+        // No transaction to close: an idle poll may block long (the stream and global-table threads wake per poll).
+        p.put(StreamsConfig.POLL_MS_CONFIG, s.getInt("presence.poll-ms"));
         return p;
     }
 

@@ -37,7 +37,7 @@ class LocalFanoutClusterTest {
         assertThat(conf.get(BlobServerOptions.PORT)).isEqualTo("38082");
         assertThat(conf.get(JobManagerOptions.BIND_HOST)).isEqualTo("127.0.0.1");
         assertThat(conf.get(TaskManagerOptions.BIND_HOST)).isEqualTo("127.0.0.1");
-        assertThat(conf.get(ExecutionOptions.BUFFER_TIMEOUT)).isEqualTo(Duration.ofMillis(2));
+        assertThat(conf.get(ExecutionOptions.BUFFER_TIMEOUT)).isEqualTo(Duration.ZERO); // flushed per record, no flusher thread
         assertThat(conf.get(CheckpointingOptions.CHECKPOINTING_INTERVAL)).isEqualTo(Duration.ofSeconds(10));
         assertThat(conf.get(CoreOptions.DEFAULT_PARALLELISM)).isEqualTo(2);
         assertThat(conf.get(PipelineOptions.GENERIC_TYPES)).isFalse();
