@@ -73,8 +73,8 @@ public class EventProjector {
                     default -> {
                     }
                 }
-                MediaReferences.of(e).forEach(r -> writes.add(mediaReferences.write(r)));
-                MediaReferences.revokedBy(e).forEach(r -> writes.add(mediaReferences.revoke(r)));
+                MediaReferences.of(e).forEach(r -> writes.add(mediaReferences.write(r, e.getSentAt())));
+                MediaReferences.revokedBy(e).forEach(r -> writes.add(mediaReferences.revoke(r, e.getSentAt())));
             }
         }
         return writes;

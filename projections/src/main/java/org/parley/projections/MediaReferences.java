@@ -33,6 +33,8 @@ public class MediaReferences {
     private final PreparedStatement nextConversation;
     private final PreparedStatement firstConversation;
     private final PreparedStatement within;
+    private final PreparedStatement referencedAt;
+    private final PreparedStatement releasedAt;
 
     public MediaReferences(CqlSession session) {
         this.session = session;
@@ -48,6 +50,11 @@ public class MediaReferences {
                 + " AND conversation_id > ? LIMIT 1");
         this.within = session.prepare("SELECT seq FROM media_references WHERE media_key = ? AND conversation_id = ?"
                 + " AND seq >= ? AND seq <= ? LIMIT 1");
+        // media_reference_times: when each reference was made and released (the events' sentAt), for the sweeper.
+        this.referencedAt = session.prepare("INSERT INTO media_reference_times (media_key, conversation_id, seq,"
+                + " referenced_at) VALUES (?,?,?,?)");
+        this.releasedAt = session.prepare("UPDATE media_reference_times SET released_at = ? WHERE media_key = ?"
+                + " AND conversation_id = ? AND seq = ?");
     }
 
     /**
@@ -81,6 +88,21 @@ public class MediaReferences {
             return List.of();
         }
         return List.of(new Revocation(e.getMediaObjectId(), e.getConversationId(), e.getTargetSeq(), e.getSeq()));
+    }
+
+    /**
+     * The reference, and its time in {@code media_reference_times} ({@code at}: the event's sentAt). Idempotent: the
+     * same event writes the same rows, in whatever order against the revocation.
+     */
+    public CompletionStage<Void> write(Reference r, java.time.Instant at) {
+        return write(r).thenCompose(v -> session.executeAsync(referencedAt.bind(r.mediaKey(), r.conversationId(),
+                r.seq(), at))).thenApply(rs -> null);
+    }
+
+    /** The revocation, and its time as the reference's {@code released_at} ({@code at}: the delete's sentAt). */
+    public CompletionStage<Void> revoke(Revocation r, java.time.Instant at) {
+        return revoke(r).thenCompose(v -> session.executeAsync(releasedAt.bind(at, r.mediaKey(), r.conversationId(),
+                r.messageSeq()))).thenApply(rs -> null);
     }
 
     /** Idempotent. */

@@ -61,7 +61,13 @@ public final class ProjectionWriterApp {
         ProjectionWriter writer = writer(settings, session, new KafkaConsumer<>(consumerConfig(settings)),
                 () -> System.out.println("PARLEY READY projections"));
         Thread loop = new Thread(writer, "projection-writer");
+        // The media sweeper runs here on a timer (docs/media.md, "Lifecycle"): no process of its own.
+        org.parley.projections.media.MediaSweeperTask sweeper =
+                org.parley.projections.media.MediaSweeperTask.start(settings, session);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            if (sweeper != null) {
+                sweeper.close();
+            }
             writer.stop();
             try {
                 loop.join(10_000);

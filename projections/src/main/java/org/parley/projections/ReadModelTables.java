@@ -20,7 +20,7 @@ public final class ReadModelTables {
             "devices", "devices_by_user", "messages", "message_envelopes", "inbox", "conversation_heads",
             "conversation_members", "user_conversations", "groups", "reactions", "hidden_messages", "user_settings",
             "presence", "media_references", "group_departures", "device_keys", "one_time_prekeys", "prekey_claims",
-            "member_receipts", "user_media_settings");
+            "member_receipts", "user_media_settings", "media_reference_times");
 
     /** Tables not rebuilt by a replay, each with the reason: their state is not in the log. */
     public static final Map<String, String> NOT_FROM_LOG;
@@ -32,6 +32,7 @@ public final class ReadModelTables {
         m.put("push_dispatches", "the push dispatcher's dedup ledger (claims by LWT, expiring); its own state");
         m.put("device_slots", "written by the edge at registration and linking (LWT); not a topic");
         m.put("media_uploads", "written by the edge for uploads in progress; not a topic");
+        m.put("media_swept", "objects the media sweeper removed from the bucket (S3 state, not in the log)");
         m.put("identities", "identity bindings, written by the edge at registration (LWT); not a topic");
         m.put("user_identities", "identity bindings and registration locks, written by the edge; not a topic");
         m.put("verification_codes", "one-time registration codes (HMACs) and rate limits, expiring; not a topic");

@@ -60,6 +60,11 @@ public final class DevicePool implements AutoCloseable {
                 .setKeepAlive(true), new PoolOptions().setHttp1MaxSize(32));
     }
 
+    /** The edge's HTTP base URL. */
+    public String edgeBase() {
+        return "http://" + host + ":" + port;
+    }
+
     // ---- registration -------------------------------------------------------------------------------------------
 
     /**

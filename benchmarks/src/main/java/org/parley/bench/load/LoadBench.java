@@ -58,6 +58,13 @@ public final class LoadBench implements Callable<Integer> {
     long presenceMinGapMs;
     @Option(names = "--push-users", defaultValue = "10", description = "Push scenario: users of its own whose devices stay offline with a Web Push subscription to the tool's endpoint.")
     int pushUsers;
+    @Option(names = "--media-share", arity = "0..1", fallbackValue = "" + MediaScenario.DEFAULT_SHARE,
+            description = "Media messages as this share of the mix (the others keep their proportions); the flag alone:"
+                    + " 0.1. Same as a media weight in --mix.")
+    Double mediaShare;
+    @Option(names = "--media-bytes", defaultValue = "" + MediaScenario.DEFAULT_BYTES,
+            description = "Bytes of each media message's object (uploaded, then downloaded by each receiving device).")
+    int mediaBytes;
     @Option(names = "--payload-bytes", defaultValue = "100")
     int payloadBytes;
     @Option(names = "--ack-delay-ms", defaultValue = "0", description = "0: ack each delivery at once; > 0: one cumulative ack per device at most every this many ms.")
@@ -107,6 +114,14 @@ public final class LoadBench implements Callable<Integer> {
 
     void validate() {
         CommandLine cl = new CommandLine(this);
+        if (mediaShare != null) {
+            try {
+                mix = MediaScenario.withShare(mix, mediaShare);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(cl, e.getMessage());
+            }
+            mediaShare = null;
+        }
         if (duration < 1 || duration > 600 || warmup < 0 || warmup > 300 || drainSeconds < 1 || drainSeconds > 300) {
             throw new CommandLine.ParameterException(cl, "--duration 1..600, --warmup 0..300, --drain-seconds 1..300");
         }
@@ -147,7 +162,8 @@ public final class LoadBench implements Callable<Integer> {
         ScenarioMix scenarioMix = ScenarioMix.parse(mix);
         Scenarios.Options options = new Scenarios.Options(groupSize, groups, presencePairs, presenceMinGapMs, pushUsers,
                 scenarioMix.names().contains("push") ? PushScenario.serverVapidKey(settings) : null);
-        List<Scenario> scenarios = scenarioMix.names().stream().map(n -> Scenarios.create(n, options)).toList();
+        List<Scenario> scenarios = scenarioMix.names().stream()
+                .map(n -> n.equals("media") ? new MediaScenario(mediaBytes) : Scenarios.create(n, options)).toList();
         String runId = "L" + UUID.randomUUID().toString().substring(0, 8);
         log("run %s: %s devices, %s ops/s, warm-up %d s + %d s measured, mix %s, edge %s -> %s",
                 runId, devices, rates, warmup, duration, mix, edgeBase, outDir);
@@ -325,7 +341,8 @@ public final class LoadBench implements Callable<Integer> {
                 .put("stormDevices", stormDevices).put("stormEverySeconds", stormEvery).put("edge", edgeBase)
                 .put("sourceAddresses", String.join(",", sourceAddresses)).put("floorSeconds", floorSeconds)
                 .put("sharedUsers", sharedUsers).put("presencePairs", presencePairs)
-                .put("presenceMinGapMs", presenceMinGapMs).put("pushUsers", pushUsers).put("e2e", e2e));
+                .put("presenceMinGapMs", presenceMinGapMs).put("pushUsers", pushUsers).put("e2e", e2e)
+                .put("mediaBytes", mediaBytes));
         result.put("achieved", new JsonObject().put("operations", total)
                 .put("sendRate", round(total / ((sendEnd - start) / 1e9)))
                 .put("sendsLaterThan10ms", late)

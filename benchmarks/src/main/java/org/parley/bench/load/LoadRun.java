@@ -49,6 +49,8 @@ public final class LoadRun implements PresenceMatcher.Figures {
     private volatile int sharedUsers;
     /** {@code --e2e}: one-to-one sends carry per-device envelopes, deliveries are decrypted; null otherwise. */
     private volatile E2eCrypto e2e;
+    /** The media scenario's receiving side (downloads on display), or null when the mix has no media. */
+    private volatile MediaScenario mediaReceiver;
 
     public LoadRun(String runId, Vertx vertx, DevicePool pool, List<BenchDevice> devices, int users,
                    Accounting accounting, long runStartNanos, int timelineSeconds, int payloadBytes, long ackDelayMillis) {
@@ -245,6 +247,30 @@ public final class LoadRun implements PresenceMatcher.Figures {
         send(scenario, index, sender, "\"to\":\"" + to + "\"", recipients, dueNanos, measured, content);
     }
 
+    /** The edge's HTTP base URL. */
+    public String edgeBase() {
+        return pool.edgeBase();
+    }
+
+    /** The run's Vert.x (for scenarios with clients of their own, e.g. the media scenario's HTTP client). */
+    public Vertx vertx() {
+        return vertx;
+    }
+
+    /** Media: a received message carrying a {@code mediaObjectId} is downloaded by {@code receiver} once displayed. */
+    public void mediaReceiver(MediaScenario receiver) {
+        this.mediaReceiver = receiver;
+    }
+
+    /** Sends message {@code index} with an attachment ({@code mediaObjectId} {@code key}) to user {@code toUser}. */
+    public void sendDirectWithMedia(String scenario, int index, BenchDevice sender, int toUser, long dueNanos,
+                                    boolean measured, String key, String mediaType) {
+        String to = devices.get(devicesOfUser[toUser][0]).userId();
+        send(scenario, index, sender, "\"to\":\"" + to + "\"", directRecipients(sender, toUser), dueNanos, measured,
+                ",\"mediaType\":\"" + mediaType + "\",\"mediaObjectId\":\"" + key + "\",\"payload\":\""
+                        + payloadBase64 + "\"");
+    }
+
     /** Sends message {@code index} from {@code sender} into a conversation (a group) that {@code recipients} must get. */
     public void sendToConversation(String scenario, int index, BenchDevice sender, String conversationId, int[] recipients,
                                    long dueNanos, boolean measured) {
@@ -329,6 +355,14 @@ public final class LoadRun implements PresenceMatcher.Figures {
                                 now = System.nanoTime();
                             }
                             stats(m.scenario() + ".delivered").record(m.scheduledNanos(), now, m.measured());
+                            MediaScenario media = mediaReceiver;
+                            if (media != null) {
+                                // With media in the mix: every message scenario's deliveries as one figure.
+                                stats("messages.delivered").record(m.scheduledNanos(), now, m.measured());
+                                if (f.getString("mediaObjectId") != null) {
+                                    media.download(this, d, f, m.measured());
+                                }
+                            }
                         } else {
                             count("display-" + shown.name().toLowerCase());
                         }

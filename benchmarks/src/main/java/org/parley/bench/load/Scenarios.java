@@ -30,8 +30,9 @@ public final class Scenarios {
             case "typing" -> new TypingScenario();
             case "presence" -> new PresenceScenario(options.presencePairs(), options.presenceMinGapMs());
             case "push" -> new PushScenario(options.pushUsers(), options.vapidKey());
+            case "media" -> new MediaScenario(MediaScenario.DEFAULT_BYTES);
             default -> throw new IllegalArgumentException("unknown scenario '" + name + "' (known: one-to-one, group, typing, "
-                    + "presence, push; reconnect storms: --storm-devices/--storm-every)");
+                    + "presence, push, media; reconnect storms: --storm-devices/--storm-every)");
         };
     }
 

@@ -76,5 +76,7 @@ public enum ErrorCode {
     /** No upload of the caller by that id (GET /v1/uploads/{id}, POST .../complete): 404. */
     UPLOAD_UNKNOWN,
     /** Complete was asked before every part (or the whole object) arrived with the declared size: 409. */
-    UPLOAD_INCOMPLETE
+    UPLOAD_INCOMPLETE,
+    /** The media object was removed by the media sweeper (POST /v1/downloads): 410; the message says when and why. */
+    MEDIA_GONE
 }

@@ -20,6 +20,7 @@ public final class CqlUploadLedger implements UploadLedger {
     private final PreparedStatement find;
     private final PreparedStatement sizes;
     private final PreparedStatement complete;
+    private final PreparedStatement swept;
 
     public CqlUploadLedger(Vertx vertx, CqlSession session) {
         this.vertx = vertx;
@@ -30,6 +31,7 @@ public final class CqlUploadLedger implements UploadLedger {
                 + " FROM media_uploads WHERE user_id = ? AND upload_id = ?");
         this.sizes = session.prepare("SELECT bytes FROM media_uploads WHERE user_id = ?");
         this.complete = session.prepare("UPDATE media_uploads SET completed = true WHERE user_id = ? AND upload_id = ?");
+        this.swept = session.prepare("SELECT swept_at, reason FROM media_swept WHERE media_key = ?");
     }
 
     @Override
@@ -66,5 +68,14 @@ public final class CqlUploadLedger implements UploadLedger {
     @Override
     public Future<Void> completed(String userId, String uploadId) {
         return OnContext.of(vertx, session.executeAsync(complete.bind(userId, uploadId)).thenApply(rs -> null));
+    }
+
+    @Override
+    public Future<Optional<Swept>> swept(String key) {
+        return OnContext.of(vertx, session.executeAsync(swept.bind(key)).thenApply(rs -> {
+            Row r = rs.one();
+            return r == null ? Optional.<Swept>empty()
+                    : Optional.of(new Swept(key, r.getInstant("swept_at"), r.getString("reason")));
+        }));
     }
 }

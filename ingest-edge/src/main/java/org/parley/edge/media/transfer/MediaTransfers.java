@@ -203,6 +203,9 @@ public final class MediaTransfers {
             String uploadId = key.substring(key.lastIndexOf('/') + 1);
             access.check(device.userId(), key, conversationId, seq)
                     .compose(v -> Future.all(OnContext.of(vertx, s3.size(key)), ledger.find(owner.get(), uploadId)))
+                    .compose(all -> ((Optional<?>) all.resultAt(0)).isPresent() ? Future.succeededFuture(all)
+                            : ledger.swept(key).compose(swept -> swept.isEmpty() ? Future.succeededFuture(all)
+                            : Future.failedFuture(gone(swept.get()))))
                     .onSuccess(all -> {
                         Optional<Long> size = all.resultAt(0);
                         Optional<UploadLedger.Upload> upload = all.resultAt(1);
@@ -262,6 +265,15 @@ public final class MediaTransfers {
         return n.intValue();
     }
 
+    /** The sweeper removed the object: 410 MEDIA_GONE saying when and why (docs/media.md, "Lifecycle"). */
+    private static ProtocolException gone(UploadLedger.Swept swept) {
+        String why = "orphan".equals(swept.reason()) ? "no message referenced it within media.orphan-upload-ttl-hours"
+                : "every message referencing it was deleted for everyone, media.retention-after-last-reference-days"
+                        + " before";
+        return new ProtocolException(ErrorCode.MEDIA_GONE, "the media object was removed on " + swept.at() + ": " + why,
+                null);
+    }
+
     private static ProtocolException incomplete(String message) {
         return new ProtocolException(ErrorCode.UPLOAD_INCOMPLETE, message, null);
     }
@@ -288,6 +300,7 @@ public final class MediaTransfers {
             int status = switch (p.code()) {
                 case QUOTA_EXCEEDED, PAYLOAD_TOO_LARGE -> 413;
                 case UPLOAD_INCOMPLETE -> 409;
+                case MEDIA_GONE -> 410;
                 case NOT_A_MEMBER -> 403;
                 case UPLOAD_UNKNOWN -> 404;
                 case UNAVAILABLE -> 503;

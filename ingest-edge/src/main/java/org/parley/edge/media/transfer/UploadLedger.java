@@ -18,4 +18,13 @@ public interface UploadLedger {
     Future<Long> used(String userId);
 
     Future<Void> completed(String userId, String uploadId);
+
+    /** An object the media sweeper removed ({@code media_swept}): when, and why ("orphan" or "released"). */
+    record Swept(String key, java.time.Instant at, String reason) {
+    }
+
+    /** Whether the media sweeper removed the object under {@code key}. */
+    default Future<Optional<Swept>> swept(String key) {
+        return Future.succeededFuture(Optional.empty());
+    }
 }
