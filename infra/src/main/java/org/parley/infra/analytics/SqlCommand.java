@@ -109,6 +109,7 @@ public final class SqlCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--export-only runs no SQL: drop the files and -e");
             }
             for (Path f : files) {
+                f = callerPath(f);
                 try {
                     scripts.add(Files.readString(f, StandardCharsets.UTF_8));
                 } catch (NoSuchFileException e) {
@@ -120,7 +121,7 @@ public final class SqlCommand implements Callable<Integer> {
             err.println("parley sql: " + e.getMessage());
             return 2;
         }
-        Path projection = dir != null ? dir : defaultDir(settings);
+        Path projection = dir != null ? callerPath(dir) : defaultDir(settings);
         if (!noExport) {
             try (AnalyticsStore store = AnalyticsStore.open(projection)) {
                 if (rebuild) {
@@ -154,6 +155,12 @@ public final class SqlCommand implements Callable<Integer> {
             }
             return 0;
         }
+    }
+
+    /** A relative path as the caller meant it: ./parley runs from the repository root and passes where it was called. */
+    private static Path callerPath(Path p) {
+        String cwd = System.getProperty("parley.cwd");
+        return p.isAbsolute() || cwd == null || cwd.isBlank() ? p : Path.of(cwd).resolve(p);
     }
 
     private static Instant time(String option, String text) {
