@@ -94,6 +94,10 @@ class AnalyticsQueriesTest {
         rows.add(push("d-dave", 4, 2, "2026-12-07T09:03:00Z"));
         AnalyticsRows.Row again = push("d-dave", 4, 2, "2026-12-07T09:03:00Z"); // a fan-out restore's duplicate
         rows.add(again);
+        // Two more messages, acknowledged together: the receipt of the second covers the first (marks are cumulative).
+        rows.add(AnalyticsRows.event(event(dm, 4, EventType.MESSAGE, "alice", "2026-12-06T10:45:00Z", ab), pos()));
+        rows.add(AnalyticsRows.event(event(dm, 5, EventType.MESSAGE, "alice", "2026-12-06T10:45:01Z", ab), pos()));
+        rows.add(receipt(dm, 5, ReceiptStatus.DELIVERED, "bob", "alice", "2026-12-06T10:45:01.400Z"));
         return rows;
     }
 
@@ -141,7 +145,7 @@ class AnalyticsQueriesTest {
                 2026-12-07,1""");
         assertThat(query("messages-per-day-by-kind.sql")).isEqualTo("""
                 day,kind,events,direct,group
-                2026-12-06,message,4,3,1
+                2026-12-06,message,6,5,1
                 2026-12-06,group_created,1,0,1
                 2026-12-07,group_created,1,0,1
                 2026-12-07,member_removed,1,0,1""");
@@ -149,16 +153,17 @@ class AnalyticsQueriesTest {
                 members_from,members_to,groups
                 2,3,1
                 4,7,1""");
-        // 10:00: 100, 300 and 50 ms (the read); p90 = 100 + 0.8 * 200. 11:00: bob 200 ms, carol not yet.
+        // 10:00: 100, 300, 50 ms (the read), 1400 and 400 ms (seq 4 delivered by the receipt of seq 5): sorted
+        // 50, 100, 300, 400, 1400; p90 = 400 + 0.6 * 1000, p99 = 400 + 0.96 * 1000. 11:00: bob 200 ms, carol not yet.
         assertThat(query("delivery-latency-per-hour.sql")).isEqualTo("""
                 hour,delivered,not_delivered,p50_ms,p90_ms,p99_ms,max_ms
-                2026-12-06 10:00:00,3,0,100.0,260.0,296.0,300
+                2026-12-06 10:00:00,5,0,300.0,1000.0,1360.0,1400
                 2026-12-06 11:00:00,1,1,200.0,200.0,200.0,200""");
         assertThat(query("media-share.sql")).isEqualTo("""
                 day,media_type,messages,percent
-                2026-12-06,text,2,50.0
-                2026-12-06,image/png,1,25.0
-                2026-12-06,video/mp4,1,25.0""");
+                2026-12-06,text,4,66.7
+                2026-12-06,image/png,1,16.7
+                2026-12-06,video/mp4,1,16.7""");
         assertThat(query("push-volume.sql")).isEqualTo("""
                 day,pushes,devices,users,conversations,max_unread
                 2026-12-07,2,1,1,1,2""");
@@ -172,7 +177,7 @@ class AnalyticsQueriesTest {
                 2026-12-07,1""");
         assertThat(query("push-volume.sql", "--until", "2026-12-07")).isEqualTo("day,pushes,devices,users,conversations,max_unread");
         assertThat(sql("--since", "2026-12-06T10:15Z", "--until", "2026-12-06T11:00Z", "-e",
-                "SELECT count(*) AS n FROM events")).isEqualTo("n\n1");
+                "SELECT count(*) AS n FROM events")).isEqualTo("n\n3");
     }
 
     @Test
