@@ -17,6 +17,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.parley.config.Settings;
 import org.parley.events.ConversationEvent;
@@ -41,7 +42,7 @@ public final class AnalyticsExport {
         }
     }
 
-    private record Source(AnalyticsTables.Table table, Schema schema,
+    record Source(AnalyticsTables.Table table, Schema schema,
                           BiFunction<Object, AnalyticsRows.Position, AnalyticsRows.Row> map) {
     }
 
@@ -133,17 +134,15 @@ public final class AnalyticsExport {
                         if (r.value() == null) {
                             continue; // a compacted topic's tombstone: nothing to count
                         }
-                        Source source = byTopic.get(r.topic());
-                        Object value;
+                        AnalyticsRows.Row row;
                         try {
-                            value = decoders.get(r.topic()).deserialize(r.topic(), r.value());
-                        } catch (RuntimeException e) {
+                            row = row(byTopic.get(r.topic()), decoders.get(r.topic()), r);
+                        } catch (SerializationException e) {
                             skipped++;
                             progress.printf("skipped %s-%d@%d: %s%n", r.topic(), r.partition(), r.offset(), e.getMessage());
                             continue;
                         }
-                        batch.add(source.map().apply(value,
-                                new AnalyticsRows.Position(r.partition(), r.offset(), r.timestamp())));
+                        batch.add(row);
                         rows++;
                     }
                     List<TopicPartition> done = new ArrayList<>();
@@ -185,6 +184,22 @@ public final class AnalyticsExport {
             }
         }
         return new Result(records, rows, skipped, batches, (System.nanoTime() - started) / 1e9);
+    }
+
+    /**
+     * The row of one record. A value that is not a record of its topic (not the wire format, bytes that do not decode
+     * with their schema) throws {@link SerializationException}: the export skips it, naming it. A registry that does
+     * not answer, or does not know the value's schema id, throws anything else: the export stops and commits nothing
+     * of the batch, since skipping would leave every later record of the log out of the projection for good.
+     */
+    static AnalyticsRows.Row row(Source source, AvroWireDeserializer<SpecificRecord> decoder, ConsumerRecord<byte[], byte[]> r) {
+        Object value = decoder.deserialize(r.topic(), r.value());
+        return source.map().apply(value, new AnalyticsRows.Position(r.partition(), r.offset(), r.timestamp()));
+    }
+
+    /** The source of a table (tests). */
+    static Source source(AnalyticsTables.Table table) {
+        return SOURCES.stream().filter(s -> s.table() == table).findFirst().orElseThrow();
     }
 
     private static Map<String, Long> offsets(Map<TopicPartition, Long> position) {

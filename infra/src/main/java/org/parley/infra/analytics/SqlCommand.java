@@ -132,8 +132,10 @@ public final class SqlCommand implements Callable<Integer> {
                 err.printf("exported %,d records (%,d rows%s) in %.1f s (%,.0f records/s), %d batches; files: %s%n",
                         r.records(), r.rows(), r.skipped() > 0 ? ", " + r.skipped() + " skipped" : "", r.seconds(),
                         r.recordsPerSecond(), r.batches(), store.fileCounts());
-            } catch (IllegalStateException | org.apache.kafka.common.KafkaException e) {
-                err.println("parley sql: export failed: " + e.getMessage());
+            } catch (RuntimeException e) {
+                // Kafka or the registry unreachable, a damaged state file, another export running: nothing of the
+                // batch in flight was committed; the next run goes on from the last committed batch.
+                err.println("parley sql: export failed: " + e);
                 return 2;
             }
         }
