@@ -113,6 +113,8 @@ public final class SecureMessenger {
     /** Per group: this device's current sender key and who holds it. */
     private final Map<String, GroupKey> groupKeysByConversation = new HashMap<>();
     private boolean published;
+    /** Refills one-time prekeys on {@code keysLow} and rotates the signed ones (docs/e2e.md, "Key upkeep"). */
+    private final KeyUpkeep upkeep;
     /** Where decrypted and sent messages are kept (for the device itself, and for a newly linked one); may be null. */
     private MessageLog history;
 
@@ -166,6 +168,13 @@ public final class SecureMessenger {
         this.deviceId = client.device().deviceId();
         this.published = keys == null;
         this.groupKeys = new GroupSenderKeys(store, new DeviceAddress(userId, deviceId));
+        this.upkeep = new KeyUpkeep(httpBase, client.device(), store, KeyUpkeep.Policy.defaults(),
+                java.time.Clock.systemUTC()).watch(client);
+    }
+
+    /** This device's key upkeep: it answers {@code keysLow} by itself; {@code check()} runs one now. */
+    public KeyUpkeep keyUpkeep() {
+        return upkeep;
     }
 
     /** The fields a send may carry beside its encrypted content: metadata the server sees (docs/security.md). */

@@ -87,7 +87,7 @@ public final class DeviceKeys {
         return new DeviceKeys(identity, registrationId, signedPreKey, lastResort, ecs, kybers);
     }
 
-    private static KyberPreKeyRecord kyberPreKey(IdentityKeyPair identity, int id, long now) {
+    static KyberPreKeyRecord kyberPreKey(IdentityKeyPair identity, int id, long now) {
         KEMKeyPair pair = KEMKeyPair.generate(KEMKeyType.KYBER_1024);
         return new KyberPreKeyRecord(id, now, pair,
                 identity.getPrivateKey().calculateSignature(pair.getPublicKey().serialize()));
@@ -147,13 +147,13 @@ public final class DeviceKeys {
         }
     }
 
-    private static JsonObject kyber(KyberPreKeyRecord r) throws InvalidKeyException {
+    static JsonObject kyber(KyberPreKeyRecord r) throws InvalidKeyException {
         return new JsonObject().put("keyId", r.getId())
                 .put("publicKey", b64(r.getKeyPair().getPublicKey().serialize()))
                 .put("signature", b64(r.getSignature()));
     }
 
-    private static String b64(byte[] bytes) {
+    static String b64(byte[] bytes) {
         return Base64.getEncoder().encodeToString(bytes);
     }
 }
