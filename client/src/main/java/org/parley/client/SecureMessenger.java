@@ -412,6 +412,12 @@ public final class SecureMessenger {
                 if (!linked && !device.equals(deviceId)) {
                     store.deleteSession(new DeviceAddress(sender, device).signal());
                 }
+                // In a group, the next send gives a linked device this device's sender key (it fetches the member's
+                // bundles again, and the new device is no holder); an unlinked one holds the key: start a new one.
+                String conversation = frame.getString("conversationId", "");
+                if (!linked && conversation.startsWith("g:") && !device.equals(deviceId)) {
+                    rotateGroupKey(conversation);
+                }
                 return new Opened.DeviceListChanged(sender, device, linked);
             }
             default -> {
