@@ -197,7 +197,12 @@ public final class SecureMessenger {
             throw new IOException("GET /v1/keys failed: HTTP " + status.statusCode() + " " + status.body());
         }
         if (new JsonObject(status.body()).getValue("signedPreKeyId") == null) {
-            HttpResponse<String> up = http("PUT", "/v1/keys", keys.upload());
+            JsonObject upload = keys.upload();
+            if (keys.grant() == null) { // not provisioned: the identity's holder authorises its own device
+                upload.put("deviceGrant", org.parley.client.crypto.DeviceGrant.selfSigned(keys.identity(), userId,
+                        deviceId, keys.registrationId()).toJson());
+            }
+            HttpResponse<String> up = http("PUT", "/v1/keys", upload);
             if (up.statusCode() != 200) {
                 throw new IOException("PUT /v1/keys failed: HTTP " + up.statusCode() + " " + up.body());
             }
@@ -816,6 +821,13 @@ public final class SecureMessenger {
                 if (start instanceof PairwiseCipher.InvalidBundle invalid) {
                     throw new IOException("unusable bundle of " + d.address() + ": " + invalid.reason());
                 }
+            }
+            // After the identity check (another identity is an identity change), the device's own authorisation.
+            String unauthorised = d.unauthorised();
+            if (unauthorised != null) {
+                store.deleteSession(d.address().signal());
+                devicesOf.remove(user); // nothing is sent to the user; the next send fetches again
+                throw new UnauthorisedDeviceException(user, device, unauthorised);
             }
             added.add(device);
         }

@@ -171,6 +171,24 @@ class GroupSendStateTest {
     }
 
     @Test
+    void aCompanionWithoutAGrantOfItsUsersIdentityIsRefusedAndNothingIsSent() throws Exception {
+        TestDevice alice = TestDevice.register(dir, directory, "alice");
+        TestDevice phone = TestDevice.register(dir, directory, "bob");
+        // A device with bob's identity keys but no grant (e.g. one the server made from copied keys).
+        DeviceAddress phantom = new DeviceAddress("bob", UUID.randomUUID().toString());
+        directory.upload(phantom, DeviceKeys.generate(phone.keys.identity(), 3, 1).upload());
+        SecureMessenger sender = messenger(alice);
+        assertThatThrownBy(() -> sender.sendToGroup(GROUP, List.of("bob"), "m1", "hi".getBytes(StandardCharsets.UTF_8),
+                WAIT)).isInstanceOfSatisfying(org.parley.client.UnauthorisedDeviceException.class, e -> {
+                    assertThat(e.userId()).isEqualTo("bob");
+                    assertThat(e.deviceId()).isEqualTo(phantom.deviceId());
+                    assertThat(e.getMessage()).contains("publishes no grant");
+                });
+        assertThat(sends).isEmpty();
+        assertThat(sender.knownDevices("bob")).isEmpty();
+    }
+
+    @Test
     void theStateRoundTripsAndAnUnknownVersionIsRefused() throws Exception {
         GroupSendState s = GroupSendState.fresh(Set.of("alice", "bob")).withHolders(List.of("bob/d1", "bob/d2"));
         assertThat(GroupSendState.decode(s.encode())).isEqualTo(s);

@@ -47,7 +47,9 @@ final class TestDevice {
     /** A companion of {@code primary}'s user: the user's identity key pair, keys of its own, uploaded. */
     static TestDevice link(Path dir, KeyDirectoryStub directory, TestDevice primary) throws IOException {
         DeviceAddress address = new DeviceAddress(primary.address.userId(), UUID.randomUUID().toString());
-        DeviceKeys keys = DeviceKeys.generate(primary.keys.identity(), 3, 1);
+        DeviceKeys unsigned = DeviceKeys.generate(primary.keys.identity(), 3, 1);
+        DeviceKeys keys = unsigned.withGrant(DeviceGrant.selfSigned(primary.keys.identity(), address.userId(),
+                address.deviceId(), unsigned.registrationId()));
         Path file = dir.resolve(address.deviceId() + ".store");
         SecretKey key = DeviceStore.newKey();
         TestDevice device = new TestDevice(address, keys, file, key, DeviceStore.create(file, key, keys));
