@@ -20,8 +20,8 @@ import org.signal.libsignal.protocol.util.KeyHelper;
  * ({@code POST /v1/devices/link}), seals the grant with the user's identity to the link code's key and leaves it on the
  * relay ({@code PUT /v1/devices/provisioning/{linkId}}); the new device {@linkplain #await takes} it
  * ({@code GET /v1/devices/provisioning/{linkId}}, once) and opens it. Then it makes its keys with
- * {@code DeviceKeys.generate(grant.identity(), grant.registrationId(), …)}, connects with the grant's token and
- * publishes them.
+ * {@code DeviceKeys.generate(grant.identity(), grant.registrationId(), …).withGrant(grant.deviceGrant())}, connects
+ * with the grant's token and publishes them (the primary's signature over the device goes with them).
  */
 public final class DeviceLinking {
     private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)

@@ -37,6 +37,8 @@ public final class ParleyClient implements AutoCloseable {
     private final Device device;
     private final List<JsonObject> frames = new ArrayList<>();
     private volatile Consumer<JsonObject> listener = f -> { };
+    /** The SDK's own listeners beside the application's (key upkeep); never replaced by {@link #onFrame}. */
+    private final List<Consumer<JsonObject>> watchers = new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile boolean closed;
     private volatile Short closeCode;
 
@@ -47,6 +49,7 @@ public final class ParleyClient implements AutoCloseable {
         ws.textMessageHandler(text -> {
             JsonObject frame = new JsonObject(text);
             listener.accept(frame);
+            watchers.forEach(w -> w.accept(frame));
             synchronized (frames) {
                 frames.add(frame);
                 frames.notifyAll();
@@ -194,6 +197,15 @@ public final class ParleyClient implements AutoCloseable {
 
     public void onFrame(Consumer<JsonObject> listener) {
         this.listener = listener;
+    }
+
+    /**
+     * Adds a listener that sees every frame beside the one {@link #onFrame} sets (which an application replaces at
+     * will): the SDK's own, e.g. {@link KeyUpkeep} for {@code keysLow}. Called on the connection's event loop: do not
+     * block in it.
+     */
+    public void watchFrames(Consumer<JsonObject> watcher) {
+        watchers.add(watcher);
     }
 
     public void sendText(String text) {

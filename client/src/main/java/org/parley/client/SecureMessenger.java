@@ -113,6 +113,8 @@ public final class SecureMessenger {
     /** Per group: this device's current sender key and who holds it. */
     private final Map<String, GroupKey> groupKeysByConversation = new HashMap<>();
     private boolean published;
+    /** Refills one-time prekeys on {@code keysLow} and rotates the signed ones (docs/e2e.md, "Key upkeep"). */
+    private final KeyUpkeep upkeep;
     /** Where decrypted and sent messages are kept (for the device itself, and for a newly linked one); may be null. */
     private MessageLog history;
 
@@ -166,6 +168,13 @@ public final class SecureMessenger {
         this.deviceId = client.device().deviceId();
         this.published = keys == null;
         this.groupKeys = new GroupSenderKeys(store, new DeviceAddress(userId, deviceId));
+        this.upkeep = new KeyUpkeep(httpBase, client.device(), store, KeyUpkeep.Policy.defaults(),
+                java.time.Clock.systemUTC()).watch(client);
+    }
+
+    /** This device's key upkeep: it answers {@code keysLow} by itself; {@code check()} runs one now. */
+    public KeyUpkeep keyUpkeep() {
+        return upkeep;
     }
 
     /** The fields a send may carry beside its encrypted content: metadata the server sees (docs/security.md). */
@@ -188,7 +197,12 @@ public final class SecureMessenger {
             throw new IOException("GET /v1/keys failed: HTTP " + status.statusCode() + " " + status.body());
         }
         if (new JsonObject(status.body()).getValue("signedPreKeyId") == null) {
-            HttpResponse<String> up = http("PUT", "/v1/keys", keys.upload());
+            JsonObject upload = keys.upload();
+            if (keys.grant() == null) { // not provisioned: the identity's holder authorises its own device
+                upload.put("deviceGrant", org.parley.client.crypto.DeviceGrant.selfSigned(keys.identity(), userId,
+                        deviceId, keys.registrationId()).toJson());
+            }
+            HttpResponse<String> up = http("PUT", "/v1/keys", upload);
             if (up.statusCode() != 200) {
                 throw new IOException("PUT /v1/keys failed: HTTP " + up.statusCode() + " " + up.body());
             }
@@ -402,6 +416,12 @@ public final class SecureMessenger {
                 devicesOf.remove(sender); // fetch the user's bundles again on the next send
                 if (!linked && !device.equals(deviceId)) {
                     store.deleteSession(new DeviceAddress(sender, device).signal());
+                }
+                // In a group, the next send gives a linked device this device's sender key (it fetches the member's
+                // bundles again, and the new device is no holder); an unlinked one holds the key: start a new one.
+                String conversation = frame.getString("conversationId", "");
+                if (!linked && conversation.startsWith("g:") && !device.equals(deviceId)) {
+                    rotateGroupKey(conversation);
                 }
                 return new Opened.DeviceListChanged(sender, device, linked);
             }
@@ -801,6 +821,13 @@ public final class SecureMessenger {
                 if (start instanceof PairwiseCipher.InvalidBundle invalid) {
                     throw new IOException("unusable bundle of " + d.address() + ": " + invalid.reason());
                 }
+            }
+            // After the identity check (another identity is an identity change), the device's own authorisation.
+            String unauthorised = d.unauthorised();
+            if (unauthorised != null) {
+                store.deleteSession(d.address().signal());
+                devicesOf.remove(user); // nothing is sent to the user; the next send fetches again
+                throw new UnauthorisedDeviceException(user, device, unauthorised);
             }
             added.add(device);
         }

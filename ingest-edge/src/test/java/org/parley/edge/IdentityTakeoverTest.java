@@ -104,25 +104,24 @@ class IdentityTakeoverTest {
     }
 
     @Test
-    void linkingAndUnlinkingACompanionIsAnnouncedInTheOneToOneConversationsOnly() throws Exception {
+    void linkingAndUnlinkingACompanionIsAnnouncedInEveryConversationTheUserIsAMemberOf() throws Exception {
         pastLife();
         JsonObject phone = edge.register("alice");
         JsonObject laptop = edge.link(phone);
-        assertThat(edge.log.actions).filteredOn(a -> a.getType() == ActionType.ANNOUNCE_DEVICE_LINKED).singleElement()
-                .satisfies(a -> {
-                    assertThat(a.getConversationId()).isEqualTo(DM); // not the group, not the one she left
+        assertThat(edge.log.actions).filteredOn(a -> a.getType() == ActionType.ANNOUNCE_DEVICE_LINKED)
+                .allSatisfy(a -> {
                     assertThat(a.getSenderUserId()).isEqualTo("alice");
                     assertThat(a.getSenderDeviceId()).isEqualTo(laptop.getString("deviceId"));
                     assertThat(a.getClientMessageId()).isEqualTo("device-linked:" + laptop.getString("deviceId"));
                     assertThat(a.getPayload().remaining()).isZero();
-                });
+                })
+                // the one-to-one chat and the group (whose senders must give the laptop their keys), not the one she left
+                .extracting(a -> a.getConversationId()).containsExactlyInAnyOrder(DM, GROUP);
         assertThat(edge.http("DELETE", "/v1/devices/" + laptop.getString("deviceId"), phone.getString("token"), null)
                 .statusCode()).isEqualTo(204);
-        assertThat(edge.log.actions).filteredOn(a -> a.getType() == ActionType.ANNOUNCE_DEVICE_UNLINKED).singleElement()
-                .satisfies(a -> {
-                    assertThat(a.getConversationId()).isEqualTo(DM);
-                    assertThat(a.getSenderDeviceId()).isEqualTo(laptop.getString("deviceId"));
-                });
+        assertThat(edge.log.actions).filteredOn(a -> a.getType() == ActionType.ANNOUNCE_DEVICE_UNLINKED)
+                .allSatisfy(a -> assertThat(a.getSenderDeviceId()).isEqualTo(laptop.getString("deviceId")))
+                .extracting(a -> a.getConversationId()).containsExactlyInAnyOrder(DM, GROUP);
     }
 
     @Test

@@ -34,6 +34,7 @@ public final class DeviceKeys {
     private final KyberPreKeyRecord kyberLastResort;
     private final List<PreKeyRecord> oneTimePreKeys;
     private final List<KyberPreKeyRecord> oneTimeKyberPreKeys;
+    private DeviceGrant grant;
 
     private DeviceKeys(IdentityKeyPair identity, int registrationId, SignedPreKeyRecord signedPreKey,
             KyberPreKeyRecord kyberLastResort, List<PreKeyRecord> oneTimePreKeys,
@@ -87,10 +88,26 @@ public final class DeviceKeys {
         return new DeviceKeys(identity, registrationId, signedPreKey, lastResort, ecs, kybers);
     }
 
-    private static KyberPreKeyRecord kyberPreKey(IdentityKeyPair identity, int id, long now) {
+    static KyberPreKeyRecord kyberPreKey(IdentityKeyPair identity, int id, long now) {
         KEMKeyPair pair = KEMKeyPair.generate(KEMKeyType.KYBER_1024);
         return new KyberPreKeyRecord(id, now, pair,
                 identity.getPrivateKey().calculateSignature(pair.getPublicKey().serialize()));
+    }
+
+    /**
+     * These keys with the device's grant, published with them (a provisioned companion: {@code grant.deviceGrant()};
+     * without one, {@code SecureMessenger.publishKeys} publishes a grant the identity signs for the device itself).
+     */
+    public DeviceKeys withGrant(DeviceGrant deviceGrant) {
+        DeviceKeys copy = new DeviceKeys(identity, registrationId, signedPreKey, kyberLastResort, oneTimePreKeys,
+                oneTimeKyberPreKeys);
+        copy.grant = deviceGrant;
+        return copy;
+    }
+
+    /** The grant given with {@link #withGrant}, or null. */
+    public DeviceGrant grant() {
+        return grant;
     }
 
     public IdentityKeyPair identity() {
@@ -133,7 +150,7 @@ public final class DeviceKeys {
             for (KyberPreKeyRecord r : oneTimeKyberPreKeys) {
                 kybers.add(kyber(r));
             }
-            return new JsonObject()
+            JsonObject upload = new JsonObject()
                     .put("identityKey", b64(identity.getPublicKey().serialize()))
                     .put("registrationId", registrationId)
                     .put("signedPreKey", new JsonObject().put("keyId", signedPreKey.getId())
@@ -142,18 +159,19 @@ public final class DeviceKeys {
                     .put("kyberLastResort", kyber(kyberLastResort))
                     .put("oneTimePreKeys", ecs)
                     .put("oneTimeKyberPreKeys", kybers);
+            return grant == null ? upload : upload.put("deviceGrant", grant.toJson());
         } catch (InvalidKeyException e) {
             throw new IllegalStateException("a record made here does not hold its own key pair", e);
         }
     }
 
-    private static JsonObject kyber(KyberPreKeyRecord r) throws InvalidKeyException {
+    static JsonObject kyber(KyberPreKeyRecord r) throws InvalidKeyException {
         return new JsonObject().put("keyId", r.getId())
                 .put("publicKey", b64(r.getKeyPair().getPublicKey().serialize()))
                 .put("signature", b64(r.getSignature()));
     }
 
-    private static String b64(byte[] bytes) {
+    static String b64(byte[] bytes) {
         return Base64.getEncoder().encodeToString(bytes);
     }
 }

@@ -91,6 +91,9 @@ public final class DeviceStore implements SignalProtocolStore {
     private final Map<String, byte[]> notices = new LinkedHashMap<>();
     // Per group conversation: this device's sending state (GroupSendState), so a restart keeps its sender key in use.
     private final Map<String, byte[]> groupSendStates = new LinkedHashMap<>();
+    // Key upkeep (PreKeyUpkeep): the next key id per kind ("preKey", "signedPreKey", "kyberPreKey"), 4 bytes each, so
+    // a refill or a rotation never gives a new key the id of one handed out before.
+    private final Map<String, byte[]> nextKeyIds = new LinkedHashMap<>();
 
     private DeviceStore(Path file, SecretKey key, IdentityKeyPair identity, int registrationId) {
         this.file = file;
@@ -136,6 +139,10 @@ public final class DeviceStore implements SignalProtocolStore {
         for (KyberPreKeyRecord r : keys.oneTimeKyberPreKeys()) {
             store.kyberPreKeys.put(r.getId(), r.serialize());
         }
+        store.nextKeyIds.put(PRE_KEY, intBytes(1 + store.preKeys.keySet().stream().mapToInt(i -> i).max().orElse(0)));
+        store.nextKeyIds.put(SIGNED_PRE_KEY, intBytes(1 + keys.signedPreKey().getId()));
+        store.nextKeyIds.put(KYBER_PRE_KEY, intBytes(1 + store.kyberPreKeys.keySet().stream().mapToInt(i -> i).max()
+                .orElse(0)));
         store.write();
         return store;
     }
@@ -275,6 +282,118 @@ public final class DeviceStore implements SignalProtocolStore {
         if (groupSendStates.remove(conversationId) != null) {
             save();
         }
+    }
+
+    static final String PRE_KEY = "preKey";
+    static final String SIGNED_PRE_KEY = "signedPreKey";
+    static final String KYBER_PRE_KEY = "kyberPreKey";
+    /** Ids stay below this (the directory's bound is 2^31 - 1). */
+    static final int MAX_KEY_ID = Integer.MAX_VALUE - 1;
+
+    /**
+     * Reserves {@code count} consecutive ids of a kind ({@link #PRE_KEY}, {@link #SIGNED_PRE_KEY},
+     * {@link #KYBER_PRE_KEY}) never given before by this store, and returns the first. A store written before the
+     * counters were kept starts at a random id in [2^24, 2^30): the ids it handed out are not all known any more (the
+     * handed-out keys were deleted), and a random start collides with none of them in practice (Signal's way).
+     */
+    public synchronized int reserveKeyIds(String kind, int count) {
+        byte[] next = nextKeyIds.get(kind);
+        int first = next != null ? ByteBuffer.wrap(next).getInt() : (1 << 24) + RANDOM.nextInt((1 << 30) - (1 << 24));
+        if (count < 0 || (long) first + count > MAX_KEY_ID) {
+            throw new IllegalStateException("no " + count + " " + kind + " ids left after " + first);
+        }
+        nextKeyIds.put(kind, intBytes(first + count));
+        save();
+        return first;
+    }
+
+    /** Stores new one-time prekeys in one write (a refill: many keys, one fsync). */
+    public synchronized void storePreKeys(List<PreKeyRecord> records) {
+        for (PreKeyRecord r : records) {
+            preKeys.put(r.getId(), r.serialize());
+        }
+        save();
+    }
+
+    /** The one-time EC prekeys this device holds the private halves of (not yet used by a peer). */
+    public synchronized int preKeyCount() {
+        return preKeys.size();
+    }
+
+    /** Stores a rotation's new signed prekey and last-resort Kyber prekey in one write; the previous ones stay. */
+    public synchronized void storeRotation(SignedPreKeyRecord signed, KyberPreKeyRecord lastResort) {
+        signedPreKeys.put(signed.getId(), signed.serialize());
+        kyberPreKeys.put(lastResort.getId(), lastResort.serialize());
+        kyberLastResortIds.add(lastResort.getId());
+        save();
+    }
+
+    /** The newest signed prekey (by its timestamp, then id). */
+    public synchronized SignedPreKeyRecord currentSignedPreKey() {
+        return newest(loadSignedPreKeys(), SignedPreKeyRecord::getTimestamp, SignedPreKeyRecord::getId);
+    }
+
+    /** The last-resort Kyber prekeys this device keeps (the current one and those a rotation kept). */
+    public synchronized List<KyberPreKeyRecord> lastResortKyberPreKeys() {
+        List<KyberPreKeyRecord> out = new ArrayList<>();
+        for (int id : kyberLastResortIds) {
+            byte[] bytes = kyberPreKeys.get(id);
+            if (bytes != null) {
+                out.add(unchecked(bytes, id, KyberPreKeyRecord::new));
+            }
+        }
+        return out;
+    }
+
+    /** How many (last-resort key, signed prekey, base key) uses are remembered (pruned with their keys). */
+    public synchronized int lastResortUseCount() {
+        return lastResortUses.size();
+    }
+
+    /**
+     * Deletes the signed prekeys and last-resort Kyber prekeys older than the newest {@code keep} of each (by timestamp),
+     * with the record of the retired last-resort keys' uses: a PreKey message naming a deleted key is refused anyway
+     * ({@code Invalid}), so their uses need no remembering. Returns how many keys were deleted.
+     */
+    public synchronized int pruneRetiredPreKeys(int keep) {
+        if (keep < 1) {
+            throw new IllegalArgumentException("the current signed and last-resort prekeys are always kept");
+        }
+        List<Integer> signedGone = retired(loadSignedPreKeys(), keep, SignedPreKeyRecord::getTimestamp,
+                SignedPreKeyRecord::getId);
+        List<Integer> kyberGone = retired(lastResortKyberPreKeys(), keep, KyberPreKeyRecord::getTimestamp,
+                KyberPreKeyRecord::getId);
+        signedGone.forEach(signedPreKeys::remove);
+        kyberGone.forEach(id -> {
+            kyberPreKeys.remove(id);
+            kyberLastResortIds.remove(id);
+        });
+        lastResortUses.removeIf(use -> kyberGone.contains(Integer.parseInt(use.substring(0, use.indexOf(':'))))
+                || signedGone.contains(Integer.parseInt(use.split(":", 3)[1])));
+        if (!signedGone.isEmpty() || !kyberGone.isEmpty()) {
+            save();
+        }
+        return signedGone.size() + kyberGone.size();
+    }
+
+    private static <T> T newest(List<T> records, java.util.function.ToLongFunction<T> time,
+            java.util.function.ToIntFunction<T> id) {
+        return records.stream().max(java.util.Comparator.comparingLong(time).thenComparingInt(id)).orElse(null);
+    }
+
+    private static <T> List<Integer> retired(List<T> records, int keep, java.util.function.ToLongFunction<T> time,
+            java.util.function.ToIntFunction<T> id) {
+        List<T> sorted = new ArrayList<>(records);
+        sorted.sort(java.util.Comparator.comparingLong(time).thenComparingInt(id).reversed());
+        List<Integer> out = new ArrayList<>();
+        for (int i = keep; i < sorted.size(); i++) {
+            out.add(id.applyAsInt(sorted.get(i)));
+        }
+        return out;
+    }
+
+    private static byte[] intBytes(int value) {
+        return ByteBuffer.allocate(4).putInt(value).array();
     }
 
     /** Drops every session with the devices of a user (the next send fetches their bundles again). */
@@ -617,6 +736,7 @@ public final class DeviceStore implements SignalProtocolStore {
             writeNamed(out, changed);
             writeNamed(out, notices);
             writeNamed(out, groupSendStates);
+            writeNamed(out, nextKeyIds);
         }
         return bytes.toByteArray();
     }
@@ -644,6 +764,9 @@ public final class DeviceStore implements SignalProtocolStore {
         }
         if (in.available() != 0) { // a store written before group send states were kept ends here
             readNamed(in, store.groupSendStates);
+        }
+        if (in.available() != 0) { // a store written before key ids were counted ends here
+            readNamed(in, store.nextKeyIds);
         }
         if (in.available() != 0) {
             throw new IOException("trailing bytes");

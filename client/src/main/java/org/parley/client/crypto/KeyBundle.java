@@ -18,8 +18,35 @@ import org.signal.libsignal.protocol.state.PreKeyBundle;
  * both against the identity key, and refuses the bundle if either fails.
  */
 public record KeyBundle(String userId, List<Device> devices) {
-    /** One device's bundle. */
-    public record Device(DeviceAddress address, PreKeyBundle preKeyBundle) {
+    /**
+     * One device's bundle; {@code primary} as the directory says (null if it does not say), {@code grant} the device's
+     * published grant (null if none).
+     */
+    public record Device(DeviceAddress address, PreKeyBundle preKeyBundle, Boolean primary, DeviceGrant grant) {
+        public Device(DeviceAddress address, PreKeyBundle preKeyBundle) {
+            this(address, preKeyBundle, null, null);
+        }
+
+        /**
+         * Why this device is not authorised by its user's identity, or null if it is: the primary needs no grant; any
+         * other device (or one the directory does not call primary) needs a grant by the bundle's identity key over
+         * exactly this user, device and registration id (docs/e2e.md "Device grants").
+         */
+        public String unauthorised() {
+            if (Boolean.TRUE.equals(primary)) {
+                return null;
+            }
+            if (grant == null) {
+                return "device " + address + " is not the primary and publishes no grant of its user's identity";
+            }
+            try {
+                return grant.verifies(address.userId(), address.deviceId(), preKeyBundle.getRegistrationId(),
+                        preKeyBundle.getIdentityKey()) ? null : "the grant of device " + address
+                        + " does not verify with its identity key over this user, device and registration id";
+            } catch (RuntimeException e) {
+                return "the grant of device " + address + " cannot be checked: " + e.getMessage();
+            }
+        }
     }
 
     public KeyBundle {
@@ -27,6 +54,14 @@ public record KeyBundle(String userId, List<Device> devices) {
     }
 
     /** Parses the directory's answer; a missing field or a malformed key is an {@link IllegalArgumentException}. */
+    private static DeviceGrant grantOf(JsonObject d, DeviceAddress address) {
+        try {
+            return DeviceGrant.fromJson(d.getJsonObject("deviceGrant"));
+        } catch (IllegalArgumentException | ClassCastException e) {
+            return null; // malformed: as if there were none (the device is refused unless it is the primary)
+        }
+    }
+
     public static KeyBundle fromJson(JsonObject json) {
         String userId = text(json, "userId");
         JsonArray devices = json.getJsonArray("devices");
@@ -49,7 +84,7 @@ public record KeyBundle(String userId, List<Device> devices) {
                         bytes(signed, "signature"),
                         new IdentityKey(bytes(d, "identityKey")),
                         integer(kyber, "keyId"), new KEMPublicKey(bytes(kyber, "publicKey")),
-                        bytes(kyber, "signature"))));
+                        bytes(kyber, "signature")), d.getBoolean("primary"), grantOf(d, address)));
             } catch (InvalidKeyException e) {
                 throw new IllegalArgumentException("malformed key in the bundle of " + address + ": "
                         + e.getMessage(), e);

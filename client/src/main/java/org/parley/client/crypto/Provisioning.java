@@ -43,7 +43,6 @@ public final class Provisioning {
     static final byte VERSION = 1;
     private static final String PREFIX = "parley-link:1:";
     private static final byte[] INFO = "Parley provisioning v1".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] SIGNED_CONTEXT = "Parley device link v1".getBytes(StandardCharsets.US_ASCII);
     private static final int NONCE_BYTES = 12;
     private static final int KEY_BYTES = 33;
     private static final int TAG_BITS = 128;
@@ -107,7 +106,11 @@ public final class Provisioning {
 
     /** What the new device receives: who it is, its token, and the user's identity, authorised by that identity. */
     public record Grant(String userId, String deviceId, String token, int registrationId, IdentityKeyPair identity,
-            byte[] signature) {
+            byte[] signature, ECPublicKey linkKey) {
+        /** The primary's signature over this device, to publish with its keys ({@link DeviceKeys#withGrant}). */
+        public DeviceGrant deviceGrant() {
+            return new DeviceGrant(linkKey, signature);
+        }
     }
 
     /**
@@ -175,7 +178,8 @@ public final class Provisioning {
                     identity, request.ephemeral.getPublicKey()), signature)) {
                 throw new ProvisioningException("the identity's signature over this device does not verify", null);
             }
-            return new Grant(userId, deviceId, json.getString("token"), registrationId, identity, signature);
+            return new Grant(userId, deviceId, json.getString("token"), registrationId, identity, signature,
+                    request.ephemeral.getPublicKey());
         } catch (InvalidKeyException | RuntimeException e) {
             throw new ProvisioningException("not a valid grant: " + e.getMessage(), e);
         }
@@ -184,18 +188,7 @@ public final class Provisioning {
     /** What the identity signs: the user, the device, its registration id, the identity and this link request's key. */
     static byte[] signed(String userId, String deviceId, int registrationId, IdentityKeyPair identity,
             ECPublicKey linkKey) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (DataOutputStream out = new DataOutputStream(bytes)) {
-            out.write(SIGNED_CONTEXT);
-            out.writeUTF(userId);
-            out.writeUTF(deviceId);
-            out.writeInt(registrationId);
-            out.write(identity.getPublicKey().serialize());
-            out.write(linkKey.serialize());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return bytes.toByteArray();
+        return DeviceGrant.signed(userId, deviceId, registrationId, identity.getPublicKey(), linkKey);
     }
 
     private static byte[] aad(byte[] primaryEphemeral, byte[] deviceEphemeral, String linkId) {

@@ -127,6 +127,67 @@ class GroupSendStateTest {
         assertThat(messenger(aliceAgain.restarted()).groupDistributionId(GROUP)).isEqualTo(rotated);
     }
 
+    /** The event a member's device-list change is in the group (docs/protocol.md): no content, the device as sender. */
+    private static JsonObject deviceEvent(String kind, TestDevice device, long seq) {
+        return new JsonObject().put("type", "message").put("kind", kind).put("conversationId", GROUP).put("seq", seq)
+                .put("senderUserId", device.address.userId()).put("senderDeviceId", device.address.deviceId());
+    }
+
+    @Test
+    void aMembersLinkedDeviceGetsTheSenderKeyOnTheNextSendAndAnUnlinkedOneMakesANewKey() throws Exception {
+        TestDevice alice = TestDevice.register(dir, directory, "alice");
+        TestDevice phone = TestDevice.register(dir, directory, "bob");
+        SecureMessenger sender = messenger(alice);
+        sender.sendToGroup(GROUP, List.of("bob"), "m1", "first".getBytes(StandardCharsets.UTF_8), WAIT);
+        UUID key = sender.groupDistributionId(GROUP);
+        assertThat(open(phone, alice, sends.get(0))).isEqualTo("first");
+
+        // bob links a laptop. Until alice learns it, her sends give it nothing (it could not decrypt them).
+        TestDevice laptop = TestDevice.link(dir, directory, phone);
+        sender.sendToGroup(GROUP, List.of("bob"), "m2", "second".getBytes(StandardCharsets.UTF_8), WAIT);
+        assertThat(sends.get(1).getValue("envelopes")).isNull();
+
+        // The group's device_linked event: the next send carries the key to the laptop only, under the same key.
+        assertThat(sender.open(deviceEvent("device_linked", laptop, 3)))
+                .isEqualTo(new SecureMessenger.Opened.DeviceListChanged("bob", laptop.address.deviceId(), true));
+        sender.sendToGroup(GROUP, List.of("bob"), "m3", "third".getBytes(StandardCharsets.UTF_8), WAIT);
+        assertThat(sends.get(2).getJsonArray("envelopes")).extracting(e -> ((JsonObject) e).getString("deviceId"))
+                .containsExactly(laptop.address.deviceId());
+        assertThat(open(laptop, alice, sends.get(2))).isEqualTo("third");
+        assertThat(open(phone, alice, sends.get(2))).isEqualTo("third");
+        assertThat(sender.groupDistributionId(GROUP)).isEqualTo(key);
+
+        // bob unlinks it: alice's next send is under a new key, given to the phone only.
+        directory.remove(laptop.address);
+        sender.open(deviceEvent("device_unlinked", laptop, 5));
+        sender.sendToGroup(GROUP, List.of("bob"), "m4", "fourth".getBytes(StandardCharsets.UTF_8), WAIT);
+        assertThat(sender.groupDistributionId(GROUP)).isNotEqualTo(key);
+        assertThat(sends.get(3).getJsonArray("envelopes")).extracting(e -> ((JsonObject) e).getString("deviceId"))
+                .containsExactly(phone.address.deviceId());
+        assertThat(open(phone, alice, sends.get(3))).isEqualTo("fourth");
+        Decrypted old = laptop.group.decrypt(alice.address, Envelope.decode(Base64.getDecoder().decode(
+                sends.get(3).getString("payload"))));
+        assertThat(old).isInstanceOf(Decrypted.NoSession.class);
+    }
+
+    @Test
+    void aCompanionWithoutAGrantOfItsUsersIdentityIsRefusedAndNothingIsSent() throws Exception {
+        TestDevice alice = TestDevice.register(dir, directory, "alice");
+        TestDevice phone = TestDevice.register(dir, directory, "bob");
+        // A device with bob's identity keys but no grant (e.g. one the server made from copied keys).
+        DeviceAddress phantom = new DeviceAddress("bob", UUID.randomUUID().toString());
+        directory.upload(phantom, DeviceKeys.generate(phone.keys.identity(), 3, 1).upload());
+        SecureMessenger sender = messenger(alice);
+        assertThatThrownBy(() -> sender.sendToGroup(GROUP, List.of("bob"), "m1", "hi".getBytes(StandardCharsets.UTF_8),
+                WAIT)).isInstanceOfSatisfying(org.parley.client.UnauthorisedDeviceException.class, e -> {
+                    assertThat(e.userId()).isEqualTo("bob");
+                    assertThat(e.deviceId()).isEqualTo(phantom.deviceId());
+                    assertThat(e.getMessage()).contains("publishes no grant");
+                });
+        assertThat(sends).isEmpty();
+        assertThat(sender.knownDevices("bob")).isEmpty();
+    }
+
     @Test
     void theStateRoundTripsAndAnUnknownVersionIsRefused() throws Exception {
         GroupSendState s = GroupSendState.fresh(Set.of("alice", "bob")).withHolders(List.of("bob/d1", "bob/d2"));

@@ -35,10 +35,13 @@ final class KeyDirectoryStub {
 
     JsonObject bundle(String userId) {
         JsonArray devices = new JsonArray();
+        String primary = users.getOrDefault(userId, Map.of()).keySet().stream().findFirst().orElse(null);
         users.getOrDefault(userId, Map.of()).forEach((deviceId, keys) -> {
             JsonObject kyber = keys.oneTimeKyber().poll();
             devices.add(new JsonObject()
                     .put("deviceId", deviceId)
+                    .put("primary", deviceId.equals(primary)) // the first device of the user it took keys from
+                    .put("deviceGrant", keys.upload().getJsonObject("deviceGrant"))
                     .put("registrationId", keys.upload().getInteger("registrationId"))
                     .put("identityKey", keys.upload().getString("identityKey"))
                     .put("signedPreKey", keys.upload().getJsonObject("signedPreKey"))

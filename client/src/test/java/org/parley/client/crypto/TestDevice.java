@@ -44,6 +44,19 @@ final class TestDevice {
         return device;
     }
 
+    /** A companion of {@code primary}'s user: the user's identity key pair, keys of its own, uploaded. */
+    static TestDevice link(Path dir, KeyDirectoryStub directory, TestDevice primary) throws IOException {
+        DeviceAddress address = new DeviceAddress(primary.address.userId(), UUID.randomUUID().toString());
+        DeviceKeys unsigned = DeviceKeys.generate(primary.keys.identity(), 3, 1);
+        DeviceKeys keys = unsigned.withGrant(DeviceGrant.selfSigned(primary.keys.identity(), address.userId(),
+                address.deviceId(), unsigned.registrationId()));
+        Path file = dir.resolve(address.deviceId() + ".store");
+        SecretKey key = DeviceStore.newKey();
+        TestDevice device = new TestDevice(address, keys, file, key, DeviceStore.create(file, key, keys));
+        directory.upload(address, keys.upload());
+        return device;
+    }
+
     /** The same device after a restart: a new store object read from the same file with the same key. */
     TestDevice restarted() throws IOException {
         return new TestDevice(address, keys, file, storeKey, DeviceStore.open(file, storeKey));

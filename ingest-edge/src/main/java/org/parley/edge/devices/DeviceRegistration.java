@@ -224,7 +224,7 @@ public class DeviceRegistration {
                     EdgeVerticle.httpError(ctx, 409, ErrorCode.DEVICE_LIMIT, device.userId() + " has "
                             + maxCompanions + " linked devices already (devices.max-companions); unlink one first");
                 } else {
-                    // The user's one-to-one peers see the new device (DEVICE_LINKED) before anyone can use it.
+                    // The user's peers see the new device (DEVICE_LINKED) before anyone can use it.
                     save(device.userId(), slot.result(), deviceId, now).compose(token -> identity
                             .announceDevice(device.userId(), deviceId, true).map(n -> token))
                             .onComplete(saved -> answer(ctx, saved, device.userId(), slot.result(), deviceId,

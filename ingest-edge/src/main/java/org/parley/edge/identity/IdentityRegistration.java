@@ -289,27 +289,25 @@ public final class IdentityRegistration {
      * append is logged, the registration stands); completes with the number of conversations announced to.
      */
     public Future<Integer> announce(String userId, String deviceId) {
-        return announce(userId, deviceId, ActionType.ANNOUNCE_IDENTITY, "identity-changed:", false);
+        return announce(userId, deviceId, ActionType.ANNOUNCE_IDENTITY, "identity-changed:");
     }
 
     /**
      * Appends an {@code ANNOUNCE_DEVICE_LINKED} or {@code ANNOUNCE_DEVICE_UNLINKED} action (sender device: the device
-     * linked or unlinked) to each one-to-one conversation the user is a member of: the sequencer turns it into a
-     * {@code DEVICE_LINKED}/{@code DEVICE_UNLINKED} event both members' devices receive, so a peer sees every change of
-     * the user's device list. Groups are left out (their members learn device lists with Sender Keys). Best effort per
-     * conversation, like {@link #announce(String, String)}.
+     * linked or unlinked) to each conversation the user is a member of, one-to-one and group: the sequencer turns it
+     * into a {@code DEVICE_LINKED}/{@code DEVICE_UNLINKED} event every member's devices receive, so a peer sees every
+     * change of the user's device list, and a group's senders give a new device their sender keys (docs/e2e.md). Best
+     * effort per conversation, like {@link #announce(String, String)}.
      */
     public Future<Integer> announceDevice(String userId, String deviceId, boolean linked) {
-        return linked ? announce(userId, deviceId, ActionType.ANNOUNCE_DEVICE_LINKED, "device-linked:", true)
-                : announce(userId, deviceId, ActionType.ANNOUNCE_DEVICE_UNLINKED, "device-unlinked:", true);
+        return linked ? announce(userId, deviceId, ActionType.ANNOUNCE_DEVICE_LINKED, "device-linked:")
+                : announce(userId, deviceId, ActionType.ANNOUNCE_DEVICE_UNLINKED, "device-unlinked:");
     }
 
-    private Future<Integer> announce(String userId, String deviceId, ActionType type, String idPrefix,
-            boolean oneToOneOnly) {
+    private Future<Integer> announce(String userId, String deviceId, ActionType type, String idPrefix) {
         return readModel.conversations(userId).compose(all -> {
             List<String> current = all.stream().filter(UserConversations.Membership::isMember)
-                    .map(UserConversations.Membership::conversationId)
-                    .filter(c -> !oneToOneOnly || Conversations.members(c).isPresent()).toList();
+                    .map(UserConversations.Membership::conversationId).toList();
             List<Future<Integer>> lanes = new ArrayList<>();
             for (int lane = 0; lane < announceParallelism && lane < current.size(); lane++) {
                 lanes.add(announceLane(current, lane, userId, deviceId, type, idPrefix, 0));

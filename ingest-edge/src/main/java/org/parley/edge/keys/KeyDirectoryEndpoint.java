@@ -114,13 +114,15 @@ public final class KeyDirectoryEndpoint {
             Future<Integer> stocked = on(directory.count(device.deviceId()));
             Future.all(published, stocked).compose(v -> {
                 PreKeyUpload.Checked checked;
+                KeyDirectory.Grant grant;
                 try {
                     checked = PreKeyUpload.check(request, published.result(), stocked.result(), limits);
+                    grant = PreKeyUpload.grant(request, device.userId(), device.deviceId(), checked, published.result());
                 } catch (PreKeyUpload.Refused r) {
                     EdgeVerticle.httpError(ctx, r.status(), r.code(), r.getMessage());
                     return Future.succeededFuture();
                 }
-                KeyDirectoryFact fact = uploaded(device, checked);
+                KeyDirectoryFact fact = uploaded(device, checked, grant);
                 return log.append(fact).compose(x -> on(directory.write(fact)))
                         .compose(x -> on(directory.count(device.deviceId())))
                         .onSuccess(n -> ctx.json(new JsonObject().put("oneTimePreKeys", n))).mapEmpty();
@@ -173,12 +175,14 @@ public final class KeyDirectoryEndpoint {
             Future.all(current, published).compose(v -> {
                 // Only devices linked now: an unlinked device's keys are removed, and never served meanwhile.
                 Set<String> linked = current.result().stream().map(DeviceSlots.Slot::deviceId).collect(Collectors.toSet());
+                Set<String> primary = current.result().stream().filter(DeviceSlots.Slot::primary)
+                        .map(DeviceSlots.Slot::deviceId).collect(Collectors.toSet());
                 List<KeyDirectory.DeviceKeys> devices = published.result().stream()
                         .filter(d -> linked.contains(d.deviceId()) && d.complete())
                         .filter(d -> only == null || only.equals(d.deviceId())).toList();
                 List<Future<JsonObject>> bundles = new ArrayList<>();
                 for (KeyDirectory.DeviceKeys d : devices) {
-                    bundles.add(bundle(d));
+                    bundles.add(bundle(d).map(b -> withGrant(b, d, primary.contains(d.deviceId()))));
                 }
                 return Future.all(bundles).map(all -> {
                     JsonArray out = new JsonArray();
@@ -225,12 +229,20 @@ public final class KeyDirectoryEndpoint {
                         .put("publicKey", B64.encodeToString(k.publicKey()))).orElse(null)));
     }
 
+    /** The bundle's {@code primary} flag and {@code deviceGrant} (null if the device published none). */
+    private static JsonObject withGrant(JsonObject bundle, KeyDirectory.DeviceKeys d, boolean primary) {
+        return bundle.put("primary", primary).put("deviceGrant", d.grant() == null ? null : new JsonObject()
+                .put("linkKey", B64.encodeToString(d.grant().linkKey()))
+                .put("signature", B64.encodeToString(d.grant().signature())));
+    }
+
     private static JsonObject signed(KeyDirectory.SignedKey k) {
         return new JsonObject().put("keyId", k.keyId()).put("publicKey", B64.encodeToString(k.publicKey()))
                 .put("signature", B64.encodeToString(k.signature()));
     }
 
-    private static KeyDirectoryFact uploaded(DeviceDirectory.Device device, PreKeyUpload.Checked c) {
+    private static KeyDirectoryFact uploaded(DeviceDirectory.Device device, PreKeyUpload.Checked c,
+            KeyDirectory.Grant grant) {
         List<OneTimePublicPreKey> oneTime = c.oneTimePreKeys().stream().map(k -> OneTimePublicPreKey.newBuilder()
                 .setKeyId(k.keyId()).setPublicKey(java.nio.ByteBuffer.wrap(k.publicKey())).build()).toList();
         return KeyDirectoryFact.newBuilder().setKind(KeyFactKind.KEYS_UPLOADED).setUserId(device.userId())
@@ -238,7 +250,10 @@ public final class KeyDirectoryEndpoint {
                 .setRegistrationId(c.registrationId())
                 .setIdentityKey(c.identityKey() == null ? null : java.nio.ByteBuffer.wrap(c.identityKey()))
                 .setSignedPreKey(signedFact(c.signedPreKey())).setKyberLastResort(signedFact(c.kyberLastResort()))
-                .setOneTimePreKeys(oneTime).build();
+                .setOneTimePreKeys(oneTime)
+                .setDeviceGrant(grant == null ? null : org.parley.events.DeviceGrant.newBuilder()
+                        .setLinkKey(java.nio.ByteBuffer.wrap(grant.linkKey()))
+                        .setSignature(java.nio.ByteBuffer.wrap(grant.signature())).build()).build();
     }
 
     private static SignedPublicPreKey signedFact(KeyDirectory.SignedKey k) {

@@ -105,11 +105,57 @@ public final class PreKeyUpload {
         KeyDirectory.SignedKey kyber = body.getValue("kyberLastResort") == null ? null
                 : signedKey(body, "kyberLastResort", true, identity);
         List<KeyDirectory.OneTimeKey> oneTime = oneTimeKeys(body, stocked, limits);
-        if (!first && signed == null && kyber == null && oneTime.isEmpty() && identityBytes == null) {
+        if (!first && signed == null && kyber == null && oneTime.isEmpty() && identityBytes == null
+                && body.getValue("deviceGrant") == null) {
             throw new Refused(ErrorCode.MISSING_FIELD, "nothing to upload: give oneTimePreKeys, signedPreKey or"
                     + " kyberLastResort");
         }
         return new Checked(first ? registrationId : null, first ? identityBytes : null, signed, kyber, oneTime);
+    }
+
+    /** What a device grant's signature covers (the SDK's {@code DeviceGrant.signed}, the same bytes). */
+    private static final byte[] GRANT_CONTEXT = "Parley device link v1".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
+    /**
+     * The upload's {@code deviceGrant} ({@code {"linkKey", "signature"}}): the user's identity authorising this device,
+     * checked like the prekeys' signatures, over (context, user id, device id, registration id, identity key, link key)
+     * with the identity and registration id of this upload or of the device's first one. Null if the upload has none.
+     */
+    public static KeyDirectory.Grant grant(JsonObject body, String userId, String deviceId, Checked checked,
+            Optional<KeyDirectory.DeviceKeys> existing) throws Refused {
+        Object value = body.getValue("deviceGrant");
+        if (value == null) {
+            return null;
+        }
+        if (!(value instanceof JsonObject o)) {
+            throw new Refused(ErrorCode.INVALID_FIELD, "deviceGrant must be an object {\"linkKey\", \"signature\"}");
+        }
+        byte[] linkKey = ecKey(o, "deviceGrant.linkKey", "linkKey");
+        byte[] signature = bytes(o, "deviceGrant.signature", "signature", SIGNATURE_BYTES, "a signature");
+        byte[] identityBytes = checked.identityKey() != null ? checked.identityKey() : existing.get().identityKey();
+        int registrationId = checked.registrationId() != null ? checked.registrationId()
+                : existing.get().registrationId();
+        java.io.ByteArrayOutputStream signedBytes = new java.io.ByteArrayOutputStream();
+        try (java.io.DataOutputStream out = new java.io.DataOutputStream(signedBytes)) {
+            out.write(GRANT_CONTEXT);
+            out.writeUTF(userId);
+            out.writeUTF(deviceId);
+            out.writeInt(registrationId);
+            out.write(identityBytes);
+            out.write(linkKey);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        try {
+            if (!new IdentityKey(identityBytes).getPublicKey().verifySignature(signedBytes.toByteArray(), signature)) {
+                throw new Refused(ErrorCode.INVALID_SIGNATURE, "deviceGrant.signature does not verify with the"
+                        + " device's identity key over this user, device, registration id, identity and"
+                        + " deviceGrant.linkKey");
+            }
+        } catch (InvalidKeyException e) {
+            throw new Refused(ErrorCode.INVALID_FIELD, "identityKey is not a serialized Curve25519 public key");
+        }
+        return new KeyDirectory.Grant(linkKey, signature);
     }
 
     private static KeyDirectory.SignedKey signedKey(JsonObject body, String field, boolean kyberKey, IdentityKey identity)

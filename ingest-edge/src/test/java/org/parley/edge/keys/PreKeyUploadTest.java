@@ -73,6 +73,53 @@ class PreKeyUploadTest {
         assertThat(c.oneTimePreKeys()).extracting(KeyDirectory.OneTimeKey::keyId).containsExactly(100, 101, 102, 103, 104);
     }
 
+    /** A device grant as the SDK makes it (the signed layout written out here, so a change on either side shows). */
+    private static JsonObject grant(IdentityKeyPair by, String user, String device, int registrationId,
+            IdentityKeyPair identity, byte[] linkKey) throws Exception {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (java.io.DataOutputStream out = new java.io.DataOutputStream(bytes)) {
+            out.write("Parley device link v1".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            out.writeUTF(user);
+            out.writeUTF(device);
+            out.writeInt(registrationId);
+            out.write(identity.getPublicKey().serialize());
+            out.write(linkKey);
+        }
+        return new JsonObject().put("linkKey", B64.encodeToString(linkKey))
+                .put("signature", B64.encodeToString(by.getPrivateKey().calculateSignature(bytes.toByteArray())));
+    }
+
+    @Test
+    void aDeviceGrantByTheIdentityOverThisDeviceIsKeptAndAnyOtherIsRefused() throws Exception {
+        byte[] link = ECKeyPair.generate().getPublicKey().serialize();
+        JsonObject body = first(identity).put("deviceGrant", grant(identity, "alice", "d1", 4242, identity, link));
+        PreKeyUpload.Checked c = PreKeyUpload.check(body, Optional.empty(), 0, LIMITS);
+        assertThat(PreKeyUpload.grant(body, "alice", "d1", c, Optional.empty()).linkKey()).isEqualTo(link);
+        assertThat(PreKeyUpload.grant(first(identity), "alice", "d1", c, Optional.empty())).isNull();
+        // The same grant for another device or user, or a grant signed by another key: refused.
+        assertThat(refusal(() -> PreKeyUpload.grant(body, "alice", "d2", c, Optional.empty())))
+                .isEqualTo(ErrorCode.INVALID_SIGNATURE);
+        assertThat(refusal(() -> PreKeyUpload.grant(body, "mallory", "d1", c, Optional.empty())))
+                .isEqualTo(ErrorCode.INVALID_SIGNATURE);
+        JsonObject forged = first(identity).put("deviceGrant", grant(stranger, "alice", "d1", 4242, identity, link));
+        assertThat(refusal(() -> PreKeyUpload.grant(forged, "alice", "d1", c, Optional.empty())))
+                .isEqualTo(ErrorCode.INVALID_SIGNATURE);
+        JsonObject otherRegistration = first(identity).put("deviceGrant", grant(identity, "alice", "d1", 17, identity,
+                link));
+        assertThat(refusal(() -> PreKeyUpload.grant(otherRegistration, "alice", "d1", c, Optional.empty())))
+                .isEqualTo(ErrorCode.INVALID_SIGNATURE);
+        // A grant alone, later: checked against the published identity and registration id.
+        JsonObject later = new JsonObject().put("deviceGrant", grant(identity, "alice", "d1", 4242, identity, link));
+        PreKeyUpload.Checked lc = PreKeyUpload.check(later, published(), 0, LIMITS);
+        assertThat(PreKeyUpload.grant(later, "alice", "d1", lc, published())).isNotNull();
+        // Malformed.
+        assertThat(refusal(() -> PreKeyUpload.grant(new JsonObject().put("deviceGrant", "x"), "alice", "d1", lc,
+                published()))).isEqualTo(ErrorCode.INVALID_FIELD);
+        assertThat(refusal(() -> PreKeyUpload.grant(new JsonObject().put("deviceGrant", new JsonObject()
+                .put("linkKey", B64.encodeToString(link))), "alice", "d1", lc, published())))
+                .isEqualTo(ErrorCode.MISSING_FIELD);
+    }
+
     @Test
     void signaturesByAnotherIdentityKeyAreRefused() {
         assertThat(refusal(() -> PreKeyUpload.check(first(stranger), Optional.empty(), 0, LIMITS)))

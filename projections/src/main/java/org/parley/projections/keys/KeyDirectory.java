@@ -18,7 +18,8 @@ import org.parley.events.KeyDirectoryFact;
 
 /**
  * The end-to-end key directory's read model: {@code device_keys} (identity, signed EC prekey, Kyber last-resort
- * prekey per device), {@code one_time_prekeys} (each device's stock) and {@code prekey_claims} (the keys handed out).
+ * prekey per device), {@code device_grants} (each device's authorisation by the user's identity),
+ * {@code one_time_prekeys} (each device's stock) and {@code prekey_claims} (the keys handed out).
  * {@link #write} projects a {@link KeyDirectoryFact} (the projection writer, and the edge right after appending it:
  * the same rows); {@link #claim} hands out a one-time prekey at most once ({@link PreKeyClaimer}).
  */
@@ -40,9 +41,25 @@ public class KeyDirectory implements PreKeyClaimer.Store {
         }
     }
 
-    /** A device's published keys (any part may be missing only if an upload was partial: the edge refuses that). */
+    /** The user's identity authorising a device: the link key and the signature (docs/e2e.md "Device grants"). */
+    public record Grant(byte[] linkKey, byte[] signature) {
+    }
+
+    /**
+     * A device's published keys (any part may be missing only if an upload was partial: the edge refuses that), and its
+     * grant (null if it published none).
+     */
     public record DeviceKeys(String userId, String deviceId, Integer registrationId, byte[] identityKey,
-            SignedKey signedPreKey, SignedKey kyberPreKey) {
+            SignedKey signedPreKey, SignedKey kyberPreKey, Grant grant) {
+        public DeviceKeys(String userId, String deviceId, Integer registrationId, byte[] identityKey,
+                SignedKey signedPreKey, SignedKey kyberPreKey) {
+            this(userId, deviceId, registrationId, identityKey, signedPreKey, kyberPreKey, null);
+        }
+
+        DeviceKeys withGrant(Grant g) {
+            return new DeviceKeys(userId, deviceId, registrationId, identityKey, signedPreKey, kyberPreKey, g);
+        }
+
         public boolean complete() {
             return registrationId != null && identityKey != null && signedPreKey != null && kyberPreKey != null;
         }
@@ -63,6 +80,9 @@ public class KeyDirectory implements PreKeyClaimer.Store {
     private final PreparedStatement ofDevice;
     private final PreparedStatement stock;
     private final PreparedStatement count;
+    private final PreparedStatement setGrant;
+    private final PreparedStatement removeGrant;
+    private final PreparedStatement grantsOfUser;
     private final PreKeyClaimer claimer = new PreKeyClaimer(this);
 
     public KeyDirectory(CqlSession session, int claimTtlSeconds) {
@@ -91,6 +111,11 @@ public class KeyDirectory implements PreKeyClaimer.Store {
         this.ofDevice = session.prepare("SELECT " + columns + " FROM device_keys WHERE user_id = ? AND device_id = ?");
         this.stock = session.prepare("SELECT key_id, public_key FROM one_time_prekeys WHERE device_id = ?");
         this.count = session.prepare("SELECT COUNT(*) FROM one_time_prekeys WHERE device_id = ?");
+        this.setGrant = session.prepare("UPDATE device_grants USING TIMESTAMP ? SET link_key = ?, signature = ?"
+                + " WHERE user_id = ? AND device_id = ?");
+        this.removeGrant = session.prepare("DELETE FROM device_grants USING TIMESTAMP ? WHERE user_id = ?"
+                + " AND device_id = ?");
+        this.grantsOfUser = session.prepare("SELECT device_id, link_key, signature FROM device_grants WHERE user_id = ?");
     }
 
     /** Projects one fact; idempotent, and an older fact replayed after a newer one changes nothing it changed. */
@@ -111,6 +136,9 @@ public class KeyDirectory implements PreKeyClaimer.Store {
         } else if (m instanceof KeyMutation.SetSignedKey s) {
             return List.of((s.kyber() ? setKyber : setSigned).bind(s.timestampMicros(), s.keyId(),
                     ByteBuffer.wrap(s.publicKey()), ByteBuffer.wrap(s.signature()), s.userId(), s.deviceId()));
+        } else if (m instanceof KeyMutation.SetGrant g) {
+            return List.of(setGrant.bind(g.timestampMicros(), ByteBuffer.wrap(g.linkKey()), ByteBuffer.wrap(g.signature()),
+                    g.userId(), g.deviceId()));
         } else if (m instanceof KeyMutation.PutOneTimeKey p) {
             return List.of(putOneTime.bind(p.deviceId(), p.keyId(), ByteBuffer.wrap(p.publicKey()), p.timestampMicros()));
         } else if (m instanceof KeyMutation.RecordClaim c) {
@@ -120,23 +148,39 @@ public class KeyDirectory implements PreKeyClaimer.Store {
             return List.of(dropOneTime.bind(d.timestampMicros(), d.deviceId(), d.keyId()));
         } else if (m instanceof KeyMutation.RemoveDevice r) {
             return List.of(removeDevice.bind(r.timestampMicros(), r.userId(), r.deviceId()),
-                    removeStock.bind(r.timestampMicros(), r.deviceId()));
+                    removeStock.bind(r.timestampMicros(), r.deviceId()),
+                    removeGrant.bind(r.timestampMicros(), r.userId(), r.deviceId()));
         }
         throw new IllegalArgumentException("unknown mutation " + m);
     }
 
-    /** The device's published keys, if it has any. */
+    /** The device's published keys, if it has any (without its grant: {@link #ofUser} serves that). */
     public CompletionStage<Optional<DeviceKeys>> device(String userId, String deviceId) {
         return session.executeAsync(ofDevice.bind(userId, deviceId)).thenApply(rs -> Optional.ofNullable(rs.one())
                 .map(KeyDirectory::keys));
     }
 
-    /** Every device of the user with published keys (the caller filters out devices that are no longer linked). */
+    /**
+     * Every device of the user with published keys, each with its grant if it published one (the caller filters out
+     * devices that are no longer linked).
+     */
     public CompletionStage<List<DeviceKeys>> ofUser(String userId) {
-        return session.executeAsync(ofUser.bind(userId)).thenApply(rs -> {
+        CompletionStage<java.util.Map<String, Grant>> grants = session.executeAsync(grantsOfUser.bind(userId))
+                .thenApply(rs -> {
+                    java.util.Map<String, Grant> out = new java.util.HashMap<>();
+                    for (Row r : rs.currentPage()) {
+                        if (!r.isNull("link_key") && !r.isNull("signature")) {
+                            out.put(r.getString("device_id"), new Grant(bytes(r.getByteBuffer("link_key")),
+                                    bytes(r.getByteBuffer("signature"))));
+                        }
+                    }
+                    return out;
+                });
+        return session.executeAsync(ofUser.bind(userId)).thenCombine(grants, (rs, byDevice) -> {
             List<DeviceKeys> out = new ArrayList<>();
             for (Row r : rs.currentPage()) {
-                out.add(keys(r));
+                DeviceKeys k = keys(r);
+                out.add(k.withGrant(byDevice.get(k.deviceId())));
             }
             return out;
         });

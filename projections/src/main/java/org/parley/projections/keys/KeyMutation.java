@@ -24,6 +24,11 @@ public sealed interface KeyMutation {
             long timestampMicros) implements KeyMutation {
     }
 
+    /** device_grants: the user's identity authorising the device. */
+    record SetGrant(String userId, String deviceId, byte[] linkKey, byte[] signature, long timestampMicros)
+            implements KeyMutation {
+    }
+
     /** one_time_prekeys: a key added to the device's stock. */
     record PutOneTimeKey(String deviceId, int keyId, byte[] publicKey, long timestampMicros) implements KeyMutation {
     }
@@ -36,7 +41,7 @@ public sealed interface KeyMutation {
     record DropOneTimeKey(String deviceId, int keyId, long timestampMicros) implements KeyMutation {
     }
 
-    /** device_keys and one_time_prekeys: everything of the device goes. */
+    /** device_keys, device_grants and one_time_prekeys: everything of the device goes. */
     record RemoveDevice(String userId, String deviceId, long timestampMicros) implements KeyMutation {
     }
 
@@ -71,6 +76,10 @@ public sealed interface KeyMutation {
                 if (kyber != null) {
                     out.add(new SetSignedKey(user, device, true, kyber.getKeyId(), bytes(kyber.getPublicKey()),
                             bytes(kyber.getSignature()), ts));
+                }
+                if (f.getDeviceGrant() != null) {
+                    out.add(new SetGrant(user, device, bytes(f.getDeviceGrant().getLinkKey()),
+                            bytes(f.getDeviceGrant().getSignature()), ts));
                 }
                 for (OneTimePublicPreKey k : f.getOneTimePreKeys()) {
                     out.add(new PutOneTimeKey(device, k.getKeyId(), bytes(k.getPublicKey()), ts));

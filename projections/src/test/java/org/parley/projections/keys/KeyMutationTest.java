@@ -50,6 +50,8 @@ class KeyMutationTest {
             } else if (m instanceof KeyMutation.SetSignedKey s) {
                 put(deviceCells, s.deviceId() + (s.kyber() ? "/kyber" : "/signed"), s.keyId() + ":" + hex(s.publicKey()),
                         s.timestampMicros());
+            } else if (m instanceof KeyMutation.SetGrant g) {
+                put(deviceCells, g.deviceId() + "/grant", hex(g.linkKey()) + ":" + hex(g.signature()), g.timestampMicros());
             } else if (m instanceof KeyMutation.PutOneTimeKey p) {
                 put(stock, p.deviceId() + "/" + p.keyId(), hex(p.publicKey()), p.timestampMicros());
             } else if (m instanceof KeyMutation.RecordClaim c) {
@@ -164,6 +166,18 @@ class KeyMutationTest {
         KeyDirectoryFact removed = fact(KeyFactKind.KEYS_REMOVED, 5000).build();
         Map<String, String> rows = project(List.of(upload(1000, 1, 10, 11), claim(2000, 10, 1), removed, upload(1000, 1, 10, 11)));
         assertThat(rows).containsOnlyKeys("prekey_claims d1/10/050a");
+    }
+
+    @Test
+    void aDevicesGrantIsKeptWithItsKeysAndGoesWithThem() {
+        KeyDirectoryFact granted = KeyDirectoryFact.newBuilder(upload(1000, 1, 10)).setDeviceGrant(
+                org.parley.events.DeviceGrant.newBuilder().setLinkKey(bytes(5, 3)).setSignature(bytes(9, 9)).build())
+                .build();
+        assertThat(KeyMutation.of(granted)).filteredOn(KeyMutation.SetGrant.class::isInstance).hasSize(1);
+        assertThat(KeyMutation.of(upload(1000, 1, 10))).noneMatch(KeyMutation.SetGrant.class::isInstance);
+        assertThat(project(List.of(granted))).containsEntry("device_keys d1/grant", "0503:0909");
+        assertThat(project(List.of(granted, fact(KeyFactKind.KEYS_REMOVED, 2000).build(), granted)))
+                .doesNotContainKey("device_keys d1/grant");
     }
 
     @Test
