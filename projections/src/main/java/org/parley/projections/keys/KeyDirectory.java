@@ -120,8 +120,18 @@ public class KeyDirectory implements PreKeyClaimer.Store {
 
     /** Projects one fact; idempotent, and an older fact replayed after a newer one changes nothing it changed. */
     public CompletionStage<Void> write(KeyDirectoryFact fact) {
+        // The grant first, the keys after it: a device whose keys a reader finds complete has its grant in place
+        // (ofUser reads the keys, then the grants). Written side by side, a fetch between the two found keys
+        // without a grant, and peers refused the device as unauthorised.
+        List<KeyMutation> all = KeyMutation.of(fact);
+        List<KeyMutation> grants = all.stream().filter(m -> m instanceof KeyMutation.SetGrant).toList();
+        List<KeyMutation> rest = all.stream().filter(m -> !(m instanceof KeyMutation.SetGrant)).toList();
+        return executeAll(grants).thenCompose(v -> executeAll(rest));
+    }
+
+    private CompletableFuture<Void> executeAll(List<KeyMutation> mutations) {
         List<CompletableFuture<?>> writes = new ArrayList<>();
-        for (KeyMutation m : KeyMutation.of(fact)) {
+        for (KeyMutation m : mutations) {
             for (BoundStatement st : bind(m)) {
                 writes.add(session.executeAsync(st).toCompletableFuture());
             }
@@ -165,7 +175,20 @@ public class KeyDirectory implements PreKeyClaimer.Store {
      * devices that are no longer linked).
      */
     public CompletionStage<List<DeviceKeys>> ofUser(String userId) {
-        CompletionStage<java.util.Map<String, Grant>> grants = session.executeAsync(grantsOfUser.bind(userId))
+        // The keys first, then the grants (write writes them the other way round): never complete keys without the
+        // grant that was published with them.
+        return session.executeAsync(ofUser.bind(userId)).thenCompose(keys -> grantsOf(userId).thenApply(byDevice -> {
+            List<DeviceKeys> out = new ArrayList<>();
+            for (Row r : keys.currentPage()) {
+                DeviceKeys k = keys(r);
+                out.add(k.withGrant(byDevice.get(k.deviceId())));
+            }
+            return out;
+        }));
+    }
+
+    private CompletionStage<java.util.Map<String, Grant>> grantsOf(String userId) {
+        return session.executeAsync(grantsOfUser.bind(userId))
                 .thenApply(rs -> {
                     java.util.Map<String, Grant> out = new java.util.HashMap<>();
                     for (Row r : rs.currentPage()) {
@@ -176,14 +199,6 @@ public class KeyDirectory implements PreKeyClaimer.Store {
                     }
                     return out;
                 });
-        return session.executeAsync(ofUser.bind(userId)).thenCombine(grants, (rs, byDevice) -> {
-            List<DeviceKeys> out = new ArrayList<>();
-            for (Row r : rs.currentPage()) {
-                DeviceKeys k = keys(r);
-                out.add(k.withGrant(byDevice.get(k.deviceId())));
-            }
-            return out;
-        });
     }
 
     /** How many one-time prekeys the device has in stock. */
