@@ -158,10 +158,11 @@ public final class LocalSearchIndex implements AutoCloseable {
      * decrypting ({@link #index}); this reads only {@code payload}, so an encrypted frame's metadata alone is not indexed.
      */
     public void observe(JsonObject frame) {
+        String type = frame.getString("type");
         String kind = frame.getString("kind", "message");
         String conversation = frame.getString("conversationId");
-        if (conversation == null) {
-            return;
+        if (conversation == null || type != null && !type.equals("message")) {
+            return; // not a conversation event (a "sent" answer, a receipt, …)
         }
         Object target = frame.getValue("targetSeq");
         switch (kind) {
