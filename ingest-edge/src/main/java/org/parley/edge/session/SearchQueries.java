@@ -28,7 +28,8 @@ import org.parley.projections.MessageSearch;
  * everyone has no row. Newest first across all chats.
  *
  * <p>The walk is best first over buckets: every candidate bucket (1000 seqs of one conversation, with its time span)
- * waits in a queue ordered by its latest time; the bucket read next is the one that may hold the newest hit. It stops
+ * waits in a queue ordered by its latest time; the buckets read next (up to {@link #BUCKETS_AT_ONCE} at once) are
+ * those that may hold the newest hits. It stops
  * once {@code limit + 1} hits are found and no unread bucket can hold a newer one (the page is exact), or after
  * {@link #MAX_BUCKETS_PER_PAGE} buckets: then it answers the hits no unread bucket can precede (maybe fewer than
  * {@code limit}, maybe none) with {@code more} and a cursor, so one request's work stays bounded however rare the
@@ -37,6 +38,8 @@ import org.parley.projections.MessageSearch;
 final class SearchQueries {
     /** Buckets (each up to 1000 message rows) one search page reads at most. */
     static final int MAX_BUCKETS_PER_PAGE = 64;
+    /** Buckets read at once while walking (each two reads: its rows and the user's hidden seqs in it). */
+    static final int BUCKETS_AT_ONCE = 4;
     /** Conversations whose reach and buckets are read at once. */
     static final int CONVERSATIONS_AT_ONCE = 16;
 
@@ -163,17 +166,32 @@ final class SearchQueries {
             if (read >= MAX_BUCKETS_PER_PAGE) {
                 return Future.succeededFuture(page(next.maxAt()));
             }
-            queue.poll();
-            read++;
-            String conv = next.scope().conversationId();
-            long bucket = next.bucket().bucket();
-            long first = bucket * Buckets.SIZE;
-            Future<List<MessageSearch.Hit>> rows = readModel.searchBucket(conv, bucket);
-            Future<Set<Long>> hidden = readModel.hidden(userId, conv, first, first + Buckets.SIZE - 1);
-            return Future.all(rows, hidden).compose(v -> {
-                for (MessageSearch.Hit h : rows.result()) {
-                    if (matches(next.scope(), h, hidden.result())) {
-                        found.put(key(h), h);
+            // The next buckets that may still hold a hit of this page, read at once (each: its rows, the hidden seqs).
+            long threshold = found.size() > s.limit() ? nth(s.limit()).atMs() : Long.MIN_VALUE;
+            List<Candidate> batch = new ArrayList<>();
+            while (batch.size() < BUCKETS_AT_ONCE && read < MAX_BUCKETS_PER_PAGE && queue.peek() != null
+                    && queue.peek().maxAt() >= threshold) {
+                batch.add(queue.poll());
+                read++;
+            }
+            List<Future<?>> reads = new ArrayList<>();
+            List<Future<List<MessageSearch.Hit>>> rows = new ArrayList<>();
+            List<Future<Set<Long>>> hidden = new ArrayList<>();
+            for (Candidate c : batch) {
+                long first = c.bucket().bucket() * Buckets.SIZE;
+                Future<List<MessageSearch.Hit>> r = readModel.searchBucket(c.scope().conversationId(), c.bucket().bucket());
+                Future<Set<Long>> h = readModel.hidden(userId, c.scope().conversationId(), first, first + Buckets.SIZE - 1);
+                rows.add(r);
+                hidden.add(h);
+                reads.add(r);
+                reads.add(h);
+            }
+            return Future.all(reads).compose(v -> {
+                for (int i = 0; i < batch.size(); i++) {
+                    for (MessageSearch.Hit h : rows.get(i).result()) {
+                        if (matches(batch.get(i).scope(), h, hidden.get(i).result())) {
+                            found.put(key(h), h);
+                        }
                     }
                 }
                 while (found.size() > s.limit() + 1) {
