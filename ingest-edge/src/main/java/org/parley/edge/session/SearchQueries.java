@@ -28,8 +28,8 @@ import org.parley.projections.MessageSearch;
  * everyone has no row. Newest first across all chats.
  *
  * <p>The walk is best first over buckets: every candidate bucket (1000 seqs of one conversation, with its time span)
- * waits in a queue ordered by its latest time; the buckets read next (up to {@link #BUCKETS_AT_ONCE} at once) are
- * those that may hold the newest hits. It stops
+ * waits in a queue ordered by its latest time; the bucket read next ({@link #BUCKETS_AT_ONCE} at a time) is
+ * the one that may hold the newest hit. It stops
  * once {@code limit + 1} hits are found and no unread bucket can hold a newer one (the page is exact), or after
  * {@link #MAX_BUCKETS_PER_PAGE} buckets: then it answers the hits no unread bucket can precede (maybe fewer than
  * {@code limit}, maybe none) with {@code more} and a cursor, so one request's work stays bounded however rare the
@@ -38,8 +38,12 @@ import org.parley.projections.MessageSearch;
 final class SearchQueries {
     /** Buckets (each up to 1000 message rows) one search page reads at most. */
     static final int MAX_BUCKETS_PER_PAGE = 64;
-    /** Buckets read at once while walking (each two reads: its rows and the user's hidden seqs in it). */
-    static final int BUCKETS_AT_ONCE = 4;
+    /**
+     * Buckets read at once while walking (each two reads: its rows and the user's hidden seqs in it). One: reading 4 at
+     * once (speculatively, as the page may need only the first) was measured no faster across 20 chats and twice as
+     * slow for one chat on the CPU-bound test machine (docs/search.md).
+     */
+    static final int BUCKETS_AT_ONCE = 1;
     /** Conversations whose reach and buckets are read at once. */
     static final int CONVERSATIONS_AT_ONCE = 16;
 
