@@ -117,6 +117,7 @@ public final class SecureMessenger {
     private final KeyUpkeep upkeep;
     /** Where decrypted and sent messages are kept (for the device itself, and for a newly linked one); may be null. */
     private MessageLog history;
+    private org.parley.client.search.LocalSearchIndex searchIndex;
 
     /**
      * This device's current sender key in a group: its distribution id, the members it was made for, the holders. A
@@ -217,6 +218,15 @@ public final class SecureMessenger {
      */
     public void keepHistory(MessageLog log) {
         this.history = log;
+    }
+
+    /**
+     * Indexes every message this messenger sends or decrypts from now on in {@code index} (its text, for local
+     * search; docs/search.md), re-indexes edits and removes what is deleted for everyone or hidden for this user.
+     * Null stops indexing.
+     */
+    public void indexInto(org.parley.client.search.LocalSearchIndex index) {
+        this.searchIndex = index;
     }
 
     /** The log set with {@link #keepHistory}, or null. */
@@ -360,6 +370,11 @@ public final class SecureMessenger {
     }
 
     private void keepSent(JsonObject answer, byte[] plaintext) {
+        if (searchIndex != null && "sent".equals(answer.getString("type")) && !HistoryTransfer.isControl(plaintext)) {
+            searchIndex.index(new org.parley.client.search.LocalSearchIndex.Entry(answer.getString("conversationId"),
+                    answer.getLong("seq"), userId, System.currentTimeMillis(), null,
+                    new String(plaintext, java.nio.charset.StandardCharsets.UTF_8)));
+        }
         if (history != null && "sent".equals(answer.getString("type")) && !HistoryTransfer.isControl(plaintext)) {
             history.add(new HistoryEntry(answer.getString("conversationId"), answer.getLong("seq"), userId, deviceId,
                     System.currentTimeMillis(), false, plaintext));
@@ -394,7 +409,32 @@ public final class SecureMessenger {
      * {@link Opened.DeviceListChanged}).
      */
     public Opened open(JsonObject frame) {
-        return kept(frame, openFrame(frame));
+        return indexed(frame, kept(frame, openFrame(frame)));
+    }
+
+    /** Feeds the local search index: what {@code frame} decrypted to, or what it deleted. */
+    private Opened indexed(JsonObject frame, Opened opened) {
+        if (searchIndex == null) {
+            return opened;
+        }
+        String conversation = frame.getString("conversationId");
+        String kind = frame.getString("kind", "message");
+        if (conversation == null) {
+            return opened;
+        }
+        if (opened instanceof Opened.Content c && c.decrypted() instanceof Decrypted.Plaintext p
+                && !HistoryTransfer.isControl(p.content())) {
+            String text = new String(p.content(), java.nio.charset.StandardCharsets.UTF_8);
+            if ("message_edited".equals(kind) && frame.getValue("targetSeq") instanceof Number target) {
+                searchIndex.edit(conversation, target.longValue(), text);
+            } else if ("message".equals(kind) && frame.getValue("seq") instanceof Number seq) {
+                searchIndex.index(new org.parley.client.search.LocalSearchIndex.Entry(conversation, seq.longValue(),
+                        frame.getString("senderUserId"), frame.getLong("sentAt", 0L), frame.getString("mediaType"), text));
+            }
+        } else {
+            searchIndex.observe(frame); // deletes, hidden, plain (not encrypted) messages
+        }
+        return opened;
     }
 
     private Opened openFrame(JsonObject frame) {

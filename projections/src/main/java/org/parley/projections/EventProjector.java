@@ -22,6 +22,7 @@ public class EventProjector {
     private final MediaReferences mediaReferences;
     private final MessageEnvelopes envelopes;
     private MemberReceipts memberReceipts;
+    private MessageSearch search;
 
     public EventProjector(ConversationHistory history, GroupDirectory groups, UserConversations userConversations,
                           GroupDepartures departures, MediaReferences mediaReferences) {
@@ -45,6 +46,9 @@ public class EventProjector {
         // A one-to-one chat has both members from its start: its first event (whatever its kind) says so.
         if (e.getSeq() == 1) {
             Conversations.members(conv).ifPresent(members -> members.forEach(u -> writes.add(userConversations.joined(u, conv, 1))));
+        }
+        if (search != null) {
+            writes.addAll(search.project(e)); // the metadata search rows (docs/search.md)
         }
         switch (e.getType()) {
             case HIDDEN_FOR_ME -> writes.add(userConversations.hidden(e.getPrivateToUserId(), conv, e.getTargetSeq(), e.getSeq()));
@@ -88,6 +92,12 @@ public class EventProjector {
     /** Per-member marks ({@code member_receipts}, docs/adr/0014) are written too; null: not (tests of other tables). */
     public EventProjector withMemberReceipts(MemberReceipts memberReceipts) {
         this.memberReceipts = memberReceipts;
+        return this;
+    }
+
+    /** The metadata search tables ({@code message_search}, docs/search.md) are written too; null: not (tests of other tables). */
+    public EventProjector withSearch(MessageSearch search) {
+        this.search = search;
         return this;
     }
 

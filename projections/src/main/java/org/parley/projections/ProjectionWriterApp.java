@@ -42,7 +42,7 @@ public final class ProjectionWriterApp {
                 new SchemaRegistryClient(settings.registryUrl()),
                 history, new EventProjector(history, new GroupDirectory(session), new UserConversations(session),
                         new GroupDepartures(session), new MediaReferences(session), new MessageEnvelopes(session))
-                        .withMemberReceipts(new MemberReceipts(session)),
+                        .withMemberReceipts(new MemberReceipts(session)).withSearch(new MessageSearch(session)),
                 new UserSettingsDirectory(session), new DeviceInbox(session), new DeviceDirectory(session),
                 onAssigned, new PresenceTable(session), settings.getLong("projections.commit-interval-ms"))
                 .withKeys(new org.parley.projections.keys.KeyDirectory(session,

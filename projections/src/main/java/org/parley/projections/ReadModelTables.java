@@ -20,7 +20,8 @@ public final class ReadModelTables {
             "devices", "devices_by_user", "messages", "message_envelopes", "inbox", "conversation_heads",
             "conversation_members", "user_conversations", "groups", "reactions", "hidden_messages", "user_settings",
             "presence", "media_references", "group_departures", "device_keys", "one_time_prekeys", "prekey_claims",
-            "member_receipts", "user_media_settings", "media_reference_times", "device_grants");
+            "member_receipts", "user_media_settings", "media_reference_times", "device_grants",
+            "message_search", "message_search_buckets");
 
     /** Tables not rebuilt by a replay, each with the reason: their state is not in the log. */
     public static final Map<String, String> NOT_FROM_LOG;

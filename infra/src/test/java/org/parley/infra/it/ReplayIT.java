@@ -188,7 +188,8 @@ class ReplayIT {
         String equal = run("--keyspace", keyspace, "--compare-only");
         for (String table : List.of("messages", "message_envelopes", "inbox", "conversation_heads", "conversation_members",
                 "user_conversations", "groups", "reactions", "hidden_messages", "user_settings", "presence",
-                "group_departures", "devices", "device_keys", "one_time_prekeys", "prekey_claims")) {
+                "group_departures", "devices", "device_keys", "one_time_prekeys", "prekey_claims", "message_search",
+                "message_search_buckets")) {
             assertThat(equal).containsPattern("\n  " + table + " +[1-9]\\d* +[1-9]\\d* +[1-9]\\d* +equal");
         }
 

@@ -11,7 +11,7 @@ public enum FrameKind {
     ACTIONS,
     /** {@code read} receipts (each is appended to the log). */
     RECEIPTS,
-    /** {@code history} pages and {@code group} queries (CQL reads). */
+    /** {@code history} pages, {@code group}, {@code messageInfo} and {@code search} queries (CQL reads). */
     HISTORY,
     /** {@code chats}: a few CQL reads per conversation of the user. */
     CHATS,
@@ -41,7 +41,7 @@ public enum FrameKind {
         } else if (frame instanceof ClientFrame.Read) {
             return RECEIPTS;
         } else if (frame instanceof ClientFrame.History || frame instanceof ClientFrame.GroupQuery
-                || frame instanceof ClientFrame.MessageInfo) {
+                || frame instanceof ClientFrame.MessageInfo || frame instanceof ClientFrame.Search) {
             return HISTORY;
         } else if (frame instanceof ClientFrame.Chats) {
             return CHATS;
@@ -69,6 +69,8 @@ public enum FrameKind {
             return m.requestId();
         } else if (frame instanceof ClientFrame.Chats c) {
             return c.requestId();
+        } else if (frame instanceof ClientFrame.Search s) {
+            return s.requestId();
         } else if (frame instanceof ClientFrame.SettingsUpdate u) {
             return u.requestId();
         }

@@ -134,6 +134,16 @@ public final class GatedReadModel implements EdgeReadModel {
     }
 
     @Override
+    public Future<List<org.parley.projections.MessageSearch.Bucket>> searchBuckets(String conversationId) {
+        return gate(() -> delegate.searchBuckets(conversationId));
+    }
+
+    @Override
+    public Future<List<org.parley.projections.MessageSearch.Hit>> searchBucket(String conversationId, long bucket) {
+        return gate(() -> delegate.searchBucket(conversationId, bucket));
+    }
+
+    @Override
     public Future<List<ConversationHistory.Entry>> historyAfter(String conversationId, long afterSeq, long headSeq, int limit) {
         return gate(() -> delegate.historyAfter(conversationId, afterSeq, headSeq, limit));
     }

@@ -78,6 +78,15 @@ public sealed interface ClientFrame {
     record History(String requestId, String conversationId, long beforeSeq, int limit) implements ClientFrame {
     }
 
+    /**
+     * Search by metadata (docs/search.md): in one conversation or (null) across all of the user's, sent in
+     * [fromTime, untilTime) (epoch ms, each optional), by one sender, by media type ({@link SearchFrames#mediaMatches}),
+     * newest first, {@code limit} hits a page, older than {@code cursor} (null: from the newest).
+     */
+    record Search(String requestId, String conversationId, Long fromTime, Long untilTime, String senderUserId,
+                  String mediaType, int limit, SearchCursor cursor) implements ClientFrame {
+    }
+
     /** Read receipt: the device's user read the conversation up to this seq. */
     record Read(String conversationId, long seq) implements ClientFrame {
     }

@@ -78,6 +78,7 @@ public class FrameDecoder {
             case "typing" -> new ClientFrame.Typing(conversation(json, "conversationId", null),
                     oneOf(json, "state", "start", "stop"));
             case "presence" -> presence(json);
+            case "search" -> SearchFrames.decode(json, historyPageMax);
             default -> throw new ProtocolException(ErrorCode.UNKNOWN_TYPE, "unknown frame type"
                     + (((String) type).length() <= 32 ? " '" + type + "'" : "") + " (known: "
                     + String.join(", ", KNOWN_TYPES) + ")", null);
@@ -86,7 +87,7 @@ public class FrameDecoder {
 
     static final List<String> KNOWN_TYPES = List.of("send", "ack", "read", "history", "ping", "react", "edit", "delete",
             "createGroup", "updateGroup", "addMembers", "removeMember", "promoteAdmin", "demoteAdmin", "leaveGroup",
-            "mute", "chats", "group", "settings", "typing", "presence");
+            "mute", "chats", "group", "settings", "typing", "presence", "search");
 
     /** Collects the optional parts of an {@link ClientFrame.Act} while validating them against one frame. */
     private final class ActFields {

@@ -33,6 +33,7 @@ public class CqlEdgeReadModel implements EdgeReadModel {
     private final MediaReferences mediaReferences;
     private final org.parley.projections.MemberReceipts memberReceipts;
     private final CqlSession session;
+    private final org.parley.projections.MessageSearch search;
     private final com.datastax.oss.driver.api.core.cql.PreparedStatement historyFrom;
 
     public CqlEdgeReadModel(Vertx vertx, CqlSession session) {
@@ -49,6 +50,17 @@ public class CqlEdgeReadModel implements EdgeReadModel {
         this.departures = new GroupDepartures(session);
         this.mediaReferences = new MediaReferences(session);
         this.memberReceipts = new org.parley.projections.MemberReceipts(session);
+        this.search = new org.parley.projections.MessageSearch(session);
+    }
+
+    @Override
+    public Future<List<org.parley.projections.MessageSearch.Bucket>> searchBuckets(String conversationId) {
+        return onContext(search.buckets(conversationId));
+    }
+
+    @Override
+    public Future<List<org.parley.projections.MessageSearch.Hit>> searchBucket(String conversationId, long bucket) {
+        return onContext(search.bucket(conversationId, bucket));
     }
 
     @Override

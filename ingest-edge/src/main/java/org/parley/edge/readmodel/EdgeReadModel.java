@@ -89,4 +89,16 @@ public interface EdgeReadModel {
     default Future<Optional<java.time.Instant>> historyFrom(String userId) {
         return Future.succeededFuture(Optional.empty());
     }
+
+    // ---- metadata search (docs/search.md) ----
+
+    /** The conversation's {@code message_search} buckets with their time spans, newest first. None by default. */
+    default Future<List<org.parley.projections.MessageSearch.Bucket>> searchBuckets(String conversationId) {
+        return Future.succeededFuture(List.of());
+    }
+
+    /** Every searchable message of one bucket, newest (highest seq) first. None by default. */
+    default Future<List<org.parley.projections.MessageSearch.Hit>> searchBucket(String conversationId, long bucket) {
+        return Future.succeededFuture(List.of());
+    }
 }

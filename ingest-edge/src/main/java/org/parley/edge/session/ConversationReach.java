@@ -40,15 +40,24 @@ public final class ConversationReach {
             if (m.isEmpty()) {
                 return Future.failedFuture(notAMember(conversationId, ref));
             }
-            UserConversations.Membership membership = m.get();
-            long to = membership.leftSeq() == null ? Long.MAX_VALUE : membership.leftSeq();
-            // A former member keeps the group's history sharing as it was when it left: turning it on later opens
-            // nothing to it. No departure row (not projected yet): its own range only.
-            Future<Boolean> sharing = membership.leftSeq() != null
-                    ? readModel.departure(userId, conversationId).map(d -> d.map(x -> x.group().historySharing()).orElse(false))
-                    : readModel.group(conversationId).map(g -> g.map(x -> x.historySharing()).orElse(false));
-            return sharing.map(shared -> new Range(shared ? 1 : membership.sinceSeq(), to, m));
+            return of(userId, m.get());
         });
+    }
+
+    /** The reach of a membership the caller already read (a group's, or a one-to-one chat's: all of it). */
+    public Future<Range> of(String userId, UserConversations.Membership membership) {
+        String conversationId = membership.conversationId();
+        Optional<UserConversations.Membership> m = Optional.of(membership);
+        if (!Conversations.isGroup(conversationId)) {
+            return Future.succeededFuture(new Range(1, Long.MAX_VALUE, m));
+        }
+        long to = membership.leftSeq() == null ? Long.MAX_VALUE : membership.leftSeq();
+        // A former member keeps the group's history sharing as it was when it left: turning it on later opens
+        // nothing to it. No departure row (not projected yet): its own range only.
+        Future<Boolean> sharing = membership.leftSeq() != null
+                ? readModel.departure(userId, conversationId).map(d -> d.map(x -> x.group().historySharing()).orElse(false))
+                : readModel.group(conversationId).map(g -> g.map(x -> x.historySharing()).orElse(false));
+        return sharing.map(shared -> new Range(shared ? 1 : membership.sinceSeq(), to, m));
     }
 
     private static ProtocolException notAMember(String conversationId, String ref) {

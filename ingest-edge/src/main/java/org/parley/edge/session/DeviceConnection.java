@@ -66,6 +66,7 @@ public class DeviceConnection {
     private final Map<Long, Unacked> unacked = new TreeMap<>();
     private final ConversationActions actions;
     private final ConversationQueries queries;
+    private final SearchQueries search;
 
     private long lastSent;
     private long lastAcked;
@@ -102,6 +103,7 @@ public class DeviceConnection {
         this.actions = new ConversationActions(context, config, log, readModel, pending, this::write, userId, deviceId,
                 new org.parley.edge.media.IconKeys(media));
         this.queries = new ConversationQueries(readModel, log, this::write, userId, deviceId);
+        this.search = new SearchQueries(readModel, this::write, userId);
         this.outbound = new OutboundFlow(context.owner(), ws, 0, 0, 0, 0); // unbounded and no pings, unless set
     }
 
@@ -348,6 +350,8 @@ public class DeviceConnection {
             queries.messageInfo(m);
         } else if (frame instanceof ClientFrame.SettingsUpdate u) {
             queries.settings(u);
+        } else if (frame instanceof ClientFrame.Search q) {
+            search.search(q);
         } else if (frame instanceof ClientFrame.Ping) {
             write(ServerFrames.pong());
         }
