@@ -128,6 +128,15 @@ public final class AnalyticsExport {
                         if (r.offset() >= end.get(tp)) {
                             continue;
                         }
+                        if (inBatch >= batchLimit) {
+                            // Within a poll too (a poll returns up to 5,000 records): a batch never exceeds the limit.
+                            // The positions are the records' own; markers after them are read again next time.
+                            batch.commit(offsets(position));
+                            batches++;
+                            batch.close();
+                            batch = store.begin();
+                            inBatch = 0;
+                        }
                         records++;
                         inBatch++;
                         position.put(tp, r.offset() + 1);
