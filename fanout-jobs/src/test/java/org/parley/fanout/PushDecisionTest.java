@@ -126,6 +126,23 @@ class PushDecisionTest {
     }
 
     @Test
+    void onlineDeliveriesTouchNoStateUntilAPushAndTheGuardLeavesWithTheCounts() throws Exception {
+        online(message("c1", 1));
+        online(message("c2", 1));
+        assertThat(harness.numKeyedStateEntries()).as("online deliveries to a never-pushed device").isZero();
+
+        offline(message("c1", 2));
+        assertThat(harness.numKeyedStateEntries()).as("c1's count and the guard").isEqualTo(2);
+        online(message("c1", 3));
+        assertThat(harness.numKeyedStateEntries()).as("c1's count reset, the guard kept").isEqualTo(1);
+        offline(message("c1", 4));
+        connects();
+
+        assertThat(out()).extracting(PushRequest::getUnreadCount).containsExactly(1, 1);
+        assertThat(harness.numKeyedStateEntries()).isZero();
+    }
+
+    @Test
     void theUsersOwnMessagesFromAnotherDeviceAreNotPushed() throws Exception {
         offline(Fixtures.event("c1", 1, "bob", "bob-laptop", "alice", "bob"));
 
@@ -206,7 +223,7 @@ class PushDecisionTest {
         offline(message("c1", 2));
 
         assertThat(out()).hasSize(1);
-        assertThat(harness.numKeyedStateEntries()).isEqualTo(1); // the unread count only
+        assertThat(harness.numKeyedStateEntries()).isEqualTo(2); // the unread count and its guard only
     }
 
     @Test
