@@ -3,7 +3,9 @@ package org.parley.streams;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -38,6 +40,7 @@ public class PresenceTracker implements Processor<String, DeviceSession, String,
 
     private final Duration edgeTimeout;
     private final Duration sweepInterval;
+    private final SessionEdges sessionEdges = new SessionEdges();
     private ProcessorContext<String, Presence> context;
     private KeyValueStore<String, DeviceSession> sessions;
     private KeyValueStore<String, Presence> state;
@@ -66,6 +69,7 @@ public class PresenceTracker implements Processor<String, DeviceSession, String,
         String key = s.getUserId() + SEP + s.getDeviceId();
         if (s.getEdgeId() != null) {
             sessions.put(key, s);
+            sessionEdges.sessionStarted(s.getEdgeId(), s.getAt().toEpochMilli());
             Presence now = state.get(s.getUserId());
             if (now == null || !now.getOnline()) {
                 emit(Presence.newBuilder().setUserId(s.getUserId()).setOnline(true)
@@ -79,10 +83,17 @@ public class PresenceTracker implements Processor<String, DeviceSession, String,
         }
     }
 
-    /** Ends the sessions of dead edges: silent for edgeTimeout, or restarted since the session began. */
+    /**
+     * Ends the sessions of dead edges: silent for edgeTimeout, or restarted since the session began. Scans the
+     * sessions only when {@link SessionEdges} says some edge's oldest session may be dead.
+     */
     private void sweep(long wallClockMs) {
+        if (!sessionEdges.scanNeeded(wallClockMs, edgeTimeout.toMillis(), edge -> edges.get(String.valueOf(edge)))) {
+            return;
+        }
         Instant now = Instant.ofEpochMilli(wallClockMs);
         List<KeyValue<String, Instant>> dead = new ArrayList<>();
+        Map<Integer, Long> oldestKept = new HashMap<>();
         try (KeyValueIterator<String, DeviceSession> all = sessions.all()) {
             while (all.hasNext()) {
                 KeyValue<String, DeviceSession> kv = all.next();
@@ -95,9 +106,12 @@ public class PresenceTracker implements Processor<String, DeviceSession, String,
                     // Last seen: the last moment the device was known connected.
                     Instant lastSeen = restarted ? beat.getStartedAt() : lastSignOfLife;
                     dead.add(KeyValue.pair(kv.key, lastSeen.isAfter(now) ? now : lastSeen));
+                } else {
+                    oldestKept.merge(s.getEdgeId(), s.getAt().toEpochMilli(), Math::min);
                 }
             }
         }
+        sessionEdges.rebuilt(oldestKept);
         for (KeyValue<String, Instant> d : dead) {
             end(d.key, d.key.substring(0, d.key.indexOf(SEP)), d.value);
         }

@@ -114,6 +114,27 @@ class PresenceTopologyTest {
     }
 
     @Test
+    void aSessionOpenedAfterQuietSweepsIsStillEndedWhenItsEdgeDies() {
+        beat(0, -100, 0);
+        open("fred", "phone", "s1", 0, 0);
+        for (int i = 1; i <= 3; i++) { // sweeps that find every edge alive: no scan needed after the first
+            driver.advanceWallClockTime(Duration.ofSeconds(1));
+            beat(0, -100, i);
+        }
+        open("gina", "phone", "s2", 7, 3); // edge 7 never beats
+        driver.advanceWallClockTime(Duration.ofSeconds(5));
+        beat(0, -100, 8);
+        assertThat(presence.readValuesToList()).extracting(Presence::getUserId).containsExactly("fred", "gina");
+        driver.advanceWallClockTime(Duration.ofSeconds(6));
+        beat(0, -100, 14);
+        assertThat(presence.readValuesToList()).singleElement().satisfies(p -> {
+            assertThat(p.getUserId()).isEqualTo("gina");
+            assertThat(p.getOnline()).isFalse();
+            assertThat(p.getLastSeenAt()).as("its own start: the edge never beat").isEqualTo(T0.plusSeconds(3));
+        });
+    }
+
+    @Test
     void aBeatingEdgeKeepsItsSessions() {
         beat(0, -100, 0);
         open("dan", "phone", "s1", 0, 1);
