@@ -109,6 +109,15 @@ class MessageSearchTest {
     }
 
     @Test
+    void aMessageCostsTwoRequestsItsRowAndItsBucketSpanAsOneBatch() {
+        RecordingSession cql = new RecordingSession();
+        project(new MessageSearch(cql.session()), List.of(events().get(0)));
+        assertThat(cql.requests()).isEqualTo(2);
+        assertThat(cql.executed()).extracting(RecordingSession.Executed::cql)
+                .anyMatch(q -> q.contains("SET min_at")).anyMatch(q -> q.contains("SET max_at"));
+    }
+
+    @Test
     void mediaTypesAreComparedWithoutParametersAndCase() {
         assertThat(MessageSearch.normalizedMediaType(" Image/PNG ;name=x")).isEqualTo("image/png");
         assertThat(MessageSearch.normalizedMediaType(null)).isNull();

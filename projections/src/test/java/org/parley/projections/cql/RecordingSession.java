@@ -32,6 +32,7 @@ public final class RecordingSession {
         }
     }
 
+    private final java.util.concurrent.atomic.AtomicInteger requests = new java.util.concurrent.atomic.AtomicInteger();
     private final List<Executed> executed = Collections.synchronizedList(new ArrayList<>());
     private final CqlModel model;
     private volatile Function<Executed, RuntimeException> failure = e -> null;
@@ -53,6 +54,11 @@ public final class RecordingSession {
 
     public CqlModel model() {
         return model;
+    }
+
+    /** Requests sent so far (a batch is one request). */
+    public int requests() {
+        return requests.get();
     }
 
     /** Executed statements so far, in order of execution. */
@@ -85,6 +91,7 @@ public final class RecordingSession {
     }
 
     private CompletableFuture<AsyncResultSet> execute(Statement<?> statement) {
+        requests.incrementAndGet();
         List<Executed> all = new ArrayList<>();
         if (statement instanceof BatchStatement batch) {
             for (BatchableStatement<?> inner : batch) {
