@@ -75,9 +75,13 @@ public final class OutboundFlow {
         return this;
     }
 
-    /** Writes a text frame, unless the connection is being closed as too slow. */
+    /**
+     * Writes a text frame, unless the connection is being closed as too slow or has closed: a delivery can arrive
+     * after the client went away and before the connection's close handler ran (the socket would throw from
+     * {@code writeQueueFull}). What is dropped stays unacknowledged and comes again from the inbox.
+     */
     public void write(String frame) {
-        if (closing) {
+        if (closing || ws.isClosed()) {
             return;
         }
         long bytes = frame.length(); // JSON is mostly ASCII: characters are close enough to bytes
