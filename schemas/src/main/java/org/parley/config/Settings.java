@@ -11,43 +11,82 @@ import java.util.Optional;
 import java.util.Properties;
 
 /**
- * Parley's configuration: one flat key space ("kafka.port", "edge.port", ...) read, in order of precedence, from
- * system properties ({@code -Dparley.kafka.port=...}), environment ({@code PARLEY_KAFKA_PORT}), the file named by
- * {@code PARLEY_CONFIG} (the same file {@code ./parley} reads), then the built-in defaults in
- * {@code parley-defaults.properties}. Nothing is hard-coded in the apps.
+ * Parley's configuration, the one loader of the apps, the tools, the stack supervisor ({@code ./parley}) and the tests:
+ * one flat key space ("kafka.port", "edge.port", ...) read, in order of precedence, from system properties
+ * ({@code -Dparley.kafka.port=...}; Java processes only, the supervisor ignores them), environment
+ * ({@code PARLEY_KAFKA_PORT}), the config file (the file named by {@code PARLEY_CONFIG}, which must exist; else, for
+ * the supervisor, {@code parley.conf} in the repository root if present), then the built-in defaults in
+ * {@code parley-defaults.properties}. A blank system property or environment variable counts as not set. Nothing is
+ * hard-coded in the apps.
  */
 public final class Settings {
     private final Map<String, String> env;
     private final Properties file;
     private final Properties defaults;
     private final Properties overrides;
+    private final boolean systemProperties;
+    private final Path configFile;
 
-    private Settings(Map<String, String> env, Properties file, Properties defaults, Properties overrides) {
+    private Settings(Map<String, String> env, Properties file, Properties defaults, Properties overrides,
+            boolean systemProperties, Path configFile) {
         this.env = env;
         this.file = file;
         this.defaults = defaults;
         this.overrides = overrides;
+        this.systemProperties = systemProperties;
+        this.configFile = configFile;
     }
 
-    /** Settings of this process: system properties, environment, config file, defaults. */
+    /** Settings of this process: system properties, environment, config file ({@code PARLEY_CONFIG}), defaults. */
     public static Settings load() {
+        return load(System.getenv(), null, true);
+    }
+
+    /**
+     * The one loading rule: environment {@code PARLEY_<KEY>} over the config file over the defaults (and, with
+     * {@code systemProperties}, {@code -Dparley.<key>} over all). The config file is the one {@code PARLEY_CONFIG} in
+     * {@code env} names (an error if it does not exist), else {@code fallbackConfig} if given and present.
+     */
+    public static Settings load(Map<String, String> env, Path fallbackConfig, boolean systemProperties) {
+        Path config = null;
+        String named = env.get("PARLEY_CONFIG");
+        if (named != null && !named.isBlank()) {
+            config = Path.of(named).toAbsolutePath().normalize();
+            if (!Files.isRegularFile(config)) {
+                throw new IllegalStateException("PARLEY_CONFIG names a file that does not exist: " + named);
+            }
+        } else if (fallbackConfig != null && Files.isRegularFile(fallbackConfig)) {
+            config = fallbackConfig.toAbsolutePath().normalize();
+        }
         Properties file = new Properties();
-        String path = System.getenv("PARLEY_CONFIG");
-        if (path != null && !path.isBlank() && Files.exists(Path.of(path))) {
-            try (InputStream in = Files.newInputStream(Path.of(path))) {
+        if (config != null) {
+            try (InputStream in = Files.newInputStream(config)) {
                 file.load(in);
             } catch (IOException e) {
-                throw new UncheckedIOException("cannot read PARLEY_CONFIG " + path, e);
+                throw new UncheckedIOException("cannot read the config file " + config, e);
             }
         }
-        return new Settings(System.getenv(), file, builtInDefaults(), new Properties());
+        return new Settings(Map.copyOf(env), file, builtInDefaults(), new Properties(), systemProperties, config);
+    }
+
+    /** The config file read, if any (absolute). */
+    public Optional<Path> configFile() {
+        return Optional.ofNullable(configFile);
+    }
+
+    /** Every key of the defaults, the config file and the explicit values, sorted. */
+    public java.util.SortedSet<String> keys() {
+        java.util.SortedSet<String> keys = new java.util.TreeSet<>(defaults.stringPropertyNames());
+        keys.addAll(file.stringPropertyNames());
+        keys.addAll(overrides.stringPropertyNames());
+        return keys;
     }
 
     /** Settings from explicit values over the defaults only (tests). */
     public static Settings of(Map<String, String> values) {
         Properties overrides = new Properties();
         overrides.putAll(values);
-        return new Settings(Map.of(), new Properties(), builtInDefaults(), overrides);
+        return new Settings(Map.of(), new Properties(), builtInDefaults(), overrides, true, null);
     }
 
     /** A copy with some keys replaced. */
@@ -55,7 +94,7 @@ public final class Settings {
         Properties merged = new Properties();
         merged.putAll(overrides);
         merged.putAll(values);
-        return new Settings(env, file, defaults, merged);
+        return new Settings(env, file, defaults, merged, systemProperties, configFile);
     }
 
     private static Properties builtInDefaults() {
@@ -72,11 +111,11 @@ public final class Settings {
 
     public Optional<String> find(String key) {
         String v = overrides.getProperty(key);
-        if (v == null) {
-            v = System.getProperty("parley." + key);
+        if (v == null && systemProperties) {
+            v = blankAsNull(System.getProperty("parley." + key));
         }
         if (v == null) {
-            v = env.get(envName(key));
+            v = blankAsNull(env.get(envName(key)));
         }
         if (v == null) {
             v = file.getProperty(key);
@@ -114,6 +153,10 @@ public final class Settings {
         return Boolean.parseBoolean(get(key));
     }
 
+    private static String blankAsNull(String v) {
+        return v == null || v.isBlank() ? null : v;
+    }
+
     public static String envName(String key) {
         return "PARLEY_" + key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
     }
@@ -134,6 +177,11 @@ public final class Settings {
 
     public String cqlContactPoint() {
         return find("cql.contact-point").orElse(host() + ":" + get("cql.port"));
+    }
+
+    /** The one rule for edge ports: edge instance i listens on edge.port + i. */
+    public int edgePort(int instance) {
+        return getInt("edge.port") + instance;
     }
 
     public String s3Endpoint() {

@@ -65,7 +65,7 @@ class AnalyticsIT {
     static void start() {
         vertx = Vertx.vertx();
         settings = Settings.load();
-        edge = "http://" + settings.host() + ":" + settings.getInt("edge.port");
+        edge = "http://" + settings.host() + ":" + settings.edgePort(0);
     }
 
     @AfterAll

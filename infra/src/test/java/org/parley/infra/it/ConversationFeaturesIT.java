@@ -40,7 +40,7 @@ class ConversationFeaturesIT {
     static void start() {
         vertx = Vertx.vertx();
         Settings settings = Settings.load();
-        edge = "http://" + settings.host() + ":" + settings.getInt("edge.port");
+        edge = "http://" + settings.host() + ":" + settings.edgePort(0);
     }
 
     @AfterAll

@@ -7,9 +7,6 @@ import static org.parley.infra.it.TestUsers.user;
 
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -162,12 +159,6 @@ class FanoutCrashIT {
     }
 
     private static Optional<ProcessHandle> fanoutProcess() {
-        Path pidFile = STACK.dataDir().resolve("run/fanout.pid");
-        try {
-            long pid = Long.parseLong(Files.readString(pidFile).trim());
-            return ProcessHandle.of(pid).filter(ProcessHandle::isAlive);
-        } catch (IOException | NumberFormatException e) {
-            return Optional.empty();
-        }
+        return STACK.process("fanout");
     }
 }

@@ -1,9 +1,8 @@
 package org.parley.infra.it;
 
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.UncheckedIOException;
+import java.io.ByteArrayOutputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
 import java.lang.annotation.ElementType;
 import java.lang.annotation.Retention;
 import java.lang.annotation.RetentionPolicy;
@@ -12,42 +11,46 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.parley.config.Settings;
+import org.parley.infra.stack.Console;
+import org.parley.infra.stack.ParleyCommand;
+import org.parley.infra.stack.StackException;
+import org.parley.infra.stack.StackSettings;
+import org.parley.infra.stack.StackSupervisor;
 
 /**
  * The real local stack for integration tests, shared by every test class of the JVM.
  *
- * <p>Once per JVM (a CloseableResource in the root store): if {@code ./parley status} exits 0 the running stack is
- * reused and left running; otherwise {@code ./parley up} starts what is missing (output copied into the test log) and
- * {@code ./parley down} stops, when the JVM's tests are done, exactly the components that were not running before
- * (all of them when nothing was). The script is found by walking up from the working directory to the directory
- * holding {@code parley}.
+ * <p>Once per JVM (a CloseableResource in the root store): if the stack supervisor ({@link StackSupervisor}, the Java
+ * API behind {@code ./parley}) reports every needed component running, the running stack is reused and left running;
+ * otherwise its {@code up} starts what is missing (output copied into the test log) and its {@code down} stops, when
+ * the JVM's tests are done, exactly the components that were not running before (all of them when nothing was). The
+ * repository root is found by walking up from the working directory to the directory holding {@code parley}.
  *
  * <p>Usage: {@code @RegisterExtension static final LocalStackExtension STACK = LocalStackExtension.servicesOnly();}
  * (Kafka, CQL, S3, registry, provisioned) or {@code LocalStackExtension.full()} (plus the apps). With
  * {@code @ExtendWith(LocalStackExtension.class)} the class gets the full stack, or the services only when annotated
  * {@link ServicesOnly}.
  *
- * <p>The stack's effective settings ({@code ./parley config}) are also published as {@code -Dparley.<key>} system
+ * <p>The stack's effective settings ({@link StackSettings#effective()}, what {@code ./parley config} prints) are also published as {@code -Dparley.<key>} system
  * properties (unless already set), so {@code Settings.load()} in tests sees the same ports, topics and folders.
  *
- * <p>{@code ./parley up} runs with {@code PARLEY_SKIP_BUILD=1}: inside a Maven build the modules are already packaged
- * and a nested build must not run. {@code -Dparley.it.build=true} lets it build.
+ * <p>The commands run in this JVM and never build: inside a Maven build the modules are already packaged (run
+ * {@code ./mvnw -DskipTests install} once, or {@code ./parley up}, so that every app module is).
  *
- * <p>Every {@code ./parley} it runs gets {@code PARLEY_STACK_LAYOUT=split}: each app role is its own process, so a
+ * <p>Every command it runs gets {@code PARLEY_STACK_LAYOUT=split}: each app role is its own process, so a
  * crash test can kill one (the local default runs them in one JVM; a stack started that way is not reused: ./parley
  * refuses to mix the layouts, ./parley down first).
  *
- * <p>Every {@code ./parley} it runs gets {@code PARLEY_PUSH_ALLOW_LOOPBACK_HTTP=true}: the stack it starts is in the
+ * <p>Every command it runs gets {@code PARLEY_PUSH_ALLOW_LOOPBACK_HTTP=true}: the stack it starts is in the
  * local push test mode (off by default), so the edge accepts and the dispatcher pushes to the tests' Web Push endpoint
  * on http://127.0.0.1. A stack started by hand and reused here must have been started the same way
  * ({@code PARLEY_PUSH_ALLOW_LOOPBACK_HTTP=true ./parley up}) for the push tests.
@@ -136,21 +139,29 @@ public final class LocalStackExtension implements BeforeAllCallback {
         return settings().getInt("edge.instances");
     }
 
-    /** http://host:port of edge instance i (health, HTTP API). */
+    /** http://host:port of edge instance i (health, HTTP API): edge.port + i ({@link Settings#edgePort(int)}). */
     public URI edgeHttpUrl(int instance) {
-        return URI.create("http://" + settings().host() + ":" + (settings().getInt("edge.port") + instance));
+        return URI.create("http://" + settings().host() + ":" + settings().edgePort(instance));
     }
 
     /** ws://host:port/v1/ws of edge instance i. */
     public URI edgeWsUrl(int instance) {
-        return URI.create("ws://" + settings().host() + ":" + (settings().getInt("edge.port") + instance) + "/v1/ws");
+        return URI.create("ws://" + settings().host() + ":" + settings().edgePort(instance) + "/v1/ws");
+    }
+
+    /** The live process the stack runs as this component (sequencer, fanout, edge-1, ...), if any. */
+    public Optional<ProcessHandle> process(String component) {
+        return stack().supervisor(Map.of()).processes().live(component);
     }
 
     public URI flinkDashboardUrl() {
         return URI.create("http://" + settings().host() + ":" + settings().get("flink.rest-port"));
     }
 
-    /** Runs {@code ./parley <args>} and returns its exit code and output (stdout and stderr merged). */
+    /**
+     * Runs the {@code ./parley <args>} command in this JVM ({@link ParleyCommand#run}) and returns its exit code and
+     * output (stdout and stderr merged).
+     */
     public Result parley(String... args) {
         return run(stack().root, false, Map.of(), args);
     }
@@ -196,63 +207,50 @@ public final class LocalStackExtension implements BeforeAllCallback {
         private Scope ensured;
         private final Set<String> startedByUs = new LinkedHashSet<>();
         private boolean allStartedByUs;
-        private Set<String> keys = Set.of();
         Settings settings;
+
+        StackSupervisor supervisor(Map<String, String> extraEnv) {
+            return new StackSupervisor(StackSettings.load(root, environment(extraEnv)), new Console(System.out, System.err));
+        }
 
         synchronized void ensure(Scope scope) {
             if (ensured != null && ensured.compareTo(scope) >= 0) {
                 return;
             }
             String[] only = scope == Scope.SERVICES ? new String[] {"--services-only"} : new String[0];
-            Result status = run(root, false, concat("status", only));
-            if (status.exitCode() == 0) {
+            List<StackSupervisor.ComponentStatus> status = supervisor(Map.of()).status(scope == Scope.SERVICES);
+            if (status.stream().allMatch(StackSupervisor.ComponentStatus::running)) {
                 System.out.println("[local stack] running already (" + scope + "): reusing it, leaving it running");
             } else {
-                // "<component> running|stopped ...": what is stopped now is what this up starts, so ours to stop.
-                List<String> stopped = status.lines().stream().map(l -> l.trim().split("\\s+"))
-                        .filter(w -> w.length >= 2 && w[1].equals("stopped")).map(w -> w[0]).toList();
-                boolean nothingRan = status.lines().stream().noneMatch(l -> l.matches("\\S+\\s+running\\b.*"));
+                // What is stopped now is what this up starts, so ours to stop.
+                List<String> stopped = status.stream().filter(c -> !c.running()).map(StackSupervisor.ComponentStatus::name)
+                        .toList();
+                boolean nothingRan = status.stream().noneMatch(StackSupervisor.ComponentStatus::running);
                 allStartedByUs |= nothingRan && ensured == null;
                 startedByUs.addAll(stopped);
                 System.out.println("[local stack] not (fully) running (" + scope + "), starting " + stopped
                         + ": ./parley up " + String.join(" ", only));
-                Result up = run(root, true, concat("up", only));
+                Result up = run(root, true, Map.of(), concat("up", only));
                 if (up.exitCode() != 0) {
                     // A first start on a cold, loaded machine can miss a readiness deadline or a download; up rolled
                     // back what it started, so one more try is clean. Its reason stays in the log and, when the
                     // second try fails too, in the exception (a CI summary shows that, not the whole log).
                     System.out.println("[local stack] ./parley up failed (" + failureReason(up) + "); trying once more");
-                    up = run(root, true, concat("up", only));
+                    up = run(root, true, Map.of(), concat("up", only));
                 }
                 if (up.exitCode() != 0) {
                     throw new IllegalStateException("./parley up failed twice (exit " + up.exitCode() + "): "
                             + failureReason(up));
                 }
             }
-            settings = loadSettings();
+            settings = Settings.of(supervisor(Map.of()).settings().effective());
             publishAsSystemProperties(settings);
             ensured = scope;
         }
 
-        private Settings loadSettings() {
-            Result config = run(root, false, "config");
-            if (config.exitCode() != 0) {
-                throw new IllegalStateException("./parley config failed: " + config.output());
-            }
-            Map<String, String> values = new HashMap<>();
-            for (String line : config.lines()) {
-                int eq = line.indexOf('=');
-                if (eq > 0 && !line.startsWith("#")) {
-                    values.put(line.substring(0, eq).trim(), line.substring(eq + 1).trim());
-                }
-            }
-            keys = Set.copyOf(values.keySet());
-            return Settings.of(values);
-        }
-
         /** So that {@code Settings.load()} anywhere in this JVM sees the stack's settings (-Dparley.key wins). */
         private void publishAsSystemProperties(Settings s) {
-            for (String key : keys) {
+            for (String key : s.keys()) {
                 if (System.getProperty("parley." + key) == null) {
                     s.find(key).ifPresent(v -> System.setProperty("parley." + key, v));
                 }
@@ -263,10 +261,10 @@ public final class LocalStackExtension implements BeforeAllCallback {
         public synchronized void close() {
             if (allStartedByUs) {
                 System.out.println("[local stack] stopping the stack these tests started: ./parley down");
-                run(root, true, "down");
+                run(root, true, Map.of(), "down");
             } else if (!startedByUs.isEmpty()) {
                 System.out.println("[local stack] stopping what these tests started: ./parley down " + startedByUs);
-                run(root, true, concat("down", startedByUs.toArray(String[]::new)));
+                run(root, true, Map.of(), concat("down", startedByUs.toArray(String[]::new)));
             }
         }
     }
@@ -275,7 +273,7 @@ public final class LocalStackExtension implements BeforeAllCallback {
      * From the script's first failure line ("parley: edge-0 not ready ...", then the component's log tail) on, else its
      * last lines; at most 30: what a reader of a CI summary needs, which shows the exception and not the whole log.
      */
-    static String failureReason(Result r) {
+    public static String failureReason(Result r) {
         List<String> lines = r.lines();
         int first = 0;
         while (first < lines.size() && !lines.get(first).startsWith("parley:")) {
@@ -301,45 +299,71 @@ public final class LocalStackExtension implements BeforeAllCallback {
         throw new IllegalStateException("no ./parley found above " + Path.of("").toAbsolutePath());
     }
 
-    /** Runs the script; with echo, every output line also goes to the test log as it comes. */
-    private static Result run(Path root, boolean echo, String... args) {
-        return run(root, echo, Map.of(), args);
+    /** The environment of every command: this JVM's, in the split layout and the local push test mode, plus extra. */
+    static Map<String, String> environment(Map<String, String> extra) {
+        Map<String, String> env = new HashMap<>(System.getenv());
+        env.putAll(LOCAL_PUSH_TEST_MODE);
+        env.putAll(SPLIT_LAYOUT);
+        env.putAll(extra);
+        return env;
     }
 
+    /**
+     * Runs a {@code ./parley} command through the supervisor's API in this JVM (never a build: inside a Maven build the
+     * modules are packaged already); with echo, every output line also goes to the test log as it comes.
+     */
     private static Result run(Path root, boolean echo, Map<String, String> env, String... args) {
-        List<String> command = new ArrayList<>();
-        command.add(root.resolve("parley").toString());
-        command.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(command).directory(root.toFile()).redirectErrorStream(true);
-        if (!Boolean.getBoolean("parley.it.build")) {
-            pb.environment().put("PARLEY_SKIP_BUILD", "1");
-        }
-        pb.environment().putAll(LOCAL_PUSH_TEST_MODE);
-        pb.environment().putAll(SPLIT_LAYOUT);
-        pb.environment().putAll(env);
-        StringBuilder output = new StringBuilder();
+        LineCapture capture = new LineCapture(echo);
+        PrintStream stream = new PrintStream(capture, true, StandardCharsets.UTF_8);
+        int exit;
         try {
-            Process p = pb.start();
-            p.getOutputStream().close();
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = r.readLine()) != null) {
-                    output.append(line).append('\n');
-                    if (echo) {
-                        System.out.println("[parley] " + line);
-                    }
+            exit = ParleyCommand.run(root, environment(env), new Console(stream, stream), List.of(args));
+        } catch (StackException e) {
+            if (!e.reported()) {
+                stream.println("parley: " + e.getMessage());
+            }
+            exit = e.exitCode();
+        } catch (RuntimeException e) {
+            stream.println("parley: " + e);
+            exit = 1;
+        }
+        stream.flush();
+        capture.flushLine();
+        return new Result(exit, capture.text());
+    }
+
+    /** Collects a command's output; with echo, copies each complete line to the test log as "[parley] line". */
+    private static final class LineCapture extends OutputStream {
+        private final boolean echo;
+        private final ByteArrayOutputStream all = new ByteArrayOutputStream();
+        private final ByteArrayOutputStream line = new ByteArrayOutputStream();
+
+        LineCapture(boolean echo) {
+            this.echo = echo;
+        }
+
+        @Override
+        public synchronized void write(int b) {
+            all.write(b);
+            if (b == '\n') {
+                if (echo) {
+                    System.out.println("[parley] " + line.toString(StandardCharsets.UTF_8));
                 }
+                line.reset();
+            } else {
+                line.write(b);
             }
-            if (!p.waitFor(15, TimeUnit.MINUTES)) {
-                p.destroyForcibly();
-                throw new IllegalStateException("./parley " + String.join(" ", args) + " did not finish in 15 minutes");
+        }
+
+        synchronized void flushLine() {
+            if (echo && line.size() > 0) {
+                System.out.println("[parley] " + line.toString(StandardCharsets.UTF_8));
             }
-            return new Result(p.exitValue(), output.toString());
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot run ./parley " + String.join(" ", args), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted running ./parley", e);
+            line.reset();
+        }
+
+        synchronized String text() {
+            return all.toString(StandardCharsets.UTF_8);
         }
     }
 }

@@ -38,7 +38,7 @@ class MediaAccessIT {
     static void start() {
         vertx = Vertx.vertx();
         Settings settings = Settings.load();
-        edge = "http://" + settings.host() + ":" + settings.getInt("edge.port");
+        edge = "http://" + settings.host() + ":" + settings.edgePort(0);
     }
 
     @AfterAll

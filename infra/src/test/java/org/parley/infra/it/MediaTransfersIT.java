@@ -35,7 +35,7 @@ class MediaTransfersIT {
     @BeforeAll
     static void start() {
         Settings settings = Settings.load();
-        edge = "http://" + settings.host() + ":" + settings.getInt("edge.port");
+        edge = "http://" + settings.host() + ":" + settings.edgePort(0);
         partBytes = settings.getLong("media.part-bytes");
     }
 

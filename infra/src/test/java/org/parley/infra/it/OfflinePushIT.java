@@ -58,7 +58,7 @@ class OfflinePushIT {
     static void start() {
         vertx = Vertx.vertx();
         settings = Settings.load();
-        edge = "http://" + settings.host() + ":" + settings.getInt("edge.port");
+        edge = "http://" + settings.host() + ":" + settings.edgePort(0);
         endpoint = LocalWebPushEndpoint.start();
         // The dispatcher generated (or was configured with) these on start: subscriptions are bound to the key.
         vapidKey = VapidKeys.load(settings).publicKeyBase64Url();

@@ -32,7 +32,7 @@ class PresenceIT {
     static void start() {
         vertx = Vertx.vertx();
         Settings settings = Settings.load();
-        edge = "http://" + settings.host() + ":" + settings.getInt("edge.port");
+        edge = "http://" + settings.host() + ":" + settings.edgePort(0);
     }
 
     @AfterAll

@@ -7,7 +7,6 @@ import static org.parley.infra.it.TestUsers.user;
 
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -88,8 +87,7 @@ class ReconnectIT {
                 }
             });
             bob.awaitFrame(f -> is(f, "message", "m5"), WAIT);
-            long pid = Long.parseLong(Files.readString(STACK.dataDir().resolve("run/edge-1.pid")).trim());
-            ProcessHandle.of(pid).orElseThrow().destroyForcibly(); // SIGKILL: no close, no session end written
+            STACK.process("edge-1").orElseThrow().destroyForcibly(); // SIGKILL: no close, no session end written
             await().atMost(WAIT).until(bob::isClosed);
             List<JsonObject> before = bob.frames("message");
             long acked = before.get(before.size() - 1).getLong("inboxSeq");

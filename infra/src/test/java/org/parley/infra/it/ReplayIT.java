@@ -53,7 +53,7 @@ class ReplayIT {
     static void start() {
         vertx = Vertx.vertx();
         settings = Settings.load();
-        edge = "http://" + settings.host() + ":" + settings.getInt("edge.port");
+        edge = "http://" + settings.host() + ":" + settings.edgePort(0);
     }
 
     @AfterAll

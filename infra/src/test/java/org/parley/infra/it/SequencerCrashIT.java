@@ -3,11 +3,8 @@ package org.parley.infra.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -301,26 +298,9 @@ class SequencerCrashIT {
 
     // ---- the sequencer process
 
-    private Path pidFile() {
-        return STACK.dataDir().resolve("run").resolve("sequencer.pid");
-    }
-
-    /** The live pid of the stack's sequencer (its command line carries ./parley's marker), if any. */
+    /** The live process of the stack's sequencer (the supervisor's pid file and marker), if any. */
     private Optional<ProcessHandle> sequencerProcess() {
-        try {
-            if (!Files.isRegularFile(pidFile())) {
-                return Optional.empty();
-            }
-            long pid = Long.parseLong(Files.readString(pidFile()).trim());
-            Path cmdline = Path.of("/proc", Long.toString(pid), "cmdline");
-            if (!Files.isReadable(cmdline)) {
-                return Optional.empty();
-            }
-            String args = new String(Files.readAllBytes(cmdline), StandardCharsets.UTF_8).replace('\0', ' ');
-            return args.contains("-Dparley.stack.component=sequencer ") ? ProcessHandle.of(pid) : Optional.empty();
-        } catch (IOException | NumberFormatException e) {
-            return Optional.empty();
-        }
+        return STACK.process("sequencer");
     }
 
     private boolean sequencerRunning() {
@@ -329,7 +309,7 @@ class SequencerCrashIT {
 
     /** SIGKILL: no shutdown hook, no commit, no leave-group (./parley down sequencer would be a clean stop). */
     private void killSequencer() throws Exception {
-        ProcessHandle sequencer = sequencerProcess().orElseThrow(() -> new AssertionError("no running sequencer (" + pidFile() + ")"));
+        ProcessHandle sequencer = sequencerProcess().orElseThrow(() -> new AssertionError("no running sequencer"));
         assertThat(sequencer.destroyForcibly()).as("SIGKILL sent to %d", sequencer.pid()).isTrue();
         sequencer.onExit().get(30, TimeUnit.SECONDS);
         System.out.println("[sequencer-crash] killed sequencer pid " + sequencer.pid());

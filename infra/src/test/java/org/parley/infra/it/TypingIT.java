@@ -27,7 +27,7 @@ class TypingIT {
     static void start() {
         vertx = Vertx.vertx();
         Settings settings = Settings.load();
-        edge = "http://" + settings.host() + ":" + settings.getInt("edge.port");
+        edge = "http://" + settings.host() + ":" + settings.edgePort(0);
         expiryMs = settings.getLong("typing.expiry-ms");
     }
 

@@ -56,7 +56,7 @@ class WalkingSkeletonIT {
     static void start() {
         vertx = Vertx.vertx();
         settings = Settings.load();
-        edge = "http://" + settings.host() + ":" + settings.getInt("edge.port");
+        edge = "http://" + settings.host() + ":" + settings.edgePort(0);
     }
 
     @AfterAll

@@ -1,0 +1,173 @@
+package org.parley.infra.stack;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.parley.infra.stack.Component.Kind;
+import org.parley.infra.stack.Component.Port;
+import org.parley.infra.stack.Component.Readiness;
+import org.parley.infra.stack.StackSettings.Layout;
+
+/**
+ * The local stack's components as data, the one place of the app → module → main class → JVM options → ports →
+ * readiness table (docs/operations.md): the four services, then the apps of the configured layout (split: sequencer,
+ * presence, projections, fanout, push, edge-0; combined: apps), then edge-1 … edge-N-1.
+ */
+public final class ComponentTable {
+    /** The roles the combined process runs ({@code org.parley.launcher.AppRole} names). */
+    public static final String COMBINED_ROLES = "sequencer,presence,projections,fanout,push,edge";
+    /** The READY lines the combined process prints, one per role. */
+    public static final List<String> COMBINED_READY = List.of("sequencer", "presence", "projections", "fanout", "push",
+            "edge-0");
+
+    private final StackSettings settings;
+    private final List<Component> services;
+    private final List<Component> apps;
+    private final List<Component> otherLayoutApps;
+
+    private ComponentTable(StackSettings s) {
+        this.settings = s;
+        String host = s.host();
+        int kafka = s.getInt("kafka.port");
+        int cql = s.getInt("cql.port");
+        int s3 = s.getInt("s3.port");
+        int registry = s.getInt("registry.port");
+        services = List.of(
+                new Component("kafka", Kind.SERVICE, "kafka", "kafka.Kafka", "jvm.kafka",
+                        List.of(port(s, "kafka.port"), port(s, "kafka.controller-port")),
+                        Readiness.tcpAndLog(kafka, "Kafka Server started"), List.of()),
+                new Component("cql", Kind.SERVICE, "cassandra", "org.apache.cassandra.service.CassandraDaemon", "jvm.cql",
+                        List.of(port(s, "cql.port"), port(s, "cql.storage-port"), port(s, "cql.jmx-port")),
+                        Readiness.tcpAndLog(cql, "Startup complete"), List.of()),
+                new Component("s3", Kind.SERVICE, "s3proxy", "org.gaul.s3proxy.Main", "jvm.s3", List.of(port(s, "s3.port")),
+                        Readiness.http(s3, "/", 0), List.of()),
+                new Component("registry", Kind.SERVICE, "registry", "io.quarkus.bootstrap.runner.QuarkusEntryPoint",
+                        "jvm.registry", List.of(port(s, "registry.port"), port(s, "registry.management-port")),
+                        Readiness.http(registry, "/apis/ccompat/v7/subjects", 200), List.of()));
+        List<Component> split = splitApps(s);
+        List<Component> combined = List.of(combinedApps(s));
+        List<Component> a = new ArrayList<>(s.layout() == Layout.SPLIT ? split : combined);
+        for (int i = 1; i < s.edgeInstances(); i++) {
+            a.add(edge(s, i));
+        }
+        apps = List.copyOf(a);
+        otherLayoutApps = s.layout() == Layout.SPLIT ? combined : split;
+        if (host.isBlank()) {
+            throw new StackException("bind.host is empty");
+        }
+    }
+
+    public static ComponentTable of(StackSettings settings) {
+        return new ComponentTable(settings);
+    }
+
+    private static Port port(StackSettings s, String key) {
+        return new Port(key, s.getInt(key));
+    }
+
+    private static List<Component> splitApps(StackSettings s) {
+        List<Port> flink = List.of(port(s, "flink.rest-port"), port(s, "flink.blob-port"));
+        return List.of(
+                app("sequencer", "stream-jobs", "org.parley.streams.SequencerApp", List.of()),
+                app("presence", "stream-jobs", "org.parley.streams.PresenceApp", List.of()),
+                app("projections", "projections", "org.parley.projections.ProjectionWriterApp", List.of()),
+                app("fanout", "fanout-jobs", "org.parley.fanout.FanoutJob", flink),
+                app("push", "push-gateway", "org.parley.push.dispatch.PushDispatcherApp", List.of()),
+                edge(s, 0));
+    }
+
+    private static Component app(String name, String module, String main, List<Port> ports) {
+        return new Component(name, Kind.APP, module, main, "jvm." + name, ports,
+                Readiness.logLines(List.of(readyLine(name))), List.of());
+    }
+
+    private static Component combinedApps(StackSettings s) {
+        return new Component("apps", Kind.APP, "launcher", "org.parley.launcher.RoleLauncher", "jvm.apps",
+                List.of(new Port("edge.port+0", s.edgePort(0)), port(s, "flink.rest-port"), port(s, "flink.blob-port")),
+                Readiness.logLines(COMBINED_READY.stream().map(ComponentTable::readyLine).toList()),
+                List.of(COMBINED_ROLES));
+    }
+
+    /** edge-i: listens on edge.port + i ({@link StackSettings#edgePort(int)}). */
+    static Component edge(StackSettings s, int i) {
+        return new Component("edge-" + i, Kind.APP, "ingest-edge", "org.parley.edge.EdgeApp", "jvm.edge",
+                List.of(new Port("edge.port+" + i, s.edgePort(i))), Readiness.logLines(List.of(readyLine("edge-" + i))),
+                List.of());
+    }
+
+    static String readyLine(String name) {
+        return "PARLEY READY " + name + "\\b";
+    }
+
+    public StackSettings settings() {
+        return settings;
+    }
+
+    /** kafka, cql, s3, registry: the order of status and of the port checks. */
+    public List<Component> services() {
+        return services;
+    }
+
+    /** The apps of the configured layout and edge count, in start order. */
+    public List<Component> apps() {
+        return apps;
+    }
+
+    /** The apps of the other layout (an up of one layout refuses while these run; down stops them too). */
+    public List<Component> otherLayoutApps() {
+        return otherLayoutApps;
+    }
+
+    /** Services then apps. */
+    public List<Component> all() {
+        List<Component> all = new ArrayList<>(services);
+        all.addAll(apps);
+        return all;
+    }
+
+    public Optional<Component> find(String name) {
+        for (Component c : all()) {
+            if (c.name().equals(name)) {
+                return Optional.of(c);
+            }
+        }
+        for (Component c : otherLayoutApps) {
+            if (c.name().equals(name)) {
+                return Optional.of(c);
+            }
+        }
+        if (name.matches("edge-[0-9]+")) {
+            return Optional.of(edge(settings, Integer.parseInt(name.substring(5))));
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * The first port configured for two components (e.g. edge.port + 1 = flink.rest-port with two edges), as the
+     * message {@code ./parley} refuses with; empty if every port is distinct.
+     */
+    public Optional<String> portConflict() {
+        Map<Integer, String> owner = new HashMap<>();
+        for (Component c : all()) {
+            for (Port p : c.ports()) {
+                String previous = owner.putIfAbsent(p.port(), c.name() + " (" + p.setting() + ")");
+                if (previous != null) {
+                    return Optional.of("port " + p.port() + " is configured twice: " + previous + " and " + c.name()
+                            + " (" + p.setting() + "); change one in parley.conf");
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Every component name by kind, for messages. */
+    public Map<String, List<String>> names() {
+        Map<String, List<String>> m = new LinkedHashMap<>();
+        m.put("services", services.stream().map(Component::name).toList());
+        m.put("apps", apps.stream().map(Component::name).toList());
+        return m;
+    }
+}

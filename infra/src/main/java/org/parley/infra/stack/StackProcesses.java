@@ -1,0 +1,219 @@
+package org.parley.infra.stack;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The processes of the stack: started detached (own session through {@code setsid} where there is one, so a Ctrl-C in
+ * the terminal or the end of a test JVM does not reach them), standard output and error appended to
+ * {@code <data.dir>/logs/<component>.log}, pid in {@code <data.dir>/run/<component>.pid}, and the marker
+ * {@code -Dparley.stack.component=<component>} on the command line: only a live pid carrying its marker counts as the
+ * component, so a recycled pid is never taken for it.
+ */
+public final class StackProcesses {
+    static final String MARKER = "-Dparley.stack.component=";
+    private static final Path SETSID = findSetsid();
+
+    private final StackSettings settings;
+
+    public StackProcesses(StackSettings settings) {
+        this.settings = settings;
+    }
+
+    public Path pidFile(String component) {
+        return settings.run().resolve(component + ".pid");
+    }
+
+    public Path logFile(String component) {
+        return settings.logs().resolve(component + ".log");
+    }
+
+    /** The live process this supervisor started as the component, if any. */
+    public Optional<ProcessHandle> live(String component) {
+        Path f = pidFile(component);
+        if (!Files.isRegularFile(f)) {
+            return Optional.empty();
+        }
+        long pid;
+        try {
+            pid = Long.parseLong(Files.readString(f).trim());
+        } catch (IOException | NumberFormatException e) {
+            return Optional.empty();
+        }
+        return ProcessHandle.of(pid).filter(ProcessHandle::isAlive).filter(p -> carriesMarker(p, component));
+    }
+
+    public boolean isRunning(String component) {
+        return live(component).isPresent();
+    }
+
+    static boolean carriesMarker(ProcessHandle p, String component) {
+        String marker = MARKER + component;
+        Path cmdline = Path.of("/proc", Long.toString(p.pid()), "cmdline");
+        if (Files.isReadable(cmdline)) {
+            try {
+                String[] args = new String(Files.readAllBytes(cmdline), StandardCharsets.UTF_8).split("\0");
+                for (String a : args) {
+                    if (a.equals(marker)) {
+                        return true;
+                    }
+                }
+                return false;
+            } catch (IOException e) {
+                return false;
+            }
+        }
+        return p.info().arguments().map(a -> List.of(a).contains(marker)).orElse(false);
+    }
+
+    /** Resident memory in MB (Linux /proc), if known. */
+    public static Optional<Long> rssMb(long pid) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Optional.of(Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // not Linux, or gone
+        }
+        return Optional.empty();
+    }
+
+    /** The log's size before this start's lines, and when it started. */
+    public record Started(String component, ProcessHandle process, long logOffset, long startNanos) {
+    }
+
+    /**
+     * Starts {@code java <marker> <javaArgs>} as the component, environment = the supervisor's plus {@code env}. The
+     * log gets a "===== time ./parley starting component" line first.
+     */
+    public Started launch(String component, Map<String, String> env, List<String> javaArgs) {
+        Path log = logFile(component);
+        try {
+            Files.createDirectories(settings.logs());
+            Files.createDirectories(settings.run());
+            String stamp = OffsetDateTime.now().truncatedTo(ChronoUnit.SECONDS).format(DateTimeFormatter.ISO_OFFSET_DATE_TIME);
+            Files.writeString(log, "===== " + stamp + " ./parley starting " + component + "\n", StandardCharsets.UTF_8,
+                    java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+            long offset = Files.size(log);
+            List<String> command = new ArrayList<>();
+            if (SETSID != null) {
+                command.add(SETSID.toString());
+            }
+            command.add(javaExecutable());
+            command.add(MARKER + component);
+            command.addAll(javaArgs);
+            ProcessBuilder pb = new ProcessBuilder(command).directory(settings.root().toFile())
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+            pb.environment().putAll(settings.env());
+            pb.environment().putAll(env);
+            long startNanos = System.nanoTime();
+            Process p = pb.start();
+            Files.writeString(pidFile(component), p.pid() + "\n");
+            return new Started(component, p.toHandle(), offset, startNanos);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start " + component, e);
+        }
+    }
+
+    /** The java of this JVM: the one the bootstrap found (Java 17+). */
+    public static String javaExecutable() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    /** What the component logged since offset (this start's lines only; at most the last 8 MiB of them). */
+    public String logSince(String component, long offset) {
+        Path log = logFile(component);
+        if (!Files.isRegularFile(log)) {
+            return "";
+        }
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(log.toFile(), "r")) {
+            long size = f.length();
+            long from = Math.max(Math.min(Math.max(0, offset), size), size - (8 << 20));
+            byte[] b = new byte[(int) (size - from)];
+            f.seek(from);
+            f.readFully(b);
+            return new String(b, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    /**
+     * SIGTERM to every live one, then wait up to stack.stop-timeout-seconds, then SIGKILL. Pid files are removed.
+     * Reports each stop through the console.
+     */
+    public void stopGroup(List<String> components, Console console) {
+        Map<String, ProcessHandle> left = new LinkedHashMap<>();
+        for (String c : components) {
+            Optional<ProcessHandle> p = live(c);
+            if (p.isPresent()) {
+                p.get().destroy();
+                left.put(c, p.get());
+            }
+            try {
+                Files.deleteIfExists(pidFile(c));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        Duration timeout = settings.stopTimeout();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!left.isEmpty()) {
+            for (var it = left.entrySet().iterator(); it.hasNext(); ) {
+                var e = it.next();
+                if (!e.getValue().isAlive()) {
+                    console.say("stopped " + e.getKey() + " (pid " + e.getValue().pid() + ")");
+                    it.remove();
+                }
+            }
+            if (left.isEmpty()) {
+                break;
+            }
+            if (System.nanoTime() >= deadline) {
+                for (var e : left.entrySet()) {
+                    console.warn(e.getKey() + " (pid " + e.getValue().pid() + ") did not stop in " + timeout.toSeconds()
+                            + "s: SIGKILL");
+                    e.getValue().destroyForcibly();
+                }
+                sleep(500);
+                break;
+            }
+            sleep(300);
+        }
+    }
+
+    static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StackException("interrupted", 130);
+        }
+    }
+
+    private static Path findSetsid() {
+        for (String dir : List.of("/usr/bin", "/bin", "/usr/sbin", "/sbin")) {
+            Path p = Path.of(dir, "setsid");
+            if (Files.isExecutable(p)) {
+                return p;
+            }
+        }
+        return null;
+    }
+}
