@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.parley.infra.it.TestUsers.user;
 
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
@@ -15,10 +14,8 @@ import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.parley.client.ParleyClient;
 import org.parley.config.Settings;
 import org.parley.schemas.CodeOutbox;
@@ -29,27 +26,14 @@ import org.parley.schemas.Conversations;
  * (edge → Kafka → sequencer → Flink fan-out → edge, CQL projection). Each rule's every branch is covered by the
  * sequencer's TopologyTestDriver tests; here each feature is shown to work through the whole pipeline.
  */
-@ExtendWith(LocalStackExtension.class)
 class ConversationFeaturesIT {
     private static final Duration WAIT = Duration.ofSeconds(60);
-    private static Vertx vertx;
-    private static String edge;
+    @RegisterExtension
+    static final EdgeClients EDGES = EdgeClients.oneEdge();
     private final AtomicInteger ids = new AtomicInteger();
 
-    @BeforeAll
-    static void start() {
-        vertx = Vertx.vertx();
-        Settings settings = Settings.load();
-        edge = "http://" + settings.host() + ":" + settings.edgePort(0);
-    }
-
-    @AfterAll
-    static void stop() {
-        vertx.close();
-    }
-
     private JsonObject frame(String type) {
-        return new JsonObject().put("type", type).put("clientMessageId", type + "-" + ids.incrementAndGet());
+        return EDGES.frame(type);
     }
 
     private static JsonObject message(String conversationId, String text) {
@@ -81,7 +65,7 @@ class ConversationFeaturesIT {
     }
 
     private static String upload(ParleyClient.Device d, byte[] bytes) throws Exception {
-        HttpResponse<String> res = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(edge + "/v1/media"))
+        HttpResponse<String> res = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(EDGES.url() + "/v1/media"))
                 .header("Authorization", "Bearer " + d.token()).header("Content-Type", "image/png")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(bytes)).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(res.statusCode()).as(res.body()).isEqualTo(201);
@@ -90,7 +74,7 @@ class ConversationFeaturesIT {
 
     /** The object as a member fetches it, naming the event that showed it (503 while the read model catches up). */
     private static byte[] download(ParleyClient.Device d, String key, String conversationId, long seq) throws Exception {
-        HttpRequest get = HttpRequest.newBuilder(URI.create(edge + "/v1/" + key + "?conversationId=" + conversationId
+        HttpRequest get = HttpRequest.newBuilder(URI.create(EDGES.url() + "/v1/" + key + "?conversationId=" + conversationId
                 + "&seq=" + seq)).header("Authorization", "Bearer " + d.token()).build();
         HttpResponse<byte[]> res = await().atMost(WAIT).until(
                 () -> HttpClient.newHttpClient().send(get, HttpResponse.BodyHandlers.ofByteArray()),
@@ -101,16 +85,16 @@ class ConversationFeaturesIT {
 
     @Test
     void aGroupIsCreatedWithAnIconInS3AndMembershipChangesAreOrderedWithMessages() throws Exception {
-        ParleyClient.Device a = ParleyClient.register(edge, user("alice"), CodeOutbox::latest);
-        ParleyClient.Device b = ParleyClient.register(edge, user("bob"), CodeOutbox::latest);
-        ParleyClient.Device c = ParleyClient.register(edge, user("carol"), CodeOutbox::latest);
-        ParleyClient.Device d = ParleyClient.register(edge, user("dave"), CodeOutbox::latest);
+        ParleyClient.Device a = ParleyClient.register(EDGES.url(), user("alice"), CodeOutbox::latest);
+        ParleyClient.Device b = ParleyClient.register(EDGES.url(), user("bob"), CodeOutbox::latest);
+        ParleyClient.Device c = ParleyClient.register(EDGES.url(), user("carol"), CodeOutbox::latest);
+        ParleyClient.Device d = ParleyClient.register(EDGES.url(), user("dave"), CodeOutbox::latest);
         byte[] icon = {(byte) 0x89, 'P', 'N', 'G', 1, 2, 3};
         String iconKey = upload(a, icon);
-        try (ParleyClient alice = ParleyClient.connect(vertx, edge, a, null, WAIT);
-             ParleyClient bob = ParleyClient.connect(vertx, edge, b, null, WAIT);
-             ParleyClient carol = ParleyClient.connect(vertx, edge, c, null, WAIT);
-             ParleyClient dave = ParleyClient.connect(vertx, edge, d, null, WAIT)) {
+        try (ParleyClient alice = ParleyClient.connect(EDGES.vertx(), EDGES.url(), a, null, WAIT);
+             ParleyClient bob = ParleyClient.connect(EDGES.vertx(), EDGES.url(), b, null, WAIT);
+             ParleyClient carol = ParleyClient.connect(EDGES.vertx(), EDGES.url(), c, null, WAIT);
+             ParleyClient dave = ParleyClient.connect(EDGES.vertx(), EDGES.url(), d, null, WAIT)) {
             JsonObject create = frame("createGroup").put("name", "Book club").put("description", "monthly")
                     .put("iconKey", iconKey).put("members", new JsonArray(List.of(b.userId(), c.userId())));
             JsonObject created = answer(alice, create);
@@ -177,13 +161,13 @@ class ConversationFeaturesIT {
 
     @Test
     void repliesReactionsEditsDeletesAndForwardsReachEveryDevice() throws Exception {
-        ParleyClient.Device a = ParleyClient.register(edge, user("alice"), CodeOutbox::latest);
-        ParleyClient.Device b = ParleyClient.register(edge, user("bob"), CodeOutbox::latest);
-        ParleyClient.Device c = ParleyClient.register(edge, user("carol"), CodeOutbox::latest);
+        ParleyClient.Device a = ParleyClient.register(EDGES.url(), user("alice"), CodeOutbox::latest);
+        ParleyClient.Device b = ParleyClient.register(EDGES.url(), user("bob"), CodeOutbox::latest);
+        ParleyClient.Device c = ParleyClient.register(EDGES.url(), user("carol"), CodeOutbox::latest);
         String dm = Conversations.direct(a.userId(), b.userId());
-        try (ParleyClient alice = ParleyClient.connect(vertx, edge, a, null, WAIT);
-             ParleyClient bob = ParleyClient.connect(vertx, edge, b, null, WAIT);
-             ParleyClient carol = ParleyClient.connect(vertx, edge, c, null, WAIT)) {
+        try (ParleyClient alice = ParleyClient.connect(EDGES.vertx(), EDGES.url(), a, null, WAIT);
+             ParleyClient bob = ParleyClient.connect(EDGES.vertx(), EDGES.url(), b, null, WAIT);
+             ParleyClient carol = ParleyClient.connect(EDGES.vertx(), EDGES.url(), c, null, WAIT)) {
             long first = sent(alice, message(dm, "helo").put("clientMessageId", "first"));
             long reply = sent(bob, message(dm, "hi!").put("clientMessageId", "reply").put("replyToSeq", first));
             assertThat(event(alice, dm, reply).getLong("replyToSeq")).isEqualTo(first);
@@ -259,14 +243,14 @@ class ConversationFeaturesIT {
      */
     @Test
     void groupSendersGetTheAggregatesAndPerMemberStatusOnRequest() throws Exception {
-        ParleyClient.Device a = ParleyClient.register(edge, user("alice"), CodeOutbox::latest);
-        ParleyClient.Device b = ParleyClient.register(edge, user("bob"), CodeOutbox::latest);
-        ParleyClient.Device c = ParleyClient.register(edge, user("carol"), CodeOutbox::latest);
-        ParleyClient.Device d = ParleyClient.register(edge, user("dave"), CodeOutbox::latest);
-        try (ParleyClient alice = ParleyClient.connect(vertx, edge, a, null, WAIT);
-             ParleyClient bob = ParleyClient.connect(vertx, edge, b, null, WAIT);
-             ParleyClient carol = ParleyClient.connect(vertx, edge, c, null, WAIT);
-             ParleyClient dave = ParleyClient.connect(vertx, edge, d, null, WAIT)) {
+        ParleyClient.Device a = ParleyClient.register(EDGES.url(), user("alice"), CodeOutbox::latest);
+        ParleyClient.Device b = ParleyClient.register(EDGES.url(), user("bob"), CodeOutbox::latest);
+        ParleyClient.Device c = ParleyClient.register(EDGES.url(), user("carol"), CodeOutbox::latest);
+        ParleyClient.Device d = ParleyClient.register(EDGES.url(), user("dave"), CodeOutbox::latest);
+        try (ParleyClient alice = ParleyClient.connect(EDGES.vertx(), EDGES.url(), a, null, WAIT);
+             ParleyClient bob = ParleyClient.connect(EDGES.vertx(), EDGES.url(), b, null, WAIT);
+             ParleyClient carol = ParleyClient.connect(EDGES.vertx(), EDGES.url(), c, null, WAIT);
+             ParleyClient dave = ParleyClient.connect(EDGES.vertx(), EDGES.url(), d, null, WAIT)) {
             JsonObject created = answer(alice, frame("createGroup").put("name", "Status").put("members",
                     new JsonArray(List.of(b.userId(), c.userId()))));
             assertThat(created.getString("type")).as(created.encode()).isEqualTo("sent");
@@ -328,11 +312,11 @@ class ConversationFeaturesIT {
 
     @Test
     void aUserWithReadReceiptsOffNeitherSendsNorSeesThemOneToOne() throws Exception {
-        ParleyClient.Device a = ParleyClient.register(edge, user("alice"), CodeOutbox::latest);
-        ParleyClient.Device b = ParleyClient.register(edge, user("bob"), CodeOutbox::latest);
+        ParleyClient.Device a = ParleyClient.register(EDGES.url(), user("alice"), CodeOutbox::latest);
+        ParleyClient.Device b = ParleyClient.register(EDGES.url(), user("bob"), CodeOutbox::latest);
         String dm = Conversations.direct(a.userId(), b.userId());
-        try (ParleyClient alice = ParleyClient.connect(vertx, edge, a, null, WAIT);
-             ParleyClient bob = ParleyClient.connect(vertx, edge, b, null, WAIT)) {
+        try (ParleyClient alice = ParleyClient.connect(EDGES.vertx(), EDGES.url(), a, null, WAIT);
+             ParleyClient bob = ParleyClient.connect(EDGES.vertx(), EDGES.url(), b, null, WAIT)) {
             assertThat(readReceiptReachedSender(bob, alice, dm, "on")).as("read receipts are on by default").isTrue();
             JsonObject off = bob.request(new JsonObject().put("type", "settings").put("requestId", "off").put("readReceipts", false), WAIT);
             assertThat(off.getBoolean("readReceipts")).isFalse();
@@ -349,14 +333,14 @@ class ConversationFeaturesIT {
 
     @Test
     void theChatListOrdersByLastActivityWithUnreadCountsAndMute() throws Exception {
-        ParleyClient.Device a = ParleyClient.register(edge, user("alice"), CodeOutbox::latest);
-        ParleyClient.Device b = ParleyClient.register(edge, user("bob"), CodeOutbox::latest);
-        ParleyClient.Device c = ParleyClient.register(edge, user("carol"), CodeOutbox::latest);
+        ParleyClient.Device a = ParleyClient.register(EDGES.url(), user("alice"), CodeOutbox::latest);
+        ParleyClient.Device b = ParleyClient.register(EDGES.url(), user("bob"), CodeOutbox::latest);
+        ParleyClient.Device c = ParleyClient.register(EDGES.url(), user("carol"), CodeOutbox::latest);
         String withBob = Conversations.direct(a.userId(), b.userId());
         String withCarol = Conversations.direct(a.userId(), c.userId());
-        try (ParleyClient alice = ParleyClient.connect(vertx, edge, a, null, WAIT);
-             ParleyClient bob = ParleyClient.connect(vertx, edge, b, null, WAIT);
-             ParleyClient carol = ParleyClient.connect(vertx, edge, c, null, WAIT)) {
+        try (ParleyClient alice = ParleyClient.connect(EDGES.vertx(), EDGES.url(), a, null, WAIT);
+             ParleyClient bob = ParleyClient.connect(EDGES.vertx(), EDGES.url(), b, null, WAIT);
+             ParleyClient carol = ParleyClient.connect(EDGES.vertx(), EDGES.url(), c, null, WAIT)) {
             sent(bob, message(withBob, "b1").put("clientMessageId", "b1"));
             sent(bob, message(withBob, "b2").put("clientMessageId", "b2"));
             sent(alice, frame("mute").put("conversationId", withCarol).put("until", "forever"));
@@ -385,10 +369,10 @@ class ConversationFeaturesIT {
 
     @Test
     void tooManyActionsFromOneDeviceAreRateLimitedWithoutLosingTheConnection() throws Exception {
-        ParleyClient.Device a = ParleyClient.register(edge, user("alice"), CodeOutbox::latest);
-        ParleyClient.Device b = ParleyClient.register(edge, user("bob"), CodeOutbox::latest);
+        ParleyClient.Device a = ParleyClient.register(EDGES.url(), user("alice"), CodeOutbox::latest);
+        ParleyClient.Device b = ParleyClient.register(EDGES.url(), user("bob"), CodeOutbox::latest);
         String dm = Conversations.direct(a.userId(), b.userId());
-        try (ParleyClient alice = ParleyClient.connect(vertx, edge, a, null, WAIT)) {
+        try (ParleyClient alice = ParleyClient.connect(EDGES.vertx(), EDGES.url(), a, null, WAIT)) {
             for (int i = 0; i < 200; i++) {
                 alice.sendText(message(dm, "spam").put("clientMessageId", "spam-" + i).encode());
             }

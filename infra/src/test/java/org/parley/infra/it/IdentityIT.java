@@ -5,15 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.parley.infra.it.TestUsers.is;
 import static org.parley.infra.it.TestUsers.user;
 
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.parley.client.ParleyClient;
 import org.parley.config.Settings;
 import org.parley.schemas.CodeOutbox;
@@ -24,48 +21,35 @@ import org.parley.schemas.Conversations;
  * sender's outbox), nobody else can take it over once its primary is gone, and a re-registration of the rightful
  * owner starts with no history while its conversation peers get an identity_changed event.
  */
-@ExtendWith(LocalStackExtension.class)
 class IdentityIT {
     private static final Duration WAIT = Duration.ofSeconds(60);
-    private static Vertx vertx;
-    private static String edge;
-
-    @BeforeAll
-    static void start() {
-        vertx = Vertx.vertx();
-        Settings settings = Settings.load();
-        edge = "http://" + settings.host() + ":" + settings.edgePort(0);
-    }
-
-    @AfterAll
-    static void stop() {
-        vertx.close();
-    }
+    @RegisterExtension
+    static final EdgeClients EDGES = EdgeClients.oneEdge();
 
     @Test
     void aFreedUserIdCannotBeTakenByAnotherIdentifier() throws Exception {
-        ParleyClient.Device a = ParleyClient.register(edge, user("alice"), CodeOutbox::latest);
-        assertThat(ParleyClient.unlink(edge, a, a.deviceId())).isEqualTo(204);
+        ParleyClient.Device a = ParleyClient.register(EDGES.url(), user("alice"), CodeOutbox::latest);
+        assertThat(ParleyClient.unlink(EDGES.url(), a, a.deviceId())).isEqualTo(204);
         String mallory = user("mallory") + "@evil.test";
-        ParleyClient.requestCode(edge, mallory);
+        ParleyClient.requestCode(EDGES.url(), mallory);
         String code = CodeOutbox.read(CodeOutbox.dir(Settings.load()), mallory).orElseThrow();
-        assertThatThrownBy(() -> ParleyClient.registerWithCode(edge, mallory, code, a.userId()))
+        assertThatThrownBy(() -> ParleyClient.registerWithCode(EDGES.url(), mallory, code, a.userId()))
                 .isInstanceOf(IOException.class).hasMessageContaining("409").hasMessageContaining("USER_ID_TAKEN");
     }
 
     @Test
     void aReRegisteredUserReadsNothingFromBeforeAndItsPeerLearnsOfIt() throws Exception {
-        ParleyClient.Device a = ParleyClient.register(edge, user("alice"), CodeOutbox::latest);
-        ParleyClient.Device b = ParleyClient.register(edge, user("bob"), CodeOutbox::latest);
+        ParleyClient.Device a = ParleyClient.register(EDGES.url(), user("alice"), CodeOutbox::latest);
+        ParleyClient.Device b = ParleyClient.register(EDGES.url(), user("bob"), CodeOutbox::latest);
         String dm = Conversations.direct(a.userId(), b.userId());
-        try (ParleyClient bob = ParleyClient.connect(vertx, edge, b, null, WAIT);
-             ParleyClient oldPhone = ParleyClient.connect(vertx, edge, a, null, WAIT)) {
+        try (ParleyClient bob = ParleyClient.connect(EDGES.vertx(), EDGES.url(), b, null, WAIT);
+             ParleyClient oldPhone = ParleyClient.connect(EDGES.vertx(), EDGES.url(), a, null, WAIT)) {
             oldPhone.send("before-1", b.userId(), "secret".getBytes());
             bob.awaitFrame(f -> is(f, "message", "before-1"), WAIT);
             assertThat(history(oldPhone, dm)).contains("message");
 
             // Alice's new phone: the same identifier proved again (ParleyClient waits out the resend interval).
-            ParleyClient.Device phone = ParleyClient.register(edge, a.userId(), CodeOutbox::latest);
+            ParleyClient.Device phone = ParleyClient.register(EDGES.url(), a.userId(), CodeOutbox::latest);
             assertThat(phone.userId()).isEqualTo(a.userId());
             org.awaitility.Awaitility.await().atMost(WAIT).until(oldPhone::isClosed);
             assertThat(oldPhone.closeCode()).isEqualTo((short) 4003);
@@ -75,7 +59,7 @@ class IdentityIT {
             assertThat(changed.getString("senderUserId")).isEqualTo(a.userId());
             assertThat(changed.getString("senderDeviceId")).isEqualTo(phone.deviceId());
 
-            try (ParleyClient newPhone = ParleyClient.connect(vertx, edge, phone, null, WAIT)) {
+            try (ParleyClient newPhone = ParleyClient.connect(EDGES.vertx(), EDGES.url(), phone, null, WAIT)) {
                 assertThat(history(newPhone, dm)).doesNotContain("message");
                 bob.send("after-1", a.userId(), "hello again".getBytes());
                 newPhone.awaitFrame(f -> is(f, "message", "after-1"), WAIT);
@@ -83,7 +67,7 @@ class IdentityIT {
                         .doesNotContain("before-1");
             }
         }
-        assertThatThrownBy(() -> ParleyClient.connect(vertx, edge, a, null, WAIT)).isInstanceOf(Exception.class);
+        assertThatThrownBy(() -> ParleyClient.connect(EDGES.vertx(), EDGES.url(), a, null, WAIT)).isInstanceOf(Exception.class);
     }
 
     /** The kinds of the conversation's latest events the device may read. */

@@ -3,7 +3,6 @@ package org.parley.infra.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.parley.infra.it.TestUsers.user;
 
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
@@ -14,10 +13,8 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.parley.client.ParleyClient;
 import org.parley.config.Settings;
 import org.parley.schemas.CodeOutbox;
@@ -27,24 +24,11 @@ import org.parley.schemas.CodeOutbox;
  * reaches all 1023 others exactly once, their acknowledgements come back as "delivered to all", and a 1025th member
  * is refused with GROUP_FULL.
  */
-@ExtendWith(LocalStackExtension.class)
 class LargeGroupIT {
     private static final int MEMBERS = 1024;
     private static final Duration WAIT = Duration.ofSeconds(180);
-    private static Vertx vertx;
-    private static String edge;
-
-    @BeforeAll
-    static void start() {
-        vertx = Vertx.vertx();
-        Settings settings = Settings.load();
-        edge = "http://" + settings.host() + ":" + settings.edgePort(0);
-    }
-
-    @AfterAll
-    static void stop() {
-        vertx.close();
-    }
+    @RegisterExtension
+    static final EdgeClients EDGES = EdgeClients.oneEdge();
 
     @Test
     void oneMessageReachesAll1024MembersAndTheGroupRefusesA1025th() throws Exception {
@@ -55,8 +39,8 @@ class LargeGroupIT {
             String prefix = user("big");
             for (int i = 0; i < MEMBERS; i++) {
                 String userId = prefix + "-" + i;
-                Callable<ParleyClient> connect = () -> ParleyClient.connect(vertx, edge,
-                        ParleyClient.register(edge, userId, CodeOutbox::latest), null, WAIT);
+                Callable<ParleyClient> connect = () -> ParleyClient.connect(EDGES.vertx(), EDGES.url(),
+                        ParleyClient.register(EDGES.url(), userId, CodeOutbox::latest), null, WAIT);
                 connecting.add(pool.submit(connect));
             }
             for (Future<ParleyClient> f : connecting) {

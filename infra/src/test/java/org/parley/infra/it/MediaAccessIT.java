@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.parley.infra.it.TestUsers.user;
 
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
@@ -14,10 +13,8 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.parley.client.ParleyClient;
 import org.parley.config.Settings;
 import org.parley.schemas.CodeOutbox;
@@ -27,27 +24,14 @@ import org.parley.schemas.CodeOutbox;
  * a media object reaches its uploader and the members a conversation showed it to within their reach, is served as
  * a download of a safe type, and a removed member keeps the group (and its icon) as it was at its removal only.
  */
-@ExtendWith(LocalStackExtension.class)
 class MediaAccessIT {
     private static final Duration WAIT = Duration.ofSeconds(60);
-    private static Vertx vertx;
-    private static String edge;
+    @RegisterExtension
+    static final EdgeClients EDGES = EdgeClients.oneEdge();
     private final AtomicInteger ids = new AtomicInteger();
 
-    @BeforeAll
-    static void start() {
-        vertx = Vertx.vertx();
-        Settings settings = Settings.load();
-        edge = "http://" + settings.host() + ":" + settings.edgePort(0);
-    }
-
-    @AfterAll
-    static void stop() {
-        vertx.close();
-    }
-
     private JsonObject frame(String type) {
-        return new JsonObject().put("type", type).put("clientMessageId", type + "-" + ids.incrementAndGet());
+        return EDGES.frame(type);
     }
 
     private static JsonObject answer(ParleyClient c, JsonObject frame) throws Exception {
@@ -61,7 +45,7 @@ class MediaAccessIT {
     }
 
     private static String upload(ParleyClient.Device d, String type, byte[] bytes) throws Exception {
-        HttpResponse<String> res = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(edge + "/v1/media"))
+        HttpResponse<String> res = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(EDGES.url() + "/v1/media"))
                 .header("Authorization", "Bearer " + d.token()).header("Content-Type", type)
                 .POST(HttpRequest.BodyPublishers.ofByteArray(bytes)).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(res.statusCode()).as(res.body()).isEqualTo(201);
@@ -70,7 +54,7 @@ class MediaAccessIT {
 
     /** GET /v1/<key><query>, waiting out 503s (the read model catching up with the named seq). */
     private static HttpResponse<byte[]> fetch(ParleyClient.Device d, String key, String query) {
-        HttpRequest get = HttpRequest.newBuilder(URI.create(edge + "/v1/" + key + query))
+        HttpRequest get = HttpRequest.newBuilder(URI.create(EDGES.url() + "/v1/" + key + query))
                 .header("Authorization", "Bearer " + d.token()).build();
         return await().atMost(WAIT).until(() -> HttpClient.newHttpClient().send(get, HttpResponse.BodyHandlers.ofByteArray()),
                 r -> r.statusCode() != 503);
@@ -82,18 +66,18 @@ class MediaAccessIT {
 
     @Test
     void mediaReachesOnlyItsUploaderAndTheMembersItWasShownToWithinTheirReach() throws Exception {
-        ParleyClient.Device a = ParleyClient.register(edge, user("alice"), CodeOutbox::latest);
-        ParleyClient.Device b = ParleyClient.register(edge, user("bob"), CodeOutbox::latest);
-        ParleyClient.Device c = ParleyClient.register(edge, user("carol"), CodeOutbox::latest);
-        ParleyClient.Device d = ParleyClient.register(edge, user("dave"), CodeOutbox::latest);
-        ParleyClient.Device s = ParleyClient.register(edge, user("stranger"), CodeOutbox::latest);
+        ParleyClient.Device a = ParleyClient.register(EDGES.url(), user("alice"), CodeOutbox::latest);
+        ParleyClient.Device b = ParleyClient.register(EDGES.url(), user("bob"), CodeOutbox::latest);
+        ParleyClient.Device c = ParleyClient.register(EDGES.url(), user("carol"), CodeOutbox::latest);
+        ParleyClient.Device d = ParleyClient.register(EDGES.url(), user("dave"), CodeOutbox::latest);
+        ParleyClient.Device s = ParleyClient.register(EDGES.url(), user("stranger"), CodeOutbox::latest);
         byte[] first = {(byte) 0x89, 'P', 'N', 'G', 1};
         byte[] second = {(byte) 0x89, 'P', 'N', 'G', 2};
         String icon1 = upload(a, "image/png", first);
         String page = upload(a, "text/html", "<script>alert(1)</script>".getBytes());
         String bobs = upload(b, "image/png", second);
-        try (ParleyClient alice = ParleyClient.connect(vertx, edge, a, null, WAIT);
-             ParleyClient carol = ParleyClient.connect(vertx, edge, c, null, WAIT)) {
+        try (ParleyClient alice = ParleyClient.connect(EDGES.vertx(), EDGES.url(), a, null, WAIT);
+             ParleyClient carol = ParleyClient.connect(EDGES.vertx(), EDGES.url(), c, null, WAIT)) {
             // Only an object of one's own can become a group's icon.
             JsonObject foreign = answer(alice, frame("createGroup").put("name", "Nope").put("iconKey", bobs)
                     .put("members", new JsonArray().add(b.userId())));

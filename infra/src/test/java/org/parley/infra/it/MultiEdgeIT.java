@@ -4,11 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.parley.infra.it.TestUsers.is;
 import static org.parley.infra.it.TestUsers.user;
 
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.parley.client.ParleyClient;
@@ -22,36 +19,16 @@ class MultiEdgeIT {
     private static final Duration WAIT = Duration.ofSeconds(60);
 
     @RegisterExtension
-    static final LocalStackExtension STACK = LocalStackExtension.full();
-
-    private static Vertx vertx;
-    private static String edge0;
-    private static String edge1;
-
-    @BeforeAll
-    static void startSecondEdge() {
-        STACK.upWithSecondEdge();
-        vertx = Vertx.vertx();
-        edge0 = STACK.edgeHttpUrl(0).toString();
-        edge1 = STACK.edgeHttpUrl(1).toString();
-    }
-
-    @AfterAll
-    static void stopSecondEdge() {
-        if (vertx != null) {
-            vertx.close();
-        }
-        STACK.downSecondEdge();
-    }
+    static final EdgeClients EDGES = EdgeClients.twoEdges();
 
 
 
     @Test
     void devicesOnDifferentEdgesTalkAndReceiptsFindTheirWay() throws Exception {
-        ParleyClient.Device a = ParleyClient.register(edge0, user("alice"), CodeOutbox::latest);
-        ParleyClient.Device b = ParleyClient.register(edge1, user("bob"), CodeOutbox::latest);
-        try (ParleyClient alice = ParleyClient.connect(vertx, edge0, a, null, WAIT);
-             ParleyClient bob = ParleyClient.connect(vertx, edge1, b, null, WAIT)) {
+        ParleyClient.Device a = ParleyClient.register(EDGES.url(0), user("alice"), CodeOutbox::latest);
+        ParleyClient.Device b = ParleyClient.register(EDGES.url(1), user("bob"), CodeOutbox::latest);
+        try (ParleyClient alice = ParleyClient.connect(EDGES.vertx(), EDGES.url(0), a, null, WAIT);
+             ParleyClient bob = ParleyClient.connect(EDGES.vertx(), EDGES.url(1), b, null, WAIT)) {
             alice.send("m1", b.userId(), "hello".getBytes());
             assertThat(alice.awaitFrame(f -> is(f, "sent", "m1"), WAIT).getLong("seq")).isEqualTo(1L);
             JsonObject atBob = bob.awaitFrame(f -> is(f, "message", "m1"), WAIT);
@@ -68,11 +45,11 @@ class MultiEdgeIT {
 
     @Test
     void aDeviceMovingToAnotherEdgeResumesWithoutGapOrDuplicate() throws Exception {
-        ParleyClient.Device a = ParleyClient.register(edge0, user("alice"), CodeOutbox::latest);
-        ParleyClient.Device b = ParleyClient.register(edge0, user("bob"), CodeOutbox::latest);
-        try (ParleyClient alice = ParleyClient.connect(vertx, edge0, a, null, WAIT)) {
+        ParleyClient.Device a = ParleyClient.register(EDGES.url(0), user("alice"), CodeOutbox::latest);
+        ParleyClient.Device b = ParleyClient.register(EDGES.url(0), user("bob"), CodeOutbox::latest);
+        try (ParleyClient alice = ParleyClient.connect(EDGES.vertx(), EDGES.url(0), a, null, WAIT)) {
             long acked;
-            try (ParleyClient bob = ParleyClient.connect(vertx, edge1, b, null, WAIT)) {
+            try (ParleyClient bob = ParleyClient.connect(EDGES.vertx(), EDGES.url(1), b, null, WAIT)) {
                 alice.send("m1", b.userId(), new byte[] {1});
                 acked = bob.awaitFrame(f -> is(f, "message", "m1"), WAIT).getLong("inboxSeq");
                 bob.ack(acked);
@@ -84,7 +61,7 @@ class MultiEdgeIT {
                 alice.awaitFrame(f -> is(f, "sent", id), WAIT);
             }
             // Bob comes back on the other edge from his last acknowledged inbox seq, then gets live events.
-            try (ParleyClient bob = ParleyClient.connect(vertx, edge0, b, acked, WAIT)) {
+            try (ParleyClient bob = ParleyClient.connect(EDGES.vertx(), EDGES.url(0), b, acked, WAIT)) {
                 alice.send("m4", b.userId(), new byte[] {4});
                 bob.awaitFrame(f -> is(f, "message", "m4"), WAIT);
                 assertThat(bob.frames("message")).extracting(f -> f.getString("clientMessageId"))

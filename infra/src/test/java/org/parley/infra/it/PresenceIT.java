@@ -5,14 +5,11 @@ import static org.awaitility.Awaitility.await;
 import static org.parley.infra.it.TestUsers.user;
 
 import com.datastax.oss.driver.api.core.CqlSession;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.parley.client.ParleyClient;
 import org.parley.config.Settings;
 import org.parley.projections.CqlSessionFactory;
@@ -22,23 +19,10 @@ import org.parley.schemas.CodeOutbox;
  * Presence through real WebSockets, the presence topology and the CQL projection: online while any device is
  * connected, last seen after, privacy with reciprocity, and updates only for subscribers.
  */
-@ExtendWith(LocalStackExtension.class)
 class PresenceIT {
     private static final Duration WAIT = Duration.ofSeconds(60);
-    private static Vertx vertx;
-    private static String edge;
-
-    @BeforeAll
-    static void start() {
-        vertx = Vertx.vertx();
-        Settings settings = Settings.load();
-        edge = "http://" + settings.host() + ":" + settings.edgePort(0);
-    }
-
-    @AfterAll
-    static void stop() {
-        vertx.close();
-    }
+    @RegisterExtension
+    static final EdgeClients EDGES = EdgeClients.oneEdge();
 
     private static boolean presence(JsonObject f, String userId, String state) {
         return "presence".equals(f.getString("type")) && userId.equals(f.getString("userId"))
@@ -47,17 +31,17 @@ class PresenceIT {
 
     @Test
     void onlineWhileAnyDeviceIsConnectedThenLastSeenOnlyForSubscribers() throws Exception {
-        ParleyClient.Device a = ParleyClient.register(edge, user("alice"), CodeOutbox::latest);
-        ParleyClient.Device b = ParleyClient.register(edge, user("bob"), CodeOutbox::latest);
-        ParleyClient.Device bobLaptop = TestUsers.linkedDevice(edge, b);
-        ParleyClient.Device f = ParleyClient.register(edge, user("frank"), CodeOutbox::latest);
-        try (ParleyClient alice = ParleyClient.connect(vertx, edge, a, null, WAIT);
-             ParleyClient frank = ParleyClient.connect(vertx, edge, f, null, WAIT)) {
+        ParleyClient.Device a = ParleyClient.register(EDGES.url(), user("alice"), CodeOutbox::latest);
+        ParleyClient.Device b = ParleyClient.register(EDGES.url(), user("bob"), CodeOutbox::latest);
+        ParleyClient.Device bobLaptop = TestUsers.linkedDevice(EDGES.url(), b);
+        ParleyClient.Device f = ParleyClient.register(EDGES.url(), user("frank"), CodeOutbox::latest);
+        try (ParleyClient alice = ParleyClient.connect(EDGES.vertx(), EDGES.url(), a, null, WAIT);
+             ParleyClient frank = ParleyClient.connect(EDGES.vertx(), EDGES.url(), f, null, WAIT)) {
             alice.presence("subscribe", b.userId());
             alice.awaitFrame(x -> presence(x, b.userId(), "unknown"), WAIT); // never seen yet
-            ParleyClient phone = ParleyClient.connect(vertx, edge, b, null, WAIT);
+            ParleyClient phone = ParleyClient.connect(EDGES.vertx(), EDGES.url(), b, null, WAIT);
             alice.awaitFrame(x -> presence(x, b.userId(), "online"), WAIT);
-            try (ParleyClient laptop = ParleyClient.connect(vertx, edge, bobLaptop, null, WAIT)) {
+            try (ParleyClient laptop = ParleyClient.connect(EDGES.vertx(), EDGES.url(), bobLaptop, null, WAIT)) {
                 phone.close();
                 laptop.sendText(new JsonObject().put("type", "ping").encode());
                 laptop.awaitFrame(x -> "pong".equals(x.getString("type")), WAIT);
@@ -85,23 +69,23 @@ class PresenceIT {
 
     @Test
     void privacySettingsAndReciprocityDecideWhatSubscribersSee() throws Exception {
-        ParleyClient.Device carol = ParleyClient.register(edge, user("carol"), CodeOutbox::latest);
-        ParleyClient.Device dave = ParleyClient.register(edge, user("dave"), CodeOutbox::latest);
-        ParleyClient.Device erin = ParleyClient.register(edge, user("erin"), CodeOutbox::latest);
-        ParleyClient.Device frank = ParleyClient.register(edge, user("frank"), CodeOutbox::latest);
-        ParleyClient.Device bob = ParleyClient.register(edge, user("bob"), CodeOutbox::latest);
+        ParleyClient.Device carol = ParleyClient.register(EDGES.url(), user("carol"), CodeOutbox::latest);
+        ParleyClient.Device dave = ParleyClient.register(EDGES.url(), user("dave"), CodeOutbox::latest);
+        ParleyClient.Device erin = ParleyClient.register(EDGES.url(), user("erin"), CodeOutbox::latest);
+        ParleyClient.Device frank = ParleyClient.register(EDGES.url(), user("frank"), CodeOutbox::latest);
+        ParleyClient.Device bob = ParleyClient.register(EDGES.url(), user("bob"), CodeOutbox::latest);
         // Carol shares last seen and online with her contacts (dave) only; erin hides her last seen from everyone.
-        ParleyClient.settings(edge, carol, new JsonObject().put("lastSeenVisibility", "contacts")
+        ParleyClient.settings(EDGES.url(), carol, new JsonObject().put("lastSeenVisibility", "contacts")
                 .put("onlineVisibility", "contacts").put("contactUserIds", new JsonArray().add(dave.userId())));
-        ParleyClient.settings(edge, erin, new JsonObject().put("lastSeenVisibility", "nobody"));
-        try (ParleyClient d = ParleyClient.connect(vertx, edge, dave, null, WAIT);
-             ParleyClient e = ParleyClient.connect(vertx, edge, erin, null, WAIT);
-             ParleyClient f = ParleyClient.connect(vertx, edge, frank, null, WAIT)) {
+        ParleyClient.settings(EDGES.url(), erin, new JsonObject().put("lastSeenVisibility", "nobody"));
+        try (ParleyClient d = ParleyClient.connect(EDGES.vertx(), EDGES.url(), dave, null, WAIT);
+             ParleyClient e = ParleyClient.connect(EDGES.vertx(), EDGES.url(), erin, null, WAIT);
+             ParleyClient f = ParleyClient.connect(EDGES.vertx(), EDGES.url(), frank, null, WAIT)) {
             for (ParleyClient viewer : new ParleyClient[] {d, f}) {
                 viewer.presence("subscribe", carol.userId());
                 viewer.awaitFrame(x -> presence(x, carol.userId(), "unknown"), WAIT);
             }
-            ParleyClient.connect(vertx, edge, carol, null, WAIT).close();
+            ParleyClient.connect(EDGES.vertx(), EDGES.url(), carol, null, WAIT).close();
             d.awaitFrame(x -> presence(x, carol.userId(), "online"), WAIT);
             d.awaitFrame(x -> presence(x, carol.userId(), "offline"), WAIT);
             await().atMost(WAIT).until(() -> f.frames("presence").size() == 3);
@@ -112,7 +96,7 @@ class PresenceIT {
                 viewer.presence("subscribe", bob.userId());
                 viewer.awaitFrame(x -> presence(x, bob.userId(), "unknown"), WAIT);
             }
-            ParleyClient b = ParleyClient.connect(vertx, edge, bob, null, WAIT);
+            ParleyClient b = ParleyClient.connect(EDGES.vertx(), EDGES.url(), bob, null, WAIT);
             e.awaitFrame(x -> presence(x, bob.userId(), "online"), WAIT);
             b.close();
             assertThat(d.awaitFrame(x -> presence(x, bob.userId(), "offline"), WAIT).getLong("lastSeenAt")).isPositive();
@@ -126,23 +110,23 @@ class PresenceIT {
 
     @Test
     void aPrivacyChangeAppliesToChatsAlreadyOpen() throws Exception {
-        ParleyClient.Device gina = ParleyClient.register(edge, user("gina"), CodeOutbox::latest);
-        ParleyClient.Device hank = ParleyClient.register(edge, user("hank"), CodeOutbox::latest);
-        try (ParleyClient g = ParleyClient.connect(vertx, edge, gina, null, WAIT);
-             ParleyClient h = ParleyClient.connect(vertx, edge, hank, null, WAIT)) {
+        ParleyClient.Device gina = ParleyClient.register(EDGES.url(), user("gina"), CodeOutbox::latest);
+        ParleyClient.Device hank = ParleyClient.register(EDGES.url(), user("hank"), CodeOutbox::latest);
+        try (ParleyClient g = ParleyClient.connect(EDGES.vertx(), EDGES.url(), gina, null, WAIT);
+             ParleyClient h = ParleyClient.connect(EDGES.vertx(), EDGES.url(), hank, null, WAIT)) {
             h.presence("subscribe", gina.userId());
             h.awaitFrame(x -> presence(x, gina.userId(), "online"), WAIT);
 
             // Gina hides her online status: hank's open chat stops showing it, with no new subscribe.
-            ParleyClient.settings(edge, gina, new JsonObject().put("onlineVisibility", "nobody"));
+            ParleyClient.settings(EDGES.url(), gina, new JsonObject().put("onlineVisibility", "nobody"));
             h.awaitFrame(x -> presence(x, gina.userId(), "unknown"), WAIT);
-            ParleyClient.settings(edge, gina, new JsonObject().put("onlineVisibility", "everyone"));
+            ParleyClient.settings(EDGES.url(), gina, new JsonObject().put("onlineVisibility", "everyone"));
             await().atMost(WAIT).until(() -> h.frames("presence").stream()
                     .filter(x -> gina.userId().equals(x.getString("userId"))).count() == 3);
             assertThat(h.frames("presence")).filteredOn(x -> gina.userId().equals(x.getString("userId")))
                     .extracting(x -> x.getString("state")).containsExactly("online", "unknown", "online");
             // Reciprocity: hank hides his, so he stops seeing hers.
-            ParleyClient.settings(edge, hank, new JsonObject().put("onlineVisibility", "nobody"));
+            ParleyClient.settings(EDGES.url(), hank, new JsonObject().put("onlineVisibility", "nobody"));
             await().atMost(WAIT).until(() -> h.frames("presence").stream()
                     .filter(x -> gina.userId().equals(x.getString("userId"))).count() == 4);
             assertThat(h.frames("presence")).last().satisfies(x -> assertThat(x.getString("state")).isEqualTo("unknown"));

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.parley.infra.it.TestUsers.user;
 
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
@@ -12,10 +11,8 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.parley.client.ParleyClient;
 import org.parley.client.search.ChatSearch;
 import org.parley.client.search.LocalSearchIndex;
@@ -27,27 +24,14 @@ import org.parley.schemas.Conversations;
  * Search through the real stack (docs/search.md): the server's metadata answer from the {@code message_search}
  * projection within each user's reach, and the SDK's text search over the device's own index combined with it.
  */
-@ExtendWith(LocalStackExtension.class)
 class SearchIT {
     private static final Duration WAIT = Duration.ofSeconds(60);
-    private static Vertx vertx;
-    private static String edge;
+    @RegisterExtension
+    static final EdgeClients EDGES = EdgeClients.oneEdge();
     private final AtomicInteger ids = new AtomicInteger();
 
-    @BeforeAll
-    static void start() {
-        vertx = Vertx.vertx();
-        Settings settings = Settings.load();
-        edge = "http://" + settings.host() + ":" + settings.edgePort(0);
-    }
-
-    @AfterAll
-    static void stop() {
-        vertx.close();
-    }
-
     private JsonObject frame(String type) {
-        return new JsonObject().put("type", type).put("clientMessageId", type + "-" + ids.incrementAndGet());
+        return EDGES.frame(type);
     }
 
     private JsonObject message(String conversationId, String text) {
@@ -93,12 +77,12 @@ class SearchIT {
 
     @Test
     void searchFindsWhatEachUserMaySeeAndNothingElse() throws Exception {
-        ParleyClient.Device a = ParleyClient.register(edge, user("alice"), CodeOutbox::latest);
-        ParleyClient.Device b = ParleyClient.register(edge, user("bob"), CodeOutbox::latest);
-        ParleyClient.Device c = ParleyClient.register(edge, user("carol"), CodeOutbox::latest);
-        try (ParleyClient alice = ParleyClient.connect(vertx, edge, a, null, WAIT);
-             ParleyClient bob = ParleyClient.connect(vertx, edge, b, null, WAIT);
-             ParleyClient carol = ParleyClient.connect(vertx, edge, c, null, WAIT);
+        ParleyClient.Device a = ParleyClient.register(EDGES.url(), user("alice"), CodeOutbox::latest);
+        ParleyClient.Device b = ParleyClient.register(EDGES.url(), user("bob"), CodeOutbox::latest);
+        ParleyClient.Device c = ParleyClient.register(EDGES.url(), user("carol"), CodeOutbox::latest);
+        try (ParleyClient alice = ParleyClient.connect(EDGES.vertx(), EDGES.url(), a, null, WAIT);
+             ParleyClient bob = ParleyClient.connect(EDGES.vertx(), EDGES.url(), b, null, WAIT);
+             ParleyClient carol = ParleyClient.connect(EDGES.vertx(), EDGES.url(), c, null, WAIT);
              LocalSearchIndex bobIndex = LocalSearchIndex.inMemory()) {
             bob.onFrame(bobIndex::observe); // bob's device indexes what it receives (plain payloads here)
 

@@ -5,11 +5,8 @@ import static org.awaitility.Awaitility.await;
 import static org.parley.infra.it.TestUsers.is;
 import static org.parley.infra.it.TestUsers.user;
 
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.parley.client.ParleyClient;
@@ -24,35 +21,15 @@ class SessionTakeoverIT {
     private static final Duration WAIT = Duration.ofSeconds(60);
 
     @RegisterExtension
-    static final LocalStackExtension STACK = LocalStackExtension.full();
-
-    private static Vertx vertx;
-    private static String edge0;
-    private static String edge1;
-
-    @BeforeAll
-    static void startSecondEdge() {
-        STACK.upWithSecondEdge();
-        vertx = Vertx.vertx();
-        edge0 = STACK.edgeHttpUrl(0).toString();
-        edge1 = STACK.edgeHttpUrl(1).toString();
-    }
-
-    @AfterAll
-    static void stopSecondEdge() {
-        if (vertx != null) {
-            vertx.close();
-        }
-        STACK.downSecondEdge();
-    }
+    static final EdgeClients EDGES = EdgeClients.twoEdges();
 
     @Test
     void aDeviceConnectingToAnotherEdgeHasItsFirstConnectionClosedWith4001() throws Exception {
-        ParleyClient.Device a = ParleyClient.register(edge0, user("alice"), CodeOutbox::latest);
-        ParleyClient.Device b = ParleyClient.register(edge0, user("bob"), CodeOutbox::latest);
-        try (ParleyClient alice = ParleyClient.connect(vertx, edge1, a, null, WAIT);
-             ParleyClient first = ParleyClient.connect(vertx, edge0, b, null, WAIT);
-             ParleyClient second = ParleyClient.connect(vertx, edge1, b, null, WAIT)) {
+        ParleyClient.Device a = ParleyClient.register(EDGES.url(0), user("alice"), CodeOutbox::latest);
+        ParleyClient.Device b = ParleyClient.register(EDGES.url(0), user("bob"), CodeOutbox::latest);
+        try (ParleyClient alice = ParleyClient.connect(EDGES.vertx(), EDGES.url(1), a, null, WAIT);
+             ParleyClient first = ParleyClient.connect(EDGES.vertx(), EDGES.url(0), b, null, WAIT);
+             ParleyClient second = ParleyClient.connect(EDGES.vertx(), EDGES.url(1), b, null, WAIT)) {
             await().atMost(WAIT).until(first::isClosed);
             assertThat(first.closeCode()).isEqualTo((short) 4001);
 
