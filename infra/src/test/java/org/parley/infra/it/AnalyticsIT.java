@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.within;
 import static org.awaitility.Awaitility.await;
 import static org.parley.infra.it.TestUsers.user;
 
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.ByteArrayInputStream;
@@ -27,10 +26,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.parley.client.ParleyClient;
 import org.parley.config.Settings;
@@ -49,29 +46,15 @@ import picocli.CommandLine;
  * {@code sentAt}). Then the export is shown resumable and idempotent: an export in small batches, run again, holds
  * the same rows as one fresh export, none twice.
  */
-@ExtendWith(LocalStackExtension.class)
 class AnalyticsIT {
     private static final Duration WAIT = Duration.ofSeconds(60);
     private static final Path QUERIES = Path.of("..", "docs", "analytics");
-    private static Vertx vertx;
-    private static String edge;
-    private static Settings settings;
+    @RegisterExtension
+    static final EdgeClients EDGES = EdgeClients.oneEdge();
     private final AtomicInteger ids = new AtomicInteger();
 
     @TempDir
     Path dir;
-
-    @BeforeAll
-    static void start() {
-        vertx = Vertx.vertx();
-        settings = Settings.load();
-        edge = "http://" + settings.host() + ":" + settings.edgePort(0);
-    }
-
-    @AfterAll
-    static void stop() {
-        vertx.close();
-    }
 
     private JsonObject frame(String type) {
         return new JsonObject().put("type", type).put("clientMessageId", type + "-" + ids.incrementAndGet());
@@ -145,7 +128,7 @@ class AnalyticsIT {
     /** One shipped example query over this test's window, exporting what is new first; CSV. */
     private String example(String file, Instant since) {
         System.out.println("./parley sql --since " + since + " --csv docs/analytics/" + file);
-        return sql(settings, "--dir", dir.resolve("incremental").toString(), "--since", since.toString(), "--csv",
+        return sql(EDGES.stack().settings(), "--dir", dir.resolve("incremental").toString(), "--since", since.toString(), "--csv",
                 QUERIES.resolve(file).toString());
     }
 
@@ -165,17 +148,17 @@ class AnalyticsIT {
         await().atMost(Duration.ofMinutes(6)).pollInterval(Duration.ofSeconds(5))
                 .until(() -> LocalTime.now(ZoneOffset.UTC).isBefore(LocalTime.of(23, 55)));
         Instant since = Instant.now().truncatedTo(ChronoUnit.MILLIS);
-        ParleyClient.Device a = ParleyClient.register(edge, user("alice"), CodeOutbox::latest);
-        ParleyClient.Device b = ParleyClient.register(edge, user("bob"), CodeOutbox::latest);
-        ParleyClient.Device c = ParleyClient.register(edge, user("carol"), CodeOutbox::latest);
-        ParleyClient.Device d = ParleyClient.register(edge, user("dave"), CodeOutbox::latest);   // never online
-        ParleyClient.Device e = ParleyClient.register(edge, user("erin"), CodeOutbox::latest);   // never online: pushed
+        ParleyClient.Device a = ParleyClient.register(EDGES.url(), user("alice"), CodeOutbox::latest);
+        ParleyClient.Device b = ParleyClient.register(EDGES.url(), user("bob"), CodeOutbox::latest);
+        ParleyClient.Device c = ParleyClient.register(EDGES.url(), user("carol"), CodeOutbox::latest);
+        ParleyClient.Device d = ParleyClient.register(EDGES.url(), user("dave"), CodeOutbox::latest);   // never online
+        ParleyClient.Device e = ParleyClient.register(EDGES.url(), user("erin"), CodeOutbox::latest);   // never online: pushed
         String dm = Conversations.direct(a.userId(), b.userId());
         String toErin = Conversations.direct(a.userId(), e.userId());
         List<Sample> samples = new ArrayList<>();
-        try (ParleyClient alice = ParleyClient.connect(vertx, edge, a, null, WAIT);
-             ParleyClient bob = ParleyClient.connect(vertx, edge, b, null, WAIT);
-             ParleyClient carol = ParleyClient.connect(vertx, edge, c, null, WAIT)) {
+        try (ParleyClient alice = ParleyClient.connect(EDGES.vertx(), EDGES.url(), a, null, WAIT);
+             ParleyClient bob = ParleyClient.connect(EDGES.vertx(), EDGES.url(), b, null, WAIT);
+             ParleyClient carol = ParleyClient.connect(EDGES.vertx(), EDGES.url(), c, null, WAIT)) {
             // One-to-one: three texts and a photo (its media type's file name parameter never reaches the projection).
             long last = 0;
             for (int i = 1; i <= 4; i++) {
@@ -221,7 +204,7 @@ class AnalyticsIT {
 
         // The first export reads the stack's whole log (every earlier test's traffic too): not part of the wait.
         Path incremental = dir.resolve("incremental");
-        sql(settings, "--dir", incremental.toString(), "--export-only");
+        sql(EDGES.stack().settings(), "--dir", incremental.toString(), "--export-only");
         await().atMost(WAIT).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
             assertThat(example("daily-active-users.sql", since)).isEqualTo("day,active_users\n" + today + ",3");
             assertThat(example("messages-per-day-by-kind.sql", since)).isEqualTo(String.join("\n",
@@ -273,22 +256,22 @@ class AnalyticsIT {
         // Batches of at most a quarter of the log's records: several, however long the stack's log is. Counted from
         // rows (each row is one record; a record makes at most one row of these tables), not from offsets: the
         // sequencer's transaction markers take offsets too, and a batch size from offsets held the whole log once.
-        String counted = sql(settings, "--dir", incremental.toString(), "--no-export", "--csv", "-e",
+        String counted = sql(EDGES.stack().settings(), "--dir", incremental.toString(), "--no-export", "--csv", "-e",
                 "SELECT (SELECT count(*) FROM raw_events) + (SELECT count(*) FROM raw_receipts)"
                         + " + (SELECT count(*) FROM raw_pushes) AS n");
         long rows = Long.parseLong(counted.lines().reduce((first, last) -> last).orElseThrow().trim());
-        Settings small = settings.with(Map.of("analytics.batch-records", Long.toString(Math.max(10, rows / 4))));
+        Settings small = EDGES.stack().settings().with(Map.of("analytics.batch-records", Long.toString(Math.max(10, rows / 4))));
         Path batched = dir.resolve("batched");
         sql(small, "--dir", batched.toString(), "--export-only");
         sql(small, "--dir", batched.toString(), "--export-only");
         Path fresh = dir.resolve("fresh");
-        sql(settings, "--dir", fresh.toString(), "--rebuild", "--export-only");
+        sql(EDGES.stack().settings(), "--dir", fresh.toString(), "--rebuild", "--export-only");
         String counts = "SELECT (SELECT count(*) FROM raw_events WHERE sent_at < TIMESTAMP '%1$s') AS events,"
                 + " (SELECT count(*) FROM raw_receipts WHERE receipt_at < TIMESTAMP '%1$s') AS receipts,"
                 + " (SELECT count(*) FROM raw_pushes WHERE sent_at < TIMESTAMP '%1$s') AS pushes,"
                 + " (SELECT count(*) - count(DISTINCT (log_partition, log_offset)) FROM raw_events) AS duplicate_events";
-        String inBatches = sql(settings, "--dir", batched.toString(), "--no-export", "--csv", "-e", counts.formatted(until));
-        String inOne = sql(settings, "--dir", fresh.toString(), "--no-export", "--csv", "-e", counts.formatted(until));
+        String inBatches = sql(EDGES.stack().settings(), "--dir", batched.toString(), "--no-export", "--csv", "-e", counts.formatted(until));
+        String inOne = sql(EDGES.stack().settings(), "--dir", fresh.toString(), "--no-export", "--csv", "-e", counts.formatted(until));
         System.out.println("batched: " + inBatches + "\nfresh: " + inOne);
         assertThat(inBatches).isEqualTo(inOne).endsWith(",0");
         assertThat(Files.readString(batched.resolve("_state.properties"))).as("more than one batch")

@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 import static org.parley.infra.it.TestUsers.is;
 import static org.parley.infra.it.TestUsers.user;
 
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
@@ -17,8 +16,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,27 +36,12 @@ class EnvelopesIT {
     private static final Duration WAIT = Duration.ofSeconds(60);
 
     @RegisterExtension
-    static final LocalStackExtension STACK = LocalStackExtension.full();
+    static final EdgeClients EDGES = EdgeClients.oneEdge();
 
     @TempDir
     static Path stores;
 
-    private static Vertx vertx;
-    private static String edge;
     private final List<AutoCloseable> open = new ArrayList<>();
-
-    @BeforeAll
-    static void start() {
-        vertx = Vertx.vertx();
-        edge = STACK.edgeHttpUrl(0).toString();
-    }
-
-    @AfterAll
-    static void stop() {
-        if (vertx != null) {
-            vertx.close();
-        }
-    }
 
     /** A connected device with its encrypted store and messenger. */
     record Phone(ParleyClient client, SecureMessenger messenger, DeviceKeys keys) {
@@ -69,7 +51,7 @@ class EnvelopesIT {
     }
 
     private Phone device(ParleyClient.Device d, DeviceKeys keys) throws Exception {
-        SecureDevices.Connected c = SecureDevices.connect(vertx, edge, stores, d, keys, WAIT);
+        SecureDevices.Connected c = SecureDevices.connect(EDGES.vertx(), EDGES.url(), stores, d, keys, WAIT);
         return new Phone(c.client(), c.messenger(), keys);
     }
 
@@ -86,10 +68,10 @@ class EnvelopesIT {
 
     @Test
     void eachDeviceDecryptsItsOwnEnvelopeAndALateDeviceIsAddedByTheRetry() throws Exception {
-        ParleyClient.Device a1 = ParleyClient.register(edge, user("alice"), CodeOutbox::latest);
-        ParleyClient.Device a2 = TestUsers.linkedDevice(edge, a1);
-        ParleyClient.Device b1 = ParleyClient.register(edge, user("bob"), CodeOutbox::latest);
-        ParleyClient.Device b2 = TestUsers.linkedDevice(edge, b1);
+        ParleyClient.Device a1 = ParleyClient.register(EDGES.url(), user("alice"), CodeOutbox::latest);
+        ParleyClient.Device a2 = TestUsers.linkedDevice(EDGES.url(), a1);
+        ParleyClient.Device b1 = ParleyClient.register(EDGES.url(), user("bob"), CodeOutbox::latest);
+        ParleyClient.Device b2 = TestUsers.linkedDevice(EDGES.url(), b1);
         DeviceKeys aliceKeys = DeviceKeys.generate(10, 0);
         DeviceKeys bobKeys = DeviceKeys.generate(10, 0);
         // Every device of a user has the user's identity key (docs/e2e.md); prekeys are the device's own.
@@ -138,7 +120,7 @@ class EnvelopesIT {
                     Base64.getDecoder().decode(toAlice.getJsonObject("envelope").getString("body")).length);
 
             // 3. bob links a third device after alice fetched his bundles: her next send is refused, then retried.
-            ParleyClient.Device b3 = TestUsers.linkedDevice(edge, b1);
+            ParleyClient.Device b3 = TestUsers.linkedDevice(EDGES.url(), b1);
             Phone bobTablet = device(b3, DeviceKeys.generate(bobKeys.identity(), 10, 0));
             open.add(bobTablet.client());
             JsonObject second = alice.messenger().send(b1.userId(), "e2e-2", "after the link".getBytes(StandardCharsets.UTF_8), WAIT);

@@ -3,7 +3,6 @@ package org.parley.infra.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.parley.infra.it.TestUsers.user;
 
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
@@ -13,10 +12,8 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Base64;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.parley.client.ParleyClient;
 import org.parley.config.Settings;
 import org.parley.schemas.CodeOutbox;
@@ -27,24 +24,10 @@ import org.parley.schemas.CodeOutbox;
  * fan-out keep going), a message over the limit is closed with 1009, and ids outside their charset are refused with
  * 400 before they reach the store.
  */
-@ExtendWith(LocalStackExtension.class)
 class FrameBoundsIT {
     private static final Duration WAIT = Duration.ofSeconds(60);
-    private static Vertx vertx;
-    private static String edge;
-    private static Settings settings;
-
-    @BeforeAll
-    static void start() {
-        vertx = Vertx.vertx();
-        settings = Settings.load();
-        edge = "http://" + settings.host() + ":" + settings.edgePort(0);
-    }
-
-    @AfterAll
-    static void stop() {
-        vertx.close();
-    }
+    @RegisterExtension
+    static final EdgeClients EDGES = EdgeClients.oneEdge();
 
     /**
      * Carol, who receives the largest records, never connects: a message of the largest payload is a server frame
@@ -52,12 +35,12 @@ class FrameBoundsIT {
      */
     @Test
     void theLargestFramesTheBoundsAllowAreStoredAndSequencedAndThePipelineGoesOn() throws Exception {
-        ParleyClient.Device a = ParleyClient.register(edge, user("alice"), CodeOutbox::latest);
-        ParleyClient.Device c = ParleyClient.register(edge, user("carol"), CodeOutbox::latest);
-        ParleyClient.Device d = ParleyClient.register(edge, user("dave"), CodeOutbox::latest);
-        try (ParleyClient alice = ParleyClient.connect(vertx, edge, a, null, WAIT);
-             ParleyClient dave = ParleyClient.connect(vertx, edge, d, null, WAIT)) {
-            byte[] payload = new byte[settings.getInt("edge.max-payload-bytes")];
+        ParleyClient.Device a = ParleyClient.register(EDGES.url(), user("alice"), CodeOutbox::latest);
+        ParleyClient.Device c = ParleyClient.register(EDGES.url(), user("carol"), CodeOutbox::latest);
+        ParleyClient.Device d = ParleyClient.register(EDGES.url(), user("dave"), CodeOutbox::latest);
+        try (ParleyClient alice = ParleyClient.connect(EDGES.vertx(), EDGES.url(), a, null, WAIT);
+             ParleyClient dave = ParleyClient.connect(EDGES.vertx(), EDGES.url(), d, null, WAIT)) {
+            byte[] payload = new byte[EDGES.stack().settings().getInt("edge.max-payload-bytes")];
             String mediaType = "x".repeat(127) + "/" + "y".repeat(127);
             JsonObject sent = alice.actRetrying(new JsonObject().put("type", "send").put("clientMessageId", "m".repeat(128))
                     .put("to", c.userId()).put("payload", Base64.getEncoder().encodeToString(payload))
@@ -66,7 +49,7 @@ class FrameBoundsIT {
 
             // A group at the member limit, every id at its longest, name and description at theirs: its events carry
             // the member list and the admin list on top of what the frame held.
-            int max = settings.getInt("conversations.max-group-members");
+            int max = EDGES.stack().settings().getInt("conversations.max-group-members");
             String prefix = user("m");
             JsonArray members = new JsonArray().add(c.userId());
             for (int i = members.size(); i < max - 1; i++) {
@@ -90,13 +73,13 @@ class FrameBoundsIT {
 
     @Test
     void aMessageOverTheFrameLimitIsClosedWith1009() throws Exception {
-        ParleyClient.Device a = ParleyClient.register(edge, user("alice"), CodeOutbox::latest);
-        try (ParleyClient alice = ParleyClient.connect(vertx, edge, a, null, WAIT)) {
-            alice.sendText("{\"type\":\"ping\",\"pad\":\"" + "x".repeat(settings.getInt("edge.max-frame-bytes")) + "\"}");
+        ParleyClient.Device a = ParleyClient.register(EDGES.url(), user("alice"), CodeOutbox::latest);
+        try (ParleyClient alice = ParleyClient.connect(EDGES.vertx(), EDGES.url(), a, null, WAIT)) {
+            alice.sendText("{\"type\":\"ping\",\"pad\":\"" + "x".repeat(EDGES.stack().settings().getInt("edge.max-frame-bytes")) + "\"}");
             Awaitility.await().atMost(WAIT).until(alice::isClosed);
             assertThat(alice.closeCode()).isEqualTo((short) 1009);
         }
-        try (ParleyClient again = ParleyClient.connect(vertx, edge, a, null, WAIT)) {
+        try (ParleyClient again = ParleyClient.connect(EDGES.vertx(), EDGES.url(), a, null, WAIT)) {
             again.sendText("{\"type\":\"ping\"}");
             again.awaitFrame(f -> "pong".equals(f.getString("type")), WAIT);
         }
@@ -107,9 +90,9 @@ class FrameBoundsIT {
         for (String userId : new String[] {"..", ".", "-x"}) {
             // A proven identifier, so that the user id is what is refused.
             String identifier = user("bounds") + "@users.parley.test";
-            ParleyClient.requestCode(edge, identifier);
+            ParleyClient.requestCode(EDGES.url(), identifier);
             String code = CodeOutbox.read(CodeOutbox.dir(Settings.load()), identifier).orElseThrow();
-            HttpResponse<String> res = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(edge + "/v1/devices"))
+            HttpResponse<String> res = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(EDGES.url() + "/v1/devices"))
                     .header("Content-Type", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofString(new JsonObject().put("identifier", identifier)
                             .put("code", code).put("userId", userId).encode())).build(),

@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 import static org.parley.infra.it.TestUsers.is;
 import static org.parley.infra.it.TestUsers.user;
 
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
@@ -17,8 +16,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,27 +36,12 @@ class GroupEnvelopesIT {
     private static final Duration WAIT = Duration.ofSeconds(60);
 
     @RegisterExtension
-    static final LocalStackExtension STACK = LocalStackExtension.full();
+    static final EdgeClients EDGES = EdgeClients.oneEdge();
 
     @TempDir
     static Path stores;
 
-    private static Vertx vertx;
-    private static String edge;
     private final List<Phone> phones = new ArrayList<>();
-
-    @BeforeAll
-    static void start() {
-        vertx = Vertx.vertx();
-        edge = STACK.edgeHttpUrl(0).toString();
-    }
-
-    @AfterAll
-    static void stop() {
-        if (vertx != null) {
-            vertx.close();
-        }
-    }
 
     record Phone(ParleyClient client, SecureMessenger messenger) {
         String userId() {
@@ -72,7 +54,7 @@ class GroupEnvelopesIT {
     }
 
     private Phone device(ParleyClient.Device d, DeviceKeys keys) throws Exception {
-        SecureDevices.Connected c = SecureDevices.connect(vertx, edge, stores, d, keys, WAIT);
+        SecureDevices.Connected c = SecureDevices.connect(EDGES.vertx(), EDGES.url(), stores, d, keys, WAIT);
         Phone p = new Phone(c.client(), c.messenger());
         phones.add(p);
         return p;
@@ -108,11 +90,11 @@ class GroupEnvelopesIT {
 
     @Test
     void membersDecryptOneCiphertextAndARemovedMemberCannotDecryptWhatFollows() throws Exception {
-        ParleyClient.Device a1 = ParleyClient.register(edge, user("alice"), CodeOutbox::latest);
-        ParleyClient.Device a2 = TestUsers.linkedDevice(edge, a1);
-        ParleyClient.Device b1 = ParleyClient.register(edge, user("bob"), CodeOutbox::latest);
-        ParleyClient.Device c1 = ParleyClient.register(edge, user("carol"), CodeOutbox::latest);
-        ParleyClient.Device d1 = ParleyClient.register(edge, user("dave"), CodeOutbox::latest);
+        ParleyClient.Device a1 = ParleyClient.register(EDGES.url(), user("alice"), CodeOutbox::latest);
+        ParleyClient.Device a2 = TestUsers.linkedDevice(EDGES.url(), a1);
+        ParleyClient.Device b1 = ParleyClient.register(EDGES.url(), user("bob"), CodeOutbox::latest);
+        ParleyClient.Device c1 = ParleyClient.register(EDGES.url(), user("carol"), CodeOutbox::latest);
+        ParleyClient.Device d1 = ParleyClient.register(EDGES.url(), user("dave"), CodeOutbox::latest);
         DeviceKeys aliceKeys = DeviceKeys.generate(10, 0);
         Phone alice = device(a1, aliceKeys);
         Phone aliceLaptop = device(a2, DeviceKeys.generate(aliceKeys.identity(), 10, 0));

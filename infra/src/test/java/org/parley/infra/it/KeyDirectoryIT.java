@@ -3,7 +3,6 @@ package org.parley.infra.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.parley.infra.it.TestUsers.user;
 
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
@@ -17,8 +16,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.parley.client.ParleyClient;
@@ -46,24 +43,9 @@ class KeyDirectoryIT {
     private static final Base64.Encoder B64 = Base64.getEncoder();
 
     @RegisterExtension
-    static final LocalStackExtension STACK = LocalStackExtension.full();
+    static final EdgeClients EDGES = EdgeClients.oneEdge();
 
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
-    private static Vertx vertx;
-    private static String edge;
-
-    @BeforeAll
-    static void start() {
-        vertx = Vertx.vertx();
-        edge = STACK.edgeHttpUrl(0).toString();
-    }
-
-    @AfterAll
-    static void stop() {
-        if (vertx != null) {
-            vertx.close();
-        }
-    }
 
     /** A device's key material, as a client keeps it. */
     record Keys(IdentityKeyPair identity, int registrationId, ECKeyPair signed, KEMKeyPair kyber) {
@@ -99,7 +81,7 @@ class KeyDirectoryIT {
     }
 
     static Answer call(String method, String path, ParleyClient.Device as, JsonObject body) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(edge + path)).timeout(WAIT)
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(EDGES.url() + path)).timeout(WAIT)
                 .header("Authorization", "Bearer " + as.token());
         b = body == null ? b.method(method, HttpRequest.BodyPublishers.noBody())
                 : b.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(body.encode()));
@@ -123,9 +105,9 @@ class KeyDirectoryIT {
 
     @Test
     void bundlesOfEveryDeviceBuildSessionsAndOneTimeKeysGoOnceThenTheLastResort() throws Exception {
-        ParleyClient.Device phone = ParleyClient.register(edge, user("bob"), CodeOutbox::latest);
-        ParleyClient.Device laptop = TestUsers.linkedDevice(edge, phone);
-        ParleyClient.Device sender = ParleyClient.register(edge, user("alice"), CodeOutbox::latest);
+        ParleyClient.Device phone = ParleyClient.register(EDGES.url(), user("bob"), CodeOutbox::latest);
+        ParleyClient.Device laptop = TestUsers.linkedDevice(EDGES.url(), phone);
+        ParleyClient.Device sender = ParleyClient.register(EDGES.url(), user("alice"), CodeOutbox::latest);
         Keys phoneKeys = Keys.generate(101);
         Keys laptopKeys = Keys.generate(102);
         assertThat(ok(call("PUT", "/v1/keys", phone, phoneKeys.upload(1, 5))).getInteger("oneTimePreKeys")).isEqualTo(5);
@@ -183,11 +165,11 @@ class KeyDirectoryIT {
 
     @Test
     void aDeviceRunningLowIsToldAndRefills() throws Exception {
-        ParleyClient.Device bob = ParleyClient.register(edge, user("bob"), CodeOutbox::latest);
-        ParleyClient.Device sender = ParleyClient.register(edge, user("alice"), CodeOutbox::latest);
+        ParleyClient.Device bob = ParleyClient.register(EDGES.url(), user("bob"), CodeOutbox::latest);
+        ParleyClient.Device sender = ParleyClient.register(EDGES.url(), user("alice"), CodeOutbox::latest);
         Keys keys = Keys.generate(7);
         ok(call("PUT", "/v1/keys", bob, keys.upload(1, 11)));
-        try (ParleyClient online = ParleyClient.connect(vertx, edge, bob, null, WAIT)) {
+        try (ParleyClient online = ParleyClient.connect(EDGES.vertx(), EDGES.url(), bob, null, WAIT)) {
             ok(call("GET", "/v1/keys/" + bob.userId(), sender, null)); // 10 left: not low yet
             ok(call("GET", "/v1/keys/" + bob.userId(), sender, null)); // 9 left
             JsonObject low = online.awaitFrame(f -> "keysLow".equals(f.getString("type")), WAIT);
@@ -207,7 +189,7 @@ class KeyDirectoryIT {
 
     @Test
     void badSignaturesAndAnotherIdentityKeyAreRefused() throws Exception {
-        ParleyClient.Device bob = ParleyClient.register(edge, user("bob"), CodeOutbox::latest);
+        ParleyClient.Device bob = ParleyClient.register(EDGES.url(), user("bob"), CodeOutbox::latest);
         Keys keys = Keys.generate(9);
         Keys forger = Keys.generate(9);
         JsonObject forged = keys.upload(1, 2).put("signedPreKey", forger.signed(1, keys.signed().getPublicKey().serialize()));
@@ -226,13 +208,13 @@ class KeyDirectoryIT {
 
     @Test
     void anUnlinkedDevicesKeysAreGone() throws Exception {
-        ParleyClient.Device phone = ParleyClient.register(edge, user("bob"), CodeOutbox::latest);
-        ParleyClient.Device laptop = TestUsers.linkedDevice(edge, phone);
-        ParleyClient.Device sender = ParleyClient.register(edge, user("alice"), CodeOutbox::latest);
+        ParleyClient.Device phone = ParleyClient.register(EDGES.url(), user("bob"), CodeOutbox::latest);
+        ParleyClient.Device laptop = TestUsers.linkedDevice(EDGES.url(), phone);
+        ParleyClient.Device sender = ParleyClient.register(EDGES.url(), user("alice"), CodeOutbox::latest);
         ok(call("PUT", "/v1/keys", phone, Keys.generate(1).upload(1, 3)));
         ok(call("PUT", "/v1/keys", laptop, Keys.generate(2).upload(1, 3)));
         assertThat(ok(call("GET", "/v1/keys/" + phone.userId(), sender, null)).getJsonArray("devices")).hasSize(2);
-        assertThat(ParleyClient.unlink(edge, phone, laptop.deviceId())).isEqualTo(204);
+        assertThat(ParleyClient.unlink(EDGES.url(), phone, laptop.deviceId())).isEqualTo(204);
         JsonObject after = ok(call("GET", "/v1/keys/" + phone.userId(), sender, null));
         assertThat(after.getJsonArray("devices")).singleElement()
                 .satisfies(d -> assertThat(((JsonObject) d).getString("deviceId")).isEqualTo(phone.deviceId()));

@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 import static org.parley.infra.it.TestUsers.user;
 
 import com.datastax.oss.driver.api.core.CqlSession;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.ByteArrayOutputStream;
@@ -17,14 +16,11 @@ import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.parley.client.ParleyClient;
 import org.parley.client.crypto.DeviceKeys;
-import org.parley.config.Settings;
 import org.parley.infra.replay.ReadModelRebuild;
 import org.parley.infra.replay.ReplayCommand;
 import org.parley.infra.replay.TopicRangeExport;
@@ -41,25 +37,11 @@ import picocli.CommandLine;
  * writer ({@code ./parley replay}) equals the live one, table by table. A row changed the way a non-idempotent write
  * would change it (a wall-clock value instead of the event's) is then found and named.
  */
-@ExtendWith(LocalStackExtension.class)
 class ReplayIT {
     private static final Duration WAIT = Duration.ofSeconds(60);
-    private static Vertx vertx;
-    private static String edge;
-    private static Settings settings;
+    @RegisterExtension
+    static final EdgeClients EDGES = EdgeClients.oneEdge();
     private final AtomicInteger ids = new AtomicInteger();
-
-    @BeforeAll
-    static void start() {
-        vertx = Vertx.vertx();
-        settings = Settings.load();
-        edge = "http://" + settings.host() + ":" + settings.edgePort(0);
-    }
-
-    @AfterAll
-    static void stop() {
-        vertx.close();
-    }
 
     private JsonObject frame(String type) {
         return new JsonObject().put("type", type).put("clientMessageId", type + "-" + ids.incrementAndGet());
@@ -89,14 +71,14 @@ class ReplayIT {
      * (uploads, one-time prekeys claimed) and the per-device envelopes.
      */
     private void encryptedTraffic() throws Exception {
-        ParleyClient.Device e1 = ParleyClient.register(edge, user("erin"), CodeOutbox::latest);
-        ParleyClient.Device e2 = TestUsers.linkedDevice(edge, e1);
-        ParleyClient.Device f1 = ParleyClient.register(edge, user("frank"), CodeOutbox::latest);
+        ParleyClient.Device e1 = ParleyClient.register(EDGES.url(), user("erin"), CodeOutbox::latest);
+        ParleyClient.Device e2 = TestUsers.linkedDevice(EDGES.url(), e1);
+        ParleyClient.Device f1 = ParleyClient.register(EDGES.url(), user("frank"), CodeOutbox::latest);
         DeviceKeys erinKeys = DeviceKeys.generate(10, 0);
-        SecureDevices.Connected erin = SecureDevices.connect(vertx, edge, stores, e1, erinKeys, WAIT);
-        SecureDevices.Connected laptop = SecureDevices.connect(vertx, edge, stores, e2,
+        SecureDevices.Connected erin = SecureDevices.connect(EDGES.vertx(), EDGES.url(), stores, e1, erinKeys, WAIT);
+        SecureDevices.Connected laptop = SecureDevices.connect(EDGES.vertx(), EDGES.url(), stores, e2,
                 DeviceKeys.generate(erinKeys.identity(), 10, 0), WAIT);
-        SecureDevices.Connected frank = SecureDevices.connect(vertx, edge, stores, f1, DeviceKeys.generate(10, 0), WAIT);
+        SecureDevices.Connected frank = SecureDevices.connect(EDGES.vertx(), EDGES.url(), stores, f1, DeviceKeys.generate(10, 0), WAIT);
         try {
             assertThat(erin.messenger().send(f1.userId(), "e2e-1", "sealed".getBytes(StandardCharsets.UTF_8), WAIT)
                     .getString("type")).isEqualTo("sent");
@@ -112,15 +94,15 @@ class ReplayIT {
     }
 
     private void traffic() throws Exception {
-        ParleyClient.Device a = ParleyClient.register(edge, user("alice"), CodeOutbox::latest);
-        ParleyClient.Device b = ParleyClient.register(edge, user("bob"), CodeOutbox::latest);
-        ParleyClient.Device c = ParleyClient.register(edge, user("carol"), CodeOutbox::latest);
-        ParleyClient.Device d = ParleyClient.register(edge, user("dave"), CodeOutbox::latest);
+        ParleyClient.Device a = ParleyClient.register(EDGES.url(), user("alice"), CodeOutbox::latest);
+        ParleyClient.Device b = ParleyClient.register(EDGES.url(), user("bob"), CodeOutbox::latest);
+        ParleyClient.Device c = ParleyClient.register(EDGES.url(), user("carol"), CodeOutbox::latest);
+        ParleyClient.Device d = ParleyClient.register(EDGES.url(), user("dave"), CodeOutbox::latest);
         String dm = Conversations.direct(a.userId(), b.userId());
-        try (ParleyClient alice = ParleyClient.connect(vertx, edge, a, null, WAIT);
-             ParleyClient bob = ParleyClient.connect(vertx, edge, b, null, WAIT);
-             ParleyClient carol = ParleyClient.connect(vertx, edge, c, null, WAIT);
-             ParleyClient dave = ParleyClient.connect(vertx, edge, d, null, WAIT)) {
+        try (ParleyClient alice = ParleyClient.connect(EDGES.vertx(), EDGES.url(), a, null, WAIT);
+             ParleyClient bob = ParleyClient.connect(EDGES.vertx(), EDGES.url(), b, null, WAIT);
+             ParleyClient carol = ParleyClient.connect(EDGES.vertx(), EDGES.url(), c, null, WAIT);
+             ParleyClient dave = ParleyClient.connect(EDGES.vertx(), EDGES.url(), d, null, WAIT)) {
             // One-to-one: messages, a reply, reactions (one replaced, one removed), an edit, deletes, receipts.
             long first = sent(alice, message(dm, "helo"));
             long reply = sent(bob, message(dm, "hi!").put("replyToSeq", first));
@@ -164,7 +146,7 @@ class ReplayIT {
     private static String run(String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         PrintStream print = new PrintStream(out, true, StandardCharsets.UTF_8);
-        int code = new CommandLine(new ReplayCommand(settings, print, print)).execute(args);
+        int code = new CommandLine(new ReplayCommand(EDGES.stack().settings(), print, print)).execute(args);
         return code + "\n" + out.toString(StandardCharsets.UTF_8);
     }
 
@@ -175,7 +157,7 @@ class ReplayIT {
         String keyspace = "replay_it_" + Long.toString(System.nanoTime(), 36);
         // The live projection has written everything the traffic logged (the pipeline has no more to add after the
         // clients closed, apart from presence going offline: the next rounds pick that up, resuming the replay).
-        await().atMost(WAIT).until(() -> ReadModelRebuild.lag(settings, settings.get("projections.group-id")) == 0);
+        await().atMost(WAIT).until(() -> ReadModelRebuild.lag(EDGES.stack().settings(), EDGES.stack().settings().get("projections.group-id")) == 0);
         String first = run("--keyspace", keyspace, "--fresh");
         System.out.println(first);
         assertThat(first).contains("replaying").contains("records/s");
@@ -194,7 +176,7 @@ class ReplayIT {
         }
 
         // A write that is not a function of the event (a wall-clock time) makes the rebuilt row differ: found and named.
-        try (CqlSession session = CqlSessionFactory.open(settings, false)) {
+        try (CqlSession session = CqlSessionFactory.open(EDGES.stack().settings(), false)) {
             var row = session.execute("SELECT conversation_id, bucket, seq FROM " + keyspace + ".messages LIMIT 1").one();
             session.execute("UPDATE " + keyspace + ".messages SET sent_at = toTimestamp(now()) WHERE conversation_id = ?"
                     + " AND bucket = ? AND seq = ?", row.getString(0), row.getLong(1), row.getLong(2));
@@ -213,7 +195,7 @@ class ReplayIT {
     void aTopicRangeIsExportedAsJsonLinesWithSchemaIds(@TempDir Path dir) throws Exception {
         traffic();
         Path file = dir.resolve("events.jsonl");
-        String topic = settings.get("topic.conversation-events");
+        String topic = EDGES.stack().settings().get("topic.conversation-events");
         String result = run("--topic", topic, "--from", "0", "--to", "2099-01-01", "--out", file.toString());
         assertThat(result).startsWith("0\n").contains("exported");
         List<String> lines = Files.readAllLines(file);

@@ -7,7 +7,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.datastax.oss.driver.api.core.CqlSession;
-import io.vertx.core.Vertx;
 import io.vertx.core.http.UpgradeRejectedException;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketConnectOptions;
@@ -27,12 +26,9 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.parley.client.ParleyClient;
-import org.parley.config.Settings;
 import org.parley.events.ConversationEvent;
 import org.parley.projections.CqlSessionFactory;
 import org.parley.registry.SchemaRegistryClient;
@@ -45,37 +41,21 @@ import org.parley.serde.AvroWireDeserializer;
  * The walking skeleton end to end on the real stack: edge → Kafka → sequencer → fan-out → edge, with the CQL
  * projection on the side, driven by real WebSocket clients. Users are random per test: the stack is shared.
  */
-@ExtendWith(LocalStackExtension.class)
 class WalkingSkeletonIT {
     private static final Duration WAIT = Duration.ofSeconds(60);
-    private static Vertx vertx;
-    private static Settings settings;
-    private static String edge;
-
-    @BeforeAll
-    static void start() {
-        vertx = Vertx.vertx();
-        settings = Settings.load();
-        edge = "http://" + settings.host() + ":" + settings.edgePort(0);
-    }
-
-    @AfterAll
-    static void stop() {
-        vertx.close();
-    }
-
-
+    @RegisterExtension
+    static final EdgeClients EDGES = EdgeClients.oneEdge();
 
     @Test
     void oneMessageTravelsTheWholePipelineAndIsDeliveredReceiptedAndStored() throws Exception {
-        ParleyClient.Device a = ParleyClient.register(edge, user("alice"), CodeOutbox::latest);
-        ParleyClient.Device b = ParleyClient.register(edge, user("bob"), CodeOutbox::latest);
-        ParleyClient.Device a2 = TestUsers.linkedDevice(edge, a); // alice's second device
+        ParleyClient.Device a = ParleyClient.register(EDGES.url(), user("alice"), CodeOutbox::latest);
+        ParleyClient.Device b = ParleyClient.register(EDGES.url(), user("bob"), CodeOutbox::latest);
+        ParleyClient.Device a2 = TestUsers.linkedDevice(EDGES.url(), a); // alice's second device
         String conversation = Conversations.direct(a.userId(), b.userId());
 
-        try (ParleyClient alice = ParleyClient.connect(vertx, edge, a, null, WAIT);
-             ParleyClient alice2 = ParleyClient.connect(vertx, edge, a2, null, WAIT);
-             ParleyClient bob = ParleyClient.connect(vertx, edge, b, null, WAIT)) {
+        try (ParleyClient alice = ParleyClient.connect(EDGES.vertx(), EDGES.url(), a, null, WAIT);
+             ParleyClient alice2 = ParleyClient.connect(EDGES.vertx(), EDGES.url(), a2, null, WAIT);
+             ParleyClient bob = ParleyClient.connect(EDGES.vertx(), EDGES.url(), b, null, WAIT)) {
             byte[] payload = "ciphertext-1".getBytes();
             alice.send("m1", b.userId(), payload);
 
@@ -110,7 +90,7 @@ class WalkingSkeletonIT {
             assertThat(read.getString("byUserId")).isEqualTo(b.userId());
 
             // The event is in the CQL projection.
-            try (CqlSession cql = CqlSessionFactory.open(settings, true)) {
+            try (CqlSession cql = CqlSessionFactory.open(EDGES.stack().settings(), true)) {
                 await().atMost(WAIT).untilAsserted(() -> assertThat(cql.execute(
                         "SELECT sender_user_id, client_message_id FROM messages WHERE conversation_id = ? AND bucket = 0",
                         conversation).all()).singleElement().satisfies(row -> {
@@ -123,11 +103,11 @@ class WalkingSkeletonIT {
 
     @Test
     void aRetriedSendGetsTheOriginalSeqAndCreatesNoSecondEvent() throws Exception {
-        ParleyClient.Device a = ParleyClient.register(edge, user("alice"), CodeOutbox::latest);
-        ParleyClient.Device b = ParleyClient.register(edge, user("bob"), CodeOutbox::latest);
+        ParleyClient.Device a = ParleyClient.register(EDGES.url(), user("alice"), CodeOutbox::latest);
+        ParleyClient.Device b = ParleyClient.register(EDGES.url(), user("bob"), CodeOutbox::latest);
         String conversation = Conversations.direct(a.userId(), b.userId());
-        try (ParleyClient alice = ParleyClient.connect(vertx, edge, a, null, WAIT);
-             ParleyClient bob = ParleyClient.connect(vertx, edge, b, null, WAIT)) {
+        try (ParleyClient alice = ParleyClient.connect(EDGES.vertx(), EDGES.url(), a, null, WAIT);
+             ParleyClient bob = ParleyClient.connect(EDGES.vertx(), EDGES.url(), b, null, WAIT)) {
             alice.send("m1", b.userId(), new byte[] {1});
             assertThat(alice.awaitFrame(f -> is(f, "sent", "m1"), WAIT).getLong("seq")).isEqualTo(1L);
             alice.send("m1", b.userId(), new byte[] {1}); // the client did not see "sent" in time and retries
@@ -149,10 +129,10 @@ class WalkingSkeletonIT {
 
     @Test
     void aDeviceThatConnectsLaterPagesTheHistoryThroughTheEdge() throws Exception {
-        ParleyClient.Device a = ParleyClient.register(edge, user("alice"), CodeOutbox::latest);
-        ParleyClient.Device b = ParleyClient.register(edge, user("bob"), CodeOutbox::latest);
+        ParleyClient.Device a = ParleyClient.register(EDGES.url(), user("alice"), CodeOutbox::latest);
+        ParleyClient.Device b = ParleyClient.register(EDGES.url(), user("bob"), CodeOutbox::latest);
         String conversation = Conversations.direct(a.userId(), b.userId());
-        try (ParleyClient alice = ParleyClient.connect(vertx, edge, a, null, WAIT)) {
+        try (ParleyClient alice = ParleyClient.connect(EDGES.vertx(), EDGES.url(), a, null, WAIT)) {
             for (int i = 1; i <= 3; i++) {
                 String id = "h" + i;
                 alice.send(id, b.userId(), ("text " + i).getBytes());
@@ -160,7 +140,7 @@ class WalkingSkeletonIT {
             }
         }
         // Bob was offline throughout: his inbox holds the messages, and history pages them newest first.
-        try (ParleyClient bob = ParleyClient.connect(vertx, edge, b, null, WAIT)) {
+        try (ParleyClient bob = ParleyClient.connect(EDGES.vertx(), EDGES.url(), b, null, WAIT)) {
             // Whatever the fan-out had not processed when Bob's session opened comes live right after "synced":
             // all of it, in order, once.
             bob.awaitFrame(f -> is(f, "message", "h3"), WAIT);
@@ -189,9 +169,9 @@ class WalkingSkeletonIT {
 
     @Test
     void theEdgeRefusesAConnectionWithoutAToken() throws Exception {
-        WebSocketClient client = vertx.createWebSocketClient();
+        WebSocketClient client = EDGES.vertx().createWebSocketClient();
         try {
-            URI base = URI.create(edge);
+            URI base = URI.create(EDGES.url());
             assertThatThrownBy(() -> client.connect(new WebSocketConnectOptions().setHost(base.getHost())
                             .setPort(base.getPort()).setURI("/v1/ws"))
                     .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS))
@@ -208,11 +188,11 @@ class WalkingSkeletonIT {
     }
 
     private static List<ConversationEvent> eventsInLog(String conversation) {
-        TopicCatalog topics = TopicCatalog.from(settings);
+        TopicCatalog topics = TopicCatalog.from(EDGES.stack().settings());
         AvroWireDeserializer<ConversationEvent> events = new AvroWireDeserializer<>(
-                new SchemaRegistryClient(settings.registryUrl()), ConversationEvent.getClassSchema());
+                new SchemaRegistryClient(EDGES.stack().settings().registryUrl()), ConversationEvent.getClassSchema());
         Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.kafkaBootstrap());
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, EDGES.stack().settings().kafkaBootstrap());
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         List<ConversationEvent> out = new ArrayList<>();
         try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(p, new StringDeserializer(),
