@@ -70,6 +70,24 @@ class DeployDescriptorsTest {
     }
 
     @Test
+    void theClusterRunsWithTheProductionSecuritySettings() {
+        Settings s = clusterSettings();
+        // docs/security.md: no address is exempt from the limits, codes leave through the gateway, no loopback pushes.
+        assertThat(s.find("limits.address.exempt")).isEmpty();
+        assertThat(s.find("identity.rate-limit-exempt-addresses")).isEmpty();
+        assertThat(s.getBoolean("push.allow-loopback-http")).isFalse();
+        assertThat(s.get("identity.sender")).isEqualTo("http");
+        assertThat(s.get("edge.tls")).isEqualTo("pem");
+        assertThat(s.get("bind.host")).isEqualTo("0.0.0.0");
+        // Shared secrets come from parley-secrets, never from the ConfigMap (each pod would otherwise make its own).
+        for (String secret : List.of("s3.secret-key", "push.vapid-private-key", "identity.code-hash-key",
+                "identity.http-sender.authorization")) {
+            assertThat(configMapKeys()).as(secret).doesNotContain(Settings.envName(secret));
+            assertThat(secretExampleKeys()).as(secret).contains(Settings.envName(secret));
+        }
+    }
+
+    @Test
     void theKafkaTopicsAreTheTopicCatalogWithTheProvisionersPartitionsAndConfigs() {
         Map<String, TopicSpec> expected = TopicProvisioner.specs(clusterSettings()).stream()
                 .collect(Collectors.toMap(TopicSpec::name, Function.identity()));
@@ -305,6 +323,20 @@ class DeployDescriptorsTest {
             }
         }
         return vars;
+    }
+
+    static List<String> configMapKeys() {
+        List<String> keys = new ArrayList<>();
+        Manifests.ofKind("ConfigMap").stream().filter(d -> d.name().equals("parley-config")).findFirst().orElseThrow()
+                .node().path("data").fieldNames().forEachRemaining(keys::add);
+        return keys;
+    }
+
+    static List<String> secretExampleKeys() {
+        List<String> keys = new ArrayList<>();
+        Manifests.docs(Manifests.root().resolve("config/parley-secrets.example.yaml")).get(0)
+                .node().path("stringData").fieldNames().forEachRemaining(keys::add);
+        return keys;
     }
 
     /** PARLEY_&lt;KEY&gt; of every key of parley-defaults.properties, to its key. */

@@ -1,9 +1,11 @@
 package org.parley.infra.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fabric8.kubernetes.api.model.Quantity;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -145,6 +147,38 @@ class ManifestValidationTest {
         ObjectNode tenant = doc("Tenant", "parley-media").deepCopy();
         ((ObjectNode) tenant.path("spec").path("pools").get(0)).put("servers", "18");
         assertThat(ShapeChecks.problems(tenant)).isNotEmpty();
+    }
+
+    @Test
+    void everyResourceQuantityParsesAndNoRequestExceedsItsLimit() {
+        List<String> problems = new ArrayList<>();
+        int checked = 0;
+        for (Doc d : Manifests.docs()) {
+            for (JsonNode resources : d.node().findValues("resources")) {
+                for (String kind : List.of("requests", "limits")) {
+                    var it = resources.path(kind).fields();
+                    while (it.hasNext()) {
+                        var e = it.next();
+                        checked++;
+                        try {
+                            Quantity.getAmountInBytes(new Quantity(e.getValue().asText()));
+                        } catch (RuntimeException bad) {
+                            problems.add(d.where() + ": " + kind + "." + e.getKey() + " '" + e.getValue().asText()
+                                    + "' is no Kubernetes quantity");
+                        }
+                        JsonNode limit = resources.path("limits").path(e.getKey());
+                        if (kind.equals("requests") && limit.isValueNode()
+                                && Quantity.getAmountInBytes(new Quantity(limit.asText()))
+                                .compareTo(Quantity.getAmountInBytes(new Quantity(e.getValue().asText()))) < 0) {
+                            problems.add(d.where() + ": request " + e.getKey() + " above its limit");
+                        }
+                    }
+                }
+            }
+        }
+        assertThat(problems).isEmpty();
+        assertThat(checked).isGreaterThan(20);
+        assertThatThrownBy(() -> Quantity.getAmountInBytes(new Quantity("60 GB"))).isInstanceOf(RuntimeException.class);
     }
 
     static JsonNode doc(String kind, String name) {
