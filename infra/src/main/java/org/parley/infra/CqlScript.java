@@ -22,7 +22,7 @@ public final class CqlScript {
     private CqlScript() {
     }
 
-    /** The read-model schema with {@code ${keyspace}} and {@code ${replication}} filled from settings. */
+    /** The read-model schema with {@code ${keyspace}} and {@code ${replication}} (the replication map) filled from settings. */
     public static List<String> schemaStatements(Settings settings) {
         return split(substitute(load(SCHEMA_RESOURCE), variables(settings)));
     }
@@ -30,7 +30,32 @@ public final class CqlScript {
     public static Map<String, String> variables(Settings settings) {
         return Map.of(
                 "keyspace", settings.get("cql.keyspace"),
-                "replication", settings.get("cql.replication-factor"));
+                "replication", replication(settings));
+    }
+
+    /**
+     * The keyspace's replication map: {@code cql.replication-strategy} SimpleStrategy (the local stack) or
+     * NetworkTopologyStrategy ({@code cql.replication-factor} replicas in {@code cql.datacenter}, spread over its racks).
+     */
+    public static String replication(Settings settings) {
+        int factor = settings.getInt("cql.replication-factor");
+        if (factor < 1) {
+            throw new IllegalArgumentException("cql.replication-factor must be >= 1, got " + factor);
+        }
+        String strategy = settings.get("cql.replication-strategy");
+        return switch (strategy) {
+            case "SimpleStrategy" -> "{'class': 'SimpleStrategy', 'replication_factor': " + factor + "}";
+            case "NetworkTopologyStrategy" -> {
+                String dc = settings.get("cql.datacenter");
+                if (!dc.matches("[A-Za-z0-9_.-]+")) {
+                    throw new IllegalArgumentException("cql.datacenter must be a datacenter name (letters, digits, "
+                            + "'_', '.', '-'), got '" + dc + "'");
+                }
+                yield "{'class': 'NetworkTopologyStrategy', '" + dc + "': " + factor + "}";
+            }
+            default -> throw new IllegalArgumentException("cql.replication-strategy must be SimpleStrategy or "
+                    + "NetworkTopologyStrategy, got '" + strategy + "'");
+        };
     }
 
     public static String load(String resource) {

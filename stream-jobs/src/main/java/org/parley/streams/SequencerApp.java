@@ -34,6 +34,9 @@ public final class SequencerApp {
         p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, s.getInt("topic.replication-factor"));
         p.put(StreamsConfig.STATE_DIR_CONFIG, Path.of(s.get("data.dir"), "data", "streams").toAbsolutePath().toString());
         p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, s.getInt("streams.threads"));
+        // Warm copies of each task's state in other instances (production: 1), so a lost instance's tasks resume on
+        // one that holds their state instead of replaying the changelog.
+        p.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, s.getInt("streams.standby-replicas"));
         // Streams defaults the producer to linger.ms=100: every hop would cost ~100 ms.
         p.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), s.getInt("streams.linger-ms"));
         p.put(StreamsConfig.producerPrefix(ProducerConfig.ACKS_CONFIG), "all");
