@@ -1,7 +1,6 @@
 package org.parley.edge;
 
 import io.vertx.ext.web.Router;
-import org.parley.config.Settings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,15 +22,9 @@ public final class BenchEcho {
     private BenchEcho() {
     }
 
-    /** Adds the echo route when {@code edge.bench-echo} is true in this process's settings. */
-    public static void installIfEnabled(Router router) {
-        if (Settings.load().find(SETTING).map(Boolean::parseBoolean).orElse(false)) {
-            install(router);
-            LOG.warn("{}=true: unauthenticated benchmark echo socket at {}", SETTING, PATH);
-        }
-    }
-
+    /** Adds the echo route; the edge does when {@code edge.bench-echo} is true ({@code EdgeConfig#benchEcho}). */
     public static void install(Router router) {
+        LOG.warn("{}=true: unauthenticated benchmark echo socket at {}", SETTING, PATH);
         router.get(PATH).handler(ctx -> ctx.request().toWebSocket()
                 .onSuccess(ws -> ws.textMessageHandler(ws::writeTextMessage))
                 .onFailure(err -> LOG.debug("echo upgrade failed: {}", err.toString())));

@@ -9,6 +9,7 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.parley.config.Settings;
 import org.parley.config.Startup;
+import org.parley.edge.config.EdgeConfig;
 import org.parley.edge.devices.CqlDeviceSlotStore;
 import org.parley.edge.devices.DeviceRegistration;
 import org.parley.edge.devices.RevocationWatcher;
@@ -110,11 +111,14 @@ public final class EdgeApp {
                         new AvroWireDeserializer<>(registry, UserSettings.getClassSchema()), presence::onSettings));
         CompletableFuture.allOf(signalTails.stream().map(TopicTail::start).toArray(CompletableFuture[]::new))
                 .get(settings.getLong("edge.startup-timeout-ms"), TimeUnit.MILLISECONDS);
+        org.parley.edge.limits.EdgeGuards guards = new org.parley.edge.limits.EdgeGuards(vertx,
+                org.parley.edge.limits.EdgeLimits.from(settings), System::currentTimeMillis).start();
         org.parley.projections.keys.KeyDirectory keyDirectory = new org.parley.projections.keys.KeyDirectory(cql,
                 (int) TimeUnit.DAYS.toSeconds(settings.getInt("keys.claim-record-ttl-days")));
         org.parley.edge.keys.KeyDirectoryEndpoint keys = new org.parley.edge.keys.KeyDirectoryEndpoint(vertx,
                 keyDirectory, new CqlDeviceSlotStore(vertx, cql), signalLog,
-                org.parley.edge.keys.KeyDirectoryEndpoint.limits(settings), settings.getInt("keys.low-threshold"));
+                org.parley.edge.keys.KeyDirectoryEndpoint.limits(settings), settings.getInt("keys.low-threshold"),
+                guards);
         EdgeExtensions extensions = new EdgeExtensions(
                 new DeviceRegistration(actionLog, readModel, new CqlDeviceSlotStore(vertx, cql), devices,
                         settings.getInt("devices.max-companions"),
@@ -123,7 +127,7 @@ public final class EdgeApp {
                         .withProvisioning(new org.parley.edge.devices.CqlProvisioningStore(vertx, cql),
                                 java.time.Duration.ofSeconds(settings.getInt("devices.provisioning-ttl-seconds")),
                                 java.time.Clock.systemUTC()),
-                new SettingsEndpoint(userSettings, readModel), SessionExtension.of(typing, presence));
+                new SettingsEndpoint(userSettings), SessionExtension.of(typing, presence));
 
         org.parley.edge.media.S3MediaStore media = new org.parley.edge.media.S3MediaStore(vertx, settings);
         org.parley.edge.media.MediaPolicy mediaPolicy = org.parley.edge.media.MediaPolicy.from(settings);
@@ -132,23 +136,27 @@ public final class EdgeApp {
         org.parley.edge.media.transfer.MediaTransfers transfers = new org.parley.edge.media.transfer.MediaTransfers(
                 vertx, objectTransfers, new org.parley.edge.media.transfer.CqlUploadLedger(vertx, cql),
                 org.parley.edge.media.transfer.UploadPlan.Limits.from(settings), mediaPolicy,
-                new org.parley.edge.media.MediaAccess(readModel, mediaPolicy.maxConversationsChecked()),
-                new DeviceTokens(readModel));
-        EdgeVerticle verticle = new EdgeVerticle(config, actionLog, readModel, pending, devices,
-                bytes -> deliveries.deserialize(topics.deliveries().name(), bytes), media)
-                .with(extensions)
-                .withMedia(mediaPolicy)
-                .withMediaTransfers(transfers)
-                .withWebSocketLimits(webSocketLimits)
-                .withLimits(org.parley.edge.limits.EdgeLimits.from(settings))
-                .withKeys(keys)
-                .withEnvelopes(org.parley.edge.envelopes.EnvelopeLimits.from(settings),
-                        new org.parley.edge.envelopes.KeyedDeviceSets(vertx, new CqlDeviceSlotStore(vertx, cql),
+                new org.parley.edge.media.MediaAccess(readModel, mediaPolicy.maxConversationsChecked()), guards);
+        EdgeRoutes routes = EdgeRoutes.builder(config, guards)
+                .log(actionLog).readModel(readModel).pending(pending).devices(devices)
+                .inboxDecoder(bytes -> deliveries.deserialize(topics.deliveries().name(), bytes))
+                .extensions(extensions)
+                .media(media, mediaPolicy)
+                .transfers(transfers)
+                .keys(keys)
+                .envelopes(org.parley.edge.envelopes.EnvelopeLimits.from(settings),
+                        new org.parley.edge.devices.KeyedDeviceSets(vertx, new CqlDeviceSlotStore(vertx, cql),
                                 keyDirectory))
-                .withRoutes(new PushSubscriptionHandler(vertx, new DeviceTokens(readModel), new PushSubscriptions(cql),
-                        PushEndpointPolicy.from(settings))::mount)
-                .withTls(tls);
-        vertx.deployVerticle(verticle).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+                .module(new PushSubscriptionHandler(vertx, new PushSubscriptions(cql), PushEndpointPolicy.from(settings)))
+                .build();
+        // edge.verticle-instances servers on one port, each on its own event loop; all share the routes' state.
+        List<EdgeVerticle> servers = new java.util.concurrent.CopyOnWriteArrayList<>();
+        vertx.deployVerticle(() -> {
+            EdgeVerticle server = new EdgeVerticle(config, webSocketLimits, tls, routes);
+            servers.add(server);
+            return server;
+        }, new io.vertx.core.DeploymentOptions().setInstances(config.verticleInstances()))
+                .toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
         heartbeats.start(vertx, settings.getLong("presence.edge-heartbeat-ms"));
 
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -169,6 +177,6 @@ public final class EdgeApp {
             cql.close();
         }, "edge-shutdown"));
         System.out.println("PARLEY READY edge-" + config.edgeId() + " " + tls.httpScheme() + "://" + config.host() + ":"
-                + verticle.actualPort());
+                + servers.get(0).actualPort() + " (" + servers.size() + " verticle instances)");
     }
 }

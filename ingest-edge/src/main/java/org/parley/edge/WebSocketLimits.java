@@ -1,6 +1,7 @@
 package org.parley.edge;
 
 import org.parley.config.Settings;
+import org.parley.edge.config.EdgeConfig;
 
 /**
  * How the edge's WebSocket transport is bounded beyond the protocol's message limit ({@code edge.max-frame-bytes},

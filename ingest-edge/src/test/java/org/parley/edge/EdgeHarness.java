@@ -9,6 +9,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.concurrent.TimeUnit;
+import org.parley.edge.config.EdgeConfig;
 import org.parley.edge.devices.DeviceRegistration;
 import org.parley.edge.presence.PresenceSubscriptions;
 import org.parley.edge.session.ConnectedDevices;
@@ -46,6 +47,8 @@ final class EdgeHarness {
     final Vertx vertx;
     private final String deployment;
     final int port;
+    /** The verticle instances serving it (config.verticleInstances()). */
+    final java.util.List<EdgeVerticle> verticles;
 
     EdgeHarness(Vertx vertx, EdgeConfig config) throws Exception {
         this(vertx, config, (readModel, log) -> new TestIdentity(readModel, log, 1), null, System::currentTimeMillis, m -> m);
@@ -71,16 +74,18 @@ final class EdgeHarness {
         this.vertx = vertx;
         this.identity = identity.apply(readModel, log);
         AvroWireDeserializer<DeviceDelivery> reader = new AvroWireDeserializer<>(registry, DeviceDelivery.getClassSchema());
-        EdgeVerticle edge = new EdgeVerticle(config, log, wrapReads.apply(readModel), pending, devices,
-                b -> reader.deserialize("deliveries", b))
-                .with(extensions())
-                .withEnvelopes(org.parley.edge.envelopes.EnvelopeLimits.defaults(config.maxPayloadBytes()),
-                        user -> io.vertx.core.Future.succeededFuture(encryptable.getOrDefault(user, java.util.Set.of())));
-        if (limits != null) {
-            edge.withLimits(limits, clock);
-        }
-        deployment = vertx.deployVerticle(edge).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-        port = edge.actualPort();
+        org.parley.edge.limits.EdgeGuards guards = new org.parley.edge.limits.EdgeGuards(vertx,
+                limits != null ? limits : org.parley.edge.limits.EdgeLimits.defaults(), clock).start();
+        EdgeRoutes routes = EdgeRoutes.builder(config, guards).log(log).readModel(wrapReads.apply(readModel))
+                .pending(pending).devices(devices).inboxDecoder(b -> reader.deserialize("deliveries", b))
+                .extensions(extensions())
+                .envelopes(org.parley.edge.envelopes.EnvelopeLimits.defaults(config.maxPayloadBytes()),
+                        user -> io.vertx.core.Future.succeededFuture(encryptable.getOrDefault(user, java.util.Set.of())))
+                .build();
+        TestEdges.Deployed edge = TestEdges.deploy(vertx, config, routes);
+        deployment = edge.id();
+        port = edge.port();
+        verticles = edge.verticles();
     }
 
     /** An edge serving https/wss with the given certificate ({@link EdgeTls}). */
@@ -88,17 +93,27 @@ final class EdgeHarness {
         this.vertx = vertx;
         this.identity = new TestIdentity(readModel, log, 1);
         AvroWireDeserializer<DeviceDelivery> reader = new AvroWireDeserializer<>(registry, DeviceDelivery.getClassSchema());
-        EdgeVerticle edge = new EdgeVerticle(config, log, readModel, pending, devices, b -> reader.deserialize("deliveries", b))
-                .with(extensions()).withTls(tls);
-        deployment = vertx.deployVerticle(edge).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-        port = edge.actualPort();
+        EdgeRoutes routes = EdgeRoutes.builder(config, TestEdges.guards(vertx)).log(log).readModel(readModel)
+                .pending(pending).devices(devices).inboxDecoder(b -> reader.deserialize("deliveries", b))
+                .extensions(extensions()).build();
+        TestEdges.Deployed edge = TestEdges.deploy(vertx, config, routes, tls);
+        deployment = edge.id();
+        port = edge.port();
+        verticles = edge.verticles();
+    }
+
+    /** The configuration most edge tests use. */
+    static EdgeConfig config() {
+        return EdgeConfig.builder().edgeId(1).maxPayloadBytes(1024).maxFrameBytes(64 * 1024).historyPageMax(100)
+                .syncTimeoutMs(5_000).resultTimeoutMs(5_000).rateLimitPerSecond(30).rateLimitBurst(60)
+                .maxMediaBytes(4096).build();
     }
 
     EdgeExtensions extensions() {
         return new EdgeExtensions(new DeviceRegistration(log, readModel, slots, devices, MAX_COMPANIONS,
                 identity.registration).withProvisioning(provisioning, java.time.Duration.ofMinutes(10),
                         provisioningClock),
-                new SettingsEndpoint(state, readModel), SessionExtension.of(typing, presence));
+                new SettingsEndpoint(state), SessionExtension.of(typing, presence));
     }
 
     void undeploy() throws Exception {

@@ -22,6 +22,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.parley.edge.config.EdgeConfig;
 import org.parley.edge.limits.EdgeLimits;
 import org.parley.events.ActionType;
 
@@ -31,8 +32,7 @@ import org.parley.events.ActionType;
  */
 @ExtendWith(VertxExtension.class)
 class EdgeLimitsTest {
-    private static final EdgeConfig CONFIG = new EdgeConfig("127.0.0.1", 0, 1, 1024, 64 * 1024, 100, 5_000, 5_000,
-            30, 60, 4096);
+    private static final EdgeConfig CONFIG = EdgeHarness.config();
 
     private final AtomicLong clock = new AtomicLong(1_000_000);
     private final List<EdgeHarness> edges = new ArrayList<>();

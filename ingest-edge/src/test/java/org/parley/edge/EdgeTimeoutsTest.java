@@ -30,6 +30,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.parley.edge.config.EdgeConfig;
 import org.parley.edge.limits.EdgeLimits;
 import org.parley.edge.readmodel.EdgeReadModel;
 import org.parley.edge.session.DeviceConnection;
@@ -42,8 +43,7 @@ import org.parley.serde.AvroWireSerializer;
 /** Deadlines and back-pressure of the edge's connections, through real sockets. */
 @ExtendWith(VertxExtension.class)
 class EdgeTimeoutsTest {
-    private static final EdgeConfig CONFIG = new EdgeConfig("127.0.0.1", 0, 1, 1024, 64 * 1024, 100, 5_000, 5_000,
-            30, 60, 4096);
+    private static final EdgeConfig CONFIG = EdgeHarness.config();
 
     private Vertx vertx;
     private EdgeHarness edge;

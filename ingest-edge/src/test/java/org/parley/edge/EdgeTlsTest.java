@@ -35,6 +35,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.parley.config.Settings;
+import org.parley.edge.config.EdgeConfig;
 
 /**
  * The edge with a certificate: https and wss on its port, verified by clients that trust that certificate (and only

@@ -23,7 +23,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.parley.edge.config.EdgeConfig;
 import org.parley.edge.devices.DeviceRegistration;
+import org.parley.edge.http.DeviceTokens;
 import org.parley.edge.session.ConnectedDevices;
 import org.parley.edge.session.SessionExtension;
 import org.parley.edge.settings.SettingsEndpoint;
@@ -72,14 +74,19 @@ class EdgeVerticleTest {
     void deploy(Vertx vertx) throws Exception {
         this.vertx = vertx;
         AvroWireDeserializer<DeviceDelivery> reader = new AvroWireDeserializer<>(registry, DeviceDelivery.getClassSchema());
-        EdgeConfig config = new EdgeConfig("127.0.0.1", 0, 2, MAX_PAYLOAD, 64 * 1024, 100, 5_000, 5_000, 20, 20, 4096);
-        EdgeVerticle edge = new EdgeVerticle(config, log, readModel, pending, devices, b -> reader.deserialize("deliveries", b),
-                media)
-                .with(new EdgeExtensions(new DeviceRegistration(log, readModel, new InMemoryDeviceSlots(), devices, 4,
+        EdgeConfig config = EdgeConfig.builder().edgeId(2).maxPayloadBytes(MAX_PAYLOAD).maxFrameBytes(64 * 1024)
+                .historyPageMax(100).syncTimeoutMs(5_000).resultTimeoutMs(5_000).rateLimitPerSecond(20)
+                .rateLimitBurst(20).maxMediaBytes(4096).build();
+        EdgeRoutes routes = EdgeRoutes.builder(config, TestEdges.guards(vertx)).log(log).readModel(readModel)
+                .pending(pending).devices(devices).inboxDecoder(b -> reader.deserialize("deliveries", b))
+                .media(media, org.parley.edge.media.MediaPolicy.defaults())
+                .extensions(new EdgeExtensions(new DeviceRegistration(log, readModel, new InMemoryDeviceSlots(), devices, 4,
                         identity.registration),
-                        new SettingsEndpoint(new InMemoryUserState(), readModel), SessionExtension.NONE));
-        deployment = vertx.deployVerticle(edge).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-        port = edge.actualPort();
+                        new SettingsEndpoint(new InMemoryUserState()), SessionExtension.NONE))
+                .build();
+        TestEdges.Deployed edge = TestEdges.deploy(vertx, config, routes);
+        deployment = edge.id();
+        port = edge.port();
     }
 
     @AfterEach

@@ -25,6 +25,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.parley.edge.config.EdgeConfig;
 import org.parley.edge.devices.DeviceRegistration;
 import org.parley.edge.session.ConnectedDevices;
 import org.parley.edge.session.PendingActions;
@@ -92,13 +93,18 @@ class FrameBoundsTest {
     void deploy(Vertx vertx) throws Exception {
         this.vertx = vertx;
         AvroWireDeserializer<DeviceDelivery> reader = new AvroWireDeserializer<>(registry, DeviceDelivery.getClassSchema());
-        EdgeConfig config = new EdgeConfig("127.0.0.1", 0, 1, 1024, MAX_FRAME, 100, 60_000, 5_000, 1000, 1000, 4096);
+        EdgeConfig config = EdgeConfig.builder().edgeId(1).maxPayloadBytes(1024).maxFrameBytes(MAX_FRAME)
+                .historyPageMax(100).syncTimeoutMs(60_000).resultTimeoutMs(5_000).rateLimitPerSecond(1000)
+                .rateLimitBurst(1000).maxMediaBytes(4096).build();
         TypingRelay typing = new TypingRelay(new RecordingSignalLog(), membership, devices, 5_000, 1000);
-        EdgeVerticle edge = new EdgeVerticle(config, log, readModel, pending, devices, b -> reader.deserialize("deliveries", b))
-                .with(new EdgeExtensions(new DeviceRegistration(log, readModel, slots, devices, 4, identity.registration),
-                        new SettingsEndpoint(new InMemoryUserState(), readModel), SessionExtension.of(typing)));
-        deployment = vertx.deployVerticle(edge).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-        port = edge.actualPort();
+        EdgeRoutes routes = EdgeRoutes.builder(config, TestEdges.guards(vertx)).log(log).readModel(readModel)
+                .pending(pending).devices(devices).inboxDecoder(b -> reader.deserialize("deliveries", b))
+                .extensions(new EdgeExtensions(new DeviceRegistration(log, readModel, slots, devices, 4, identity.registration),
+                        new SettingsEndpoint(new InMemoryUserState()), SessionExtension.of(typing)))
+                .build();
+        TestEdges.Deployed edge = TestEdges.deploy(vertx, config, routes);
+        deployment = edge.id();
+        port = edge.port();
     }
 
     @AfterEach

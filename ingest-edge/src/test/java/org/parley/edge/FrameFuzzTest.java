@@ -20,6 +20,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.parley.edge.config.EdgeConfig;
 import org.parley.edge.protocol.ClientFrame;
 import org.parley.edge.protocol.ErrorCode;
 import org.parley.edge.protocol.FrameDecoder;
@@ -57,9 +58,10 @@ class FrameFuzzTest {
         }
         unlimited.put("limits.device.connects", "1000000/1s");
         unlimited.put("limits.device.requests", "1000000/1s");
-        edge = new EdgeHarness(vertx, new EdgeConfig("127.0.0.1", 0, 1, 1024, MAX_FRAME, 100, 120_000, 300,
-                1_000_000, 1_000_000, 4096), org.parley.edge.limits.EdgeLimits.with(unlimited),
-                System::currentTimeMillis, m -> m);
+        edge = new EdgeHarness(vertx, EdgeConfig.builder().edgeId(1).maxPayloadBytes(1024).maxFrameBytes(MAX_FRAME)
+                .historyPageMax(100).syncTimeoutMs(120_000).resultTimeoutMs(300).rateLimitPerSecond(1_000_000)
+                .rateLimitBurst(1_000_000).maxMediaBytes(4096).build(),
+                org.parley.edge.limits.EdgeLimits.with(unlimited), System::currentTimeMillis, m -> m);
     }
 
     @AfterEach

@@ -15,6 +15,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.parley.edge.config.EdgeConfig;
 import org.parley.edge.devices.DeviceRegistration;
 import org.parley.edge.session.ConnectedDevices;
 import org.parley.edge.session.PendingActions;
@@ -46,13 +47,18 @@ class MediaAutoDownloadSettingsTest {
         AvroWireDeserializer<DeviceDelivery> reader = new AvroWireDeserializer<>(new InMemorySchemaRegistry(),
                 DeviceDelivery.getClassSchema());
         ConnectedDevices devices = new ConnectedDevices();
-        EdgeConfig config = new EdgeConfig("127.0.0.1", 0, 2, 1024, 64 * 1024, 100, 60_000, 5_000, 20, 20, 4096);
-        EdgeVerticle edge = new EdgeVerticle(config, log, readModel, new PendingActions(), devices,
-                b -> reader.deserialize("deliveries", b), new InMemoryMediaStore())
-                .with(new EdgeExtensions(new DeviceRegistration(log, readModel, new InMemoryDeviceSlots(), devices, 4,
-                        identity.registration), new SettingsEndpoint(userState, readModel), SessionExtension.NONE));
-        deployment = vertx.deployVerticle(edge).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-        port = edge.actualPort();
+        EdgeConfig config = EdgeConfig.builder().edgeId(2).maxPayloadBytes(1024).maxFrameBytes(64 * 1024)
+                .historyPageMax(100).syncTimeoutMs(60_000).resultTimeoutMs(5_000).rateLimitPerSecond(20)
+                .rateLimitBurst(20).maxMediaBytes(4096).build();
+        EdgeRoutes routes = EdgeRoutes.builder(config, TestEdges.guards(vertx)).log(log).readModel(readModel)
+                .pending(new PendingActions()).devices(devices).inboxDecoder(b -> reader.deserialize("deliveries", b))
+                .media(new InMemoryMediaStore(), org.parley.edge.media.MediaPolicy.defaults())
+                .extensions(new EdgeExtensions(new DeviceRegistration(log, readModel, new InMemoryDeviceSlots(), devices, 4,
+                        identity.registration), new SettingsEndpoint(userState), SessionExtension.NONE))
+                .build();
+        TestEdges.Deployed edge = TestEdges.deploy(vertx, config, routes);
+        deployment = edge.id();
+        port = edge.port();
     }
 
     @AfterEach

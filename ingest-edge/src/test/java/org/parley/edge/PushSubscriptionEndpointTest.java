@@ -21,6 +21,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.parley.config.Settings;
+import org.parley.edge.http.BearerAuthentication;
+import org.parley.edge.http.DeviceTokens;
 import org.parley.edge.push.PushSubscriptionHandler;
 import org.parley.projections.PushEndpointPolicy;
 
@@ -45,7 +47,8 @@ class PushSubscriptionEndpointTest {
 
     private int start(Vertx vertx, PushEndpointPolicy policy) throws Exception {
         Router router = Router.router(vertx);
-        new PushSubscriptionHandler(vertx, new DeviceTokens(new InMemoryReadModel()), null, policy).mount(router);
+        new PushSubscriptionHandler(vertx, null, policy).mount(router,
+                BearerAuthentication.of(new DeviceTokens(new InMemoryReadModel())));
         server = vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1").toCompletionStage()
                 .toCompletableFuture().get(10, TimeUnit.SECONDS);
         return server.actualPort();

@@ -73,7 +73,7 @@ class ReadBoundsTest {
     @Test
     void tenChatListsOfAUserWithManyChatsAreAllAnsweredWithoutExhaustingThePool(Vertx vertx) throws Exception {
         Pool[] pool = new Pool[1];
-        edge = new EdgeHarness(vertx, new EdgeConfig("127.0.0.1", 0, 1, 1024, 64 * 1024, 100, 5_000, 5_000, 30, 60, 4096),
+        edge = new EdgeHarness(vertx, EdgeHarness.config(),
                 EdgeLimits.with(Map.of("edge.cql-max-in-flight", "64")), System::currentTimeMillis,
                 reads -> pool[0] = new Pool(vertx, reads));
         JsonObject alice = edge.register("alice");
@@ -110,7 +110,7 @@ class ReadBoundsTest {
 
     @Test
     void pastTheConnectionsQueueAReadIsRefusedAsBusyAndTheConnectionGoesOn(Vertx vertx) throws Exception {
-        edge = new EdgeHarness(vertx, new EdgeConfig("127.0.0.1", 0, 1, 1024, 64 * 1024, 100, 5_000, 5_000, 30, 60, 4096),
+        edge = new EdgeHarness(vertx, EdgeHarness.config(),
                 EdgeLimits.with(Map.of("edge.connection-cql-max-in-flight", "1", "edge.connection-cql-max-queued", "1")),
                 System::currentTimeMillis, reads -> new Pool(vertx, reads));
         JsonObject alice = edge.register("alice");

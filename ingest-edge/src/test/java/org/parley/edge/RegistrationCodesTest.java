@@ -27,7 +27,7 @@ class RegistrationCodesTest {
     void deploy(Vertx vertx) throws Exception {
         VerificationCodes.Limits limits = new VerificationCodes.Limits(6, Duration.ofMinutes(10), 3, Duration.ofHours(1),
                 3, Duration.ofSeconds(30), 5);
-        edge = new EdgeHarness(vertx, new EdgeConfig("127.0.0.1", 0, 1, 1024, 64 * 1024, 100, 5_000, 5_000, 30, 60, 4096),
+        edge = new EdgeHarness(vertx, EdgeHarness.config(),
                 (readModel, log) -> new TestIdentity(readModel, log, 1, limits, 8, clock));
     }
 

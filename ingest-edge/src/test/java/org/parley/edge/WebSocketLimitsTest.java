@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.parley.config.Settings;
+import org.parley.edge.config.EdgeConfig;
 
 /** The edge refuses to start with limits that let a client's message become a record Kafka would refuse. */
 class WebSocketLimitsTest {

@@ -5,7 +5,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.time.Instant;
 import java.util.List;
-import org.parley.edge.readmodel.OnContext;
 import org.parley.projections.DeviceSlots;
 
 /** {@link DeviceSlotStore} on the CQL {@code device_slots} table. */
@@ -20,16 +19,16 @@ public class CqlDeviceSlotStore implements DeviceSlotStore {
 
     @Override
     public Future<Boolean> claim(String userId, int slot, String deviceId, Instant registeredAt) {
-        return OnContext.of(vertx, slots.claim(userId, slot, deviceId, registeredAt));
+        return Future.fromCompletionStage(slots.claim(userId, slot, deviceId, registeredAt), vertx.getOrCreateContext());
     }
 
     @Override
     public Future<Void> release(String userId, int slot, String deviceId) {
-        return OnContext.of(vertx, slots.release(userId, slot, deviceId));
+        return Future.fromCompletionStage(slots.release(userId, slot, deviceId), vertx.getOrCreateContext());
     }
 
     @Override
     public Future<List<DeviceSlots.Slot>> slots(String userId) {
-        return OnContext.of(vertx, slots.of(userId));
+        return Future.fromCompletionStage(slots.of(userId), vertx.getOrCreateContext());
     }
 }

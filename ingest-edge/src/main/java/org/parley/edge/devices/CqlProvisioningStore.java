@@ -9,7 +9,6 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
-import org.parley.edge.readmodel.OnContext;
 
 /**
  * {@link ProvisioningStore} on the CQL {@code device_provisioning} table: inserted with a lightweight transaction
@@ -36,13 +35,13 @@ public class CqlProvisioningStore implements ProvisioningStore {
     @Override
     public Future<Boolean> put(String linkId, Entry e) {
         int ttl = (int) Math.max(60, Duration.between(Instant.now(), e.expiresAt()).toSeconds() + 60);
-        return OnContext.of(vertx, session.executeAsync(insert.bind(linkId, e.userId(), ByteBuffer.wrap(e.message()),
-                e.expiresAt(), ttl)).thenApply(rs -> rs.wasApplied()));
+        return Future.fromCompletionStage(session.executeAsync(insert.bind(linkId, e.userId(), ByteBuffer.wrap(e.message()),
+                e.expiresAt(), ttl)).thenApply(rs -> rs.wasApplied()), vertx.getOrCreateContext());
     }
 
     @Override
     public Future<Optional<Entry>> take(String linkId) {
-        return OnContext.of(vertx, session.executeAsync(find.bind(linkId)).thenCompose(rs -> {
+        return Future.fromCompletionStage(session.executeAsync(find.bind(linkId)).thenCompose(rs -> {
             Row r = rs.one();
             if (r == null) {
                 return java.util.concurrent.CompletableFuture.completedFuture(Optional.<Entry>empty());
@@ -55,6 +54,6 @@ public class CqlProvisioningStore implements ProvisioningStore {
             Entry entry = new Entry(r.getString("user_id"), message, r.getInstant("expires_at"));
             return session.executeAsync(delete.bind(linkId))
                     .thenApply(del -> del.wasApplied() ? Optional.of(entry) : Optional.<Entry>empty());
-        }));
+        }), vertx.getOrCreateContext());
     }
 }

@@ -8,9 +8,10 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
-import org.parley.edge.DeviceTokens;
-import org.parley.edge.EdgeVerticle;
-import org.parley.edge.Failures;
+import org.parley.edge.http.BearerAuthentication;
+import org.parley.edge.http.DeviceTokens;
+import org.parley.edge.http.Failures;
+import org.parley.edge.http.HttpErrors;
 import org.parley.edge.identity.IdentityRegistration;
 import org.parley.edge.log.ActionLog;
 import org.parley.edge.protocol.ErrorCode;
@@ -40,7 +41,6 @@ public class DeviceRegistration {
     private final ActionLog log;
     private final EdgeReadModel readModel;
     private final DeviceSlotStore slots;
-    private final DeviceTokens tokens;
     private final ConnectedDevices connected;
     private final int maxCompanions;
     private final IdentityRegistration identity;
@@ -48,6 +48,7 @@ public class DeviceRegistration {
     private static final java.util.regex.Pattern LINK_ID = java.util.regex.Pattern.compile("[A-Za-z0-9_-]{22,64}");
     /** The largest sealed provisioning message accepted (base64 in the body); an identity and a token fit in 1 KB. */
     public static final int MAX_PROVISIONING_CHARS = 8192;
+    private static final String SEALED = "parley.provisioning";
     private ProvisioningStore provisioning;
     private java.time.Duration provisioningTtl = java.time.Duration.ofMinutes(10);
     private java.time.Clock clock = java.time.Clock.systemUTC();
@@ -59,7 +60,6 @@ public class DeviceRegistration {
         this.log = log;
         this.readModel = readModel;
         this.slots = slots;
-        this.tokens = new DeviceTokens(readModel);
         this.connected = connected;
         this.maxCompanions = maxCompanions;
     }
@@ -82,11 +82,12 @@ public class DeviceRegistration {
      * {@code PUT /v1/devices/provisioning/{linkId} {"message": "<base64>"}} with the primary's bearer token: leaves the
      * sealed provisioning message (encrypted to the companion's ephemeral key; the server cannot read it) for the
      * companion that showed the link code. {@code 204}; one message per link id ({@code 409 PROVISIONING_EXISTS}).
+     * This checks the link id and the message, before the token is looked at.
      */
-    public void putProvisioning(RoutingContext ctx) {
+    public void checkProvisioning(RoutingContext ctx) {
         String linkId = ctx.pathParam("linkId");
         if (provisioning == null || linkId == null || !LINK_ID.matcher(linkId).matches()) {
-            EdgeVerticle.httpError(ctx, 400, ErrorCode.INVALID_FIELD, "linkId is the link code's id: 22 to 64"
+            HttpErrors.send(ctx, 400, ErrorCode.INVALID_FIELD, "linkId is the link code's id: 22 to 64"
                     + " characters of base64url");
             return;
         }
@@ -105,19 +106,26 @@ public class DeviceRegistration {
             message = null;
         }
         if (message == null) {
-            EdgeVerticle.httpError(ctx, 400, raw == null ? ErrorCode.MISSING_FIELD : ErrorCode.INVALID_FIELD,
+            HttpErrors.send(ctx, 400, raw == null ? ErrorCode.MISSING_FIELD : ErrorCode.INVALID_FIELD,
                     "message is the sealed provisioning message, base64, at most " + MAX_PROVISIONING_CHARS
                             + " characters");
             return;
         }
-        byte[] sealed = message;
+        ctx.put(SEALED, message);
+        ctx.next();
+    }
+
+    /** The provisioning message {@link #checkProvisioning} accepted, left for the companion; primary only. */
+    public void putProvisioning(RoutingContext ctx) {
+        String linkId = ctx.pathParam("linkId");
+        byte[] sealed = ctx.get(SEALED);
         asPrimary(ctx, "leaves provisioning messages", device -> provisioning.put(linkId,
                 new ProvisioningStore.Entry(device.userId(), sealed, clock.instant().plus(provisioningTtl)))
                 .onComplete(ar -> {
                     if (ar.failed()) {
                         unavailable(ctx, ar.cause());
                     } else if (!ar.result()) {
-                        EdgeVerticle.httpError(ctx, 409, ErrorCode.PROVISIONING_EXISTS, "this link code was used"
+                        HttpErrors.send(ctx, 409, ErrorCode.PROVISIONING_EXISTS, "this link code was used"
                                 + " already: the new device shows a new one");
                     } else {
                         ctx.response().setStatusCode(204).end();
@@ -133,7 +141,7 @@ public class DeviceRegistration {
     public void takeProvisioning(RoutingContext ctx) {
         String linkId = ctx.pathParam("linkId");
         if (provisioning == null || linkId == null || !LINK_ID.matcher(linkId).matches()) {
-            EdgeVerticle.httpError(ctx, 400, ErrorCode.INVALID_FIELD, "linkId is the link code's id: 22 to 64"
+            HttpErrors.send(ctx, 400, ErrorCode.INVALID_FIELD, "linkId is the link code's id: 22 to 64"
                     + " characters of base64url");
             return;
         }
@@ -141,7 +149,7 @@ public class DeviceRegistration {
             if (ar.failed()) {
                 unavailable(ctx, ar.cause());
             } else if (ar.result().isEmpty() || !clock.instant().isBefore(ar.result().get().expiresAt())) {
-                EdgeVerticle.httpError(ctx, 404, ErrorCode.PROVISIONING_UNKNOWN, "no provisioning message for this"
+                HttpErrors.send(ctx, 404, ErrorCode.PROVISIONING_UNKNOWN, "no provisioning message for this"
                         + " link code (not yet, taken already, or expired)");
             } else {
                 ctx.json(new JsonObject().put("userId", ar.result().get().userId())
@@ -177,7 +185,7 @@ public class DeviceRegistration {
                 if (claimed.failed()) {
                     unavailable(ctx, claimed.cause());
                 } else if (!claimed.result()) {
-                    EdgeVerticle.httpError(ctx, 409, ErrorCode.PRIMARY_EXISTS, "another registration of " + userId
+                    HttpErrors.send(ctx, 409, ErrorCode.PRIMARY_EXISTS, "another registration of " + userId
                             + " took the primary slot at the same moment; request a new code and retry");
                 } else {
                     // A companion the old primary linked while this ran goes too.
@@ -211,7 +219,7 @@ public class DeviceRegistration {
                 return;
             }
             if (!isPrimary(ar.result(), device.deviceId())) {
-                EdgeVerticle.httpError(ctx, 403, ErrorCode.NOT_PRIMARY, "only the primary device of "
+                HttpErrors.send(ctx, 403, ErrorCode.NOT_PRIMARY, "only the primary device of "
                         + device.userId() + " may link devices");
                 return;
             }
@@ -221,7 +229,7 @@ public class DeviceRegistration {
                 if (slot.failed()) {
                     unavailable(ctx, slot.cause());
                 } else if (slot.result() == 0) {
-                    EdgeVerticle.httpError(ctx, 409, ErrorCode.DEVICE_LIMIT, device.userId() + " has "
+                    HttpErrors.send(ctx, 409, ErrorCode.DEVICE_LIMIT, device.userId() + " has "
                             + maxCompanions + " linked devices already (devices.max-companions); unlink one first");
                 } else {
                     // The user's peers see the new device (DEVICE_LINKED) before anyone can use it.
@@ -234,14 +242,19 @@ public class DeviceRegistration {
         })));
     }
 
-    /** {@code DELETE /v1/devices/{deviceId}}, by the device itself or the user's primary. */
-    public void unlink(RoutingContext ctx) {
-        String target = ctx.pathParam("deviceId");
-        if (!FieldBounds.isDeviceId(target)) {
-            EdgeVerticle.httpError(ctx, 400, ErrorCode.INVALID_FIELD, "deviceId must be a device id as registration"
+    /** {@code DELETE /v1/devices/{deviceId}}, by the device itself or the user's primary: the id, before the token. */
+    public void checkUnlink(RoutingContext ctx) {
+        if (!FieldBounds.isDeviceId(ctx.pathParam("deviceId"))) {
+            HttpErrors.send(ctx, 400, ErrorCode.INVALID_FIELD, "deviceId must be a device id as registration"
                     + " returned it (a lower-case UUID)");
             return;
         }
+        ctx.next();
+    }
+
+    /** The device {@link #checkUnlink} accepted goes, if the caller is that device or the user's primary. */
+    public void unlink(RoutingContext ctx) {
+        String target = ctx.pathParam("deviceId");
         authenticated(ctx).onSuccess(caller -> caller.ifPresent(device -> slots.slots(device.userId()).onComplete(ar -> {
             if (ar.failed()) {
                 unavailable(ctx, ar.cause());
@@ -250,12 +263,12 @@ public class DeviceRegistration {
             List<DeviceSlots.Slot> all = ar.result();
             Optional<DeviceSlots.Slot> slot = all.stream().filter(s -> s.deviceId().equals(target)).findFirst();
             if (slot.isEmpty()) {
-                EdgeVerticle.httpError(ctx, 404, ErrorCode.DEVICE_UNKNOWN, "no linked device " + target + " of "
+                HttpErrors.send(ctx, 404, ErrorCode.DEVICE_UNKNOWN, "no linked device " + target + " of "
                         + device.userId());
                 return;
             }
             if (!target.equals(device.deviceId()) && !isPrimary(all, device.deviceId())) {
-                EdgeVerticle.httpError(ctx, 403, ErrorCode.NOT_PRIMARY, "a device may unlink itself; only the"
+                HttpErrors.send(ctx, 403, ErrorCode.NOT_PRIMARY, "a device may unlink itself; only the"
                         + " primary may unlink others");
                 return;
             }
@@ -291,7 +304,7 @@ public class DeviceRegistration {
             if (ar.failed()) {
                 unavailable(ctx, ar.cause());
             } else if (!isPrimary(ar.result(), device.deviceId())) {
-                EdgeVerticle.httpError(ctx, 403, ErrorCode.NOT_PRIMARY, "only the primary device of "
+                HttpErrors.send(ctx, 403, ErrorCode.NOT_PRIMARY, "only the primary device of "
                         + device.userId() + " " + what);
             } else {
                 then.accept(device);
@@ -362,22 +375,9 @@ public class DeviceRegistration {
         }
     }
 
-    /** The caller's device, or empty after answering 401/503. */
-    private Future<Optional<DeviceDirectory.Device>> authenticated(RoutingContext ctx) {
-        String token = EdgeVerticle.bearer(ctx.request());
-        if (token == null) {
-            EdgeVerticle.httpError(ctx, 401, null, "missing bearer token: send 'Authorization: Bearer <token>'");
-            return Future.succeededFuture(Optional.empty());
-        }
-        return tokens.authenticate(token).recover(err -> {
-            unavailable(ctx, err);
-            return Future.failedFuture(err);
-        }).map(found -> {
-            if (found.isEmpty()) {
-                EdgeVerticle.httpError(ctx, 401, null, "invalid or revoked token");
-            }
-            return found;
-        });
+    /** The caller's device, which the route's {@link BearerAuthentication} checked. */
+    private static Future<Optional<DeviceDirectory.Device>> authenticated(RoutingContext ctx) {
+        return Future.succeededFuture(Optional.of(BearerAuthentication.device(ctx)));
     }
 
     private static boolean isPrimary(List<DeviceSlots.Slot> slots, String deviceId) {

@@ -8,7 +8,6 @@ import io.vertx.core.Vertx;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
-import org.parley.edge.readmodel.OnContext;
 
 /**
  * {@link CodeStore} on the CQL {@code verification_codes} table. Every write is a lightweight transaction on the
@@ -37,12 +36,12 @@ public class CqlCodeStore implements CodeStore {
 
     @Override
     public Future<Optional<State>> find(String identifier) {
-        return OnContext.of(vertx, session.executeAsync(find.bind(identifier)).thenApply(rs -> {
+        return Future.fromCompletionStage(session.executeAsync(find.bind(identifier)).thenApply(rs -> {
             Row r = rs.one();
             return r == null ? Optional.<State>empty() : Optional.of(new State(identifier, r.getString("code_hash"),
                     r.getInstant("expires_at"), r.getInt("attempts"), r.getInstant("window_start"), r.getInt("sends"),
                     r.getInt("failures"), r.getInstant("last_sent_at"), r.getLong("version")));
-        }));
+        }), vertx.getOrCreateContext());
     }
 
     @Override
@@ -53,6 +52,6 @@ public class CqlCodeStore implements CodeStore {
                         s.failures(), s.lastSentAt(), s.version(), ttl)
                 : update.bind(ttl, s.codeHash(), s.expiresAt(), s.attempts(), s.windowStart(), s.sends(), s.failures(),
                         s.lastSentAt(), s.version(), s.identifier(), s.version() - 1);
-        return OnContext.of(vertx, session.executeAsync(statement).thenApply(rs -> rs.wasApplied()));
+        return Future.fromCompletionStage(session.executeAsync(statement).thenApply(rs -> rs.wasApplied()), vertx.getOrCreateContext());
     }
 }

@@ -8,7 +8,6 @@ import io.vertx.core.Vertx;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
-import org.parley.edge.readmodel.OnContext;
 
 /**
  * {@link IdentityStore} on the CQL tables {@code identities} (identifier → user id) and {@code user_identities}
@@ -95,6 +94,6 @@ public class CqlIdentityStore implements IdentityStore {
     }
 
     private <T> Future<T> on(CompletionStage<T> stage) {
-        return OnContext.of(vertx, stage);
+        return Future.fromCompletionStage(stage, vertx.getOrCreateContext());
     }
 }

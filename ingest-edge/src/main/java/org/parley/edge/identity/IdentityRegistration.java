@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.regex.Pattern;
-import org.parley.edge.EdgeVerticle;
+import org.parley.edge.http.HttpErrors;
 import org.parley.edge.log.ActionLog;
 import org.parley.edge.protocol.ErrorCode;
 import org.parley.edge.readmodel.EdgeReadModel;
@@ -82,7 +82,7 @@ public final class IdentityRegistration {
         codes.issue(id.get()).onComplete(ar -> {
             if (ar.failed()) {
                 LOG.warn("registration code for {} not sent: {}", id.get().kind(), ar.cause().toString());
-                EdgeVerticle.httpError(ctx, 503, ErrorCode.UNAVAILABLE, "the code could not be sent now; retry later");
+                HttpErrors.send(ctx, 503, ErrorCode.UNAVAILABLE, "the code could not be sent now; retry later");
             } else if (ar.result() instanceof VerificationCodes.Limited l) {
                 rateLimited(ctx, l.retryAfter(), l.reason());
             } else {
@@ -108,18 +108,18 @@ public final class IdentityRegistration {
         Identifier id = parsed.get();
         Object code = body.getValue("code");
         if (code == null) {
-            EdgeVerticle.httpError(ctx, 400, ErrorCode.MISSING_FIELD, "code is required: the code sent to "
+            HttpErrors.send(ctx, 400, ErrorCode.MISSING_FIELD, "code is required: the code sent to "
                     + id.value() + " (request one with POST /v1/registration/code)");
             return none();
         }
         if (!(code instanceof String c) || !DIGITS.matcher(c).matches() || c.length() != codes.limits().digits()) {
-            EdgeVerticle.httpError(ctx, 400, ErrorCode.INVALID_FIELD, "code must be the " + codes.limits().digits()
+            HttpErrors.send(ctx, 400, ErrorCode.INVALID_FIELD, "code must be the " + codes.limits().digits()
                     + " digits that were sent, as a string");
             return none();
         }
         Object user = body.getValue("userId");
         if (user != null && (!(user instanceof String u) || !Conversations.USER_ID.matcher(u).matches())) {
-            EdgeVerticle.httpError(ctx, 400, ErrorCode.INVALID_FIELD, "userId must be 1-64 of [A-Za-z0-9_.-]");
+            HttpErrors.send(ctx, 400, ErrorCode.INVALID_FIELD, "userId must be 1-64 of [A-Za-z0-9_.-]");
             return none();
         }
         String requested = (String) user;
@@ -152,7 +152,7 @@ public final class IdentityRegistration {
                     + " requested, or it was used): request one with POST /v1/registration/code");
         }).recover(err -> {
             LOG.warn("identity store unavailable: {}", err.toString());
-            EdgeVerticle.httpError(ctx, 503, ErrorCode.UNAVAILABLE, "registration unavailable; no device was"
+            HttpErrors.send(ctx, 503, ErrorCode.UNAVAILABLE, "registration unavailable; no device was"
                     + " registered: retry (with a new code if this one is refused)");
             return none();
         });
@@ -213,19 +213,19 @@ public final class IdentityRegistration {
                 return identities.registrationLock(userId, null).map(true);
             }
             if (pin == null) {
-                EdgeVerticle.httpError(ctx, 423, ErrorCode.REGISTRATION_LOCKED, userId + " has a registration lock:"
+                HttpErrors.send(ctx, 423, ErrorCode.REGISTRATION_LOCKED, userId + " has a registration lock:"
                         + " send its PIN as \"pin\" with this code (the lock lapses after " + lock.inactiveAfter().toDays()
                         + " days without any device of the user online)");
                 return Future.succeededFuture(false);
             }
             if (!RegistrationLock.validPin(pin)) {
-                EdgeVerticle.httpError(ctx, 400, ErrorCode.INVALID_FIELD, "pin must be a string of "
+                HttpErrors.send(ctx, 400, ErrorCode.INVALID_FIELD, "pin must be a string of "
                         + RegistrationLock.MIN_PIN + "-" + RegistrationLock.MAX_PIN + " characters");
                 return Future.succeededFuture(false);
             }
             return ctx.vertx().executeBlocking(() -> RegistrationLock.matches(locked, (String) pin), false)
                     .compose(right -> right ? Future.succeededFuture(true) : codes.penalize(valid).map(v -> {
-                        EdgeVerticle.httpError(ctx, 403, ErrorCode.PIN_INVALID, "wrong PIN; this code is used up:"
+                        HttpErrors.send(ctx, 403, ErrorCode.PIN_INVALID, "wrong PIN; this code is used up:"
                                 + " request a new one to try again");
                         return false;
                     }));
@@ -240,7 +240,7 @@ public final class IdentityRegistration {
         }
         Object pin = body.getValue("pin");
         if (!RegistrationLock.validPin(pin)) {
-            EdgeVerticle.httpError(ctx, 400, pin == null ? ErrorCode.MISSING_FIELD
+            HttpErrors.send(ctx, 400, pin == null ? ErrorCode.MISSING_FIELD
                     : ErrorCode.INVALID_FIELD, "pin must be a string of " + RegistrationLock.MIN_PIN + "-"
                     + RegistrationLock.MAX_PIN + " characters");
             return;
@@ -256,7 +256,7 @@ public final class IdentityRegistration {
     private void changeLock(RoutingContext ctx, String userId, Future<String> encoded) {
         identities.byUser(userId).compose(binding -> {
             if (binding.isEmpty()) {
-                EdgeVerticle.httpError(ctx, 409, ErrorCode.IDENTIFIER_REQUIRED, userId + " was registered before"
+                HttpErrors.send(ctx, 409, ErrorCode.IDENTIFIER_REQUIRED, userId + " was registered before"
                         + " identifiers were bound: it has no identifier a lock could protect");
                 return Future.succeededFuture();
             }
@@ -264,14 +264,14 @@ public final class IdentityRegistration {
                     .onSuccess(v -> ctx.response().setStatusCode(204).end());
         }).onFailure(err -> {
             LOG.warn("registration lock of {} not changed: {}", userId, err.toString());
-            EdgeVerticle.httpError(ctx, 503, ErrorCode.UNAVAILABLE, "registration lock unavailable; nothing changed, retry");
+            HttpErrors.send(ctx, 503, ErrorCode.UNAVAILABLE, "registration lock unavailable; nothing changed, retry");
         });
     }
 
     private Future<Boolean> consume(RoutingContext ctx, VerificationCodes.Valid valid) {
         return codes.consume(valid).map(ok -> {
             if (!ok) {
-                EdgeVerticle.httpError(ctx, 403, ErrorCode.CODE_INVALID, "this code was just used by another"
+                HttpErrors.send(ctx, 403, ErrorCode.CODE_INVALID, "this code was just used by another"
                         + " registration: request a new one");
             }
             return ok;
@@ -345,12 +345,12 @@ public final class IdentityRegistration {
     private Optional<Identifier> identifier(RoutingContext ctx, JsonObject body) {
         Object raw = body.getValue("identifier");
         if (raw == null) {
-            EdgeVerticle.httpError(ctx, 400, ErrorCode.MISSING_FIELD, "identifier is required: " + Identifier.FORMAT);
+            HttpErrors.send(ctx, 400, ErrorCode.MISSING_FIELD, "identifier is required: " + Identifier.FORMAT);
             return Optional.empty();
         }
         Optional<Identifier> id = raw instanceof String s ? Identifier.parse(s) : Optional.empty();
         if (id.isEmpty()) {
-            EdgeVerticle.httpError(ctx, 400, ErrorCode.INVALID_FIELD, Identifier.FORMAT);
+            HttpErrors.send(ctx, 400, ErrorCode.INVALID_FIELD, Identifier.FORMAT);
         }
         return id;
     }
@@ -365,7 +365,7 @@ public final class IdentityRegistration {
         } catch (RuntimeException e) {
             // answered below
         }
-        EdgeVerticle.httpError(ctx, 400, ErrorCode.BAD_FRAME, "body must be a JSON object like"
+        HttpErrors.send(ctx, 400, ErrorCode.BAD_FRAME, "body must be a JSON object like"
                 + " {\"identifier\":\"+14155550100\"}");
         return null;
     }
@@ -377,11 +377,11 @@ public final class IdentityRegistration {
     private static void rateLimited(RoutingContext ctx, Duration retryAfter, String reason) {
         long seconds = Math.max(1, retryAfter.toSeconds() + (retryAfter.toMillisPart() > 0 ? 1 : 0));
         ctx.response().putHeader("Retry-After", Long.toString(seconds));
-        EdgeVerticle.httpError(ctx, 429, ErrorCode.RATE_LIMITED, reason + "; retry in " + seconds + " s");
+        HttpErrors.send(ctx, 429, ErrorCode.RATE_LIMITED, reason + "; retry in " + seconds + " s");
     }
 
     private static <T> Future<Optional<T>> refuse(RoutingContext ctx, int status, ErrorCode code, String message) {
-        EdgeVerticle.httpError(ctx, status, code, message);
+        HttpErrors.send(ctx, status, code, message);
         return none();
     }
 

@@ -15,15 +15,16 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.parley.config.Settings;
-import org.parley.edge.DeviceTokens;
-import org.parley.edge.EdgeVerticle;
-import org.parley.edge.Failures;
+import org.parley.edge.http.BearerAuthentication;
 import org.parley.edge.devices.DeviceSlotStore;
+import org.parley.edge.http.Failures;
+import org.parley.edge.http.HttpErrors;
+import org.parley.edge.http.RouteModule;
 import org.parley.edge.limits.EdgeGuards;
 import org.parley.edge.limits.FrameLimits;
+import org.parley.edge.log.KeyLog;
 import org.parley.edge.protocol.ErrorCode;
 import org.parley.edge.protocol.FieldBounds;
-import org.parley.edge.readmodel.OnContext;
 import org.parley.edge.session.DeviceConnection;
 import org.parley.events.KeyDirectoryFact;
 import org.parley.events.KeyFactKind;
@@ -44,7 +45,7 @@ import org.slf4j.LoggerFactory;
  * log first (answered once Kafka acked it), then written to CQL by this edge (read-your-writes) and by the projection
  * writer (the same rows). Fetches count against limits.user.keys / limits.address.keys.
  */
-public final class KeyDirectoryEndpoint {
+public final class KeyDirectoryEndpoint implements RouteModule {
     private static final Logger LOG = LoggerFactory.getLogger(KeyDirectoryEndpoint.class);
     private static final Base64.Encoder B64 = Base64.getEncoder();
 
@@ -54,12 +55,12 @@ public final class KeyDirectoryEndpoint {
     private final KeyLog log;
     private final PreKeyUpload.Limits limits;
     private final int lowThreshold;
-    private DeviceTokens tokens;
-    private EdgeGuards guards;
+    private final EdgeGuards guards;
 
     public KeyDirectoryEndpoint(Vertx vertx, KeyDirectory directory, DeviceSlotStore slots, KeyLog log,
-            PreKeyUpload.Limits limits, int lowThreshold) {
+            PreKeyUpload.Limits limits, int lowThreshold, EdgeGuards guards) {
         this.vertx = vertx;
+        this.guards = guards;
         this.directory = directory;
         this.slots = slots;
         this.log = log;
@@ -77,14 +78,12 @@ public final class KeyDirectoryEndpoint {
         return new PreKeyUpload.Limits(perRequest, perDevice);
     }
 
-    /** Mounts the routes; called by the edge verticle once its guards (limits) and token checks exist. */
-    public void mount(Router router, EdgeGuards guards, DeviceTokens tokens) {
-        this.guards = guards;
-        this.tokens = tokens;
+    @Override
+    public void mount(Router router, BearerAuthentication auth) {
         // A full upload: 100 one-time keys (~60 bytes of JSON each) and a Kyber key (~2.1 KB in base64).
-        router.put("/v1/keys").handler(BodyHandler.create().setBodyLimit(64 * 1024)).handler(this::upload);
-        router.get("/v1/keys").handler(this::status);
-        router.get("/v1/keys/:userId").handler(this::fetch);
+        router.put("/v1/keys").handler(BodyHandler.create().setBodyLimit(64 * 1024)).handler(auth).handler(this::upload);
+        router.get("/v1/keys").handler(auth).handler(this::status);
+        router.get("/v1/keys/:userId").handler(auth).handler(this::fetch);
     }
 
     /** A device just connected: tell it at once if its stock is low (it may have been offline while it ran low). */
@@ -105,11 +104,11 @@ public final class KeyDirectoryEndpoint {
         try {
             body = ctx.body().asJsonObject();
         } catch (RuntimeException e) {
-            EdgeVerticle.httpError(ctx, 400, ErrorCode.INVALID_FIELD, "the body must be a JSON object");
+            HttpErrors.send(ctx, 400, ErrorCode.INVALID_FIELD, "the body must be a JSON object");
             return;
         }
         JsonObject request = body;
-        tokens.authenticated(ctx, device -> {
+        BearerAuthentication.device(ctx, device -> {
             Future<Optional<KeyDirectory.DeviceKeys>> published = on(directory.device(device.userId(), device.deviceId()));
             Future<Integer> stocked = on(directory.count(device.deviceId()));
             Future.all(published, stocked).compose(v -> {
@@ -119,7 +118,7 @@ public final class KeyDirectoryEndpoint {
                     checked = PreKeyUpload.check(request, published.result(), stocked.result(), limits);
                     grant = PreKeyUpload.grant(request, device.userId(), device.deviceId(), checked, published.result());
                 } catch (PreKeyUpload.Refused r) {
-                    EdgeVerticle.httpError(ctx, r.status(), r.code(), r.getMessage());
+                    HttpErrors.send(ctx, r.status(), r.code(), r.getMessage());
                     return Future.succeededFuture();
                 }
                 KeyDirectoryFact fact = uploaded(device, checked, grant);
@@ -131,7 +130,7 @@ public final class KeyDirectoryEndpoint {
     }
 
     private void status(RoutingContext ctx) {
-        tokens.authenticated(ctx, device -> {
+        BearerAuthentication.device(ctx, device -> {
             Future<Optional<KeyDirectory.DeviceKeys>> published = on(directory.device(device.userId(), device.deviceId()));
             Future<Integer> stocked = on(directory.count(device.deviceId()));
             Future.all(published, stocked).onComplete(ar -> {
@@ -151,16 +150,16 @@ public final class KeyDirectoryEndpoint {
         String userId = ctx.pathParam("userId");
         String only = ctx.request().getParam("deviceId");
         if (userId == null || !Conversations.USER_ID.matcher(userId).matches()) {
-            EdgeVerticle.httpError(ctx, 400, ErrorCode.INVALID_FIELD, "userId must be a user id (1-64 of"
+            HttpErrors.send(ctx, 400, ErrorCode.INVALID_FIELD, "userId must be a user id (1-64 of"
                     + " [A-Za-z0-9_.-], starting with a letter or digit)");
             return;
         }
         if (only != null && !FieldBounds.isDeviceId(only)) {
-            EdgeVerticle.httpError(ctx, 400, ErrorCode.INVALID_FIELD, "deviceId must be a device id as registration"
+            HttpErrors.send(ctx, 400, ErrorCode.INVALID_FIELD, "deviceId must be a device id as registration"
                     + " returned it (a lower-case UUID)");
             return;
         }
-        tokens.authenticated(ctx, caller -> {
+        BearerAuthentication.device(ctx, caller -> {
             FrameLimits.Refusal refused = guards.keyFetch(caller.userId(), ctx.request());
             if (refused != null) {
                 ctx.response().setStatusCode(429).putHeader("Retry-After",
@@ -193,7 +192,7 @@ public final class KeyDirectoryEndpoint {
                 if (ar.failed()) {
                     Failures.http(ctx, ar.cause(), "no key handed out", "retry");
                 } else if (ar.result().isEmpty()) {
-                    EdgeVerticle.httpError(ctx, 404, ErrorCode.NO_KEYS, only == null
+                    HttpErrors.send(ctx, 404, ErrorCode.NO_KEYS, only == null
                             ? "no device of " + userId + " has published keys"
                             : "device " + only + " of " + userId + " is not linked or has published no keys");
                 } else {
@@ -270,6 +269,6 @@ public final class KeyDirectoryEndpoint {
     }
 
     private <T> Future<T> on(java.util.concurrent.CompletionStage<T> stage) {
-        return OnContext.of(vertx, stage);
+        return Future.fromCompletionStage(stage, vertx.getOrCreateContext());
     }
 }

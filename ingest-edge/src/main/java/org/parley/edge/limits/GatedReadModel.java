@@ -1,7 +1,9 @@
 package org.parley.edge.limits;
 
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
@@ -26,9 +28,11 @@ import org.parley.projections.UserConversations;
  * {@code maxQueued}, and past that fail at once with {@code BUSY}. The edge puts one in front of the CQL read model
  * (so it never sends the driver more than its connection pool takes: past that the driver fails reads as
  * unavailable) and one per connection in front of that (so one connection cannot take the edge's whole share).
+ * Thread-safe: the edge's gate is shared by its verticle instances; a queued call runs on the context it was made on.
  */
 public final class GatedReadModel implements EdgeReadModel {
-    private record Waiting(Supplier<Future<Object>> call, Promise<Object> promise) {
+    /** A queued call and the context it was made on (null: not on a Vert.x thread), where it must run. */
+    private record Waiting(Supplier<Future<Object>> call, Promise<Object> promise, Context context) {
     }
 
     private final EdgeReadModel delegate;
@@ -60,7 +64,7 @@ public final class GatedReadModel implements EdgeReadModel {
                             + " reads already wait (" + scope + "); retry in a moment", null));
                 }
                 Promise<Object> p = Promise.promise();
-                queue.add(new Waiting(c, p));
+                queue.add(new Waiting(c, p, Vertx.currentContext()));
                 return (Future<T>) p.future();
             }
             inFlight++;
@@ -98,13 +102,25 @@ public final class GatedReadModel implements EdgeReadModel {
                 draining = true;
             }
             try {
-                run(next.call()).onComplete(next.promise());
+                Context caller = next.context();
+                if (caller == null || caller == Vertx.currentContext()) {
+                    run(next.call()).onComplete(next.promise());
+                } else {
+                    // Released on another event loop (the gate is the edge's, shared by its verticle instances):
+                    // the call and what follows it run on the caller's, where its connection's state lives.
+                    caller.runOnContext(v -> run(next.call()).onComplete(next.promise()));
+                }
             } finally {
                 synchronized (this) {
                     draining = false;
                 }
             }
         }
+    }
+
+    /** Calls waiting now (tests). */
+    synchronized int queued() {
+        return queue.size();
     }
 
     /** Calls running now (tests). */

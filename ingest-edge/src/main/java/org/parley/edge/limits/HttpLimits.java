@@ -13,7 +13,7 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
-import org.parley.edge.EdgeVerticle;
+import org.parley.edge.http.BearerAuthentication;
 import org.parley.edge.protocol.ErrorCode;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -212,7 +212,7 @@ public final class HttpLimits {
                 return;
             }
         }
-        String token = EdgeVerticle.bearer(req);
+        String token = BearerAuthentication.token(req);
         if (token != null && address != null) {
             long wait = authFailures.peek(address, clock.getAsLong());
             if (wait > 0) {
@@ -299,7 +299,7 @@ public final class HttpLimits {
      * own, and its request then fails authentication, which the per-address auth-failure limit counts.
      */
     private static String deviceOf(HttpServerRequest req) {
-        String token = EdgeVerticle.bearer(req);
+        String token = BearerAuthentication.token(req);
         int dot = token == null ? -1 : token.indexOf('.');
         return dot <= 0 || dot > 64 ? null : token.substring(0, dot);
     }

@@ -18,7 +18,7 @@ import org.parley.serde.AvroWireSerializer;
  * Signals on their own producer (same settings as the action log: linger 0, acks=all), so a burst of typing never
  * queues behind, or in front of, message sends.
  */
-public class KafkaSignalLog implements SignalLog, org.parley.edge.keys.KeyLog, AutoCloseable {
+public class KafkaSignalLog implements SignalLog, org.parley.edge.log.KeyLog, AutoCloseable {
     private final Vertx vertx;
     private final TopicCatalog topics;
     private final KafkaProducer<String, SpecificRecord> producer;

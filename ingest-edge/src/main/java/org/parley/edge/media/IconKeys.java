@@ -2,6 +2,7 @@ package org.parley.edge.media;
 
 import io.vertx.core.Future;
 import org.parley.edge.protocol.ErrorCode;
+import org.parley.edge.protocol.MediaKeys;
 import org.parley.edge.protocol.ProtocolException;
 import org.parley.events.GroupInfoChange;
 

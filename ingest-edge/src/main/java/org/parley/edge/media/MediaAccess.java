@@ -3,9 +3,10 @@ package org.parley.edge.media;
 import io.vertx.core.Future;
 import java.util.List;
 import org.parley.edge.protocol.ErrorCode;
+import org.parley.edge.protocol.MediaKeys;
 import org.parley.edge.protocol.ProtocolException;
+import org.parley.edge.readmodel.ConversationReach;
 import org.parley.edge.readmodel.EdgeReadModel;
-import org.parley.edge.session.ConversationReach;
 
 /**
  * Who may fetch a media object: its uploader (any device of the user named in its key), and a user to whom a

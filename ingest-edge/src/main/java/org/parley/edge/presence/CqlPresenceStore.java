@@ -4,7 +4,6 @@ import com.datastax.oss.driver.api.core.CqlSession;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.util.Optional;
-import org.parley.edge.readmodel.OnContext;
 import org.parley.events.Presence;
 import org.parley.projections.PresenceTable;
 
@@ -20,6 +19,6 @@ public class CqlPresenceStore implements PresenceStore {
 
     @Override
     public Future<Optional<Presence>> find(String userId) {
-        return OnContext.of(vertx, table.find(userId));
+        return Future.fromCompletionStage(table.find(userId), vertx.getOrCreateContext());
     }
 }

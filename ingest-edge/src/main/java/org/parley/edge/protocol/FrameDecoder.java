@@ -255,7 +255,7 @@ public class FrameDecoder {
         if (json.getValue("mediaAutoDownload") != null) {
             try {
                 // Checked here, merged over the stored setting when applied: the network kinds given replace theirs.
-                autoDownload = org.parley.edge.settings.AutoDownloadSettings.merge(null, json.getValue("mediaAutoDownload"));
+                autoDownload = AutoDownloadSettings.merge(null, json.getValue("mediaAutoDownload"));
             } catch (IllegalArgumentException e) {
                 throw new ProtocolException(ErrorCode.INVALID_FIELD, e.getMessage(), requestId);
             }
@@ -415,7 +415,7 @@ public class FrameDecoder {
                     longField(f, "forwardOf", "seq", clientMessageId, true));
         }
         String mediaObjectId = string(json, "mediaObjectId", clientMessageId, false);
-        if (mediaObjectId != null && org.parley.edge.media.MediaKeys.owner(mediaObjectId).isEmpty()) {
+        if (mediaObjectId != null && MediaKeys.owner(mediaObjectId).isEmpty()) {
             throw new ProtocolException(ErrorCode.INVALID_FIELD, "'mediaObjectId' must be an uploaded object's key"
                     + " (media/<userId>/<uuid>, from POST /v1/uploads)", clientMessageId);
         }

@@ -167,7 +167,7 @@ public final class ServerFrames {
                 .put("lastSeen", s.getLastSeenVisibility().name().toLowerCase(java.util.Locale.ROOT))
                 .put("online", s.getOnlineVisibility().name().toLowerCase(java.util.Locale.ROOT))
                 .put("pushSound", s.getPushSound()).put("contacts", new JsonArray(s.getContactUserIds()))
-                .put("mediaAutoDownload", org.parley.edge.settings.AutoDownloadSettings.json(s.getMediaAutoDownload()));
+                .put("mediaAutoDownload", AutoDownloadSettings.json(s.getMediaAutoDownload()));
         if (requestId != null) {
             o.put("requestId", requestId);
         }

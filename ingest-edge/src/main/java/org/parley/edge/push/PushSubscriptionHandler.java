@@ -1,18 +1,17 @@
 package org.parley.edge.push;
 
 import io.vertx.core.Future;
-import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import java.util.Base64;
-import java.util.Optional;
 import java.util.concurrent.CompletionStage;
-import org.parley.edge.DeviceTokens;
+import org.parley.edge.http.BearerAuthentication;
+import org.parley.edge.http.HttpErrors;
+import org.parley.edge.http.RouteModule;
 import org.parley.edge.protocol.ErrorCode;
-import org.parley.edge.readmodel.OnContext;
 import org.parley.projections.DeviceDirectory;
 import org.parley.projections.PushEndpointPolicy;
 import org.parley.projections.PushSubscriptions;
@@ -29,29 +28,30 @@ import org.slf4j.LoggerFactory;
  * {@code INVALID_FIELD} with the reason. Loopback endpoints only in the local test mode
  * ({@code push.allow-loopback-http}). The dispatcher checks again at send time, including the resolved addresses.
  */
-public final class PushSubscriptionHandler {
+public final class PushSubscriptionHandler implements RouteModule {
     public static final String PATH = "/v1/push-subscription";
+    private static final String SUBSCRIPTION = "parley.push-subscription";
     private static final Logger LOG = LoggerFactory.getLogger(PushSubscriptionHandler.class);
 
     private final Vertx vertx;
-    private final DeviceTokens tokens;
     private final PushSubscriptions store;
     private final PushEndpointPolicy endpoints;
 
-    public PushSubscriptionHandler(Vertx vertx, DeviceTokens tokens, PushSubscriptions store,
-            PushEndpointPolicy endpoints) {
+    public PushSubscriptionHandler(Vertx vertx, PushSubscriptions store, PushEndpointPolicy endpoints) {
         this.vertx = vertx;
-        this.tokens = tokens;
         this.store = store;
         this.endpoints = endpoints;
     }
 
-    public void mount(Router router) {
-        router.put(PATH).handler(BodyHandler.create().setBodyLimit(4096)).handler(this::put);
-        router.delete(PATH).handler(this::delete);
+    /** The subscription is checked before the token: an unusable one is refused without a look-up. */
+    @Override
+    public void mount(Router router, BearerAuthentication auth) {
+        router.put(PATH).handler(BodyHandler.create().setBodyLimit(4096)).handler(this::check).handler(auth)
+                .handler(this::put);
+        router.delete(PATH).handler(auth).handler(this::delete);
     }
 
-    private void put(RoutingContext ctx) {
+    private void check(RoutingContext ctx) {
         JsonObject body;
         try {
             body = ctx.body().asJsonObject();
@@ -63,41 +63,38 @@ public final class PushSubscriptionHandler {
         String p256dh = keys == null ? null : keys.getString("p256dh");
         String auth = keys == null ? null : keys.getString("auth");
         if (endpoint == null || p256dh == null || auth == null) {
-            error(ctx, 400, ErrorCode.MISSING_FIELD, "body must be {\"endpoint\":...,\"keys\":{\"p256dh\":...,\"auth\":...}}");
+            HttpErrors.send(ctx, 400, ErrorCode.MISSING_FIELD, "body must be {\"endpoint\":...,\"keys\":{\"p256dh\":...,\"auth\":...}}");
             return;
         }
         String invalid = validate(endpoint, p256dh, auth);
         if (invalid != null) {
-            error(ctx, 400, ErrorCode.INVALID_FIELD, invalid);
+            HttpErrors.send(ctx, 400, ErrorCode.INVALID_FIELD, invalid);
             return;
         }
-        authenticated(ctx, device -> store.save(new PushSubscriptions.Subscription(device.deviceId(),
-                device.userId(), "webpush", endpoint, p256dh, auth)));
+        ctx.put(SUBSCRIPTION, new String[] {endpoint, p256dh, auth});
+        ctx.next();
+    }
+
+    private void put(RoutingContext ctx) {
+        String[] s = ctx.get(SUBSCRIPTION);
+        DeviceDirectory.Device device = BearerAuthentication.device(ctx);
+        answer(ctx, store.save(new PushSubscriptions.Subscription(device.deviceId(), device.userId(), "webpush", s[0],
+                s[1], s[2])));
     }
 
     private void delete(RoutingContext ctx) {
-        authenticated(ctx, device -> store.delete(device.deviceId()));
+        answer(ctx, store.delete(BearerAuthentication.device(ctx).deviceId()));
     }
 
-    private void authenticated(RoutingContext ctx,
-            java.util.function.Function<DeviceDirectory.Device, CompletionStage<Void>> action) {
-        String token = bearer(ctx);
-        if (token == null) {
-            error(ctx, 401, null, "missing bearer token: send 'Authorization: Bearer <token>'");
-            return;
-        }
-        tokens.authenticate(token).compose((Optional<DeviceDirectory.Device> device) -> device.isEmpty()
-                ? Future.succeededFuture(false)
-                : onContext(action.apply(device.get())).map(true)).onComplete(ar -> {
-                    if (ar.failed()) {
-                        LOG.warn("push subscription not stored: {}", ar.cause().toString());
-                        error(ctx, 503, ErrorCode.UNAVAILABLE, "not stored; retry");
-                    } else if (!ar.result()) {
-                        error(ctx, 401, null, "invalid or revoked token");
-                    } else {
-                        ctx.response().setStatusCode(204).end();
-                    }
-                });
+    private void answer(RoutingContext ctx, CompletionStage<Void> stored) {
+        Future.fromCompletionStage(stored, vertx.getOrCreateContext()).onComplete(ar -> {
+            if (ar.failed()) {
+                LOG.warn("push subscription not stored: {}", ar.cause().toString());
+                HttpErrors.send(ctx, 503, ErrorCode.UNAVAILABLE, "not stored; retry");
+            } else {
+                ctx.response().setStatusCode(204).end();
+            }
+        });
     }
 
     /** Why the subscription is unusable, or null. */
@@ -123,19 +120,5 @@ public final class PushSubscriptionHandler {
         } catch (IllegalArgumentException e) {
             return null;
         }
-    }
-
-    private static String bearer(RoutingContext ctx) {
-        String header = ctx.request().getHeader("Authorization");
-        return header != null && header.regionMatches(true, 0, "Bearer ", 0, 7) ? header.substring(7).trim() : null;
-    }
-
-    private <T> Future<T> onContext(CompletionStage<T> stage) {
-        return OnContext.of(vertx, stage);
-    }
-
-    private static void error(RoutingContext ctx, int status, ErrorCode code, String message) {
-        ctx.response().setStatusCode(status);
-        ctx.json(new JsonObject().put("error", code == null ? "UNAUTHENTICATED" : code.name()).put("message", message));
     }
 }

@@ -184,6 +184,6 @@ public class CqlEdgeReadModel implements EdgeReadModel {
     }
 
     private <T> Future<T> onContext(CompletionStage<T> stage) {
-        return OnContext.of(vertx, stage);
+        return Future.fromCompletionStage(stage, vertx.getOrCreateContext());
     }
 }

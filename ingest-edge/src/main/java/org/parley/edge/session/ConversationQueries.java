@@ -1,7 +1,6 @@
 package org.parley.edge.session;
 
 import io.vertx.core.Future;
-import org.parley.edge.Failures;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -9,11 +8,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
+import org.parley.edge.http.Failures;
 import org.parley.edge.log.ActionLog;
 import org.parley.edge.protocol.ClientFrame;
 import org.parley.edge.protocol.ErrorCode;
 import org.parley.edge.protocol.ProtocolException;
 import org.parley.edge.protocol.ServerFrames;
+import org.parley.edge.readmodel.ConversationReach;
 import org.parley.edge.readmodel.EdgeReadModel;
 import org.parley.events.ConversationEvent;
 import org.parley.events.EventType;

@@ -12,7 +12,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.function.Function;
-import org.parley.edge.EdgeConfig;
+import org.parley.edge.config.EdgeConfig;
 import org.parley.edge.limits.ConnectionLimits;
 import org.parley.edge.limits.OutboundFlow;
 import org.parley.edge.log.ActionLog;

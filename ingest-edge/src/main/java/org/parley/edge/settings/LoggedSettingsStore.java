@@ -5,7 +5,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.util.Optional;
 import org.parley.edge.log.SignalLog;
-import org.parley.edge.readmodel.OnContext;
 import org.parley.events.UserSettings;
 import org.parley.projections.UserSettingsDirectory;
 
@@ -23,11 +22,11 @@ public class LoggedSettingsStore implements SettingsStore {
 
     @Override
     public Future<Optional<UserSettings>> find(String userId) {
-        return OnContext.of(vertx, table.find(userId));
+        return Future.fromCompletionStage(table.find(userId), vertx.getOrCreateContext());
     }
 
     @Override
     public Future<Void> save(UserSettings settings) {
-        return log.settings(settings).compose(v -> OnContext.of(vertx, table.write(settings)));
+        return log.settings(settings).compose(v -> Future.fromCompletionStage(table.write(settings), vertx.getOrCreateContext()));
     }
 }

@@ -2,17 +2,20 @@ package org.parley.edge.settings;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import org.parley.edge.DeviceTokens;
-import org.parley.edge.EdgeVerticle;
-import org.parley.edge.Failures;
+import org.parley.edge.http.BearerAuthentication;
+import org.parley.edge.http.Failures;
+import org.parley.edge.http.HttpErrors;
+import org.parley.edge.http.RouteModule;
+import org.parley.edge.protocol.AutoDownloadSettings;
 import org.parley.edge.protocol.ErrorCode;
 import org.parley.edge.protocol.FieldBounds;
-import org.parley.edge.readmodel.EdgeReadModel;
 import org.parley.events.UserSettings;
 import org.parley.events.Visibility;
 import org.parley.schemas.Conversations;
@@ -23,23 +26,22 @@ import org.parley.schemas.Conversations;
  * {@code contactUserIds}, {@code readReceipts}, {@code pushSound}, {@code mediaAutoDownload}
  * ({@link AutoDownloadSettings}). Answers the whole settings object. {@code GET /v1/settings} reads it.
  */
-public class SettingsEndpoint {
+public class SettingsEndpoint implements RouteModule {
     static final int MAX_CONTACTS = 10_000;
 
     private final SettingsStore store;
-    private final DeviceTokens tokens;
 
-    public SettingsEndpoint(SettingsStore store, EdgeReadModel readModel) {
+    public SettingsEndpoint(SettingsStore store) {
         this.store = store;
-        this.tokens = new DeviceTokens(readModel);
     }
 
-    public void put(RoutingContext ctx) {
-        String token = EdgeVerticle.bearer(ctx.request());
-        if (token == null) {
-            EdgeVerticle.httpError(ctx, 401, null, "missing bearer token: send 'Authorization: Bearer <token>'");
-            return;
-        }
+    @Override
+    public void mount(Router router, BearerAuthentication auth) {
+        router.put("/v1/settings").handler(BodyHandler.create().setBodyLimit(256 * 1024)).handler(auth).handler(this::put);
+        router.get("/v1/settings").handler(auth).handler(this::get);
+    }
+
+    void put(RoutingContext ctx) {
         JsonObject body;
         try {
             body = ctx.body().asJsonObject();
@@ -47,28 +49,22 @@ public class SettingsEndpoint {
             body = null;
         }
         if (body == null) {
-            EdgeVerticle.httpError(ctx, 400, ErrorCode.BAD_FRAME, "body must be a JSON object of settings");
+            HttpErrors.send(ctx, 400, ErrorCode.BAD_FRAME, "body must be a JSON object of settings");
             return;
         }
         JsonObject changes = body;
-        tokens.authenticate(token).compose(device -> {
-            if (device.isEmpty()) {
-                EdgeVerticle.httpError(ctx, 401, null, "invalid or revoked token");
+        String userId = BearerAuthentication.device(ctx).userId();
+        store.find(userId).compose(current -> {
+            UserSettings.Builder next = current.map(UserSettings::newBuilder)
+                    .orElseGet(() -> UserSettings.newBuilder().setUserId(userId));
+            try {
+                apply(changes, next);
+            } catch (IllegalArgumentException e) {
+                HttpErrors.send(ctx, 400, ErrorCode.INVALID_FIELD, e.getMessage());
                 return io.vertx.core.Future.succeededFuture();
             }
-            String userId = device.get().userId();
-            return store.find(userId).compose(current -> {
-                UserSettings.Builder next = current.map(UserSettings::newBuilder)
-                        .orElseGet(() -> UserSettings.newBuilder().setUserId(userId));
-                try {
-                    apply(changes, next);
-                } catch (IllegalArgumentException e) {
-                    EdgeVerticle.httpError(ctx, 400, ErrorCode.INVALID_FIELD, e.getMessage());
-                    return io.vertx.core.Future.succeededFuture();
-                }
-                UserSettings saved = next.setUpdatedAt(Instant.now()).build();
-                return store.save(saved).onSuccess(v -> ctx.json(json(saved)));
-            });
+            UserSettings saved = next.setUpdatedAt(Instant.now()).build();
+            return store.save(saved).onSuccess(v -> ctx.json(json(saved)));
         }).onFailure(err -> Failures.http(ctx, err, "settings not stored", "retry"));
     }
 
@@ -137,20 +133,10 @@ public class SettingsEndpoint {
     }
 
     /** {@code GET /v1/settings}: the user's settings (defaults where never set), e.g. for a newly linked device. */
-    public void get(RoutingContext ctx) {
-        String token = EdgeVerticle.bearer(ctx.request());
-        if (token == null) {
-            EdgeVerticle.httpError(ctx, 401, null, "missing bearer token: send 'Authorization: Bearer <token>'");
-            return;
-        }
-        tokens.authenticate(token).compose(device -> {
-            if (device.isEmpty()) {
-                EdgeVerticle.httpError(ctx, 401, null, "invalid or revoked token");
-                return io.vertx.core.Future.succeededFuture();
-            }
-            String userId = device.get().userId();
-            return store.find(userId).onSuccess(found -> ctx.json(json(found.orElseGet(() -> UserSettings.newBuilder()
-                    .setUserId(userId).setUpdatedAt(Instant.EPOCH).build()))));
-        }).onFailure(err -> Failures.http(ctx, err, "settings not read", "retry"));
+    void get(RoutingContext ctx) {
+        String userId = BearerAuthentication.device(ctx).userId();
+        store.find(userId).onSuccess(found -> ctx.json(json(found.orElseGet(() -> UserSettings.newBuilder()
+                .setUserId(userId).setUpdatedAt(Instant.EPOCH).build()))))
+                .onFailure(err -> Failures.http(ctx, err, "settings not read", "retry"));
     }
 }

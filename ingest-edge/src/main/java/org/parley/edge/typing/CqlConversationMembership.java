@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import org.parley.edge.readmodel.OnContext;
 import org.parley.projections.GroupDirectory;
 import org.parley.schemas.Conversations;
 
@@ -45,7 +44,7 @@ public class CqlConversationMembership implements ConversationMembership {
         if (cache.size() > 100_000) {
             cache.clear(); // bounded: a cache, not a copy of the table
         }
-        return OnContext.of(vertx, table.members(conversationId).thenApply(ms -> ms.stream().map(GroupDirectory.Member::userId).toList()))
+        return Future.fromCompletionStage(table.members(conversationId).thenApply(ms -> ms.stream().map(GroupDirectory.Member::userId).toList()), vertx.getOrCreateContext())
                 .map(members -> {
             cache.put(conversationId, new Cached(List.copyOf(members), now + cacheMs));
             return Optional.of(members).filter(m -> !m.isEmpty());

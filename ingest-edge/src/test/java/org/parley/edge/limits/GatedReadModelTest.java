@@ -73,4 +73,52 @@ class GatedReadModelTest {
         assertThat(waiting).allMatch(Future::succeeded);
         assertThat(gate.inFlight()).isZero();
     }
+
+    @Test
+    void aWaitingReadRunsOnTheContextItWasMadeOnWhenAnotherEventLoopFreesThePlace() throws Exception {
+        // The edge's gate is shared by its verticle instances: a read queued by a connection of one instance must
+        // run (and complete) on that connection's event loop, not on the one whose read happened to finish.
+        io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
+        try {
+            java.util.Map<String, Thread> ranOn = new java.util.concurrent.ConcurrentHashMap<>();
+            Promise<Object> first = Promise.promise();
+            EdgeReadModel model = (EdgeReadModel) Proxy.newProxyInstance(EdgeReadModel.class.getClassLoader(),
+                    new Class<?>[] {EdgeReadModel.class}, (p, m, a) -> {
+                        ranOn.put((String) a[0], Thread.currentThread());
+                        return a[0].equals("a") ? first.future() : Future.succeededFuture(3L);
+                    });
+            GatedReadModel gate = new GatedReadModel(model, 1, 10, "edge.cql-max-queued");
+            io.vertx.core.Context loopA = contextOfANewThread(vertx);
+            io.vertx.core.Context loopB = contextOfANewThread(vertx);
+            java.util.concurrent.CompletableFuture<Thread> threadB = new java.util.concurrent.CompletableFuture<>();
+            java.util.concurrent.CompletableFuture<Thread> answeredOn = new java.util.concurrent.CompletableFuture<>();
+            java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(1);
+            loopA.runOnContext(v -> {
+                gate.cursor("a");
+                started.countDown();
+            });
+            assertThat(started.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            loopB.runOnContext(v -> {
+                threadB.complete(Thread.currentThread());
+                gate.cursor("b").onComplete(ar -> answeredOn.complete(Thread.currentThread()));
+            });
+            org.awaitility.Awaitility.await().until(() -> gate.queued() == 1);
+            loopA.runOnContext(v -> first.complete(1L)); // frees the place on loop A
+            Thread b = threadB.get(10, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(answeredOn.get(10, java.util.concurrent.TimeUnit.SECONDS)).isSameAs(b);
+            assertThat(ranOn.get("b")).as("the queued read ran on its caller's event loop").isSameAs(b);
+            assertThat(ranOn.get("a")).isNotSameAs(b);
+        } finally {
+            vertx.close().toCompletionStage().toCompletableFuture().get(10, java.util.concurrent.TimeUnit.SECONDS);
+        }
+    }
+
+    /** A context of its own (a thread outside Vert.x keeps one context: ask from a fresh thread for another). */
+    private static io.vertx.core.Context contextOfANewThread(io.vertx.core.Vertx vertx) throws Exception {
+        java.util.concurrent.CompletableFuture<io.vertx.core.Context> made = new java.util.concurrent.CompletableFuture<>();
+        Thread t = new Thread(() -> made.complete(vertx.getOrCreateContext()));
+        t.start();
+        t.join();
+        return made.get();
+    }
 }

@@ -10,7 +10,6 @@ import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import org.parley.edge.readmodel.OnContext;
 
 /** {@link UploadLedger} on the CQL {@code media_uploads} table (one partition per user). */
 public final class CqlUploadLedger implements UploadLedger {
@@ -36,24 +35,24 @@ public final class CqlUploadLedger implements UploadLedger {
 
     @Override
     public Future<Void> start(Upload u) {
-        return OnContext.of(vertx, session.executeAsync(insert.bind(u.userId(), u.uploadId(), u.key(), u.kind().wire(),
-                u.bytes(), u.partBytes(), u.s3UploadId(), u.contentType(), false, Instant.now())).thenApply(rs -> null));
+        return Future.fromCompletionStage(session.executeAsync(insert.bind(u.userId(), u.uploadId(), u.key(), u.kind().wire(),
+                u.bytes(), u.partBytes(), u.s3UploadId(), u.contentType(), false, Instant.now())).thenApply(rs -> null), vertx.getOrCreateContext());
     }
 
     @Override
     public Future<Optional<Upload>> find(String userId, String uploadId) {
-        return OnContext.of(vertx, session.executeAsync(find.bind(userId, uploadId)).thenApply(rs -> {
+        return Future.fromCompletionStage(session.executeAsync(find.bind(userId, uploadId)).thenApply(rs -> {
             Row r = rs.one();
             return r == null ? Optional.<Upload>empty() : Optional.of(new Upload(userId, uploadId,
                     r.getString("media_key"), UploadPlan.Kind.parse(r.getString("kind")), r.getLong("bytes"),
                     r.getLong("part_bytes"), r.getString("s3_upload_id"), r.getString("content_type"),
                     r.getBoolean("completed")));
-        }));
+        }), vertx.getOrCreateContext());
     }
 
     @Override
     public Future<Long> used(String userId) {
-        return OnContext.of(vertx, session.executeAsync(sizes.bind(userId)).thenCompose(rs -> sum(rs, 0L)));
+        return Future.fromCompletionStage(session.executeAsync(sizes.bind(userId)).thenCompose(rs -> sum(rs, 0L)), vertx.getOrCreateContext());
     }
 
     private static CompletionStage<Long> sum(AsyncResultSet rs, long sofar) {
@@ -67,15 +66,15 @@ public final class CqlUploadLedger implements UploadLedger {
 
     @Override
     public Future<Void> completed(String userId, String uploadId) {
-        return OnContext.of(vertx, session.executeAsync(complete.bind(userId, uploadId)).thenApply(rs -> null));
+        return Future.fromCompletionStage(session.executeAsync(complete.bind(userId, uploadId)).thenApply(rs -> null), vertx.getOrCreateContext());
     }
 
     @Override
     public Future<Optional<Swept>> swept(String key) {
-        return OnContext.of(vertx, session.executeAsync(swept.bind(key)).thenApply(rs -> {
+        return Future.fromCompletionStage(session.executeAsync(swept.bind(key)).thenApply(rs -> {
             Row r = rs.one();
             return r == null ? Optional.<Swept>empty()
                     : Optional.of(new Swept(key, r.getInstant("swept_at"), r.getString("reason")));
-        }));
+        }), vertx.getOrCreateContext());
     }
 }

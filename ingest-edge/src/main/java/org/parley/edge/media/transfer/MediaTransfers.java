@@ -13,17 +13,17 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
-import org.parley.edge.DeviceTokens;
-import org.parley.edge.EdgeVerticle;
-import org.parley.edge.Failures;
+import org.parley.edge.http.BearerAuthentication;
+import org.parley.edge.http.Failures;
+import org.parley.edge.http.HttpErrors;
+import org.parley.edge.http.RouteModule;
 import org.parley.edge.limits.EdgeGuards;
 import org.parley.edge.limits.FrameLimits;
 import org.parley.edge.media.MediaAccess;
-import org.parley.edge.media.MediaKeys;
 import org.parley.edge.media.MediaPolicy;
 import org.parley.edge.protocol.ErrorCode;
+import org.parley.edge.protocol.MediaKeys;
 import org.parley.edge.protocol.ProtocolException;
-import org.parley.edge.readmodel.OnContext;
 import org.parley.projections.DeviceDirectory;
 
 /**
@@ -41,7 +41,7 @@ import org.parley.projections.DeviceDirectory;
  *       answers HTTP Range requests (progressive download).</li>
  * </ul>
  */
-public final class MediaTransfers {
+public final class MediaTransfers implements RouteModule {
     private static final Pattern UPLOAD_ID = Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
 
     private final Vertx vertx;
@@ -50,27 +50,26 @@ public final class MediaTransfers {
     private final UploadPlan.Limits limits;
     private final MediaPolicy policy;
     private final MediaAccess access;
-    private final DeviceTokens tokens;
-    private EdgeGuards guards;
+    private final EdgeGuards guards;
 
     public MediaTransfers(Vertx vertx, ObjectTransfers s3, UploadLedger ledger, UploadPlan.Limits limits,
-                          MediaPolicy policy, MediaAccess access, DeviceTokens tokens) {
+                          MediaPolicy policy, MediaAccess access, EdgeGuards guards) {
         this.vertx = vertx;
         this.s3 = s3;
         this.ledger = ledger;
         this.limits = limits;
         this.policy = policy;
         this.access = access;
-        this.tokens = tokens;
+        this.guards = guards;
     }
 
-    /** Mounts the routes; called by the edge verticle once its guards (limits) exist. */
-    public void mount(Router router, EdgeGuards guards) {
-        this.guards = guards;
-        router.post("/v1/uploads").handler(BodyHandler.create().setBodyLimit(4096)).handler(this::start);
-        router.get("/v1/uploads/:uploadId").handler(this::status);
-        router.post("/v1/uploads/:uploadId/complete").handler(BodyHandler.create().setBodyLimit(1024)).handler(this::complete);
-        router.post("/v1/downloads").handler(BodyHandler.create().setBodyLimit(4096)).handler(this::download);
+    @Override
+    public void mount(Router router, BearerAuthentication auth) {
+        router.post("/v1/uploads").handler(BodyHandler.create().setBodyLimit(4096)).handler(auth).handler(this::start);
+        router.get("/v1/uploads/:uploadId").handler(auth).handler(this::status);
+        router.post("/v1/uploads/:uploadId/complete").handler(BodyHandler.create().setBodyLimit(1024)).handler(auth)
+                .handler(this::complete);
+        router.post("/v1/downloads").handler(BodyHandler.create().setBodyLimit(4096)).handler(auth).handler(this::download);
     }
 
     private void start(RoutingContext ctx) {
@@ -78,7 +77,7 @@ public final class MediaTransfers {
         if (body == null) {
             return;
         }
-        tokens.authenticated(ctx, device -> {
+        BearerAuthentication.device(ctx, device -> {
             FrameLimits.Refusal refused = guards.upload(device.userId(), ctx.request());
             if (refused != null) {
                 ctx.response().setStatusCode(429).putHeader("Retry-After",
@@ -94,16 +93,16 @@ public final class MediaTransfers {
             try {
                 kind = UploadPlan.Kind.parse(body.getValue("kind") instanceof String k ? k : body.containsKey("kind") ? "?" : null);
                 if (!(body.getValue("bytes") instanceof Number n) || n.doubleValue() != Math.rint(n.doubleValue())) {
-                    EdgeVerticle.httpError(ctx, 400, ErrorCode.MISSING_FIELD, "bytes (the object's size) is required");
+                    HttpErrors.send(ctx, 400, ErrorCode.MISSING_FIELD, "bytes (the object's size) is required");
                     return;
                 }
                 plan = UploadPlan.of(((Number) body.getValue("bytes")).longValue(), kind, limits);
                 seconds = expiry(body);
             } catch (IllegalArgumentException e) {
-                EdgeVerticle.httpError(ctx, 400, ErrorCode.INVALID_FIELD, e.getMessage());
+                HttpErrors.send(ctx, 400, ErrorCode.INVALID_FIELD, e.getMessage());
                 return;
             } catch (UploadPlan.Refused r) {
-                EdgeVerticle.httpError(ctx, r.tooLarge() ? 413 : 400,
+                HttpErrors.send(ctx, r.tooLarge() ? 413 : 400,
                         r.tooLarge() ? ErrorCode.PAYLOAD_TOO_LARGE : ErrorCode.INVALID_FIELD, r.getMessage());
                 return;
             }
@@ -116,7 +115,7 @@ public final class MediaTransfers {
                             + " your media past " + limits.quotaBytes() + " bytes (" + used + " held)", null));
                 }
                 Future<String> s3UploadId = plan.multipart()
-                        ? OnContext.of(vertx, s3.startMultipart(key, contentType)) : Future.succeededFuture(null);
+                        ? Future.fromCompletionStage(s3.startMultipart(key, contentType), vertx.getOrCreateContext()) : Future.succeededFuture(null);
                 return s3UploadId.compose(id -> {
                     UploadLedger.Upload u = new UploadLedger.Upload(device.userId(), uploadId, key, kind, plan.bytes(),
                             plan.partBytes(), id, contentType, false);
@@ -132,7 +131,7 @@ public final class MediaTransfers {
             UploadPlan plan = planOf(u);
             Integer seconds = null;
             Future<List<ObjectTransfers.Part>> held = u.s3UploadId() == null || u.completed()
-                    ? Future.succeededFuture(List.of()) : OnContext.of(vertx, s3.parts(u.key(), u.s3UploadId()));
+                    ? Future.succeededFuture(List.of()) : Future.fromCompletionStage(s3.parts(u.key(), u.s3UploadId()), vertx.getOrCreateContext());
             held.onSuccess(parts -> ctx.json(describe(u, plan, parts, seconds)))
                     .onFailure(err -> refuse(ctx, err, "upload not read"));
         });
@@ -145,11 +144,11 @@ public final class MediaTransfers {
             if (u.completed()) {
                 joined = Future.succeededFuture();
             } else if (u.s3UploadId() == null) {
-                joined = OnContext.of(vertx, s3.size(u.key())).compose(size -> size.isPresent() && size.get() == u.bytes()
+                joined = Future.fromCompletionStage(s3.size(u.key()), vertx.getOrCreateContext()).compose(size -> size.isPresent() && size.get() == u.bytes()
                         ? Future.succeededFuture() : Future.failedFuture(incomplete("the object is "
                         + size.map(s -> s + " bytes").orElse("not uploaded yet") + ", not the declared " + u.bytes())));
             } else {
-                joined = OnContext.of(vertx, s3.parts(u.key(), u.s3UploadId())).compose(parts -> {
+                joined = Future.fromCompletionStage(s3.parts(u.key(), u.s3UploadId()), vertx.getOrCreateContext()).compose(parts -> {
                     Map<Integer, ObjectTransfers.Part> byNumber = new HashMap<>();
                     parts.forEach(p -> byNumber.put(p.number(), p));
                     for (int n = 1; n <= plan.parts(); n++) {
@@ -163,7 +162,7 @@ public final class MediaTransfers {
                     for (int n = 1; n <= plan.parts(); n++) {
                         ordered.add(byNumber.get(n));
                     }
-                    return OnContext.of(vertx, s3.completeMultipart(u.key(), u.s3UploadId(), ordered));
+                    return Future.fromCompletionStage(s3.completeMultipart(u.key(), u.s3UploadId(), ordered), vertx.getOrCreateContext());
                 });
             }
             joined.compose(v -> u.completed() ? Future.succeededFuture() : ledger.completed(u.userId(), u.uploadId()))
@@ -177,11 +176,11 @@ public final class MediaTransfers {
         if (body == null) {
             return;
         }
-        tokens.authenticated(ctx, device -> {
+        BearerAuthentication.device(ctx, device -> {
             String key = body.getValue("key") instanceof String k ? k : null;
             Optional<String> owner = MediaKeys.owner(key);
             if (owner.isEmpty()) {
-                EdgeVerticle.httpError(ctx, 400, ErrorCode.INVALID_FIELD, "key must be media/<userId>/<uuid> as an"
+                HttpErrors.send(ctx, 400, ErrorCode.INVALID_FIELD, "key must be media/<userId>/<uuid> as an"
                         + " upload returned it");
                 return;
             }
@@ -191,18 +190,18 @@ public final class MediaTransfers {
             try {
                 seconds = expiry(body);
             } catch (IllegalArgumentException e) {
-                EdgeVerticle.httpError(ctx, 400, ErrorCode.INVALID_FIELD, e.getMessage());
+                HttpErrors.send(ctx, 400, ErrorCode.INVALID_FIELD, e.getMessage());
                 return;
             }
             if (conversationId != null && !org.parley.schemas.Conversations.isValid(conversationId)
                     || seq != null && (seq < 1 || conversationId == null)) {
-                EdgeVerticle.httpError(ctx, 400, ErrorCode.INVALID_FIELD, "conversationId must be dm:<a>:<b> or g:<id>;"
+                HttpErrors.send(ctx, 400, ErrorCode.INVALID_FIELD, "conversationId must be dm:<a>:<b> or g:<id>;"
                         + " seq a positive integer given with it");
                 return;
             }
             String uploadId = key.substring(key.lastIndexOf('/') + 1);
             access.check(device.userId(), key, conversationId, seq)
-                    .compose(v -> Future.all(OnContext.of(vertx, s3.size(key)), ledger.find(owner.get(), uploadId)))
+                    .compose(v -> Future.all(Future.fromCompletionStage(s3.size(key), vertx.getOrCreateContext()), ledger.find(owner.get(), uploadId)))
                     .compose(all -> ((Optional<?>) all.resultAt(0)).isPresent() ? Future.succeededFuture(all)
                             : ledger.swept(key).compose(swept -> swept.isEmpty() ? Future.succeededFuture(all)
                             : Future.failedFuture(gone(swept.get()))))
@@ -210,7 +209,7 @@ public final class MediaTransfers {
                         Optional<Long> size = all.resultAt(0);
                         Optional<UploadLedger.Upload> upload = all.resultAt(1);
                         if (size.isEmpty()) {
-                            EdgeVerticle.httpError(ctx, 404, ErrorCode.TARGET_UNKNOWN, "no such media object");
+                            HttpErrors.send(ctx, 404, ErrorCode.TARGET_UNKNOWN, "no such media object");
                             return;
                         }
                         int s = seconds == null ? limits.presignSeconds() : seconds;
@@ -281,14 +280,14 @@ public final class MediaTransfers {
     private void withUpload(RoutingContext ctx, java.util.function.BiConsumer<DeviceDirectory.Device, UploadLedger.Upload> then) {
         String uploadId = ctx.pathParam("uploadId");
         if (uploadId == null || !UPLOAD_ID.matcher(uploadId).matches()) {
-            EdgeVerticle.httpError(ctx, 400, ErrorCode.INVALID_FIELD, "uploadId must be the id POST /v1/uploads returned");
+            HttpErrors.send(ctx, 400, ErrorCode.INVALID_FIELD, "uploadId must be the id POST /v1/uploads returned");
             return;
         }
-        tokens.authenticated(ctx, device -> ledger.find(device.userId(), uploadId).onComplete(ar -> {
+        BearerAuthentication.device(ctx, device -> ledger.find(device.userId(), uploadId).onComplete(ar -> {
             if (ar.failed()) {
                 refuse(ctx, ar.cause(), "upload not read");
             } else if (ar.result().isEmpty()) {
-                EdgeVerticle.httpError(ctx, 404, ErrorCode.UPLOAD_UNKNOWN, "no upload " + uploadId + " of yours");
+                HttpErrors.send(ctx, 404, ErrorCode.UPLOAD_UNKNOWN, "no upload " + uploadId + " of yours");
             } else {
                 then.accept(device, ar.result().get());
             }
@@ -306,7 +305,7 @@ public final class MediaTransfers {
                 case UNAVAILABLE -> 503;
                 default -> 400;
             };
-            EdgeVerticle.httpError(ctx, status, p.code(), p.getMessage());
+            HttpErrors.send(ctx, status, p.code(), p.getMessage());
         } else {
             Failures.http(ctx, err, what, "retry");
         }
@@ -320,7 +319,7 @@ public final class MediaTransfers {
             }
             return body;
         } catch (RuntimeException e) {
-            EdgeVerticle.httpError(ctx, 400, ErrorCode.INVALID_FIELD, "the body must be a JSON object");
+            HttpErrors.send(ctx, 400, ErrorCode.INVALID_FIELD, "the body must be a JSON object");
             return null;
         }
     }

@@ -1,4 +1,4 @@
-package org.parley.edge.media;
+package org.parley.edge.protocol;
 
 import java.util.Optional;
 import java.util.UUID;

@@ -1,4 +1,4 @@
-package org.parley.edge.keys;
+package org.parley.edge.log;
 
 import io.vertx.core.Future;
 import org.parley.events.KeyDirectoryFact;

@@ -1,4 +1,4 @@
-package org.parley.edge.settings;
+package org.parley.edge.protocol;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;

@@ -1,4 +1,4 @@
-package org.parley.edge;
+package org.parley.edge.http;
 
 import io.vertx.core.Future;
 import java.nio.charset.StandardCharsets;
@@ -48,27 +48,5 @@ public class DeviceTokens {
         return readModel.device(token.substring(0, dot)).map(found -> found.filter(d -> !d.revoked()
                 && MessageDigest.isEqual(presented.getBytes(StandardCharsets.US_ASCII),
                         d.tokenHash().getBytes(StandardCharsets.US_ASCII))));
-    }
-
-    /**
-     * Runs {@code then} with the device of the request's bearer token; otherwise answers 401 (no token, or an invalid
-     * or revoked one) or a retryable error (the token could not be checked). The one bearer check of the HTTP routes.
-     */
-    public void authenticated(io.vertx.ext.web.RoutingContext ctx,
-                              java.util.function.Consumer<DeviceDirectory.Device> then) {
-        String token = EdgeVerticle.bearer(ctx.request());
-        if (token == null) {
-            EdgeVerticle.httpError(ctx, 401, null, "missing bearer token: send 'Authorization: Bearer <token>'");
-            return;
-        }
-        authenticate(token).onComplete(ar -> {
-            if (ar.failed()) {
-                Failures.http(ctx, ar.cause(), "token not checked", "retry");
-            } else if (ar.result().isEmpty()) {
-                EdgeVerticle.httpError(ctx, 401, null, "invalid or revoked token");
-            } else {
-                then.accept(ar.result().get());
-            }
-        });
     }
 }

@@ -1,12 +1,11 @@
-package org.parley.edge.envelopes;
+package org.parley.edge.devices;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
-import org.parley.edge.devices.DeviceSlotStore;
-import org.parley.edge.readmodel.OnContext;
+import org.parley.edge.envelopes.DeviceSets;
 import org.parley.projections.DeviceSlots;
 import org.parley.projections.keys.KeyDirectory;
 
@@ -30,7 +29,7 @@ public final class KeyedDeviceSets implements DeviceSets {
     @Override
     public Future<Set<String>> current(String userId) {
         Future<List<DeviceSlots.Slot>> linked = slots.slots(userId);
-        Future<List<KeyDirectory.DeviceKeys>> published = OnContext.of(vertx, directory.ofUser(userId));
+        Future<List<KeyDirectory.DeviceKeys>> published = Future.fromCompletionStage(directory.ofUser(userId), vertx.getOrCreateContext());
         return Future.all(linked, published).map(v -> {
             Set<String> now = linked.result().stream().map(DeviceSlots.Slot::deviceId).collect(Collectors.toSet());
             return published.result().stream().filter(k -> k.complete() && now.contains(k.deviceId()))

@@ -1,4 +1,4 @@
-package org.parley.edge.session;
+package org.parley.edge.readmodel;
 
 import io.vertx.core.Future;
 import java.util.Optional;

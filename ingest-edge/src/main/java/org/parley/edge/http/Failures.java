@@ -1,4 +1,4 @@
-package org.parley.edge;
+package org.parley.edge.http;
 
 import com.datastax.oss.driver.api.core.AllNodesFailedException;
 import com.datastax.oss.driver.api.core.DriverTimeoutException;
@@ -87,6 +87,6 @@ public final class Failures {
     /** An HTTP error answer for the failure. */
     public static void http(RoutingContext ctx, Throwable failure, String what, String retry) {
         Outcome o = of(failure, what, retry);
-        EdgeVerticle.httpError(ctx, o.httpStatus(), o.code(), o.message());
+        HttpErrors.send(ctx, o.httpStatus(), o.code(), o.message());
     }
 }
