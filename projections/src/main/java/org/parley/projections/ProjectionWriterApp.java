@@ -57,8 +57,12 @@ public final class ProjectionWriterApp {
         // This module is also a library of the edge: its logging config has its own name so it never shadows the edge's.
         System.setProperty("logback.configurationFile", "logback-projections.xml");
         Settings settings = Settings.load();
-        CqlSession session = CqlSessionFactory.open(settings, true);
-        ProjectionWriter writer = writer(settings, session, new KafkaConsumer<>(consumerConfig(settings)),
+        org.parley.metrics.ProcessMetrics.serve(settings, "projections");
+        CqlSession session = CqlSessionFactory.open(settings, true, "projections");
+        KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(consumerConfig(settings));
+        org.parley.metrics.ProcessMetrics.bind(new io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics(
+                consumer, org.parley.metrics.ProcessMetrics.role("projections")));
+        ProjectionWriter writer = writer(settings, session, consumer,
                 () -> System.out.println("PARLEY READY projections"));
         Thread loop = new Thread(writer, "projection-writer");
         // The media sweeper runs here on a timer (docs/media.md, "Lifecycle"): no process of its own.
