@@ -71,8 +71,9 @@ public final class PushDispatcherApp {
 
     private static void start() {
         Settings settings = Settings.load();
+        org.parley.metrics.ProcessMetrics.serve(settings, "push");
         String topic = TopicCatalog.from(settings).pushRequests().name();
-        CqlSession cql = CqlSessionFactory.open(settings, true);
+        CqlSession cql = CqlSessionFactory.open(settings, true, "push");
         VapidKeys keys = VapidKeys.load(settings);
         PushEndpointPolicy endpoints = PushEndpointPolicy.from(settings);
         if (endpoints.allowsLoopback()) {
@@ -93,6 +94,7 @@ public final class PushDispatcherApp {
         PushSounds sounds = new PushSounds(cql);
 
         KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(consumerConfig(settings));
+        org.parley.metrics.ProcessMetrics.bind(new io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics(consumer, org.parley.metrics.ProcessMetrics.role("push")));
         AtomicBoolean running = new AtomicBoolean(true);
         Thread loop = new Thread(() -> {
             try {
