@@ -60,8 +60,7 @@ public final class ProjectionWriterApp {
         org.parley.metrics.ProcessMetrics.serve(settings, "projections");
         CqlSession session = CqlSessionFactory.open(settings, true, "projections");
         KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(consumerConfig(settings));
-        org.parley.metrics.ProcessMetrics.bind(new io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics(
-                consumer, org.parley.metrics.ProcessMetrics.role("projections")));
+        org.parley.metrics.ProcessMetrics.bindKafka(consumer, "projections");
         ProjectionWriter writer = writer(settings, session, consumer,
                 () -> System.out.println("PARLEY READY projections"));
         Thread loop = new Thread(writer, "projection-writer");

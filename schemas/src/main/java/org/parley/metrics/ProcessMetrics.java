@@ -37,6 +37,7 @@ public final class ProcessMetrics {
     /** Whether a role already decided this process's endpoint (started, or turned off). */
     private static boolean decided;
     private static MetricsEndpoint endpoint;
+    private static java.util.concurrent.ScheduledExecutorService kafkaRefresh;
 
     private ProcessMetrics() {
     }
@@ -62,6 +63,34 @@ public final class ProcessMetrics {
     /** The tags of a role's meters: {@code role=<role>}. */
     public static Tags role(String role) {
         return Tags.of("role", role);
+    }
+
+    /**
+     * One daemon thread for every Kafka binder of the process (KafkaClientMetrics, KafkaStreamsMetrics): each looks
+     * for new client metrics once a minute; by default each would start its own thread (the edge has nine clients).
+     * Never close a binder made with it: closing shuts the executor down.
+     */
+    public static java.util.concurrent.ScheduledExecutorService kafkaRefresh() {
+        synchronized (LOCK) {
+            if (kafkaRefresh == null) {
+                kafkaRefresh = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                    Thread t = new Thread(r, "metrics-kafka-refresh");
+                    t.setDaemon(true);
+                    return t;
+                });
+            }
+            return kafkaRefresh;
+        }
+    }
+
+    /** Binds a Kafka consumer to the process's registry, tagged role=<role>. */
+    public static void bindKafka(org.apache.kafka.clients.consumer.Consumer<?, ?> consumer, String role) {
+        bind(new io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics(consumer, role(role), kafkaRefresh()));
+    }
+
+    /** Binds a Kafka producer to the process's registry, tagged role=<role>. */
+    public static void bindKafka(org.apache.kafka.clients.producer.Producer<?, ?> producer, String role) {
+        bind(new io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics(producer, role(role), kafkaRefresh()));
     }
 
     /** Binds {@code binder} (e.g. a Kafka client's) to the process's registry. */

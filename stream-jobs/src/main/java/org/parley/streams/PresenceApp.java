@@ -43,7 +43,8 @@ public final class PresenceApp {
                 Duration.ofMillis(settings.getLong("presence.edge-timeout-ms")),
                 Duration.ofMillis(settings.getLong("presence.sweep-ms")));
         KafkaStreams streams = new KafkaStreams(builder.build(), streamsConfig(settings));
-        org.parley.metrics.ProcessMetrics.bind(new io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics(streams, org.parley.metrics.ProcessMetrics.role("presence")));
+        org.parley.metrics.ProcessMetrics.bind(new io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics(streams, org.parley.metrics.ProcessMetrics.role("presence"),
+                org.parley.metrics.ProcessMetrics.kafkaRefresh()));
         CountDownLatch stopped = new CountDownLatch(1);
         streams.setStateListener((now, before) -> {
             LOG.info("presence state {} -> {}", before, now);

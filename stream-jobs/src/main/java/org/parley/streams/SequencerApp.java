@@ -87,7 +87,7 @@ public final class SequencerApp {
         refuseStateFromBefore(config);
         KafkaStreams streams = new KafkaStreams(builder.build(), config);
         org.parley.metrics.ProcessMetrics.bind(new io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics(
-                streams, org.parley.metrics.ProcessMetrics.role("sequencer")));
+                streams, org.parley.metrics.ProcessMetrics.role("sequencer"), org.parley.metrics.ProcessMetrics.kafkaRefresh()));
         CountDownLatch stopped = new CountDownLatch(1);
         streams.setStateListener((now, before) -> {
             LOG.info("sequencer state {} -> {}", before, now);

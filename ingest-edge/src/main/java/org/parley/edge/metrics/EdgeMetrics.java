@@ -134,14 +134,12 @@ public final class EdgeMetrics {
 
     /** Binds a Kafka client of the edge (producer or consumer) to the process's registry, tagged role=edge. */
     public static void bindKafka(org.apache.kafka.clients.consumer.Consumer<?, ?> consumer) {
-        ProcessMetrics.bind(new io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics(consumer,
-                ProcessMetrics.role("edge")));
+        ProcessMetrics.bindKafka(consumer, "edge");
     }
 
     /** Binds a Kafka producer of the edge to the process's registry, tagged role=edge. */
     public static void bindKafka(org.apache.kafka.clients.producer.Producer<?, ?> producer) {
-        ProcessMetrics.bind(new io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics(producer,
-                ProcessMetrics.role("edge")));
+        ProcessMetrics.bindKafka(producer, "edge");
     }
 
     /** A decoded frame from a device. */
