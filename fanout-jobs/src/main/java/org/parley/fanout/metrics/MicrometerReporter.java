@@ -38,6 +38,13 @@ public final class MicrometerReporter implements MetricReporter {
     static final Set<String> DROPPED_VARIABLES = Set.of("job_id", "task_id", "task_attempt_id", "task_attempt_num",
             "attempt_num", "operator_id", "tm_id", "host", "tm_host");
     private static final CharacterFilter NAME = MicrometerReporter::clean;
+    /**
+     * Of the Kafka clients' own metrics that Flink re-exports under the source's and sink's groups (hundreds: per
+     * node, per topic), only these: the rest is the clients' internals.
+     */
+    static final Set<String> KAFKA_CLIENT_METRICS = Set.of("records-lag-max", "records-consumed-rate",
+            "fetch-latency-avg", "commit-latency-avg", "record-send-rate", "record-error-rate", "record-retry-rate",
+            "request-latency-avg", "buffer-available-bytes");
 
     private final MeterRegistry registry;
     private final Tags roleTags;
@@ -91,9 +98,26 @@ public final class MicrometerReporter implements MetricReporter {
         return b.toString();
     }
 
+    /**
+     * Whether a metric is exported: not the JVM's (Status.*: the process's JVM meters have them already), not the
+     * network stack's buffers (Shuffle.Netty.*), and of the Kafka clients' only {@link #KAFKA_CLIENT_METRICS}.
+     */
+    static boolean exported(String name, String metricName) {
+        if (name.contains(".Status.") || name.contains(".Shuffle.Netty.")) {
+            return false;
+        }
+        if (name.contains(".KafkaConsumer.") || name.contains(".KafkaProducer.")) {
+            return KAFKA_CLIENT_METRICS.contains(metricName);
+        }
+        return true;
+    }
+
     @Override
     public void notifyOfAddedMetric(org.apache.flink.metrics.Metric metric, String metricName, MetricGroup group) {
         String name = name(group, metricName);
+        if (!exported(name, metricName)) {
+            return;
+        }
         Tags tags = tags(group, roleTags);
         List<Meter> made = new ArrayList<>(4);
         try {

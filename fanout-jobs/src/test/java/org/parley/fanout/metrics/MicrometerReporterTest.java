@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 
 class MicrometerReporterTest {
     /** An operator's group as Flink hands it to reporters: a logical scope and the scope's variables. */
-    static final class OperatorGroup extends UnregisteredMetricsGroup implements LogicalScopeProvider {
+    static class OperatorGroup extends UnregisteredMetricsGroup implements LogicalScopeProvider {
         @Override
         public Map<String, String> getAllVariables() {
             return Map.of("<job_name>", "parley-fanout", "<job_id>", "8f2c", "<task_name>", "Source: deliveries",
@@ -78,6 +78,27 @@ class MicrometerReporterTest {
                 .isEqualTo(3);
         assertThat(registry.get("flink.taskmanager.job.task.operator.numRecordsOutPerSecond.rate").gauge()).isNotNull();
         reporter.notifyOfRemovedMetric(meter, "numRecordsOutPerSecond", group);
+        assertThat(registry.getMeters()).isEmpty();
+    }
+
+    @Test
+    void jvmNetworkBufferAndMostKafkaClientMetricsAreLeftOut() {
+        assertThat(MicrometerReporter.exported("flink.taskmanager.Status.JVM.Memory.Heap.Used", "Used")).isFalse();
+        assertThat(MicrometerReporter.exported("flink.taskmanager.job.task.Shuffle.Netty.Input.Buffers.inPoolUsage",
+                "inPoolUsage")).isFalse();
+        assertThat(MicrometerReporter.exported(
+                "flink.taskmanager.job.task.operator.KafkaSourceReader.KafkaConsumer.node_1.request_rate", "request-rate"))
+                .isFalse();
+        assertThat(MicrometerReporter.exported(
+                "flink.taskmanager.job.task.operator.KafkaSourceReader.KafkaConsumer.records_lag_max", "records-lag-max"))
+                .isTrue();
+        assertThat(MicrometerReporter.exported("flink.jobmanager.job.numRestarts", "numRestarts")).isTrue();
+        reporter.notifyOfAddedMetric(new SimpleCounter(), "request-total", new OperatorGroup() {
+            @Override
+            public String getLogicalScope(CharacterFilter filter, char delimiter) {
+                return "taskmanager.job.task.operator.KafkaSourceReader.KafkaConsumer";
+            }
+        });
         assertThat(registry.getMeters()).isEmpty();
     }
 
