@@ -41,6 +41,7 @@ public final class EdgeMetrics {
     /** The outbound frame types the edge sends (an unknown one is counted as {@code other}). */
     static final String[] OUT_TYPES = {"message", "receipt", "sent", "error", "ready", "synced", "history", "chats",
             "messageInfo", "group", "settings", "pong", "search", "keysLow", "presence", "typing"};
+    private static final ErrorCode[] CODES = ErrorCode.values(); // values() copies the array on every call
     private static final String TYPE_PREFIX = "{\"type\":\"";
     private static final String CODE_FIELD = ",\"code\":\"";
     private static final String MESSAGE_TAIL = "\"type\":\"message\",\"inboxSeq\":";
@@ -265,7 +266,7 @@ public final class EdgeMetrics {
         int at = frame.indexOf(CODE_FIELD);
         if (at >= 0) {
             at += CODE_FIELD.length();
-            for (ErrorCode c : ErrorCode.values()) {
+            for (ErrorCode c : CODES) {
                 String n = c.name();
                 if (frame.startsWith(n, at) && frame.length() > at + n.length() && frame.charAt(at + n.length()) == '"') {
                     errors[c.ordinal()].increment();
