@@ -31,12 +31,15 @@ public final class FanoutJob {
 
     public static void main(String[] args) throws Exception {
         TrustedEventClasses.install();
-        FanoutConfig config = FanoutConfig.from(Settings.load());
+        Settings settings = Settings.load();
+        FanoutConfig config = FanoutConfig.from(settings);
         StreamExecutionEnvironment context = StreamExecutionEnvironment.getExecutionEnvironment(
                 FanoutJobConfig.of(config));
         if (!(context instanceof LocalStreamEnvironment)) {
             runOnCluster(context, config);
         } else {
+            // The local MiniCluster's metrics: this process's endpoint (a Flink cluster has its own reporters).
+            org.parley.metrics.ProcessMetrics.serve(settings, "fanout");
             runLocally(config);
         }
     }

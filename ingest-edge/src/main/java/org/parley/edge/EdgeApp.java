@@ -65,16 +65,18 @@ public final class EdgeApp {
 
     private static void start() throws Exception {
         Settings settings = Settings.load();
+        org.parley.metrics.ProcessMetrics.serve(settings, "edge");
         EdgeConfig config = EdgeConfig.from(settings);
         WebSocketLimits webSocketLimits = WebSocketLimits.from(settings, config); // refuses limits Kafka cannot hold
         EdgeTls tls = EdgeTls.from(settings); // before anything starts: a bad certificate setting fails fast
         TopicCatalog topics = TopicCatalog.from(settings);
         SchemaRegistryClient registry = new SchemaRegistryClient(settings.registryUrl());
         Vertx vertx = Vertx.vertx();
-        CqlSession cql = CqlSessionFactory.open(settings, true);
+        CqlSession cql = CqlSessionFactory.open(settings, true, "edge");
         KafkaActionLog actionLog = new KafkaActionLog(vertx, settings, registry);
         PendingActions pending = new PendingActions();
         ConnectedDevices devices = new ConnectedDevices();
+        org.parley.edge.metrics.EdgeMetrics.get().gauges(devices::size, pending::size);
         AvroWireDeserializer<DeviceDelivery> deliveries = new AvroWireDeserializer<>(registry, DeviceDelivery.getClassSchema());
 
         PartitionTail<ActionResult> results = new PartitionTail<>(tailConfig(settings, true),

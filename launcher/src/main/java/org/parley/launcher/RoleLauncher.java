@@ -45,6 +45,15 @@ public final class RoleLauncher {
             return;
         }
         LOG.info("starting roles {} in one JVM", roles.stream().map(AppRole::roleName).toList());
+        // One /metrics for the JVM, on the "apps" port, before any role would start one of its own: every role's
+        // meters land in it, tagged with their role (docs/operations.md, "Metrics and logs").
+        try {
+            org.parley.metrics.ProcessMetrics.serve(org.parley.config.Settings.load(), "apps");
+        } catch (RuntimeException e) {
+            LOG.error("not starting: {}", e.getMessage());
+            System.exit(1);
+            return;
+        }
         Thread[] threads = new Thread[roles.size()];
         for (int i = 0; i < roles.size(); i++) {
             AppRole role = roles.get(i);

@@ -16,8 +16,20 @@ public final class CqlSessionFactory {
     }
 
     public static CqlSession open(Settings s, boolean withKeyspace) {
+        return open(s, withKeyspace, null);
+    }
+
+    /**
+     * The same, with the driver's request and connection-pool metrics in the process's registry
+     * ({@link CqlMetrics}), tagged {@code session=<metricsRole>}; null: no metrics.
+     */
+    public static CqlSession open(Settings s, boolean withKeyspace, String metricsRole) {
         String[] hostPort = s.cqlContactPoint().split(":");
-        DriverConfigLoader config = DriverConfigLoader.programmaticBuilder()
+        var loader = DriverConfigLoader.programmaticBuilder();
+        if (metricsRole != null) {
+            CqlMetrics.configure(loader, metricsRole);
+        }
+        DriverConfigLoader config = loader
                 .withDuration(DefaultDriverOption.REQUEST_TIMEOUT, Duration.ofSeconds(10))
                 .withDuration(DefaultDriverOption.CONNECTION_INIT_QUERY_TIMEOUT, Duration.ofSeconds(10))
                 // Schema changes settle in ~10 ms instead of the default 1 s debounce.
@@ -33,6 +45,9 @@ public final class CqlSessionFactory {
                 .addContactPoint(new InetSocketAddress(hostPort[0], Integer.parseInt(hostPort[1])))
                 .withLocalDatacenter(s.get("cql.datacenter"))
                 .withConfigLoader(config);
+        if (metricsRole != null) {
+            builder.withMetricRegistry(org.parley.metrics.ProcessMetrics.registry());
+        }
         if (withKeyspace) {
             builder.withKeyspace(s.get("cql.keyspace"));
         }

@@ -57,8 +57,11 @@ public final class ProjectionWriterApp {
         // This module is also a library of the edge: its logging config has its own name so it never shadows the edge's.
         System.setProperty("logback.configurationFile", "logback-projections.xml");
         Settings settings = Settings.load();
-        CqlSession session = CqlSessionFactory.open(settings, true);
-        ProjectionWriter writer = writer(settings, session, new KafkaConsumer<>(consumerConfig(settings)),
+        org.parley.metrics.ProcessMetrics.serve(settings, "projections");
+        CqlSession session = CqlSessionFactory.open(settings, true, "projections");
+        KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(consumerConfig(settings));
+        org.parley.metrics.ProcessMetrics.bindKafka(consumer, "projections");
+        ProjectionWriter writer = writer(settings, session, consumer,
                 () -> System.out.println("PARLEY READY projections"));
         Thread loop = new Thread(writer, "projection-writer");
         // The media sweeper runs here on a timer (docs/media.md, "Lifecycle"): no process of its own.

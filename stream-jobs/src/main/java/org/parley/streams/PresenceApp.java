@@ -37,11 +37,14 @@ public final class PresenceApp {
 
     public static void main(String[] args) throws InterruptedException {
         Settings settings = Settings.load();
+        org.parley.metrics.ProcessMetrics.serve(settings, "presence");
         StreamsBuilder builder = new StreamsBuilder();
         PresenceTopology.build(builder, TopicCatalog.from(settings), new SchemaRegistryClient(settings.registryUrl()),
                 Duration.ofMillis(settings.getLong("presence.edge-timeout-ms")),
                 Duration.ofMillis(settings.getLong("presence.sweep-ms")));
         KafkaStreams streams = new KafkaStreams(builder.build(), streamsConfig(settings));
+        org.parley.metrics.ProcessMetrics.bind(new io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics(streams, org.parley.metrics.ProcessMetrics.role("presence"),
+                org.parley.metrics.ProcessMetrics.kafkaRefresh()));
         CountDownLatch stopped = new CountDownLatch(1);
         streams.setStateListener((now, before) -> {
             LOG.info("presence state {} -> {}", before, now);

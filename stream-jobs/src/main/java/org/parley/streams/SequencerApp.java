@@ -82,12 +82,15 @@ public final class SequencerApp {
 
     public static void main(String[] args) throws InterruptedException {
         Settings settings = Settings.load();
+        org.parley.metrics.ProcessMetrics.serve(settings, "sequencer");
         StreamsBuilder builder = new StreamsBuilder();
         SequencerTopology.build(builder, TopicCatalog.from(settings), new SchemaRegistryClient(settings.registryUrl()),
                 SequencerRules.from(settings));
         Properties config = streamsConfig(settings);
         refuseStateFromBefore(config);
         KafkaStreams streams = new KafkaStreams(builder.build(), config);
+        org.parley.metrics.ProcessMetrics.bind(new io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics(
+                streams, org.parley.metrics.ProcessMetrics.role("sequencer"), org.parley.metrics.ProcessMetrics.kafkaRefresh()));
         CountDownLatch stopped = new CountDownLatch(1);
         streams.setStateListener((now, before) -> {
             LOG.info("sequencer state {} -> {}", before, now);

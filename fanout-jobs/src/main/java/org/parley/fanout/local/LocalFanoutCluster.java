@@ -68,6 +68,10 @@ public final class LocalFanoutCluster {
         conf.set(TaskManagerOptions.HOST, host);
         conf.set(TaskManagerOptions.BIND_HOST, host);
         conf.set(MetricOptions.QUERY_SERVICE_PORT, "0");
+        // Flink's metrics into the process's /metrics (MicrometerReporter): no port of Flink's own for them.
+        conf.set(org.apache.flink.configuration.ConfigOptions.key("metrics.reporter."
+                + org.parley.fanout.metrics.MicrometerReporterFactory.NAME + ".factory.class").stringType()
+                .noDefaultValue(), org.parley.fanout.metrics.MicrometerReporterFactory.class.getName());
         // No job jars uploaded and run through the dashboard/REST port (that would run anyone's code in this
         // process), no cancel button, unless a setting asks for them (docs/security.md).
         conf.set(WebOptions.SUBMIT_ENABLE, c.webSubmitEnabled());

@@ -30,6 +30,7 @@ public class KafkaActionLog implements ActionLog, AutoCloseable {
         this.topics = TopicCatalog.from(settings);
         this.producer = new KafkaProducer<>(producerConfig(settings), new StringSerializer(),
                 new AvroWireSerializer<>(registry, false));
+        org.parley.edge.metrics.EdgeMetrics.bindKafka(producer);
         warmUp(java.time.Duration.ofMillis(settings.getLong("edge.startup-timeout-ms")));
     }
 

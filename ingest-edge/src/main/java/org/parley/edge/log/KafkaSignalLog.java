@@ -28,6 +28,7 @@ public class KafkaSignalLog implements SignalLog, org.parley.edge.log.KeyLog, Au
         this.topics = TopicCatalog.from(settings);
         this.producer = new KafkaProducer<>(KafkaActionLog.producerConfig(settings), new StringSerializer(),
                 new AvroWireSerializer<>(registry, false));
+        org.parley.edge.metrics.EdgeMetrics.bindKafka(producer);
         // Metadata now, so that the first typing frame never blocks an event loop on it.
         for (TopicCatalog.Topic t : new TopicCatalog.Topic[] {topics.signals(), topics.edgeHeartbeats(), topics.userSettings(),
                 topics.keyDirectory()}) {

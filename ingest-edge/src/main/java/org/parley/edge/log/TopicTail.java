@@ -44,6 +44,7 @@ public class TopicTail<T> implements AutoCloseable {
         p.putAll(consumerConfig);
         p.put("enable.auto.commit", false);
         this.consumer = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer());
+        org.parley.edge.metrics.EdgeMetrics.bindKafka(consumer);
         this.topic = topic;
         this.partition = partition;
         this.values = values;

@@ -47,6 +47,7 @@ public class DeviceConnection {
     private static final long BACKFILL_RETRY_MS = 20;
     /** Close code of a connection replaced by a newer one of the same device, on this edge or another. */
     public static final short REPLACED = 4001;
+    private static final org.parley.edge.metrics.EdgeMetrics METRICS = org.parley.edge.metrics.EdgeMetrics.get();
 
     /** What an unacknowledged message needs for its delivery receipt. */
     private record Unacked(String conversationId, long seq, String senderUserId) {
@@ -314,6 +315,7 @@ public class DeviceConnection {
         }
         String refused = limits.refuseText();
         if (refused != null) {
+            METRICS.frameRefused();
             write(refused);
             return;
         }
@@ -321,9 +323,11 @@ public class DeviceConnection {
         try {
             frame = decoder.decode(text, userId);
         } catch (ProtocolException e) {
+            METRICS.frameInvalid();
             error(e.code(), e.getMessage(), e.ref());
             return;
         }
+        METRICS.frameIn(frame);
         refused = limits.refuse(frame);
         if (refused != null) {
             write(refused);
@@ -386,6 +390,7 @@ public class DeviceConnection {
 
     private void write(String frame) {
         if (!closed) {
+            METRICS.frameOut(frame);
             outbound.write(frame);
         }
     }

@@ -9,18 +9,29 @@ import org.parley.events.ActionResult;
 
 /** Actions appended by this edge that await the sequencer's result, by action id. Results arrive on a Kafka thread. */
 public class PendingActions {
-    private record Waiter(Context context, Promise<ActionResult> promise) {
+    private record Waiter(Context context, Promise<ActionResult> promise, long startNanos) {
     }
 
     private final Map<String, Waiter> waiting = new ConcurrentHashMap<>();
+    private final org.parley.edge.metrics.EdgeMetrics metrics;
+
+    public PendingActions() {
+        this(org.parley.edge.metrics.EdgeMetrics.get());
+    }
+
+    /** Recording each action's time to its result (or to its timeout) in {@code metrics}. */
+    public PendingActions(org.parley.edge.metrics.EdgeMetrics metrics) {
+        this.metrics = metrics;
+    }
 
     /** Registers interest before the action is appended, so a fast result is never missed. */
     public Future<ActionResult> await(Context context, String actionId, long timeoutMs) {
         Promise<ActionResult> promise = Promise.promise();
-        waiting.put(actionId, new Waiter(context, promise));
+        waiting.put(actionId, new Waiter(context, promise, System.nanoTime()));
         long timer = context.owner().setTimer(timeoutMs, t -> {
             Waiter w = waiting.remove(actionId);
             if (w != null) {
+                metrics.actionTimedOut(w.startNanos());
                 w.promise().tryFail(new java.util.concurrent.TimeoutException("no result for action " + actionId));
             }
         });
@@ -35,6 +46,7 @@ public class PendingActions {
     public void complete(ActionResult result) {
         Waiter w = waiting.remove(result.getActionId());
         if (w != null) {
+            metrics.actionCompleted(w.startNanos(), result);
             w.context().runOnContext(v -> w.promise().tryComplete(result));
         }
     }

@@ -40,6 +40,14 @@ import org.slf4j.LoggerFactory;
  * {@code PARLEY READY push} once it owns partitions.
  */
 public final class PushDispatcherApp {
+    static {
+        // Before the first logger (LOG below): set in main, it came after logback had configured itself without it
+        // (no logback.xml on this class path: DEBUG in the default layout, and no log.format).
+        if (System.getProperty("logback.configurationFile") == null) {
+            System.setProperty("logback.configurationFile", "logback-push.xml");
+        }
+    }
+
     private static final Logger LOG = LoggerFactory.getLogger(PushDispatcherApp.class);
     public static final String READY_LINE = "PARLEY READY push";
     /** Back-off of a failed batch: 100 ms doubling to 5 s (BatchRetry, the projection writer's rule too). */
@@ -50,7 +58,6 @@ public final class PushDispatcherApp {
     }
 
     public static void main(String[] args) {
-        System.setProperty("logback.configurationFile", "logback-push.xml");
         Startup.orExit(PushDispatcherApp::start);
     }
 
@@ -71,8 +78,9 @@ public final class PushDispatcherApp {
 
     private static void start() {
         Settings settings = Settings.load();
+        org.parley.metrics.ProcessMetrics.serve(settings, "push");
         String topic = TopicCatalog.from(settings).pushRequests().name();
-        CqlSession cql = CqlSessionFactory.open(settings, true);
+        CqlSession cql = CqlSessionFactory.open(settings, true, "push");
         VapidKeys keys = VapidKeys.load(settings);
         PushEndpointPolicy endpoints = PushEndpointPolicy.from(settings);
         if (endpoints.allowsLoopback()) {
@@ -93,6 +101,7 @@ public final class PushDispatcherApp {
         PushSounds sounds = new PushSounds(cql);
 
         KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(consumerConfig(settings));
+        org.parley.metrics.ProcessMetrics.bindKafka(consumer, "push");
         AtomicBoolean running = new AtomicBoolean(true);
         Thread loop = new Thread(() -> {
             try {
