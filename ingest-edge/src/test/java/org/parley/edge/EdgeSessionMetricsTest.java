@@ -21,7 +21,7 @@ class EdgeSessionMetricsTest {
 
     @BeforeEach
     void deploy(Vertx vertx) throws Exception {
-        edge = new EdgeHarness(vertx, new EdgeConfig("127.0.0.1", 0, 1, 1024, 64 * 1024, 100, 5_000, 5_000, 30, 60, 4096));
+        edge = new EdgeHarness(vertx, EdgeHarness.config());
     }
 
     @AfterEach
