@@ -125,7 +125,31 @@ public final class StackHealth {
                 System.exit(2);
             }
         }
-        Settings settings = Settings.load();
+        Report report = collect(Settings.load());
+        PrintStream out = System.out;
+        if (json) {
+            out.println(report.json());
+        } else {
+            report.print(out);
+        }
+        out.flush();
+        System.exit(report.healthy() ? 0 : 1);
+    }
+
+    /** What {@link #collect} found: each process's probe, each consumer group's lag (or why the broker was not read). */
+    public record Report(List<Probe> probes, List<ConsumerLagReport.GroupLag> groups, String kafkaError,
+                         boolean healthy) {
+        public String json() {
+            return toJson(probes, groups, kafkaError, healthy);
+        }
+
+        public void print(PrintStream out) {
+            printTable(out, probes, groups, kafkaError);
+        }
+    }
+
+    /** Probes every app process of the stack's layout and reads every consumer group's committed lag. */
+    public static Report collect(Settings settings) {
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
         List<Probe> probes = new ArrayList<>();
         for (Component c : components(settings)) {
@@ -143,14 +167,7 @@ public final class StackHealth {
             kafkaError = "consumer lag not read from " + settings.kafkaBootstrap() + ": " + e;
         }
         boolean healthy = kafkaError == null && probes.stream().allMatch(Probe::up);
-        PrintStream out = System.out;
-        if (json) {
-            out.println(toJson(probes, groups, kafkaError, healthy));
-        } else {
-            printTable(out, probes, groups, kafkaError);
-        }
-        out.flush();
-        System.exit(healthy ? 0 : 1);
+        return new Report(List.copyOf(probes), groups, kafkaError, healthy);
     }
 
     static String toJson(List<Probe> probes, List<ConsumerLagReport.GroupLag> groups, String kafkaError,

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.parley.infra.StackHealth;
 
 /**
  * {@code ./parley}: the local stack's command line. The bash script at the repository root only finds Java, builds what
@@ -120,10 +121,20 @@ public final class ParleyCommand {
             }
         }
         var status = supervisor.status(servicesOnly);
+        // Health and lag only when there is something to ask: the broker and at least one app process running.
+        boolean ask = !servicesOnly && status.stream().anyMatch(s -> s.running() && s.component().name().equals("kafka"))
+                && status.stream().anyMatch(s -> s.running() && !s.component().isService());
+        StackHealth.Report health = ask ? StackHealth.collect(supervisor.settings().settings()) : null;
         if (json) {
-            console.out().println(supervisor.statusJson(status));
+            String processes = supervisor.statusJson(status);
+            console.out().println(health == null ? processes
+                    : processes.substring(0, processes.length() - 1) + ",\"health\":" + health.json() + "}");
         } else {
             StackSupervisor.statusLines(status).forEach(console.out()::println);
+            if (health != null) {
+                console.out().println();
+                health.print(console.out());
+            }
         }
         return status.stream().allMatch(StackSupervisor.ComponentStatus::running) ? 0 : 1;
     }

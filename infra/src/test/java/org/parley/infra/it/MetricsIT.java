@@ -5,11 +5,14 @@ import static org.awaitility.Awaitility.await;
 import static org.parley.infra.it.TestUsers.is;
 import static org.parley.infra.it.TestUsers.user;
 
-import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -18,14 +21,15 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.parley.client.ParleyClient;
 import org.parley.config.Settings;
 import org.parley.infra.ConsumerLagReport;
 import org.parley.infra.StackHealth;
+import org.parley.infra.stack.Console;
+import org.parley.infra.stack.ParleyCommand;
 import org.parley.schemas.CodeOutbox;
 
 /**
@@ -36,20 +40,15 @@ import org.parley.schemas.CodeOutbox;
 class MetricsIT {
     private static final Duration WAIT = Duration.ofSeconds(60);
     private static final HttpClient HTTP = HttpClient.newHttpClient();
-    private static Vertx vertx;
+    @RegisterExtension
+    static final EdgeClients EDGES = EdgeClients.oneEdge();
     private static Settings settings;
     private static String edge;
 
     @BeforeAll
     static void start() {
-        vertx = Vertx.vertx();
-        settings = Settings.load();
-        edge = "http://" + settings.host() + ":" + settings.getInt("edge.port");
-    }
-
-    @AfterAll
-    static void stop() {
-        vertx.close();
+        settings = EDGES.stack().settings();
+        edge = EDGES.url();
     }
 
     private static StackHealth.Component component(String name) {
@@ -114,8 +113,8 @@ class MetricsIT {
 
         ParleyClient.Device a = ParleyClient.register(edge, user("alice"), CodeOutbox::latest);
         ParleyClient.Device b = ParleyClient.register(edge, user("bob"), CodeOutbox::latest);
-        try (ParleyClient alice = ParleyClient.connect(vertx, edge, a, null, WAIT);
-             ParleyClient bob = ParleyClient.connect(vertx, edge, b, null, WAIT)) {
+        try (ParleyClient alice = ParleyClient.connect(EDGES.vertx(), edge, a, null, WAIT);
+             ParleyClient bob = ParleyClient.connect(EDGES.vertx(), edge, b, null, WAIT)) {
             for (int i = 1; i <= 3; i++) {
                 alice.send("m" + i, b.userId(), new byte[] {(byte) i});
                 String id = "m" + i;
@@ -143,8 +142,8 @@ class MetricsIT {
         // sources on their next checkpoint, flink.checkpoint-interval-ms).
         ParleyClient.Device a = ParleyClient.register(edge, user("alice"), CodeOutbox::latest);
         ParleyClient.Device b = ParleyClient.register(edge, user("bob"), CodeOutbox::latest);
-        try (ParleyClient alice = ParleyClient.connect(vertx, edge, a, null, WAIT);
-             ParleyClient bob = ParleyClient.connect(vertx, edge, b, null, WAIT)) {
+        try (ParleyClient alice = ParleyClient.connect(EDGES.vertx(), edge, a, null, WAIT);
+             ParleyClient bob = ParleyClient.connect(EDGES.vertx(), edge, b, null, WAIT)) {
             alice.send("lag-1", b.userId(), new byte[] {1});
             bob.awaitFrame(f -> is(f, "message", "lag-1"), WAIT);
         }
@@ -164,5 +163,20 @@ class MetricsIT {
                 }
             });
         }
+    }
+
+    @Test
+    void statusShowsEachProcessHealthAndEveryGroupsLag() throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        Console console = new Console(new PrintStream(out, true, StandardCharsets.UTF_8), System.err);
+        int code = ParleyCommand.run(EDGES.stack().repoRoot(), System.getenv(), console, List.of("status", "--json"));
+        JsonObject status = new JsonObject(out.toString(StandardCharsets.UTF_8));
+        assertThat(code).as(status.encodePrettily()).isZero();
+        JsonObject health = status.getJsonObject("health");
+        assertThat(health.getBoolean("healthy")).as(health.encodePrettily()).isTrue();
+        assertThat(health.getJsonArray("components")).isNotEmpty()
+                .allSatisfy(c -> assertThat(((JsonObject) c).getString("status")).isEqualTo("up"));
+        assertThat(health.getJsonArray("groups")).extracting(g -> ((JsonObject) g).getString("group"))
+                .contains(settings.get("streams.application-id"), settings.get("projections.group-id"));
     }
 }
