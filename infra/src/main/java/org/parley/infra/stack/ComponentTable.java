@@ -10,6 +10,7 @@ import org.parley.infra.stack.Component.Kind;
 import org.parley.infra.stack.Component.Port;
 import org.parley.infra.stack.Component.Readiness;
 import org.parley.infra.stack.StackSettings.Layout;
+import org.parley.metrics.MetricsPorts;
 
 /**
  * The local stack's components as data, the one place of the app → module → main class → JVM options → ports →
@@ -71,12 +72,25 @@ public final class ComponentTable {
     private static List<Component> splitApps(StackSettings s) {
         List<Port> flink = List.of(port(s, "flink.rest-port"), port(s, "flink.blob-port"));
         return List.of(
-                app("sequencer", "stream-jobs", "org.parley.streams.SequencerApp", List.of()),
-                app("presence", "stream-jobs", "org.parley.streams.PresenceApp", List.of()),
-                app("projections", "projections", "org.parley.projections.ProjectionWriterApp", List.of()),
-                app("fanout", "fanout-jobs", "org.parley.fanout.FanoutJob", flink),
-                app("push", "push-gateway", "org.parley.push.dispatch.PushDispatcherApp", List.of()),
+                app("sequencer", "stream-jobs", "org.parley.streams.SequencerApp", metrics(s, "sequencer", 0)),
+                app("presence", "stream-jobs", "org.parley.streams.PresenceApp", metrics(s, "presence", 0)),
+                app("projections", "projections", "org.parley.projections.ProjectionWriterApp",
+                        metrics(s, "projections", 0)),
+                app("fanout", "fanout-jobs", "org.parley.fanout.FanoutJob", concat(flink, metrics(s, "fanout", 0))),
+                app("push", "push-gateway", "org.parley.push.dispatch.PushDispatcherApp", metrics(s, "push", 0)),
                 edge(s, 0));
+    }
+
+    /** The process's /metrics port (metrics.port + the role's offset; none when turned off), checked like the rest. */
+    private static List<Port> metrics(StackSettings s, String role, int edgeId) {
+        return MetricsPorts.port(s.settings().with(Map.of("edge.id", String.valueOf(edgeId))), role)
+                .map(p -> List.of(new Port("metrics.port (" + role + ")", p))).orElse(List.of());
+    }
+
+    private static List<Port> concat(List<Port> a, List<Port> b) {
+        List<Port> out = new ArrayList<>(a);
+        out.addAll(b);
+        return List.copyOf(out);
     }
 
     private static Component app(String name, String module, String main, List<Port> ports) {
@@ -86,7 +100,8 @@ public final class ComponentTable {
 
     private static Component combinedApps(StackSettings s) {
         return new Component("apps", Kind.APP, "launcher", "org.parley.launcher.RoleLauncher", "jvm.apps",
-                List.of(new Port("edge.port+0", s.edgePort(0)), port(s, "flink.rest-port"), port(s, "flink.blob-port")),
+                concat(List.of(new Port("edge.port+0", s.edgePort(0)), port(s, "flink.rest-port"),
+                        port(s, "flink.blob-port")), metrics(s, "apps", 0)),
                 Readiness.logLines(COMBINED_READY.stream().map(ComponentTable::readyLine).toList()),
                 List.of(COMBINED_ROLES));
     }
@@ -94,7 +109,8 @@ public final class ComponentTable {
     /** edge-i: listens on edge.port + i ({@link StackSettings#edgePort(int)}). */
     static Component edge(StackSettings s, int i) {
         return new Component("edge-" + i, Kind.APP, "ingest-edge", "org.parley.edge.EdgeApp", "jvm.edge",
-                List.of(new Port("edge.port+" + i, s.edgePort(i))), Readiness.logLines(List.of(readyLine("edge-" + i))),
+                concat(List.of(new Port("edge.port+" + i, s.edgePort(i))), metrics(s, "edge", i)),
+                Readiness.logLines(List.of(readyLine("edge-" + i))),
                 List.of());
     }
 

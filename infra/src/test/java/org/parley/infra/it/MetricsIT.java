@@ -36,7 +36,6 @@ import org.parley.schemas.CodeOutbox;
  * Every app process of the real stack serves /metrics with its meters; traffic moves the edge's frame counters and
  * action latency timer; the lag report lists the app consumer groups (docs/operations.md, "Metrics and logs").
  */
-@ExtendWith(LocalStackExtension.class)
 class MetricsIT {
     private static final Duration WAIT = Duration.ofSeconds(60);
     private static final HttpClient HTTP = HttpClient.newHttpClient();

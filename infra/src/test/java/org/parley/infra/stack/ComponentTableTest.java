@@ -47,8 +47,22 @@ class ComponentTableTest {
     void edgesTakeEdgePortPlusTheirNumber() {
         ComponentTable t = table(Map.of("PARLEY_STACK_LAYOUT", "split", "PARLEY_EDGE_INSTANCES", "3",
                 "PARLEY_EDGE_PORT", "28090"));
-        assertThat(t.find("edge-2").orElseThrow().ports()).containsExactly(new Component.Port("edge.port+2", 28092));
+        assertThat(t.find("edge-2").orElseThrow().ports()).startsWith(new Component.Port("edge.port+2", 28092));
         assertThat(t.find("edge-0").orElseThrow().mainPort()).contains(28090);
+    }
+
+    @Test
+    void eachAppProcessHasItsMetricsPortUnlessTurnedOffAndAClashWithItIsFound() {
+        ComponentTable split = table(Map.of("PARLEY_STACK_LAYOUT", "split", "PARLEY_EDGE_INSTANCES", "2"));
+        assertThat(split.find("sequencer").orElseThrow().ports())
+                .containsExactly(new Component.Port("metrics.port (sequencer)", 28051));
+        assertThat(split.find("edge-1").orElseThrow().ports()).contains(new Component.Port("metrics.port (edge)", 28061));
+        assertThat(table(Map.of()).find("apps").orElseThrow().ports())
+                .contains(new Component.Port("metrics.port (apps)", 28050));
+        assertThat(table(Map.of("PARLEY_METRICS_PORT", "0")).find("apps").orElseThrow().ports())
+                .noneMatch(p -> p.setting().startsWith("metrics"));
+        assertThat(table(Map.of("PARLEY_METRICS_PORT", "28080")).portConflict())
+                .hasValueSatisfying(m -> assertThat(m).contains("28080").contains("metrics.port (apps)"));
     }
 
     @Test
