@@ -46,7 +46,7 @@ class StackSupervisorTest {
 
         assertThat(lines).hasSize(10);
         assertThat(lines.get(0)).isEqualTo("kafka        stopped              port 29092 ");
-        assertThat(lines.get(4)).isEqualTo("sequencer    stopped              port -     ");
+        assertThat(lines.get(4)).isEqualTo("sequencer    stopped              port 28051 "); // its /metrics port, its only one
         assertThat(StackSupervisor.statusLines(s.status(true))).hasSize(4);
     }
 
