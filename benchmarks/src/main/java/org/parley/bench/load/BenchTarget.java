@@ -13,7 +13,7 @@ import org.parley.config.Settings;
 record BenchTarget(String edgeBase, Path runDir, Path deviceCache, Path outDir) {
     static BenchTarget resolve(Settings settings, String edge, Path runDir, Path devicesFile, Path out, String outPrefix)
             throws IOException {
-        String edgeBase = edge != null ? edge : "http://" + settings.host() + ":" + settings.getInt("edge.port");
+        String edgeBase = edge != null ? edge : "http://" + settings.host() + ":" + settings.edgePort(0);
         Path dataDir = Path.of(settings.find("data.dir").orElse(".parley"));
         Path cache = devicesFile != null ? devicesFile
                 : dataDir.resolve("bench").resolve("devices-" + URI.create(edgeBase).getPort() + ".tsv");
