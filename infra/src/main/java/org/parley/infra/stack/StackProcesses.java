@@ -159,9 +159,18 @@ public final class StackProcesses {
      * Reports each stop through the console.
      */
     public void stopGroup(List<String> components, Console console) {
+        stopGroup(components, Map.of(), console);
+    }
+
+    /**
+     * As {@link #stopGroup(List, Console)}, also stopping the processes this JVM spawned for the components even where
+     * the pid file and marker check does not find them (a process caught in its first moments, while its command line
+     * is being replaced by exec, shows none).
+     */
+    public void stopGroup(List<String> components, Map<String, ProcessHandle> spawned, Console console) {
         Map<String, ProcessHandle> left = new LinkedHashMap<>();
         for (String c : components) {
-            Optional<ProcessHandle> p = live(c);
+            Optional<ProcessHandle> p = live(c).or(() -> Optional.ofNullable(spawned.get(c)).filter(ProcessHandle::isAlive));
             if (p.isPresent()) {
                 p.get().destroy();
                 left.put(c, p.get());

@@ -22,6 +22,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -586,7 +587,9 @@ public final class StackSupervisor {
             List<Started> still = new ArrayList<>();
             for (Started s : pending) {
                 long sinceStart = System.nanoTime() - s.startNanos();
-                if (!processes.isRunning(s.component())) {
+                // The child this JVM spawned, not the pid file and marker check: in a process's first moments (setsid
+                // exec'ing java) /proc shows no command line, and a live, slow starter was taken for an exited one.
+                if (!s.process().isAlive()) {
                     fail(s.component(), "exited before it was ready", s.logOffset());
                 } else if (isReady(starting.get(s), s)) {
                     console.say(s.component() + " ready (" + (sinceStart / 1_000_000_000L) + "s after start)");
@@ -663,16 +666,18 @@ public final class StackSupervisor {
                 + String.join(" ", mine.stream().map(Started::component).toList()));
         List<String> apps = new ArrayList<>();
         List<String> services = new ArrayList<>();
+        Map<String, ProcessHandle> spawned = new HashMap<>();
         for (int i = mine.size() - 1; i >= 0; i--) {
             String c = mine.get(i).component();
+            spawned.put(c, mine.get(i).process());
             if (table.find(c).map(Component::isService).orElse(false)) {
                 services.add(c);
             } else {
                 apps.add(c);
             }
         }
-        processes.stopGroup(apps, console);
-        processes.stopGroup(services, console);
+        processes.stopGroup(apps, spawned, console);
+        processes.stopGroup(services, spawned, console);
     }
 
     // ----- provisioning

@@ -6,13 +6,10 @@ import static org.parley.infra.it.TestUsers.is;
 import static org.parley.infra.it.TestUsers.user;
 
 import io.vertx.core.json.JsonObject;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -28,8 +25,6 @@ import org.parley.client.ParleyClient;
 import org.parley.config.Settings;
 import org.parley.infra.ConsumerLagReport;
 import org.parley.infra.StackHealth;
-import org.parley.infra.stack.Console;
-import org.parley.infra.stack.ParleyCommand;
 import org.parley.schemas.CodeOutbox;
 
 /**
@@ -165,12 +160,12 @@ class MetricsIT {
     }
 
     @Test
-    void statusShowsEachProcessHealthAndEveryGroupsLag() throws Exception {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        Console console = new Console(new PrintStream(out, true, StandardCharsets.UTF_8), System.err);
-        int code = ParleyCommand.run(EDGES.stack().repoRoot(), System.getenv(), console, List.of("status", "--json"));
-        JsonObject status = new JsonObject(out.toString(StandardCharsets.UTF_8));
-        assertThat(code).as(status.encodePrettily()).isZero();
+    void statusShowsEachProcessHealthAndEveryGroupsLag() {
+        LocalStackExtension.Result r = EDGES.stack().parley("status", "--json");
+        String json = r.lines().stream().filter(l -> l.startsWith("{")).findFirst().orElseThrow(
+                () -> new AssertionError("no JSON in ./parley status --json:\n" + r.output()));
+        JsonObject status = new JsonObject(json);
+        assertThat(r.exitCode()).as(status.encodePrettily()).isZero();
         JsonObject health = status.getJsonObject("health");
         assertThat(health.getBoolean("healthy")).as(health.encodePrettily()).isTrue();
         assertThat(health.getJsonArray("components")).isNotEmpty()
