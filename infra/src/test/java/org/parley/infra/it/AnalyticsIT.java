@@ -21,11 +21,9 @@ import java.time.LocalTime;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -51,34 +49,13 @@ class AnalyticsIT {
     private static final Path QUERIES = Path.of("..", "docs", "analytics");
     @RegisterExtension
     static final EdgeClients EDGES = EdgeClients.oneEdge();
-    private final AtomicInteger ids = new AtomicInteger();
 
     @TempDir
     Path dir;
 
-    private JsonObject frame(String type) {
-        return new JsonObject().put("type", type).put("clientMessageId", type + "-" + ids.incrementAndGet());
-    }
-
-    private JsonObject message(String conversationId, String text) {
-        return frame("send").put("conversationId", conversationId)
-                .put("payload", Base64.getEncoder().encodeToString(text.getBytes(StandardCharsets.UTF_8)));
-    }
-
-    private static long sent(ParleyClient c, JsonObject frame) throws Exception {
-        JsonObject r = c.actRetrying(frame, WAIT, 5);
-        assertThat(r.getString("type")).as("answer to %s: %s", frame, r).isEqualTo("sent");
-        return r.getLong("seq");
-    }
-
-    private static JsonObject received(ParleyClient c, String conversationId, long seq) throws Exception {
-        return c.awaitFrame(f -> "message".equals(f.getString("type")) && conversationId.equals(f.getString("conversationId"))
-                && f.getLong("seq") == seq, WAIT);
-    }
-
     /** The recipient's device takes the message and acknowledges it; returns the message's sentAt. */
     private static long receiveAndAck(ParleyClient c, String conversationId, long seq) throws Exception {
-        JsonObject m = received(c, conversationId, seq);
+        JsonObject m = EdgeClients.messageEvent(c, conversationId, seq);
         c.ack(m.getLong("inboxSeq"));
         return m.getLong("sentAt");
     }
@@ -162,38 +139,38 @@ class AnalyticsIT {
             // One-to-one: three texts and a photo (its media type's file name parameter never reaches the projection).
             long last = 0;
             for (int i = 1; i <= 4; i++) {
-                JsonObject send = message(dm, "text " + i);
+                JsonObject send = EDGES.message(dm, "text " + i);
                 if (i == 4) {
                     send.put("mediaType", "image/jpeg; name=holiday.jpg");
                 }
-                last = sent(alice, send);
+                last = EdgeClients.sent(alice, send);
                 long sentAt = receiveAndAck(bob, dm, last);
                 samples.add(new Sample(sentAt, deliveredReceipt(alice, dm, last)));
             }
-            sent(bob, frame("react").put("conversationId", dm).put("targetSeq", last).put("reaction", "👍"));
+            EdgeClients.sent(bob, EDGES.frame("react").put("conversationId", dm).put("targetSeq", last).put("reaction", "👍"));
             bob.sendText(new JsonObject().put("type", "read").put("conversationId", dm).put("seq", last).encode());
             // Two messages to erin, whose only device is offline: two pushes, nothing delivered.
-            sent(alice, message(toErin, "are you there?"));
-            sent(alice, message(toErin, "hello?"));
+            EdgeClients.sent(alice, EDGES.message(toErin, "are you there?"));
+            EdgeClients.sent(alice, EDGES.message(toErin, "hello?"));
 
             // A group of three: a video, delivered to both members.
-            JsonObject created = alice.actRetrying(frame("createGroup").put("name", "Analysts")
+            JsonObject created = alice.actRetrying(EDGES.frame("createGroup").put("name", "Analysts")
                     .put("members", new JsonArray(List.of(b.userId(), c.userId()))), WAIT, 5);
             assertThat(created.getString("type")).as(created.encode()).isEqualTo("sent");
             String g1 = created.getString("conversationId");
-            long video = sent(alice, message(g1, "a video").put("mediaType", "video/mp4"));
+            long video = EdgeClients.sent(alice, EDGES.message(g1, "a video").put("mediaType", "video/mp4"));
             long videoSentAt = receiveAndAck(bob, g1, video);
             receiveAndAck(carol, g1, video);
             deliveredAt(alice, g1, video, List.of(b.userId(), c.userId()))
                     .values().forEach(at -> samples.add(new Sample(videoSentAt, at)));
 
             // A group of five, one removed: four members; its message reaches alice and carol, erin gets a push.
-            created = bob.actRetrying(frame("createGroup").put("name", "Five").put("members",
+            created = bob.actRetrying(EDGES.frame("createGroup").put("name", "Five").put("members",
                     new JsonArray(List.of(a.userId(), c.userId(), d.userId(), e.userId()))), WAIT, 5);
             assertThat(created.getString("type")).as(created.encode()).isEqualTo("sent");
             String g2 = created.getString("conversationId");
-            sent(bob, frame("removeMember").put("conversationId", g2).put("userId", d.userId()));
-            long hello = sent(bob, message(g2, "hello four"));
+            EdgeClients.sent(bob, EDGES.frame("removeMember").put("conversationId", g2).put("userId", d.userId()));
+            long hello = EdgeClients.sent(bob, EDGES.message(g2, "hello four"));
             long helloSentAt = receiveAndAck(alice, g2, hello);
             receiveAndAck(carol, g2, hello);
             deliveredAt(bob, g2, hello, List.of(a.userId(), c.userId()))

@@ -1,11 +1,17 @@
 package org.parley.infra.it;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
+import org.parley.client.ParleyClient;
 
 /**
  * What the ITs that talk to the edges as clients share: the full local stack (through {@link LocalStackExtension}),
@@ -13,6 +19,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * message ids. Usage: {@code @RegisterExtension static final EdgeClients EDGES = EdgeClients.oneEdge();}
  */
 public final class EdgeClients implements BeforeAllCallback, AfterAllCallback {
+    private static final Duration WAIT = Duration.ofSeconds(60);
     private final LocalStackExtension stack = LocalStackExtension.full();
     private final boolean secondEdge;
     private final AtomicInteger ids = new AtomicInteger();
@@ -72,5 +79,24 @@ public final class EdgeClients implements BeforeAllCallback, AfterAllCallback {
     /** A client frame of the type with a client message id unique in this class: {@code <type>-<n>}. */
     public JsonObject frame(String type) {
         return new JsonObject().put("type", type).put("clientMessageId", type + "-" + ids.incrementAndGet());
+    }
+
+    /** A {@code send} of the text (UTF-8) as the payload. */
+    public JsonObject message(String conversationId, String text) {
+        return frame("send").put("conversationId", conversationId)
+                .put("payload", Base64.getEncoder().encodeToString(text.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /** Sends the frame (again while the pipeline is not ready) and returns the seq of its {@code sent} answer. */
+    public static long sent(ParleyClient c, JsonObject frame) throws Exception {
+        JsonObject r = c.actRetrying(frame, WAIT, 5);
+        assertThat(r.getString("type")).as("answer to %s: %s", frame, r).isEqualTo("sent");
+        return r.getLong("seq");
+    }
+
+    /** The message event of the conversation at seq, as the client receives it. */
+    public static JsonObject messageEvent(ParleyClient c, String conversationId, long seq) throws Exception {
+        return c.awaitFrame(f -> "message".equals(f.getString("type"))
+                && conversationId.equals(f.getString("conversationId")) && f.getLong("seq") == seq, WAIT);
     }
 }

@@ -15,7 +15,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -41,27 +40,6 @@ class ReplayIT {
     private static final Duration WAIT = Duration.ofSeconds(60);
     @RegisterExtension
     static final EdgeClients EDGES = EdgeClients.oneEdge();
-    private final AtomicInteger ids = new AtomicInteger();
-
-    private JsonObject frame(String type) {
-        return new JsonObject().put("type", type).put("clientMessageId", type + "-" + ids.incrementAndGet());
-    }
-
-    private JsonObject message(String conversationId, String text) {
-        return frame("send").put("conversationId", conversationId)
-                .put("payload", Base64.getEncoder().encodeToString(text.getBytes(StandardCharsets.UTF_8)));
-    }
-
-    private static long sent(ParleyClient c, JsonObject frame) throws Exception {
-        JsonObject r = c.actRetrying(frame, WAIT, 5);
-        assertThat(r.getString("type")).as("answer to %s: %s", frame, r).isEqualTo("sent");
-        return r.getLong("seq");
-    }
-
-    private static JsonObject event(ParleyClient c, String conversationId, long seq) throws Exception {
-        return c.awaitFrame(f -> "message".equals(f.getString("type")) && conversationId.equals(f.getString("conversationId"))
-                && f.getLong("seq") == seq, WAIT);
-    }
 
     @TempDir
     static Path stores;
@@ -104,42 +82,42 @@ class ReplayIT {
              ParleyClient carol = ParleyClient.connect(EDGES.vertx(), EDGES.url(), c, null, WAIT);
              ParleyClient dave = ParleyClient.connect(EDGES.vertx(), EDGES.url(), d, null, WAIT)) {
             // One-to-one: messages, a reply, reactions (one replaced, one removed), an edit, deletes, receipts.
-            long first = sent(alice, message(dm, "helo"));
-            long reply = sent(bob, message(dm, "hi!").put("replyToSeq", first));
-            sent(bob, frame("react").put("conversationId", dm).put("targetSeq", first).put("reaction", "👍"));
-            sent(bob, frame("react").put("conversationId", dm).put("targetSeq", first).put("reaction", "❤️"));
-            sent(alice, frame("react").put("conversationId", dm).put("targetSeq", reply).put("reaction", "😮"));
-            sent(alice, frame("react").put("conversationId", dm).put("targetSeq", reply).put("reaction", ""));
-            sent(alice, frame("edit").put("conversationId", dm).put("targetSeq", first)
+            long first = EdgeClients.sent(alice, EDGES.message(dm, "helo"));
+            long reply = EdgeClients.sent(bob, EDGES.message(dm, "hi!").put("replyToSeq", first));
+            EdgeClients.sent(bob, EDGES.frame("react").put("conversationId", dm).put("targetSeq", first).put("reaction", "👍"));
+            EdgeClients.sent(bob, EDGES.frame("react").put("conversationId", dm).put("targetSeq", first).put("reaction", "❤️"));
+            EdgeClients.sent(alice, EDGES.frame("react").put("conversationId", dm).put("targetSeq", reply).put("reaction", "😮"));
+            EdgeClients.sent(alice, EDGES.frame("react").put("conversationId", dm).put("targetSeq", reply).put("reaction", ""));
+            EdgeClients.sent(alice, EDGES.frame("edit").put("conversationId", dm).put("targetSeq", first)
                     .put("payload", Base64.getEncoder().encodeToString("hello".getBytes(StandardCharsets.UTF_8))));
-            long gone = sent(alice, message(dm, "oops"));
-            sent(alice, frame("delete").put("conversationId", dm).put("targetSeq", gone).put("scope", "everyone"));
-            sent(bob, frame("delete").put("conversationId", dm).put("targetSeq", reply).put("scope", "me"));
-            sent(bob, frame("mute").put("conversationId", dm).put("until", "forever"));
-            long last = sent(alice, message(dm, "read me"));
-            bob.ack(event(bob, dm, last).getLong("inboxSeq"));
+            long gone = EdgeClients.sent(alice, EDGES.message(dm, "oops"));
+            EdgeClients.sent(alice, EDGES.frame("delete").put("conversationId", dm).put("targetSeq", gone).put("scope", "everyone"));
+            EdgeClients.sent(bob, EDGES.frame("delete").put("conversationId", dm).put("targetSeq", reply).put("scope", "me"));
+            EdgeClients.sent(bob, EDGES.frame("mute").put("conversationId", dm).put("until", "forever"));
+            long last = EdgeClients.sent(alice, EDGES.message(dm, "read me"));
+            bob.ack(EdgeClients.messageEvent(bob, dm, last).getLong("inboxSeq"));
             bob.sendText(new JsonObject().put("type", "read").put("conversationId", dm).put("seq", last).encode());
             alice.awaitFrame(f -> "receipt".equals(f.getString("type")) && "read".equals(f.getString("status"))
                     && f.getLong("seq") == last, WAIT);
             bob.request(new JsonObject().put("type", "settings").put("requestId", "s1").put("readReceipts", false), WAIT);
 
             // A group: created, members added and removed, an admin promoted, renamed, messages, one leaving.
-            JsonObject created = alice.actRetrying(frame("createGroup").put("name", "Replay club")
+            JsonObject created = alice.actRetrying(EDGES.frame("createGroup").put("name", "Replay club")
                     .put("members", new JsonArray(List.of(b.userId(), c.userId()))), WAIT, 5);
             assertThat(created.getString("type")).as(created.encode()).isEqualTo("sent");
             String g = created.getString("conversationId");
-            long hello = sent(alice, message(g, "hello group"));
-            sent(alice, frame("addMembers").put("conversationId", g).put("userIds", new JsonArray().add(d.userId())));
-            sent(alice, frame("removeMember").put("conversationId", g).put("userId", c.userId()));
-            sent(alice, frame("promoteAdmin").put("conversationId", g).put("userId", b.userId()));
-            sent(bob, frame("updateGroup").put("conversationId", g).put("name", "Replayers"));
-            sent(bob, frame("react").put("conversationId", g).put("targetSeq", hello).put("reaction", "🎉"));
-            long bye = sent(alice, frame("leaveGroup").put("conversationId", g));
-            long after = sent(bob, message(g, "after alice"));
-            dave.ack(event(dave, g, after).getLong("inboxSeq"));
+            long hello = EdgeClients.sent(alice, EDGES.message(g, "hello group"));
+            EdgeClients.sent(alice, EDGES.frame("addMembers").put("conversationId", g).put("userIds", new JsonArray().add(d.userId())));
+            EdgeClients.sent(alice, EDGES.frame("removeMember").put("conversationId", g).put("userId", c.userId()));
+            EdgeClients.sent(alice, EDGES.frame("promoteAdmin").put("conversationId", g).put("userId", b.userId()));
+            EdgeClients.sent(bob, EDGES.frame("updateGroup").put("conversationId", g).put("name", "Replayers"));
+            EdgeClients.sent(bob, EDGES.frame("react").put("conversationId", g).put("targetSeq", hello).put("reaction", "🎉"));
+            long bye = EdgeClients.sent(alice, EDGES.frame("leaveGroup").put("conversationId", g));
+            long after = EdgeClients.sent(bob, EDGES.message(g, "after alice"));
+            dave.ack(EdgeClients.messageEvent(dave, g, after).getLong("inboxSeq"));
             dave.sendText(new JsonObject().put("type", "read").put("conversationId", g).put("seq", after).encode());
-            event(bob, g, bye);
-            carol.ack(event(carol, g, hello).getLong("inboxSeq"));
+            EdgeClients.messageEvent(bob, g, bye);
+            carol.ack(EdgeClients.messageEvent(carol, g, hello).getLong("inboxSeq"));
         }
     }
 
