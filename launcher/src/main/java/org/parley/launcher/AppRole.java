@@ -6,27 +6,18 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import org.parley.config.AppMains;
 
 /**
  * An app role of the pipeline and the class whose {@code main} runs it on its own. Each role is also deployable as its
  * own process (production, and the crash tests, which kill one role): this table is what lets one JVM host several.
  */
 public enum AppRole {
-    SEQUENCER("org.parley.streams.SequencerApp"),
-    PRESENCE("org.parley.streams.PresenceApp"),
-    PROJECTIONS("org.parley.projections.ProjectionWriterApp"),
-    FANOUT("org.parley.fanout.FanoutJob"),
-    PUSH("org.parley.push.dispatch.PushDispatcherApp"),
-    EDGE("org.parley.edge.EdgeApp");
+    SEQUENCER, PRESENCE, PROJECTIONS, FANOUT, PUSH, EDGE;
 
-    private final String mainClass;
-
-    AppRole(String mainClass) {
-        this.mainClass = mainClass;
-    }
-
+    /** From {@link AppMains}, the one table the stack supervisor reads too. */
     public String mainClass() {
-        return mainClass;
+        return AppMains.valueOf(name()).mainClass();
     }
 
     /** The name ./parley and the logs use: {@code sequencer}, {@code edge}, ... */

@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.parley.config.AppMains;
 import org.parley.infra.stack.Component.Kind;
 import org.parley.infra.stack.Component.Port;
 import org.parley.infra.stack.Component.Readiness;
@@ -72,12 +73,12 @@ public final class ComponentTable {
     private static List<Component> splitApps(StackSettings s) {
         List<Port> flink = List.of(port(s, "flink.rest-port"), port(s, "flink.blob-port"));
         return List.of(
-                app("sequencer", "stream-jobs", "org.parley.streams.SequencerApp", metrics(s, "sequencer", 0)),
-                app("presence", "stream-jobs", "org.parley.streams.PresenceApp", metrics(s, "presence", 0)),
-                app("projections", "projections", "org.parley.projections.ProjectionWriterApp",
+                app("sequencer", "stream-jobs", AppMains.SEQUENCER.mainClass(), metrics(s, "sequencer", 0)),
+                app("presence", "stream-jobs", AppMains.PRESENCE.mainClass(), metrics(s, "presence", 0)),
+                app("projections", "projections", AppMains.PROJECTIONS.mainClass(),
                         metrics(s, "projections", 0)),
-                app("fanout", "fanout-jobs", "org.parley.fanout.FanoutJob", concat(flink, metrics(s, "fanout", 0))),
-                app("push", "push-gateway", "org.parley.push.dispatch.PushDispatcherApp", metrics(s, "push", 0)),
+                app("fanout", "fanout-jobs", AppMains.FANOUT.mainClass(), concat(flink, metrics(s, "fanout", 0))),
+                app("push", "push-gateway", AppMains.PUSH.mainClass(), metrics(s, "push", 0)),
                 edge(s, 0));
     }
 
@@ -108,7 +109,7 @@ public final class ComponentTable {
 
     /** edge-i: listens on edge.port + i ({@link StackSettings#edgePort(int)}). */
     static Component edge(StackSettings s, int i) {
-        return new Component("edge-" + i, Kind.APP, "ingest-edge", "org.parley.edge.EdgeApp", "jvm.edge",
+        return new Component("edge-" + i, Kind.APP, "ingest-edge", AppMains.EDGE.mainClass(), "jvm.edge",
                 concat(List.of(new Port("edge.port+" + i, s.edgePort(i))), metrics(s, "edge", i)),
                 Readiness.logLines(List.of(readyLine("edge-" + i))),
                 List.of());
