@@ -8,6 +8,8 @@ import com.datastax.oss.driver.api.core.CqlSession;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.parley.client.ParleyClient;
@@ -121,16 +123,24 @@ class PresenceIT {
             ParleyClient.settings(EDGES.url(), gina, new JsonObject().put("onlineVisibility", "nobody"));
             h.awaitFrame(x -> presence(x, gina.userId(), "unknown"), WAIT);
             ParleyClient.settings(EDGES.url(), gina, new JsonObject().put("onlineVisibility", "everyone"));
-            await().atMost(WAIT).until(() -> h.frames("presence").stream()
-                    .filter(x -> gina.userId().equals(x.getString("userId"))).count() == 3);
-            assertThat(h.frames("presence")).filteredOn(x -> gina.userId().equals(x.getString("userId")))
-                    .extracting(x -> x.getString("state")).containsExactly("online", "unknown", "online");
+            // The states hank is shown, a repeated one counted once (a repeat changes nothing on his screen).
+            await().atMost(WAIT).until(() -> shown(h, gina.userId()).equals(List.of("online", "unknown", "online")));
             // Reciprocity: hank hides his, so he stops seeing hers.
             ParleyClient.settings(EDGES.url(), hank, new JsonObject().put("onlineVisibility", "nobody"));
-            await().atMost(WAIT).until(() -> h.frames("presence").stream()
-                    .filter(x -> gina.userId().equals(x.getString("userId"))).count() == 4);
-            assertThat(h.frames("presence")).last().satisfies(x -> assertThat(x.getString("state")).isEqualTo("unknown"));
+            await().atMost(WAIT).until(() -> shown(h, gina.userId())
+                    .equals(List.of("online", "unknown", "online", "unknown")));
             assertThat(g.isClosed()).isFalse();
         }
+    }
+
+    private static List<String> shown(ParleyClient c, String userId) {
+        List<String> states = new ArrayList<>();
+        for (JsonObject f : c.frames("presence")) {
+            String state = f.getString("state");
+            if (userId.equals(f.getString("userId")) && (states.isEmpty() || !states.get(states.size() - 1).equals(state))) {
+                states.add(state);
+            }
+        }
+        return states;
     }
 }
