@@ -274,7 +274,8 @@ public final class ParleyClient implements AutoCloseable {
 
     /**
      * Each member's delivered/read status of one of this user's own messages ({@code messageInfo}, docs/adr/0014): in a
-     * group the only place per-member status is given. Returns the {@code messageInfo} answer or its {@code error}.
+     * group the only place per-member status is given; in a one-to-one chat where a device that was offline when the
+     * other member's receipts were relayed finds them. Returns the {@code messageInfo} answer or its {@code error}.
      */
     public JsonObject messageInfo(String conversationId, long seq, Duration timeout) throws InterruptedException, TimeoutException {
         JsonObject answer = request(new JsonObject().put("type", "messageInfo")

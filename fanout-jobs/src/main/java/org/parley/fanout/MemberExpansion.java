@@ -9,8 +9,7 @@ import org.parley.serde.TrustedEventClasses;
 import org.parley.events.ConversationEvent;
 import org.parley.events.EventType;
 import org.parley.events.Receipt;
-import org.parley.events.ReceiptStatus;
-import org.parley.schemas.Conversations;
+import org.parley.schemas.MemberMarks;
 
 /**
  * The first fan-out step: who must hear about a record, at user granularity.
@@ -23,10 +22,11 @@ import org.parley.schemas.Conversations;
  *       the user, the muting one included, keeps the mute for its push decision ({@link PushDecision}).</li>
  *   <li>A {@link Receipt} goes to {@code toUserId} only (the sender of the acknowledged message). If the
  *       acknowledging device belongs to that same user (a user's own device reading a message the user sent from
- *       another device), that device is excluded: it already knows. A group's per-member receipt (one member's
- *       DELIVERED or READ for another member's message) goes nowhere: it is state, kept by the read model and served
- *       on request ({@code message_info}); a group's senders hear the aggregates (DELIVERED_TO_ALL, READ_BY_ALL)
- *       and a reader's own devices its READ (docs/adr/0014).</li>
+ *       another device), that device is excluded: it already knows. A member's mark (one member's DELIVERED or READ
+ *       told to another member, {@link MemberMarks#isMark}) goes nowhere: it is state, kept by the read model,
+ *       relayed live by the edges in a one-to-one chat and served on request ({@code messageInfo}); a group's
+ *       senders hear the aggregates (DELIVERED_TO_ALL, READ_BY_ALL) and a reader's own devices its READ
+ *       (docs/adr/0014).</li>
  * </ul>
  *
  * Stateless, so it runs chained to its Kafka source with no network hop. Two functions, one per input type.
@@ -76,18 +76,11 @@ public final class MemberExpansion {
         @Override
         public void flatMap(Receipt receipt, Collector<MemberItem> out) {
             String to = receipt.getToUserId();
-            if (to == null || to.isEmpty() || isPerMemberGroupReceipt(receipt)) {
+            if (to == null || to.isEmpty() || MemberMarks.isMark(receipt)) {
                 return;
             }
             String exclude = to.equals(receipt.getByUserId()) ? receipt.getByDeviceId() : null;
             out.collect(MemberItem.ofReceipt(to, exclude, receipt));
-        }
-
-        /** One member's DELIVERED/READ in a group, told to another member: state, not a delivery (docs/adr/0014). */
-        static boolean isPerMemberGroupReceipt(Receipt r) {
-            return Conversations.isGroup(r.getConversationId())
-                    && (r.getStatus() == ReceiptStatus.DELIVERED || r.getStatus() == ReceiptStatus.READ)
-                    && !r.getToUserId().equals(r.getByUserId());
         }
     }
 }

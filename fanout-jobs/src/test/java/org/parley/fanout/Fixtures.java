@@ -39,6 +39,13 @@ final class Fixtures {
                 .build();
     }
 
+    /** A group's "delivered to all" for {@code toUser}'s messages up to seq: a receipt that still reaches devices. */
+    static Receipt toAll(String conversationId, long seq, String toUser) {
+        Receipt r = receipt(conversationId, seq, "*", "*", toUser);
+        r.setStatus(ReceiptStatus.DELIVERED_TO_ALL);
+        return r;
+    }
+
     static Receipt receipt(String conversationId, long seq, String byUser, String byDevice, String toUser) {
         return Receipt.newBuilder()
                 .setConversationId(conversationId)

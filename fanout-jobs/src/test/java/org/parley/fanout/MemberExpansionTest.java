@@ -59,7 +59,7 @@ class MemberExpansionTest {
 
     @Test
     void aReceiptGoesOnlyToTheMessagesSender() {
-        Receipt r = receipt("c1", 7, "bob", "bob-phone", "alice");
+        Receipt r = Fixtures.toAll("g:books-club", 7, "alice");
 
         List<MemberItem> out = collect(c -> new MemberExpansion.OfReceipt().flatMap(r, c));
 
@@ -72,12 +72,14 @@ class MemberExpansionTest {
     }
 
     @Test
-    void aGroupsPerMemberReceiptsAreStateAndGoNowhere() {
-        for (ReceiptStatus status : List.of(ReceiptStatus.DELIVERED, ReceiptStatus.READ)) {
-            Receipt r = receipt("g:books-club", 7, "bob", "bob-phone", "alice");
-            r.setStatus(status);
-            assertThat(collect(c -> new MemberExpansion.OfReceipt().flatMap(r, c))).as("%s by a member", status)
-                    .isEmpty();
+    void aMembersMarksAreStateAndGoNowhereInGroupsAndOneToOneChats() {
+        for (String conversation : List.of("g:books-club", "dm:alice:bob")) {
+            for (ReceiptStatus status : List.of(ReceiptStatus.DELIVERED, ReceiptStatus.READ)) {
+                Receipt r = receipt(conversation, 7, "bob", "bob-phone", "alice");
+                r.setStatus(status);
+                assertThat(collect(c -> new MemberExpansion.OfReceipt().flatMap(r, c)))
+                        .as("%s by a member of %s", status, conversation).isEmpty();
+            }
         }
     }
 
@@ -147,9 +149,9 @@ class MemberExpansionTest {
 
     @Test
     void aReceiptsPositionIsItsOffsetInTheReceiptsLogAndEachDeviceItemKeepsIt() {
-        Receipt placed = receipt("c1", 7, "bob", "bob-phone", "alice");
+        Receipt placed = Fixtures.toAll("g:books-club", 7, "alice");
         placed.setLogOffset(42L);
-        Receipt unplaced = receipt("c1", 8, "bob", "bob-phone", "alice");
+        Receipt unplaced = Fixtures.toAll("g:books-club", 8, "alice");
 
         MemberItem item = collect(c -> new MemberExpansion.OfReceipt().flatMap(placed, c)).get(0);
         assertThat(item.position).isEqualTo(42L);

@@ -101,7 +101,7 @@ class UserDeviceDirectoryTest {
         harness.processElement2(device("alice", "alice-phone"), 0L);
         harness.processElement2(device("alice", "alice-laptop"), 0L);
         harness.processElement2(device("bob", "bob-phone"), 0L);
-        Receipt r = receipt("c1", 1, "bob", "bob-phone", "alice");
+        Receipt r = Fixtures.toAll("g:books-club", 1, "alice");
 
         new MemberExpansion.OfReceipt().flatMap(r, new org.apache.flink.util.Collector<>() {
             @Override

@@ -87,7 +87,11 @@ public final class EdgeApp {
         CompletableFuture.allOf(results.start(), routed.start()).get(settings.getLong("edge.startup-timeout-ms"), TimeUnit.MILLISECONDS);
 
         // Device linking, settings, typing and presence (EdgeExtensions); each edge tails what concerns its sessions.
-        CqlEdgeReadModel readModel = new CqlEdgeReadModel(vertx, cql);
+        // One-to-one receipts are state (docs/adr/0014): relayed live from the log, kept in member_receipts.
+        org.parley.edge.readmodel.RecentMarks recentMarks = new org.parley.edge.readmodel.RecentMarks(
+                settings.getLong("receipts.recent-window-ms"), System::currentTimeMillis);
+        CqlEdgeReadModel readModel = new CqlEdgeReadModel(vertx, cql).withRecentMarks(recentMarks);
+        org.parley.edge.receipts.ReceiptRelay receiptRelay = new org.parley.edge.receipts.ReceiptRelay(devices, recentMarks);
         KafkaSignalLog signalLog = new KafkaSignalLog(vertx, settings, registry);
         EdgeHeartbeats heartbeats = new EdgeHeartbeats(signalLog, config.edgeId());
         TypingRelay typing = new TypingRelay(signalLog, new CqlConversationMembership(vertx, cql,
@@ -110,7 +114,12 @@ public final class EdgeApp {
                         new AvroWireDeserializer<>(registry, Presence.getClassSchema()), presence::onPresence),
                 // Settings changes re-decide open presence subscriptions (privacy applies at once).
                 new TopicTail<>(tailConfig(settings, false), topics.userSettings().name(),
-                        new AvroWireDeserializer<>(registry, UserSettings.getClassSchema()), presence::onSettings));
+                        new AvroWireDeserializer<>(registry, UserSettings.getClassSchema()), presence::onSettings),
+                // Begun a window back: a mark relayed before this edge started may not be in member_receipts yet.
+                new TopicTail<>(tailConfig(settings, true), topics.receipts().name(),
+                        new AvroWireDeserializer<>(registry, org.parley.events.Receipt.getClassSchema()),
+                        receiptRelay::onReceipt)
+                        .rewind(java.time.Duration.ofMillis(settings.getLong("receipts.recent-window-ms"))));
         CompletableFuture.allOf(signalTails.stream().map(TopicTail::start).toArray(CompletableFuture[]::new))
                 .get(settings.getLong("edge.startup-timeout-ms"), TimeUnit.MILLISECONDS);
         org.parley.edge.limits.EdgeGuards guards = new org.parley.edge.limits.EdgeGuards(vertx,

@@ -32,6 +32,9 @@ import org.parley.events.ActionType;
  */
 @ExtendWith(VertxExtension.class)
 class EdgeLimitsTest {
+    /** A registration waits for a place the header deadline frees: slow on a loaded machine, never wrong. */
+    private static final java.time.Duration SLOW_MACHINE = java.time.Duration.ofSeconds(60);
+
     private static final EdgeConfig CONFIG = EdgeHarness.config();
 
     private final AtomicLong clock = new AtomicLong(1_000_000);
@@ -281,15 +284,15 @@ class EdgeLimitsTest {
         // Idle keep-alive connections of the registrations close after the header deadline.
         EdgeHarness edge = edge(atLoopback("limits.address.connections", "2", "edge.request-header-timeout-ms", "300"));
         // (Each registration's connection holds a place until the header deadline closes it.)
-        JsonObject alice = await().ignoreExceptions().until(() -> edge.register("alice"), x -> true);
-        JsonObject bob = await().ignoreExceptions().until(() -> edge.register("bob"), x -> true);
-        JsonObject carol = await().ignoreExceptions().until(() -> edge.register("carol"), x -> true);
-        TestClient a = await().ignoreExceptions().until(() -> edge.connect(alice), c -> true);
-        TestClient b = await().ignoreExceptions().until(() -> edge.connect(bob), c -> true);
+        JsonObject alice = await().atMost(SLOW_MACHINE).ignoreExceptions().until(() -> edge.register("alice"), x -> true);
+        JsonObject bob = await().atMost(SLOW_MACHINE).ignoreExceptions().until(() -> edge.register("bob"), x -> true);
+        JsonObject carol = await().atMost(SLOW_MACHINE).ignoreExceptions().until(() -> edge.register("carol"), x -> true);
+        TestClient a = await().atMost(SLOW_MACHINE).ignoreExceptions().until(() -> edge.connect(alice), c -> true);
+        TestClient b = await().atMost(SLOW_MACHINE).ignoreExceptions().until(() -> edge.connect(bob), c -> true);
         assertThatThrownBy(() -> edge.connect(carol)).as("a third connection from the address").isInstanceOf(Exception.class);
         assertThat(a.closed || b.closed).isFalse();
         a.close();
-        TestClient c = await().ignoreExceptions().until(() -> edge.connect(carol), x -> true);
+        TestClient c = await().atMost(SLOW_MACHINE).ignoreExceptions().until(() -> edge.connect(carol), x -> true);
         assertThat(c.closed).as("a closed connection frees its place").isFalse();
         b.close();
         c.close();

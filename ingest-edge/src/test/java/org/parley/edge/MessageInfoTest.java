@@ -29,8 +29,8 @@ import org.parley.registry.InMemorySchemaRegistry;
 import org.parley.serde.AvroWireDeserializer;
 
 /**
- * {@code messageInfo} (docs/adr/0014): a group member's delivered/read marks are state in the read model, served to
- * the message's sender on request, and to no one else. Real sockets; the read model in memory.
+ * {@code messageInfo} (docs/adr/0014): a member's delivered/read marks (a group's members', a one-to-one chat's other
+ * member's) are state in the read model, served to the message's sender on request, and to no one else. Real sockets; the read model in memory.
  */
 @ExtendWith(VertxExtension.class)
 class MessageInfoTest {
@@ -86,7 +86,12 @@ class MessageInfoTest {
     }
 
     private static ConversationEvent event(long seq, EventType type, String sender) {
-        return ConversationEvent.newBuilder().setEventId(G + "/" + seq).setConversationId(G).setSeq(seq).setType(type)
+        return event(G, seq, type, sender);
+    }
+
+    private static ConversationEvent event(String conversation, long seq, EventType type, String sender) {
+        return ConversationEvent.newBuilder().setEventId(conversation + "/" + seq).setConversationId(conversation)
+                .setSeq(seq).setType(type)
                 .setSenderUserId(sender).setSenderDeviceId("dev-" + sender).setClientMessageId("m" + seq)
                 .setMemberUserIds(List.of()).setSentAt(Instant.ofEpochMilli(seq)).setPayload(ByteBuffer.allocate(0))
                 .build();
@@ -143,12 +148,30 @@ class MessageInfoTest {
     }
 
     @Test
-    void aOneToOneMessageHasNoMessageInfoItsStatusComesAsReceipts() throws Exception {
+    void aOneToOneMessagesInfoIsTheOtherMembersMarks() throws Exception {
+        String dm = "dm:alice:bob";
+        readModel.history.put(dm, List.of(event(dm, 1, EventType.MESSAGE, "alice"), event(dm, 2, EventType.MESSAGE, "alice"),
+                event(dm, 3, EventType.MESSAGE, "bob")));
+        // bob: delivered up to 2 at T+1 (one cumulative mark), read up to 1 at T+2
+        readModel.memberMarks.put(dm, List.of(
+                new MemberReceipts.Entry(dm, "bob", MemberReceipts.Mark.DELIVERED, 2, T.plusSeconds(1)),
+                new MemberReceipts.Entry(dm, "bob", MemberReceipts.Mark.READ, 1, T.plusSeconds(2))));
         try (TestClient alice = connect("alice")) {
-            alice.send(info("dm:alice:bob", 1));
-            JsonObject err = alice.next("error");
-            assertThat(err.getString("code")).isEqualTo("NOT_A_GROUP");
-            assertThat(err.getString("ref")).isEqualTo("i1");
+            alice.send(info(dm, 1));
+            JsonObject first = alice.next("messageInfo");
+            assertThat(first.getJsonArray("members").stream().map(JsonObject.class::cast)
+                    .map(m -> m.getString("userId") + " delivered=" + m.getLong("deliveredAt") + " read=" + m.getLong("readAt")))
+                    .containsExactly("bob delivered=" + T.plusSeconds(1).toEpochMilli() + " read=" + T.plusSeconds(2).toEpochMilli());
+            alice.send(info(dm, 2));
+            JsonObject second = alice.next("messageInfo");
+            assertThat(second.getInteger("deliveredTo")).isEqualTo(1);
+            assertThat(second.getInteger("readBy")).isZero();
+            alice.send(info(dm, 3));
+            assertThat(alice.next("error").getString("code")).as("bob's message").isEqualTo("NOT_THE_SENDER");
+        }
+        try (TestClient carol = connect("carol")) {
+            carol.send(info(dm, 1));
+            assertThat(carol.next("error").getString("code")).isEqualTo("NOT_A_MEMBER");
         }
     }
 

@@ -48,20 +48,22 @@ public class MemberReceipts {
     }
 
     /**
-     * The row a receipt writes, if any: in a group, a member's DELIVERED and the reader's own READ (groups have no
-     * per-sender READ: ADR 0014). Aggregates ("*") write nothing, and neither does a one-to-one chat: its receipts
-     * still reach the sender's devices through the inbox, and a row each would add a CQL write to every message.
+     * The row a receipt writes, if any. A group: a member's DELIVERED and the reader's own READ (groups have no
+     * per-sender READ: ADR 0014). A one-to-one chat: the other member's DELIVERED and READ as told to the sender (so a
+     * READ is kept only when both users share read receipts, as the sequencer decides; the reader's own READ syncs
+     * its devices through the inbox and is not a mark). Aggregates ("*") write nothing.
      */
     public static Optional<Entry> of(Receipt r) {
         String by = r.getByUserId();
-        if (by == null || by.isEmpty() || "*".equals(by) || !Conversations.isGroup(r.getConversationId())) {
+        if (by == null || by.isEmpty() || "*".equals(by)) {
             return Optional.empty();
         }
         boolean toSelf = by.equals(r.getToUserId());
         if (r.getStatus() == ReceiptStatus.DELIVERED && !toSelf) {
             return Optional.of(new Entry(r.getConversationId(), by, Mark.DELIVERED, r.getSeq(), r.getAt()));
         }
-        if (r.getStatus() == ReceiptStatus.READ && toSelf) {
+        boolean readMark = Conversations.isGroup(r.getConversationId()) ? toSelf : !toSelf;
+        if (r.getStatus() == ReceiptStatus.READ && readMark) {
             return Optional.of(new Entry(r.getConversationId(), by, Mark.READ, r.getSeq(), r.getAt()));
         }
         return Optional.empty();

@@ -504,8 +504,9 @@ public final class LoadBench implements Callable<Integer> {
                     p.getDouble("cpuAvgPct"), p.getDouble("cpuMaxPct"), p.getDouble("rssAvgMb"), p.getDouble("rssMaxMb"));
         });
         JsonObject per = r.getJsonObject("perMessage");
-        System.out.printf("per message: %.2f Kafka records, %.2f CQL writes; %s%n", per.getDouble("kafkaRecords"),
-                per.getDouble("cqlWrites"), per.getJsonObject("byCounter").encode());
+        System.out.printf("per message: %.2f Kafka records, %.2f CQL writes, %.2f CQL reads; %s%n",
+                per.getDouble("kafkaRecords"), per.getDouble("cqlWrites"), per.getDouble("cqlReads"),
+                per.getJsonObject("byCounter").encode());
         if (r.containsKey("verdict")) {
             System.out.println("verdict: " + r.getJsonObject("verdict").encode());
         }

@@ -32,6 +32,8 @@ public final class LoadRun implements PresenceMatcher.Figures {
     private final long ackDelayMillis;
     private final Map<String, LatencyStats> stats = new ConcurrentHashMap<>();
     private final Map<String, Integer> messageBySeq = new ConcurrentHashMap<>();
+    /** Messages whose "delivered" receipt came back (each recorded once). */
+    private final java.util.Set<Integer> receipted = ConcurrentHashMap.newKeySet();
     /** Group messages sent and not yet delivered to all, by conversation and seq ("delivered_to_all" is cumulative). */
     private final Map<String, java.util.concurrent.ConcurrentSkipListMap<Long, Integer>> awaitingAll = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> counters = new ConcurrentHashMap<>();
@@ -371,8 +373,9 @@ public final class LoadRun implements PresenceMatcher.Figures {
                 ack(d, inboxSeq);
             }
             case "receipt" -> {
-                long inboxSeq = f.getLong("inboxSeq");
-                boolean first = d.inbox.accept(inboxSeq) != InboxTracker.Kind.REDELIVERY;
+                // A one-to-one mark comes as it is sequenced, with no inbox seq and nothing to ack (ADR 0014).
+                Long inboxSeq = f.getLong("inboxSeq");
+                boolean first = inboxSeq == null || d.inbox.accept(inboxSeq) != InboxTracker.Kind.REDELIVERY;
                 if (first && "delivered_to_all".equals(f.getString("status"))) {
                     // A group's receipt back: every member holds the sender's messages up to seq (ADR 0014).
                     var awaiting = awaitingAll.get(f.getString("conversationId"));
@@ -387,13 +390,17 @@ public final class LoadRun implements PresenceMatcher.Figures {
                 } else if (first && "delivered".equals(f.getString("status"))) {
                     Integer index = messageBySeq.get(f.getString("conversationId") + "/" + f.getLong("seq"));
                     Accounting.Message m = index == null ? null : accounting.message(index);
-                    if (m != null) {
+                    if (m == null) {
+                        count("receipts-unmatched");
+                    } else if (receipted.add(index)) {
                         stats(m.scenario() + ".receipt").record(m.scheduledNanos(), now, m.measured());
                     } else {
-                        count("receipts-unmatched");
+                        count("receipts-repeated"); // a live mark again (an edge re-reading its window); harmless
                     }
                 }
-                ack(d, inboxSeq);
+                if (inboxSeq != null) {
+                    ack(d, inboxSeq);
+                }
             }
             case "sent" -> {
                 int index = indexOf(f.getString("clientMessageId"));

@@ -22,7 +22,8 @@ import org.parley.config.Settings;
 /**
  * What one message costs the log and the read model: the end offsets of every Kafka topic (internal ones, Streams
  * changelogs and transaction markers included: each marker takes an offset) and the CQL write count of every table of
- * the keyspace (Cassandra's {@code WriteLatency} count over JMX), taken before and after a run. The difference divided
+ * the keyspace (Cassandra's {@code WriteLatency} count over JMX; its reads too, {@code ReadLatency}), taken before and
+ * after a run. The difference divided
  * by the operations sent is "records per message" and "CQL writes per message".
  */
 final class PipelineCounts {
@@ -46,10 +47,13 @@ final class PipelineCounts {
         String url = "service:jmx:rmi:///jndi/rmi://" + s.get("bind.host") + ":" + s.get("cql.jmx-port") + "/jmxrmi";
         try (JMXConnector jmx = JMXConnectorFactory.connect(new JMXServiceURL(url))) {
             MBeanServerConnection c = jmx.getMBeanServerConnection();
-            ObjectName pattern = new ObjectName("org.apache.cassandra.metrics:type=Table,keyspace="
-                    + s.get("cql.keyspace") + ",scope=*,name=WriteLatency");
-            for (ObjectName name : c.queryNames(pattern, null)) {
-                out.put("cql:" + name.getKeyProperty("scope"), ((Number) c.getAttribute(name, "Count")).longValue());
+            // Writes, and the single-partition reads the edge and the projections make (cql-read:, not in cqlWrites).
+            for (String[] kind : new String[][] {{"WriteLatency", "cql:"}, {"ReadLatency", "cql-read:"}}) {
+                ObjectName pattern = new ObjectName("org.apache.cassandra.metrics:type=Table,keyspace="
+                        + s.get("cql.keyspace") + ",scope=*,name=" + kind[0]);
+                for (ObjectName name : c.queryNames(pattern, null)) {
+                    out.put(kind[1] + name.getKeyProperty("scope"), ((Number) c.getAttribute(name, "Count")).longValue());
+                }
             }
         } catch (Exception e) {
             out.put("cql:unreadable", 0L);
@@ -69,6 +73,7 @@ final class PipelineCounts {
         JsonObject out = new JsonObject().put("operations", operations);
         out.put("kafkaRecords", round(sum(per, "kafka:")));
         out.put("cqlWrites", round(sum(per, "cql:")));
+        out.put("cqlReads", round(sum(per, "cql-read:")));
         JsonObject each = new JsonObject();
         per.forEach((k, v) -> each.put(k, round(v)));
         out.put("byCounter", each);

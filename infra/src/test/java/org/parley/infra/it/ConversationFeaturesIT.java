@@ -297,8 +297,9 @@ class ConversationFeaturesIT {
 
     /**
      * One round: alice sends, bob reads it, alice sends again and bob acks. Receipts of one conversation reach a
-     * device in order, so once alice holds 'delivered' for the second message, a read receipt for the first would
-     * already be there. Returns whether it was.
+     * device in order (one partition of {@code receipts}, relayed in log order by the edges: ADR 0014), so once alice
+     * holds 'delivered' for the second message, a read receipt for the first would already be there. Returns whether
+     * it was.
      */
     private boolean readReceiptReachedSender(ParleyClient reader, ParleyClient sender, String dm, String id) throws Exception {
         long first = sent(sender, message(dm, "first").put("clientMessageId", id + "-a"));

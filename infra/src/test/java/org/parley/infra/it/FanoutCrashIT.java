@@ -27,13 +27,15 @@ import org.parley.schemas.CodeOutbox;
 
 /**
  * Fan-out restore (issue 4, item 1; ADR 0006) against the real job: three senders write to bob in three
- * conversations (so bob's items come from several partitions and interleave by timing) while bob, connected, acks
- * every message (so the senders get receipts: a second kind of item). The fan-out process is killed with SIGKILL
- * mid-stream and started again with {@code ./parley up}; it restores its last checkpoint and replays what followed.
+ * conversations (so bob's items come from several partitions and interleave by timing) while bob's phone, connected,
+ * acks and reads every message, so that bob's laptop gets a second kind of item between the messages: the read
+ * receipts that sync its read state (the senders' delivered and read marks are state, relayed by the edges and not
+ * inbox items: ADR 0014). The fan-out process is killed with SIGKILL mid-stream and started again with
+ * {@code ./parley up}; it restores its last checkpoint and replays what followed.
  *
  * <p>What must hold: every connection shows every inbox item once, with contiguous inbox seqs (the edge drops a
  * redelivered seq, so a seq re-assigned to another item after the restore would show as a missing message), and
- * bob's inbox, read again from seq 0 after the storm, holds at each seq exactly what bob was shown live.
+ * bob's inboxes, read again from seq 0 after the storm, hold at each seq exactly what was shown live.
  */
 class FanoutCrashIT {
     private static final Duration WAIT = Duration.ofSeconds(120);
@@ -62,15 +64,24 @@ class FanoutCrashIT {
     @Test
     void aSigkilledFanoutRestoresWithEveryInboxSeqNamingTheSameItemAndNothingShownTwice() throws Exception {
         ParleyClient.Device b = ParleyClient.register(edge, user("bob"), CodeOutbox::latest);
+        ParleyClient.Device laptop = TestUsers.linkedDevice(edge, b);
         List<ParleyClient.Device> senders = new ArrayList<>();
         for (String name : List.of("alice", "carol", "dave")) {
             senders.add(ParleyClient.register(edge, user(name), CodeOutbox::latest));
         }
         List<ParleyClient> senderClients = new ArrayList<>();
-        try (ParleyClient bob = ParleyClient.connect(vertx, edge, b, null, WAIT)) {
+        try (ParleyClient bob = ParleyClient.connect(vertx, edge, b, null, WAIT);
+             ParleyClient bobLaptop = ParleyClient.connect(vertx, edge, laptop, null, WAIT)) {
             bob.onFrame(f -> {
                 if ("message".equals(f.getString("type"))) {
                     bob.ack(f.getLong("inboxSeq"));
+                    bob.sendText(new JsonObject().put("type", "read").put("conversationId", f.getString("conversationId"))
+                            .put("seq", f.getLong("seq")).encode());
+                }
+            });
+            bobLaptop.onFrame(f -> {
+                if (isInboxItem(f)) {
+                    bobLaptop.ack(f.getLong("inboxSeq"));
                 }
             });
             for (ParleyClient.Device s : senders) {
@@ -109,16 +120,32 @@ class FanoutCrashIT {
                             .flatMap(s -> ids(s.userId()).stream()).toList());
             assertThat(live.keySet()).as("contiguous inbox seqs")
                     .containsExactlyElementsOf(LongStream.rangeClosed(1, 3 * PER_SENDER).boxed().toList());
-            for (ParleyClient sender : senderClients) {
-                List<Long> seqs = sender.frames("receipt").stream().map(f -> f.getLong("inboxSeq")).toList();
-                assertThat(seqs).as("%s's receipts: each inbox seq once, contiguous", sender.device().userId())
-                        .containsExactlyElementsOf(LongStream.rangeClosed(1, seqs.size()).boxed().toList());
+            // Bob's laptop: his messages and his phone's reads (each message read in its conversation) interleaved:
+            // every message, and a read receipt for each message's seq (each read raises bob's read mark by one).
+            List<String> laptopItems = new ArrayList<>();
+            for (int i = 0; i < senders.size(); i++) {
+                String dm = org.parley.schemas.Conversations.direct(senders.get(i).userId(), b.userId());
+                laptopItems.addAll(ids(senders.get(i).userId()));
+                for (long seq = lastSeqs.get(i) - PER_SENDER + 1; seq <= lastSeqs.get(i); seq++) {
+                    laptopItems.add("read:" + dm + "/" + seq);
+                }
             }
+            await("the laptop has every message and bob's read of each").atMost(WAIT)
+                    .until(() -> inboxOf(bobLaptop.frames()).size() >= laptopItems.size());
+            Map<Long, String> laptopLive = inboxOf(bobLaptop.frames());
+            assertThat(laptopLive.values()).as("the laptop's items").containsExactlyInAnyOrderElementsOf(laptopItems);
+            assertThat(laptopLive.keySet()).as("the laptop's messages and read receipts: contiguous inbox seqs")
+                    .containsExactlyElementsOf(LongStream.rangeClosed(1, laptopLive.size()).boxed().toList());
 
-            // The inbox, read again from the start, holds at each seq what bob was shown live.
+            // The inboxes, read again from the start, hold at each seq what was shown live.
             try (ParleyClient again = ParleyClient.connect(vertx, edge, b, 0L, WAIT)) {
                 again.awaitFrame(f -> again.frames("message").size() >= 3 * PER_SENDER, WAIT);
                 assertThat(inboxOf(again.frames("message"))).isEqualTo(live);
+            }
+            bobLaptop.close();
+            try (ParleyClient again = ParleyClient.connect(vertx, edge, laptop, 0L, WAIT)) {
+                again.awaitFrame(f -> inboxOf(again.frames()).size() >= laptopLive.size(), WAIT);
+                assertThat(inboxOf(again.frames())).isEqualTo(laptopLive);
             }
             System.out.printf("[fanout-crash] OK: %d messages, %d shown before the kill%n", live.size(),
                     seenBeforeKill);
@@ -148,14 +175,29 @@ class FanoutCrashIT {
         return seq;
     }
 
-    /** inbox seq → clientMessageId, in frame order; a repeated seq fails (the edge must never show one twice). */
-    private static Map<Long, String> inboxOf(List<JsonObject> messages) {
+    /**
+     * inbox seq → what it holds (a message's clientMessageId, "read:conversation/seq" for a read receipt), in frame
+     * order, of the frames that carry an inbox seq; a repeated seq fails (the edge must never show one twice).
+     */
+    private static Map<Long, String> inboxOf(List<JsonObject> frames) {
         Map<Long, String> inbox = new LinkedHashMap<>();
-        for (JsonObject m : messages) {
-            String previous = inbox.put(m.getLong("inboxSeq"), m.getString("clientMessageId"));
-            assertThat(previous).as("inbox seq %d shown twice", m.getLong("inboxSeq")).isNull();
+        for (JsonObject f : frames) {
+            if (!isInboxItem(f)) {
+                continue;
+            }
+            long seq = f.getLong("inboxSeq");
+            String item = "message".equals(f.getString("type")) ? f.getString("clientMessageId")
+                    : f.getString("status") + ":" + f.getString("conversationId") + "/" + f.getLong("seq");
+            String previous = inbox.put(seq, item);
+            assertThat(previous).as("inbox seq %d shown twice", seq).isNull();
         }
         return inbox;
+    }
+
+    /** A message or a receipt with an inbox seq (not the "synced" mark, not a relayed one-to-one mark). */
+    private static boolean isInboxItem(JsonObject f) {
+        return ("message".equals(f.getString("type")) || "receipt".equals(f.getString("type")))
+                && f.getLong("inboxSeq") != null;
     }
 
     private static Optional<ProcessHandle> fanoutProcess() {

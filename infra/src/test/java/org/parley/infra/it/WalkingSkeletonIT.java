@@ -88,6 +88,12 @@ class WalkingSkeletonIT {
                     && "read".equals(f.getString("status")), WAIT);
             assertThat(read.getLong("seq")).isEqualTo(1L);
             assertThat(read.getString("byUserId")).isEqualTo(b.userId());
+            // Bob's marks are state (ADR 0014): relayed as sequenced, nothing to ack, and kept in member_receipts.
+            assertThat(delivered.containsKey("inboxSeq")).isFalse();
+            assertThat(read.containsKey("inboxSeq")).isFalse();
+            JsonObject info = alice2.messageInfo(conversation, 1, WAIT);
+            assertThat(info.getJsonArray("members").getJsonObject(0).getMap()).as(info.encode())
+                    .containsEntry("userId", b.userId()).containsEntry("delivered", true).containsEntry("read", true);
 
             // The event is in the CQL projection.
             try (CqlSession cql = CqlSessionFactory.open(EDGES.stack().settings(), true)) {
@@ -97,6 +103,10 @@ class WalkingSkeletonIT {
                             assertThat(row.getString("client_message_id")).isEqualTo("m1");
                             assertThat(row.getString("sender_user_id")).isEqualTo(a.userId());
                         }));
+                // A device that was offline reads the marks from here (through messageInfo).
+                await().atMost(WAIT).untilAsserted(() -> assertThat(cql.execute("SELECT mark, seq FROM member_receipts"
+                        + " WHERE conversation_id = ? AND user_id = ? AND bucket = 0", conversation, b.userId()).all())
+                        .extracting(row -> row.getString("mark") + row.getLong("seq")).containsExactlyInAnyOrder("d1", "r1"));
             }
         }
     }

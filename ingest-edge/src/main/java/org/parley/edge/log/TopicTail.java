@@ -18,7 +18,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Follows every partition of a topic from its end, on a thread of its own, with no consumer group: each edge must
  * see every record (revocations, typing signals, presence changes) for the devices it holds, and none from before
- * it started. A record that cannot be decoded is logged and skipped; it never stops the tail.
+ * it started (or, with a rewind, none from longer before than that). A record that cannot be decoded is logged and
+ * skipped; it never stops the tail.
  * {@link PartitionTail} follows a single partition the same way.
  */
 public class TopicTail<T> implements AutoCloseable {
@@ -31,6 +32,8 @@ public class TopicTail<T> implements AutoCloseable {
     private final Deserializer<T> values;
     private final Consumer<T> handler;
     private final Thread thread;
+    /** How far back before the start to begin; null: at the end. */
+    private Duration rewind;
     private final CompletableFuture<Void> ready = new CompletableFuture<>();
     private volatile boolean running = true;
 
@@ -53,6 +56,15 @@ public class TopicTail<T> implements AutoCloseable {
         this.thread.setDaemon(true);
     }
 
+    /**
+     * Begins {@code rewind} before the start instead of at the end: for state another reader (the projection writer)
+     * may not have written yet when a device asks for it (docs/adr/0014). Call before {@link #start()}.
+     */
+    public TopicTail<T> rewind(Duration rewind) {
+        this.rewind = rewind;
+        return this;
+    }
+
     public CompletableFuture<Void> start() {
         thread.start();
         return ready;
@@ -64,6 +76,17 @@ public class TopicTail<T> implements AutoCloseable {
                     : consumer.partitionsFor(topic).stream().map(p -> new TopicPartition(topic, p.partition())).toList();
             consumer.assign(partitions);
             consumer.seekToEnd(partitions);
+            if (rewind != null) {
+                long from = System.currentTimeMillis() - rewind.toMillis();
+                java.util.Map<TopicPartition, Long> at = new java.util.HashMap<>();
+                partitions.forEach(tp -> at.put(tp, from));
+                // A partition with nothing that recent stays at its end.
+                consumer.offsetsForTimes(at).forEach((tp, found) -> {
+                    if (found != null) {
+                        consumer.seek(tp, found.offset());
+                    }
+                });
+            }
             partitions.forEach(consumer::position);
             ready.complete(null);
             while (running) {

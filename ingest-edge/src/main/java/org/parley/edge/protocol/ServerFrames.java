@@ -44,12 +44,22 @@ public final class ServerFrames {
         return event(e, deviceId).put("type", "message").put("inboxSeq", inboxSeq).encode();
     }
 
+    /** A receipt from the inbox: a reader's own read, a group's aggregate. */
     public static String receipt(long inboxSeq, Receipt r) {
-        return new JsonObject().put("type", "receipt").put("inboxSeq", inboxSeq)
+        return receiptFields(r).put("inboxSeq", inboxSeq).encode();
+    }
+
+    /** A one-to-one mark relayed as it is sequenced: no inbox seq, nothing to acknowledge (docs/adr/0014). */
+    public static String receipt(Receipt r) {
+        return receiptFields(r).encode();
+    }
+
+    private static JsonObject receiptFields(Receipt r) {
+        return new JsonObject().put("type", "receipt")
                 .put("status", r.getStatus().name().toLowerCase(java.util.Locale.ROOT))
                 .put("conversationId", r.getConversationId()).put("seq", r.getSeq())
                 .put("byUserId", r.getByUserId()).put("byDeviceId", r.getByDeviceId())
-                .put("at", r.getAt().toEpochMilli()).encode();
+                .put("at", r.getAt().toEpochMilli());
     }
 
     /**

@@ -35,6 +35,8 @@ public class CqlEdgeReadModel implements EdgeReadModel {
     private final CqlSession session;
     private final org.parley.projections.MessageSearch search;
     private final com.datastax.oss.driver.api.core.cql.PreparedStatement historyFrom;
+    /** One-to-one marks seen on the log and maybe not projected yet; null: the table alone. */
+    private RecentMarks recentMarks;
 
     public CqlEdgeReadModel(Vertx vertx, CqlSession session) {
         this.vertx = vertx;
@@ -51,6 +53,12 @@ public class CqlEdgeReadModel implements EdgeReadModel {
         this.mediaReferences = new MediaReferences(session);
         this.memberReceipts = new org.parley.projections.MemberReceipts(session);
         this.search = new org.parley.projections.MessageSearch(session);
+    }
+
+    /** Completes {@code member_receipts} with the marks this edge saw on the log more recently (docs/adr/0014). */
+    public CqlEdgeReadModel withRecentMarks(RecentMarks recentMarks) {
+        this.recentMarks = recentMarks;
+        return this;
     }
 
     @Override
@@ -157,7 +165,9 @@ public class CqlEdgeReadModel implements EdgeReadModel {
     @Override
     public Future<Map<String, org.parley.projections.MemberReceipts.Status>> memberStatus(String conversationId,
             long seq, long headSeq, List<String> userIds) {
-        return onContext(memberReceipts.status(conversationId, seq, headSeq, userIds));
+        RecentMarks recent = recentMarks;
+        return onContext(memberReceipts.status(conversationId, seq, headSeq, userIds))
+                .map(stored -> recent == null ? stored : recent.merge(conversationId, seq, userIds, stored));
     }
 
     @Override

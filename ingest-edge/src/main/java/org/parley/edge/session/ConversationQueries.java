@@ -225,19 +225,15 @@ final class ConversationQueries {
     }
 
     /**
-     * Each member's delivered/read status of one of the requester's own group messages (docs/adr/0014): a member's
-     * marks are state in {@code member_receipts}, not receipts pushed to the sender. The message must be within the
-     * requester's reach and sent by it (as WhatsApp's "message info"); the members listed are those who were to
-     * receive it (the current members that had joined by then, the requester excepted). A one-to-one chat's status
-     * still comes as receipts: NOT_A_GROUP.
+     * Each member's delivered/read status of one of the requester's own messages (docs/adr/0014): a member's marks are
+     * state in {@code member_receipts}, not receipts pushed to the sender through the inbox. The message must be
+     * within the requester's reach and sent by it (as WhatsApp's "message info"); the members listed are those who
+     * were to receive it: in a group the current members that had joined by then, in a one-to-one chat the other
+     * member (the requester excepted in both). A one-to-one chat's read mark exists only if both share read receipts.
      */
     void messageInfo(ClientFrame.MessageInfo m) {
         String ref = m.requestId();
         reach.of(userId, m.conversationId(), ref).compose(range -> {
-            if (!Conversations.isGroup(m.conversationId())) {
-                return Future.<String>failedFuture(new ProtocolException(ErrorCode.NOT_A_GROUP, "message info is for"
-                        + " group messages; in " + m.conversationId() + " the status comes as receipts", ref));
-            }
             if (!range.contains(m.seq())) {
                 return Future.<String>failedFuture(new ProtocolException(ErrorCode.TARGET_UNKNOWN, "message " + m.seq()
                         + " of " + m.conversationId() + " is not within your reach", ref));
@@ -252,9 +248,12 @@ final class ConversationQueries {
                     return Future.failedFuture(new ProtocolException(ErrorCode.NOT_THE_SENDER, "message info is for"
                             + " your own messages; " + m.seq() + " was sent by " + e.getSenderUserId(), ref));
                 }
-                Future<List<String>> recipients = readModel.members(m.conversationId()).map(members -> members.stream()
-                        .filter(x -> !x.userId().equals(userId) && x.sinceSeq() <= m.seq())
-                        .map(org.parley.projections.GroupDirectory.Member::userId).sorted().toList());
+                Future<List<String>> recipients = !Conversations.isGroup(m.conversationId())
+                        ? Future.succeededFuture(Conversations.members(m.conversationId()).orElse(List.of()).stream()
+                                .filter(x -> !x.equals(userId)).toList())
+                        : readModel.members(m.conversationId()).map(members -> members.stream()
+                                .filter(x -> !x.userId().equals(userId) && x.sinceSeq() <= m.seq())
+                                .map(org.parley.projections.GroupDirectory.Member::userId).sorted().toList());
                 return recipients.compose(users -> readModel.head(m.conversationId())
                         .compose(head -> users.isEmpty() ? Future.succeededFuture(Map.of())
                                 : readModel.memberStatus(m.conversationId(), m.seq(), Math.max(head, m.seq()), users))
