@@ -39,6 +39,7 @@ public class PushDispatcher {
     private final long maxAgeMs;
     private final Clock clock;
     private final Map<Result, AtomicLong> counts = new java.util.EnumMap<>(Result.class);
+    private PushMeters meters;
 
     public PushDispatcher(PushSubscriptions subscriptions, PushSounds sounds, PushLedger ledger,
             Map<String, PushSender> senders, Duration ttl, String urgency, long maxAgeMs, Clock clock) {
@@ -55,6 +56,12 @@ public class PushDispatcher {
         }
     }
 
+    /** Counts results and attempts on these meters too (the process's /metrics). */
+    public PushDispatcher withMeters(PushMeters meters) {
+        this.meters = meters;
+        return this;
+    }
+
     public Map<Result, AtomicLong> counts() {
         return counts;
     }
@@ -62,6 +69,12 @@ public class PushDispatcher {
     public CompletableFuture<Result> dispatch(PushRequest r) {
         return run(r).thenApply(result -> {
             counts.get(result).incrementAndGet();
+            if (meters != null) {
+                meters.result(result);
+                if (result == Result.SENT) {
+                    meters.sent(Duration.ofMillis(clock.millis() - r.getSentAt().toEpochMilli()));
+                }
+            }
             LOG.debug("push {}: {}", r.getPushId(), result);
             return result;
         }).toCompletableFuture();
@@ -88,6 +101,9 @@ public class PushDispatcher {
         PushSubscription target = new PushSubscription(s.deviceId(), s.kind(), s.endpoint(), s.p256dh(), s.auth());
         PushMessage message = new PushMessage(r.getPushId(), r.getCollapseKey(), ttl, urgency, payload);
         return sender.send(target, message).thenCompose(outcome -> {
+            if (meters != null) {
+                meters.attempt(outcome);
+            }
             if (outcome.status() == PushOutcome.Status.RETRY && attempt < RETRY_DELAYS_MS.length) {
                 LOG.info("push {} to {}: {} — retry {} in {} ms", r.getPushId(), s.endpoint(), outcome, attempt + 1,
                         RETRY_DELAYS_MS[attempt]);

@@ -103,12 +103,13 @@ public final class PushDispatcherApp {
         KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(consumerConfig(settings));
         org.parley.metrics.ProcessMetrics.bindKafka(consumer, "push");
         AtomicBoolean running = new AtomicBoolean(true);
+        PushMeters meters = new PushMeters(org.parley.metrics.ProcessMetrics.registry());
         Thread loop = new Thread(() -> {
             try {
                 run(consumer, topic, decoder, () -> new PushDispatcher(subscriptions, sounds,
                         new PushLedger(cql, UUID.randomUUID().toString(), ttlSeconds), senders,
                         Duration.ofSeconds(settings.getLong("push.ttl-seconds")), settings.get("push.urgency"),
-                        settings.getLong("push.max-age-ms"), Clock.systemUTC()), running);
+                        settings.getLong("push.max-age-ms"), Clock.systemUTC()).withMeters(meters), running);
             } catch (WakeupException stopping) {
                 // shutdown
             } finally {
