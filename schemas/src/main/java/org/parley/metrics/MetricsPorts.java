@@ -19,6 +19,8 @@ import org.parley.config.Settings;
  *   <tr><td>projections</td><td>3</td></tr>
  *   <tr><td>fanout</td><td>4</td></tr>
  *   <tr><td>push</td><td>5</td></tr>
+ *   <tr><td>kafka (the broker, through the JMX exporter agent)</td><td>6</td></tr>
+ *   <tr><td>cql (Cassandra, through the JMX exporter agent)</td><td>7</td></tr>
  *   <tr><td>edge</td><td>10 + edge.id</td></tr>
  * </table>
  */
@@ -34,6 +36,8 @@ public final class MetricsPorts {
         m.put("projections", 3);
         m.put("fanout", 4);
         m.put("push", 5);
+        m.put("kafka", 6);
+        m.put("cql", 7);
         m.put("edge", 10);
         OFFSETS = java.util.Collections.unmodifiableMap(m);
     }

@@ -39,10 +39,11 @@ public final class ComponentTable {
         int registry = s.getInt("registry.port");
         services = List.of(
                 new Component("kafka", Kind.SERVICE, "kafka", "kafka.Kafka", "jvm.kafka",
-                        List.of(port(s, "kafka.port"), port(s, "kafka.controller-port")),
+                        concat(List.of(port(s, "kafka.port"), port(s, "kafka.controller-port")), metrics(s, "kafka", 0)),
                         Readiness.tcpAndLog(kafka, "Kafka Server started"), List.of()),
                 new Component("cql", Kind.SERVICE, "cassandra", "org.apache.cassandra.service.CassandraDaemon", "jvm.cql",
-                        List.of(port(s, "cql.port"), port(s, "cql.storage-port"), port(s, "cql.jmx-port")),
+                        concat(List.of(port(s, "cql.port"), port(s, "cql.storage-port"), port(s, "cql.jmx-port")),
+                                metrics(s, "cql", 0)),
                         Readiness.tcpAndLog(cql, "Startup complete"), List.of()),
                 new Component("s3", Kind.SERVICE, "s3proxy", "org.gaul.s3proxy.Main", "jvm.s3", List.of(port(s, "s3.port")),
                         Readiness.http(s3, "/", 0), List.of()),

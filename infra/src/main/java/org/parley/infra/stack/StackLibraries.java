@@ -21,7 +21,8 @@ final class StackLibraries {
             new Library("kafka", "dependency:copy-dependencies", "kafka_2.13-*.jar"),
             new Library("cassandra", "dependency:copy-dependencies", "cassandra-all-*.jar"),
             new Library("s3proxy", "dependency:copy-dependencies", "s3proxy-*-jar-with-dependencies.jar"),
-            new Library("registry", "dependency:unpack", "apicurio-registry-app-*-runner.jar"));
+            new Library("registry", "dependency:unpack", "apicurio-registry-app-*-runner.jar"),
+            new Library(JmxExporterAgent.LIBRARY, "dependency:copy-dependencies", "jmx_prometheus_javaagent-*.jar"));
 
     private final StackSettings settings;
     private final Console console;

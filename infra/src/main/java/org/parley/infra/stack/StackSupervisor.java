@@ -429,6 +429,12 @@ public final class StackSupervisor {
         return words(settings.get(c.jvmKey(), ""));
     }
 
+    /** The JMX exporter agent serving the server's /metrics on its metrics port, if it has one (metrics.port). */
+    private List<String> exporter(Component c, String config) {
+        return c.ports().stream().filter(p -> p.setting().startsWith("metrics.port")).findFirst()
+                .map(p -> List.of(JmxExporterAgent.argument(settings, config, p.port()))).orElse(List.of());
+    }
+
     static List<String> words(String s) {
         return s.isBlank() ? List.of() : List.of(s.trim().split("\\s+"));
     }
@@ -457,6 +463,7 @@ public final class StackSupervisor {
             }
         }
         List<String> args = new ArrayList<>(jvm(c));
+        args.addAll(exporter(c, "kafka"));
         args.addAll(List.of("-Djava.awt.headless=true", log4j, "-cp", cp, c.mainClass(),
                 conf.resolve("server.properties").toString()));
         return processes.launch("kafka", Map.of(), args);
@@ -481,6 +488,7 @@ public final class StackSupervisor {
             throw new UncheckedIOException(e);
         }
         args.addAll(jvm(c));
+        args.addAll(exporter(c, "cassandra"));
         args.addAll(List.of("-Dcassandra.jmx.local.port=" + settings.get("cql.jmx-port"),
                 "-Dcassandra.config=file://" + conf.resolve("cassandra.yaml"),
                 "-Dcassandra-foreground=yes",

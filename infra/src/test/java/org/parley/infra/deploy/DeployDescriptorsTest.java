@@ -152,6 +152,22 @@ class DeployDescriptorsTest {
     }
 
     @Test
+    void theBrokersExportTheBeansOfTheLocalStacksBrokerEndpoint() throws Exception {
+        JsonNode ref = kafka().node().path("spec").path("kafka").path("metricsConfig");
+        assertThat(ref.path("type").asText()).isEqualTo("jmxPrometheusExporter");
+        String map = ref.path("valueFrom").path("configMapKeyRef").path("name").asText();
+        String key = ref.path("valueFrom").path("configMapKeyRef").path("key").asText();
+        Doc configMap = Manifests.ofKind("ConfigMap").stream().filter(d -> d.name().equals(map)).findFirst().orElseThrow();
+        com.fasterxml.jackson.databind.ObjectMapper yaml = new com.fasterxml.jackson.databind.ObjectMapper(
+                new com.fasterxml.jackson.dataformat.yaml.YAMLFactory());
+        JsonNode deployed = yaml.readTree(configMap.node().path("data").path(key).asText());
+        JsonNode local = yaml.readTree(java.nio.file.Files.readString(
+                Manifests.root().getParent().getParent().resolve("infra/stack/jmx-exporter/kafka.yaml")));
+        assertThat(deployed).isEqualTo(local);
+        assertThat(deployed.path("includeObjectNames")).isNotEmpty();
+    }
+
+    @Test
     void theEndpointsNameTheServicesTheOperatorsCreate() {
         Settings s = clusterSettings();
         assertThat(host(s.kafkaBootstrap())).isEqualTo(kafka().name() + "-kafka-bootstrap.parley.svc");

@@ -71,6 +71,25 @@ class MetricsIT {
         return sum;
     }
 
+    /** The broker's and Cassandra's endpoints (the JMX exporter agent in their JVMs): their own beans, live. */
+    @Test
+    void theBrokerAndCassandraServeTheirServerMetrics() throws Exception {
+        String host = settings.find("metrics.host").filter(h -> !h.isBlank()).orElse(settings.get("bind.host"));
+        for (String[] server : new String[][] {
+                {"kafka", "kafka_server_brokertopicmetrics_count", "MessagesInPerSec"},
+                {"cql", "org_apache_cassandra_metrics_clientrequest_count", "Latency"}}) {
+            int port = org.parley.metrics.MetricsPorts.port(settings, server[0]).orElseThrow();
+            URI uri = URI.create("http://" + host + ":" + port + "/metrics");
+            // The stack has been writing since it started: the counters have moved.
+            await(server[0] + "'s " + server[1]).atMost(WAIT).untilAsserted(() -> {
+                HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(60)).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertThat(r.statusCode()).as(uri.toString()).isEqualTo(200);
+                assertThat(sample(r.body(), server[1], Map.of("name", server[2]))).as(uri + " " + server[1]).isPositive();
+            });
+        }
+    }
+
     @Test
     void everyAppProcessServesItsMeters() throws Exception {
         List<StackHealth.Component> components = StackHealth.components(settings);

@@ -62,7 +62,7 @@ class ParleyCommandTest {
             int port = taken.getLocalPort();
             assertThat(StackSupervisor.portInUse("127.0.0.1", port)).isTrue();
             // libraries present (markers), the port of s3 taken (default ports may be taken by another stack here too)
-            for (String lib : List.of("kafka", "cassandra", "s3proxy", "registry")) {
+            for (String lib : StackLibraries.LIBRARIES.stream().map(StackLibraries.Library::name).toList()) {
                 Files.createDirectories(root.resolve(".parley/lib/" + lib));
                 Files.createFile(root.resolve(".parley/lib/" + lib + "/.complete"));
             }
