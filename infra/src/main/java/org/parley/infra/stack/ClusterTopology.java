@@ -130,4 +130,26 @@ public final class ClusterTopology {
         o.put("edge.instances", String.valueOf(instances(s, "edge")));
         return o;
     }
+
+    /** The Flink JobManager's RPC port: flink.blob-port + 1. */
+    public static int flinkJobManagerRpcPort(Settings s) {
+        return s.getInt("flink.blob-port") + 1;
+    }
+
+    /** A TaskManager of the Flink session cluster: 1..N, its RPC and data ports. */
+    public record FlinkTaskManager(int id, int rpcPort, int dataPort) {
+        public String name() {
+            return "flink-taskmanager-" + id;
+        }
+    }
+
+    public static List<FlinkTaskManager> flinkTaskManagers(Settings s) {
+        int n = count(s, "cluster.flink-taskmanagers", 1);
+        int blob = s.getInt("flink.blob-port");
+        List<FlinkTaskManager> out = new ArrayList<>();
+        for (int i = 1; i <= n; i++) {
+            out.add(new FlinkTaskManager(i, blob + 2 * i, blob + 2 * i + 1));
+        }
+        return out;
+    }
 }

@@ -112,8 +112,7 @@ public final class ComponentTable {
             };
             String main = org.parley.config.AppMains.valueOf(role.toUpperCase(java.util.Locale.ROOT)).mainClass();
             if (role.equals("fanout")) {
-                List<Port> flink = List.of(port(s, "flink.rest-port"), port(s, "flink.blob-port"));
-                out.add(app("fanout", module, main, concat(flink, metrics(s, "fanout", 0))));
+                out.addAll(flinkCluster(s));
                 continue;
             }
             int n = ClusterTopology.instances(s.settings(), role);
@@ -140,6 +139,34 @@ public final class ComponentTable {
             out.add(edge(s, i));
         }
         return List.copyOf(out);
+    }
+
+    /** The main classes of the Flink session cluster's processes (from the "flink" library). */
+    public static final String FLINK_JOBMANAGER_MAIN = "org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint";
+    public static final String FLINK_TASKMANAGER_MAIN = "org.apache.flink.runtime.taskexecutor.TaskManagerRunner";
+
+    /**
+     * The fan-out's Flink session cluster: flink-jobmanager (dashboard/REST on flink.rest-port, blob server, RPC) and
+     * flink-taskmanager-1..N. The job is submitted to it once they are ready (StackSupervisor).
+     */
+    private static List<Component> flinkCluster(StackSettings s) {
+        List<Component> out = new ArrayList<>();
+        out.add(new Component("flink-jobmanager", Kind.APP, "flink", FLINK_JOBMANAGER_MAIN, "jvm.flink",
+                List.of(port(s, "flink.rest-port"), port(s, "flink.blob-port"),
+                        new Port("flink.blob-port+1 (jobmanager rpc)", ClusterTopology.flinkJobManagerRpcPort(s.settings()))),
+                Readiness.http(s.getInt("flink.rest-port"), "/overview", 200), List.of()));
+        for (ClusterTopology.FlinkTaskManager tm : ClusterTopology.flinkTaskManagers(s.settings())) {
+            out.add(new Component(tm.name(), Kind.APP, "flink", FLINK_TASKMANAGER_MAIN, "jvm.flink",
+                    List.of(new Port("flink.blob-port+" + 2 * tm.id() + " (" + tm.name() + " rpc)", tm.rpcPort()),
+                            new Port("flink.blob-port+" + (2 * tm.id() + 1) + " (" + tm.name() + " data)", tm.dataPort())),
+                    Readiness.logLines(List.of("Successful registration at resource manager")), List.of()));
+        }
+        return out;
+    }
+
+    /** Whether c is a process of the Flink session cluster (its code is the "flink" library, not a module). */
+    public static boolean isFlink(Component c) {
+        return c.module().equals("flink");
     }
 
     /** The environment an app instance gets on top of the stack's (its metrics port, its state folder); may be empty. */

@@ -22,6 +22,8 @@ final class StackLibraries {
             new Library("cassandra", "dependency:copy-dependencies", "cassandra-all-*.jar"),
             new Library("s3proxy", "dependency:copy-dependencies", "s3proxy-*-jar-with-dependencies.jar"),
             new Library("registry", "dependency:unpack", "apicurio-registry-app-*-runner.jar"));
+    /** The Flink session cluster's runtime: fetched only for the cluster topology. */
+    static final Library FLINK = new Library("flink", "dependency:copy-dependencies", "flink-runtime-*.jar");
 
     private final StackSettings settings;
     private final Console console;
@@ -34,6 +36,9 @@ final class StackLibraries {
     void fetchAll() {
         for (Library l : LIBRARIES) {
             fetch(l);
+        }
+        if (settings.cluster()) {
+            fetch(FLINK);
         }
     }
 

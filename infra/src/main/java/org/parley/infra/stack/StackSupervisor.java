@@ -235,6 +235,9 @@ public final class StackSupervisor {
             console.say("nothing to stop");
             return;
         }
+        if (stopApps.contains("flink-jobmanager") && processes.isRunning("flink-jobmanager")) {
+            flink().stopJobWithSavepoint();
+        }
         processes.stopGroup(stopApps, console);
         processes.stopGroup(stopServices, console);
         console.say("down in " + console.elapsed() + " (data kept in " + settings.data() + ")");
@@ -350,6 +353,13 @@ public final class StackSupervisor {
         new StackLibraries(settings, console).fetchAll();
         if (!options.servicesOnly()) {
             for (Component c : table.apps()) {
+                if (ComponentTable.isFlink(c)) {
+                    if (!Files.isRegularFile(FlinkSessionCluster.jobJar(settings))) {
+                        throw new StackException(c.name() + ": the fan-out job jar " + FlinkSessionCluster.jobJar(settings)
+                                + " is not built: run ./mvnw -DskipTests install");
+                    }
+                    continue;
+                }
                 if (!hasMainClass(c)) {
                     throw new StackException(c.name() + ": main class " + c.mainClass() + " is not in module " + c.module()
                             + " (not written yet?). Use ./parley up --services-only for the services alone.");
@@ -383,6 +393,9 @@ public final class StackSupervisor {
             if (!options.servicesOnly()) {
                 EdgeCertificate.ensure(settings, console);
                 startAndAwait(apps, c -> startApp(c, effective));
+                if (settings.cluster() && apps.stream().anyMatch(ComponentTable::isFlink)) {
+                    flink().ensureJob(effective);
+                }
             }
         } catch (RuntimeException e) {
             if (!(e instanceof StackException se && se.reported())) {
@@ -660,7 +673,14 @@ public final class StackSupervisor {
         return processes.launch("registry", Map.of(), args);
     }
 
+    private FlinkSessionCluster flink() {
+        return new FlinkSessionCluster(settings, processes, console, http);
+    }
+
     private Started startApp(Component c, Path effective) {
+        if (ComponentTable.isFlink(c)) {
+            return flink().start(c, jvm(c), FLINK_OPENS);
+        }
         Map<String, String> env = appEnv(effective);
         List<String> args = new ArrayList<>(jvm(c));
         if (c.name().equals("fanout") || c.name().equals("apps")) {

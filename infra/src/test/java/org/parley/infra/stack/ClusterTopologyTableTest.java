@@ -40,11 +40,16 @@ class ClusterTopologyTableTest {
         assertThat(t.services()).extracting(Component::name)
                 .containsExactly("kafka-1", "kafka-2", "kafka-3", "cql-1", "cql-2", "cql-3", "s3", "registry");
         assertThat(t.apps()).extracting(Component::name).containsExactly("sequencer-1", "sequencer-2", "presence-1",
-                "presence-2", "projections-1", "projections-2", "fanout", "push-1", "push-2", "edge-0", "edge-1");
+                "presence-2", "projections-1", "projections-2", "flink-jobmanager", "flink-taskmanager-1",
+                "flink-taskmanager-2", "push-1", "push-2", "edge-0", "edge-1");
         assertThat(t.apps()).allSatisfy(c -> {
             assertThat(t.settings().get(c.jvmKey(), null)).as(c.jvmKey()).isNotBlank();
-            assertThat(c.readiness().logLines()).as(c.name()).isNotEmpty();
+            assertThat(!c.readiness().logLines().isEmpty() || c.readiness().httpPath() != null).as(c.name()).isTrue();
         });
+        assertThat(t.apps().stream().filter(ComponentTable::isFlink)).extracting(Component::mainClass)
+                .containsExactly(ComponentTable.FLINK_JOBMANAGER_MAIN, ComponentTable.FLINK_TASKMANAGER_MAIN,
+                        ComponentTable.FLINK_TASKMANAGER_MAIN);
+        assertThat(t.find("flink-jobmanager").orElseThrow().readiness().httpPath()).isEqualTo("/overview");
         assertThat(t.find("sequencer-2").orElseThrow().readiness().logLines())
                 .containsExactly(ComponentTable.readyLine("sequencer"));
         assertThat(t.settings().layout()).isEqualTo(StackSettings.Layout.SPLIT);
@@ -54,11 +59,12 @@ class ClusterTopologyTableTest {
     void countsComeFromTheSettings() {
         Map<String, String> env = Map.of("PARLEY_STACK_TOPOLOGY", "cluster", "PARLEY_CLUSTER_KAFKA_BROKERS", "5",
                 "PARLEY_CLUSTER_CQL_NODES", "2", "PARLEY_CLUSTER_CQL_REPLICATION_FACTOR", "2",
-                "PARLEY_CLUSTER_SEQUENCERS", "3", "PARLEY_CLUSTER_PUSH", "1", "PARLEY_CLUSTER_EDGES", "3");
+                "PARLEY_CLUSTER_SEQUENCERS", "3", "PARLEY_CLUSTER_PUSH", "1", "PARLEY_CLUSTER_EDGES", "3",
+                "PARLEY_CLUSTER_FLINK_TASKMANAGERS", "3");
         ComponentTable t = ComponentTable.of(settings(env));
         assertThat(t.services().stream().filter(c -> c.module().equals("kafka"))).hasSize(5);
         assertThat(t.services().stream().filter(c -> c.module().equals("cassandra"))).hasSize(2);
-        assertThat(t.apps()).extracting(Component::name).contains("sequencer-3", "push-1", "edge-2")
+        assertThat(t.apps()).extracting(Component::name).contains("sequencer-3", "push-1", "edge-2", "flink-taskmanager-3")
                 .doesNotContain("push-2");
         assertThat(t.settings().settings().kafkaBootstrap().split(",")).hasSize(5);
     }
@@ -74,6 +80,10 @@ class ClusterTopologyTableTest {
         assertThat(t.find("kafka-3").orElseThrow().ports()).extracting(Component.Port::port).containsExactly(29096, 29097);
         assertThat(t.find("cql-2").orElseThrow().ports()).extracting(Component.Port::port)
                 .containsExactly(29043, 29071, 29200);
+        assertThat(t.find("flink-jobmanager").orElseThrow().ports()).extracting(Component.Port::port)
+                .containsExactly(28071, 28072, 28073);
+        assertThat(t.find("flink-taskmanager-2").orElseThrow().ports()).extracting(Component.Port::port)
+                .containsExactly(28076, 28077);
         assertThat(t.find("sequencer-1").orElseThrow().ports()).extracting(Component.Port::port).containsExactly(28051);
         assertThat(t.find("sequencer-2").orElseThrow().ports()).extracting(Component.Port::port).containsExactly(28066);
         assertThat(t.env(t.find("sequencer-2").orElseThrow())).containsEntry("PARLEY_METRICS_SEQUENCER_PORT", "28066")
