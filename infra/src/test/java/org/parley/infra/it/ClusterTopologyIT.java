@@ -61,6 +61,8 @@ import org.parley.schemas.CodeOutbox;
  *       every conversation's seqs stay 1..N, each message shown once.</li>
  *   <li>The Flink TaskManager running the fan-out job SIGKILLed under traffic: the job restarts from its checkpoint on
  *       the other TaskManager and every message is shown once, with contiguous inbox seqs.</li>
+ *   <li>A Kafka broker and a CQL node SIGKILLed together under traffic: with replication 3, min ISR 2 and QUORUM
+ *       nothing stops, every message is shown once.</li>
  * </ol>
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -202,12 +204,24 @@ class ClusterTopologyIT {
         supervisor.up(new StackSupervisor.UpOptions(false, false, List.of(busy)));
     }
 
+    @Test
+    @Order(4)
+    void aSigkilledKafkaBrokerAndCqlNodeLoseNothing() throws Exception {
+        // Replication 3, min ISR 2, QUORUM of 3: one broker and one CQL node may be down; nothing stops or is lost.
+        storm(List.of("kafka-3", "cql-3"), () -> { });
+    }
+
+    private void storm(String victim, ThrowingRunnable afterKill) throws Exception {
+        storm(List.of(victim), afterKill);
+    }
+
     /**
      * Three senders (two on edge-0, one on edge-1) send {@link #PER_SENDER} messages each to a recipient on edge-1, one
      * at a time, while the component is SIGKILLed once the recipient has seen a quarter; then every sender's seqs must
      * be 1..N and the recipient must have been shown each message once, with contiguous inbox seqs.
      */
-    private void storm(String victim, ThrowingRunnable afterKill) throws Exception {
+    private void storm(List<String> victims, ThrowingRunnable afterKill) throws Exception {
+        String victim = String.join(" and ", victims);
         ParleyClient.Device r = register(edge1, "rcpt");
         List<ParleyClient.Device> senders = new ArrayList<>();
         senders.add(register(edge0, "s1"));
@@ -229,13 +243,14 @@ class ClusterTopologyIT {
             }
             int total = senders.size() * PER_SENDER;
             rcpt.awaitFrame(f -> rcpt.frames("message").size() >= total / 4, WAIT);
-            ProcessHandle process = supervisor.processes().live(victim)
-                    .orElseThrow(() -> new AssertionError(victim + " is not running"));
-            assertThat(process.destroyForcibly()).isTrue(); // SIGKILL: no leave-group, no savepoint
-            process.onExit().get(30, TimeUnit.SECONDS);
+            for (String v : victims) {
+                ProcessHandle process = supervisor.processes().live(v)
+                        .orElseThrow(() -> new AssertionError(v + " is not running"));
+                assertThat(process.destroyForcibly()).isTrue(); // SIGKILL: no leave-group, no savepoint, no flush
+                process.onExit().get(30, TimeUnit.SECONDS);
+            }
             int seenAtKill = rcpt.frames("message").size();
-            System.out.printf("[cluster] killed %s (pid %d) after %d of %d messages were shown%n", victim, process.pid(),
-                    seenAtKill, total);
+            System.out.printf("[cluster] killed %s after %d of %d messages were shown%n", victim, seenAtKill, total);
 
             for (int i = 0; i < sending.size(); i++) {
                 List<Long> seqs = sending.get(i).get(2 * WAIT.toSeconds(), TimeUnit.SECONDS);
