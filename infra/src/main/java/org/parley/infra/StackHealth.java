@@ -53,6 +53,20 @@ public final class StackHealth {
         String layout = s.find("stack.layout").orElse("combined");
         int edges = s.getInt("edge.instances");
         List<Component> out = new ArrayList<>();
+        if (cluster(s)) {
+            // The cluster topology: role-1..N of each role (the fan-out runs in the Flink session cluster: no endpoint).
+            Map<String, String> counts = Map.of("sequencer", "cluster.sequencers", "presence", "cluster.presence",
+                    "projections", "cluster.projections", "push", "cluster.push");
+            for (String r : List.of("sequencer", "presence", "projections", "push")) {
+                for (int i = 1; i <= s.getInt(counts.get(r)); i++) {
+                    out.add(new Component(r + "-" + i, r, 0));
+                }
+            }
+            for (int i = 0; i < edges; i++) {
+                out.add(new Component("edge-" + i, "edge", i));
+            }
+            return out;
+        }
         switch (layout) {
             case "combined" -> {
                 out.add(new Component("apps", "apps", 0));
@@ -77,7 +91,18 @@ public final class StackHealth {
     public static Optional<URI> endpoint(Settings s, Component c) {
         Settings own = s.with(Map.of("edge.id", String.valueOf(c.edgeId())));
         String host = s.find("metrics.host").orElse(s.host());
-        return MetricsPorts.port(own, c.metricsRole()).map(p -> URI.create("http://" + host + ":" + p + "/metrics"));
+        // Instance i of a role in the cluster topology: + (i-1) * cluster.metrics-instance-step (ComponentTable).
+        Matcher instance = INSTANCE.matcher(c.name());
+        int extra = cluster(s) && !c.metricsRole().equals("edge") && instance.matches()
+                ? (Integer.parseInt(instance.group(1)) - 1) * s.getInt("cluster.metrics-instance-step") : 0;
+        return MetricsPorts.port(own, c.metricsRole())
+                .map(p -> URI.create("http://" + host + ":" + (p + extra) + "/metrics"));
+    }
+
+    private static final Pattern INSTANCE = Pattern.compile("[a-z]+-([0-9]+)");
+
+    private static boolean cluster(Settings s) {
+        return "cluster".equals(s.find("stack.topology").orElse("single"));
     }
 
     /** Reads a scrape: up with the process's uptime and the roles whose meters it carries. */

@@ -38,6 +38,19 @@ class StackHealthTest {
     }
 
     @Test
+    void theClusterTopologyHasAProcessPerInstanceOnTheInstancesMetricsPort() {
+        Settings s = Settings.of(Map.of("stack.topology", "cluster", "stack.layout", "combined", "edge.instances", "2",
+                "metrics.port", "30000"));
+        List<StackHealth.Component> cs = StackHealth.components(s);
+        assertThat(cs).extracting(StackHealth.Component::name).containsExactly("sequencer-1", "sequencer-2",
+                "presence-1", "presence-2", "projections-1", "projections-2", "push-1", "push-2", "edge-0", "edge-1");
+        assertThat(StackHealth.endpoint(s, cs.get(0))).contains(URI.create("http://127.0.0.1:30001/metrics"));
+        assertThat(StackHealth.endpoint(s, cs.get(1))).contains(URI.create("http://127.0.0.1:30016/metrics"));
+        assertThat(StackHealth.endpoint(s, cs.get(7))).contains(URI.create("http://127.0.0.1:30020/metrics"));
+        assertThat(StackHealth.endpoint(s, cs.get(9))).contains(URI.create("http://127.0.0.1:30011/metrics"));
+    }
+
+    @Test
     void anUnknownLayoutIsRefused() {
         assertThatThrownBy(() -> StackHealth.components(Settings.of(Map.of("stack.layout", "spread"))))
                 .hasMessageContaining("stack.layout").hasMessageContaining("spread");

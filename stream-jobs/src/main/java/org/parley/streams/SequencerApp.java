@@ -32,7 +32,9 @@ public final class SequencerApp {
         // would hold the last transaction (and every read_committed reader) back by up to that long.
         p.put(StreamsConfig.POLL_MS_CONFIG, s.getInt("streams.poll-ms"));
         p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, s.getInt("topic.replication-factor"));
-        p.put(StreamsConfig.STATE_DIR_CONFIG, Path.of(s.get("data.dir"), "data", "streams").toAbsolutePath().toString());
+        // streams.state-dir: a second instance on the same machine (the cluster topology) needs its own folder.
+        p.put(StreamsConfig.STATE_DIR_CONFIG, s.find("streams.state-dir").map(Path::of)
+                .orElseGet(() -> Path.of(s.get("data.dir"), "data", "streams")).toAbsolutePath().toString());
         p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, s.getInt("streams.threads"));
         // Warm copies of each task's state in other instances (production: 1), so a lost instance's tasks resume on
         // one that holds their state instead of replaying the changelog.

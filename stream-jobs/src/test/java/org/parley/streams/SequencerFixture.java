@@ -37,6 +37,7 @@ final class SequencerFixture implements AutoCloseable {
     /** The edge's clock: every action is received one second after the previous one unless moved. */
     Instant now = Instant.parse("2026-11-28T10:00:00Z");
     private int counter;
+    final String applicationId = "sequencer-test-" + java.util.UUID.randomUUID();
 
     SequencerFixture() {
         this(SequencerRules.defaults());
@@ -47,7 +48,7 @@ final class SequencerFixture implements AutoCloseable {
         SequencerTopology.build(builder, topics, registry, rules);
         Properties props = new Properties();
         // A state folder of its own: two fixtures may be open at once.
-        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "sequencer-test-" + java.util.UUID.randomUUID());
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         driver = new TopologyTestDriver(builder.build(), props);
         actions = driver.createInputTopic(topics.actions().name(), Serdes.String().serializer(),
@@ -129,6 +130,12 @@ final class SequencerFixture implements AutoCloseable {
     /** The sequencer's state store (all kinds, keys with their one-character kind prefix). */
     org.apache.kafka.streams.state.KeyValueStore<String, byte[]> state() {
         return driver.getKeyValueStore(ConversationSequencer.STATE_STORE);
+    }
+
+    /** What the sequencer wrote to its state store's changelog topic so far (what a new owner of the task restores). */
+    List<org.apache.kafka.streams.KeyValue<String, byte[]>> changelog() {
+        return driver.createOutputTopic(applicationId + "-" + ConversationSequencer.STATE_STORE + "-changelog",
+                Serdes.String().deserializer(), Serdes.ByteArray().deserializer()).readKeyValuesToList();
     }
 
     /** One kind of the sequencer's state whose values are seqs. */

@@ -47,7 +47,32 @@ public final class ParleyCommand {
             console.out().print(USAGE);
             return 0;
         }
-        StackSettings settings = StackSettings.load(root, env);
+        // --topology single|cluster for the stack's commands: the same as PARLEY_STACK_TOPOLOGY.
+        Map<String, String> withTopology = env;
+        if (List.of("up", "down", "status", "logs", "config").contains(cmd)) {
+            List<String> rest = new ArrayList<>();
+            for (int i = 0; i < args.size(); i++) {
+                String a = args.get(i);
+                String value = null;
+                if (a.equals("--topology")) {
+                    if (i + 1 >= args.size()) {
+                        throw new StackException(cmd + ": --topology needs a value: single or cluster");
+                    }
+                    value = args.get(++i);
+                } else if (a.startsWith("--topology=")) {
+                    value = a.substring("--topology=".length());
+                }
+                if (value == null) {
+                    rest.add(a);
+                } else {
+                    Map<String, String> e = new java.util.LinkedHashMap<>(env);
+                    e.put("PARLEY_STACK_TOPOLOGY", value);
+                    withTopology = e;
+                }
+            }
+            args = rest;
+        }
+        StackSettings settings = StackSettings.load(root, withTopology);
         StackSupervisor supervisor = new StackSupervisor(settings, console);
         return switch (cmd) {
             case "up" -> up(supervisor, args);
@@ -122,7 +147,7 @@ public final class ParleyCommand {
         }
         var status = supervisor.status(servicesOnly);
         // Health and lag only when there is something to ask: the broker and at least one app process running.
-        boolean ask = !servicesOnly && status.stream().anyMatch(s -> s.running() && s.component().name().equals("kafka"))
+        boolean ask = !servicesOnly && status.stream().anyMatch(s -> s.running() && s.component().module().equals("kafka"))
                 && status.stream().anyMatch(s -> s.running() && !s.component().isService());
         StackHealth.Report health = ask ? StackHealth.collect(supervisor.settings().settings()) : null;
         if (json) {
@@ -200,7 +225,7 @@ public final class ParleyCommand {
     static final String USAGE = """
             Usage: ./parley <command> [options]
 
-              up [--clean] [--services-only] [app...]
+              up [--topology single|cluster] [--clean] [--services-only] [app...]
                     Start the local stack: Kafka, the CQL server (Cassandra), S3 (s3proxy), the schema registry (Apicurio),
                     provision them (topics, CQL schema, media bucket, schemas), then the apps: sequencer, presence, projections,
                     fanout (Flink MiniCluster + dashboard), push (the push dispatcher) and edge-0..N-1. With stack.layout=combined
@@ -209,6 +234,9 @@ public final class ParleyCommand {
                     --clean          delete the data folder's data/ first (libraries stay)
                     --services-only  the four services and provisioning only, no apps
                     app...           only these apps (and any service not running), e.g. ./parley up sequencer (split layout)
+                    --topology cluster  3 Kafka nodes (RF 3, min ISR 2), 3 CQL nodes (RF 3, QUORUM), 2 instances of every
+                                     app, each its own process (docs/operations.md, "The cluster topology"); also for
+                                     down, status, logs and config (or PARLEY_STACK_TOPOLOGY=cluster)
               down [component...]
                     Stop everything ./parley started, or only the named components (apps first; SIGTERM, then SIGKILL
                     after stack.stop-timeout-seconds, 20 s). Data stays.

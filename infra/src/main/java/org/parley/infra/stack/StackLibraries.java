@@ -23,6 +23,8 @@ final class StackLibraries {
             new Library("s3proxy", "dependency:copy-dependencies", "s3proxy-*-jar-with-dependencies.jar"),
             new Library("registry", "dependency:unpack", "apicurio-registry-app-*-runner.jar"),
             new Library(JmxExporterAgent.LIBRARY, "dependency:copy-dependencies", "jmx_prometheus_javaagent-*.jar"));
+    /** The Flink session cluster's runtime: fetched only for the cluster topology. */
+    static final Library FLINK = new Library("flink", "dependency:copy-dependencies", "flink-runtime-*.jar");
 
     private final StackSettings settings;
     private final Console console;
@@ -35,6 +37,9 @@ final class StackLibraries {
     void fetchAll() {
         for (Library l : LIBRARIES) {
             fetch(l);
+        }
+        if (settings.cluster()) {
+            fetch(FLINK);
         }
     }
 

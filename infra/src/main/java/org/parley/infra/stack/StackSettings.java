@@ -23,25 +23,43 @@ public final class StackSettings {
         }
     }
 
+    /** The two topologies: one process per service and app, or replicated services and two of every app. */
+    public enum Topology { SINGLE, CLUSTER;
+
+        public String id() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
     private final Path root;
     private final Map<String, String> env;
     private final Settings settings;
     private final Path dataDir;
     private final Layout layout;
     private final int edges;
+    private final Topology topology;
 
-    private StackSettings(Path root, Map<String, String> env, Settings settings) {
+    private StackSettings(Path root, Map<String, String> env, Settings loaded) {
         this.root = root;
         this.env = env;
+        String t = loaded.find("stack.topology").orElse("single");
+        this.topology = switch (t) {
+            case "single" -> Topology.SINGLE;
+            case "cluster" -> Topology.CLUSTER;
+            default -> throw new StackException("stack.topology must be single or cluster, not '" + t + "'");
+        };
+        Settings settings = topology == Topology.CLUSTER ? loaded.with(ClusterTopology.overrides(loaded)) : loaded;
         this.settings = settings;
         Path d = Path.of(settings.get("data.dir"));
         this.dataDir = (d.isAbsolute() ? d : root.resolve(d)).normalize();
         String l = settings.get("stack.layout");
-        this.layout = switch (l) {
+        Layout chosen = switch (l) {
             case "combined" -> Layout.COMBINED;
             case "split" -> Layout.SPLIT;
             default -> throw new StackException("stack.layout must be combined or split, not '" + l + "'");
         };
+        // The cluster runs every app instance as its own process.
+        this.layout = topology == Topology.CLUSTER ? Layout.SPLIT : chosen;
         int n;
         try {
             n = settings.getInt("edge.instances");
@@ -140,6 +158,14 @@ public final class StackSettings {
 
     public Layout layout() {
         return layout;
+    }
+
+    public Topology topology() {
+        return topology;
+    }
+
+    public boolean cluster() {
+        return topology == Topology.CLUSTER;
     }
 
     public int edgeInstances() {

@@ -117,6 +117,7 @@ public final class StackSupervisor {
     public String statusJson(List<ComponentStatus> status) {
         StringBuilder b = new StringBuilder();
         b.append("{\"layout\":").append(Json.str(settings.layout().id()))
+                .append(",\"topology\":").append(Json.str(settings.topology().id()))
                 .append(",\"host\":").append(Json.str(settings.host()))
                 .append(",\"dataDir\":").append(Json.str(settings.dataDir().toString()))
                 .append(",\"allRunning\":").append(status.stream().allMatch(ComponentStatus::running))
@@ -181,20 +182,18 @@ public final class StackSupervisor {
         List<String> apps = new ArrayList<>();
         List<String> appNames = table.apps().stream().map(Component::name).toList();
         List<String> stale = new ArrayList<>();
-        try (DirectoryStream<Path> pids = Files.isDirectory(settings.run())
-                ? Files.newDirectoryStream(settings.run(), "edge-*.pid") : null) {
-            if (pids != null) {
-                List<String> found = new ArrayList<>();
-                pids.forEach(p -> found.add(p.getFileName().toString().replaceAll("\\.pid$", "")));
-                found.sort(Comparator.naturalOrder());
-                for (String c : found) {
-                    if (!appNames.contains(c)) {
-                        stale.add(c);
-                    }
-                }
+        List<String> staleServices = new ArrayList<>();
+        // Pid files of components this table does not have: edges of a larger edge.instances, or the other topology's
+        // processes (kafka-1, cql-2, sequencer-2, ... while single is configured, or kafka, cql ... while cluster is).
+        for (String c : pidFileComponents()) {
+            if (appNames.contains(c) || table.services().stream().anyMatch(x -> x.name().equals(c))) {
+                continue;
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            if (isServiceName(c)) {
+                staleServices.add(c);
+            } else {
+                stale.add(c);
+            }
         }
         for (int i = appNames.size() - 1; i >= 0; i--) {
             apps.add(appNames.get(i));
@@ -206,7 +205,10 @@ public final class StackSupervisor {
         }
         List<String> allApps = new ArrayList<>(stale);
         allApps.addAll(apps);
-        List<String> services = List.of("registry", "s3", "cql", "kafka");
+        List<String> services = new ArrayList<>(staleServices);
+        for (int i = table.services().size() - 1; i >= 0; i--) {
+            services.add(table.services().get(i).name());
+        }
         List<String> stopApps = allApps;
         List<String> stopServices = services;
         if (!names.isEmpty()) {
@@ -233,9 +235,32 @@ public final class StackSupervisor {
             console.say("nothing to stop");
             return;
         }
+        if (stopApps.contains("flink-jobmanager") && processes.isRunning("flink-jobmanager")) {
+            flink().stopJobWithSavepoint();
+        }
         processes.stopGroup(stopApps, console);
         processes.stopGroup(stopServices, console);
         console.say("down in " + console.elapsed() + " (data kept in " + settings.data() + ")");
+    }
+
+    /** The components with a pid file in the run folder, sorted (edges first, so they stop before the jobs). */
+    List<String> pidFileComponents() {
+        List<String> found = new ArrayList<>();
+        if (!Files.isDirectory(settings.run())) {
+            return found;
+        }
+        try (DirectoryStream<Path> pids = Files.newDirectoryStream(settings.run(), "*.pid")) {
+            pids.forEach(p -> found.add(p.getFileName().toString().replaceAll("\\.pid$", "")));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        found.sort(Comparator.comparing((String c) -> !c.startsWith("edge-")).thenComparing(Comparator.naturalOrder()));
+        return found;
+    }
+
+    /** A service of either topology: kafka, kafka-N, cql, cql-N, s3, registry. */
+    static boolean isServiceName(String c) {
+        return c.matches("(kafka|cql)(-[0-9]+)?|s3|registry");
     }
 
     // ---------------------------------------------------------------------------------------------------- up
@@ -292,6 +317,12 @@ public final class StackSupervisor {
                         + settings.layout().id() + "'; run ./parley down first");
             }
         }
+        for (String c : pidFileComponents()) {
+            if (table.find(c).isEmpty() && !c.matches("edge-[0-9]+") && processes.isRunning(c)) {
+                throw new StackException("up: " + c + " is running, from the other stack.topology than '"
+                        + settings.topology().id() + "'; run ./parley down first");
+            }
+        }
         List<Component> missing = wanted.stream().filter(c -> !processes.isRunning(c.name())).toList();
         if (missing.isEmpty()) {
             console.say("the stack is already up");
@@ -322,6 +353,13 @@ public final class StackSupervisor {
         new StackLibraries(settings, console).fetchAll();
         if (!options.servicesOnly()) {
             for (Component c : table.apps()) {
+                if (ComponentTable.isFlink(c)) {
+                    if (!Files.isRegularFile(FlinkSessionCluster.jobJar(settings))) {
+                        throw new StackException(c.name() + ": the fan-out job jar " + FlinkSessionCluster.jobJar(settings)
+                                + " is not built: run ./mvnw -DskipTests install");
+                    }
+                    continue;
+                }
                 if (!hasMainClass(c)) {
                     throw new StackException(c.name() + ": main class " + c.mainClass() + " is not in module " + c.module()
                             + " (not written yet?). Use ./parley up --services-only for the services alone.");
@@ -347,13 +385,17 @@ public final class StackSupervisor {
         upInProgress = true;
         try {
             // Services, in parallel: the slowest (Cassandra) first.
-            List<String> order = List.of("cql", "s3", "registry", "kafka");
-            List<Component> services = order.stream().map(n -> table.find(n).orElseThrow()).toList();
+            List<String> order = List.of("cassandra", "s3proxy", "registry", "kafka");
+            List<Component> services = order.stream()
+                    .flatMap(m -> table.services().stream().filter(c -> c.module().equals(m))).toList();
             startAndAwait(services, c -> startService(c));
             provision(effective);
             if (!options.servicesOnly()) {
                 EdgeCertificate.ensure(settings, console);
                 startAndAwait(apps, c -> startApp(c, effective));
+                if (settings.cluster() && apps.stream().anyMatch(ComponentTable::isFlink)) {
+                    flink().ensureJob(effective);
+                }
             }
         } catch (RuntimeException e) {
             if (!(e instanceof StackException se && se.reported())) {
@@ -416,10 +458,10 @@ public final class StackSupervisor {
     }
 
     private Started startService(Component c) {
-        return switch (c.name()) {
-            case "kafka" -> startKafka(c);
-            case "cql" -> startCql(c);
-            case "s3" -> startS3(c);
+        return switch (c.module()) {
+            case "kafka" -> settings.cluster() ? startKafkaNode(c) : startKafka(c);
+            case "cassandra" -> settings.cluster() ? startCqlNode(c) : startCql(c);
+            case "s3proxy" -> startS3(c);
             case "registry" -> startRegistry(c);
             default -> throw new IllegalArgumentException(c.name());
         };
@@ -450,7 +492,9 @@ public final class StackSupervisor {
         createDirectories(dir, conf);
         render(stack.resolve("server.properties.template"), conf.resolve("server.properties"), Map.of(
                 "@HOST@", settings.host(), "@PORT@", settings.get("kafka.port"),
-                "@CONTROLLER_PORT@", settings.get("kafka.controller-port"), "@LOG_DIRS@", dir.toString()));
+                "@CONTROLLER_PORT@", settings.get("kafka.controller-port"), "@LOG_DIRS@", dir.toString(),
+                "@NODE_ID@", "1", "@VOTERS@", "1@" + settings.host() + ":" + settings.get("kafka.controller-port"),
+                "@RF@", "1", "@MIN_ISR@", "1"));
         String log4j = "-Dlog4j2.configurationFile=" + stack.resolve("log4j2.xml");
         String cp = lib("kafka") + "/*";
         if (!Files.isRegularFile(dir.resolve("meta.properties"))) {
@@ -467,6 +511,110 @@ public final class StackSupervisor {
         args.addAll(List.of("-Djava.awt.headless=true", log4j, "-cp", cp, c.mainClass(),
                 conf.resolve("server.properties").toString()));
         return processes.launch("kafka", Map.of(), args);
+    }
+
+    /**
+     * Kafka node i of the cluster: its own data and config folder, the quorum of every node, the cluster's replication
+     * for the internal topics; all nodes formatted with one cluster id (kept in data/kafka-cluster.id).
+     */
+    private Started startKafkaNode(Component c) {
+        ClusterTopology.KafkaNode node = ClusterTopology.kafkaNodes(settings.settings()).stream()
+                .filter(k -> k.name().equals(c.name())).findFirst().orElseThrow();
+        Path dir = settings.data().resolve(c.name());
+        Path conf = settings.run().resolve(c.name());
+        Path stack = settings.stackFiles().resolve("kafka");
+        createDirectories(dir, conf);
+        String voters = String.join(",", ClusterTopology.kafkaNodes(settings.settings()).stream()
+                .map(k -> k.id() + "@" + settings.host() + ":" + k.controllerPort()).toList());
+        render(stack.resolve("server.properties.template"), conf.resolve("server.properties"), Map.of(
+                "@HOST@", settings.host(), "@PORT@", String.valueOf(node.port()),
+                "@CONTROLLER_PORT@", String.valueOf(node.controllerPort()), "@LOG_DIRS@", dir.toString(),
+                "@NODE_ID@", String.valueOf(node.id()), "@VOTERS@", voters,
+                "@RF@", settings.get("topic.replication-factor"), "@MIN_ISR@", settings.get("topic.min-insync-replicas")));
+        String log4j = "-Dlog4j2.configurationFile=" + stack.resolve("log4j2.xml");
+        String cp = lib("kafka") + "/*";
+        if (!Files.isRegularFile(dir.resolve("meta.properties"))) {
+            String clusterId = kafkaClusterId();
+            console.say(c.name() + ": formatting storage " + dir + " (cluster " + clusterId + ")");
+            int exit = runToLog(c.name(), List.of(StackProcesses.javaExecutable(), log4j, "-cp", cp,
+                    "kafka.tools.StorageTool", "format", "-t", clusterId, "-c", conf.resolve("server.properties").toString()));
+            if (exit != 0) {
+                fail(c.name(), "storage format failed", 0);
+            }
+        }
+        List<String> args = new ArrayList<>(jvm(c));
+        args.addAll(exporter(c, "kafka"));
+        args.addAll(List.of("-Djava.awt.headless=true", log4j, "-cp", cp, c.mainClass(),
+                conf.resolve("server.properties").toString()));
+        return processes.launch(c.name(), Map.of(), args);
+    }
+
+    /** The cluster's one id, made on first use (every node is formatted with it). */
+    private synchronized String kafkaClusterId() {
+        Path f = settings.data().resolve("kafka-cluster.id");
+        try {
+            if (Files.isRegularFile(f)) {
+                return Files.readString(f).trim();
+            }
+            String id = KafkaClusterId.random();
+            Files.writeString(f, id + "\n");
+            return id;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * CQL node i of the cluster: same host, its own ports, data and config folders; every node is a seed, owns one
+     * evenly spaced token and starts without bootstrap streaming (a new, empty cluster), so all start at once.
+     */
+    private Started startCqlNode(Component c) {
+        List<ClusterTopology.CqlNode> nodes = ClusterTopology.cqlNodes(settings.settings());
+        ClusterTopology.CqlNode node = nodes.stream().filter(n -> n.name().equals(c.name())).findFirst().orElseThrow();
+        Path dir = settings.data().resolve(c.name());
+        Path conf = settings.run().resolve(c.name());
+        Path stack = settings.stackFiles().resolve("cassandra");
+        createDirectories(dir, conf.resolve("triggers"));
+        String seeds = String.join(",", nodes.stream().map(n -> settings.host() + ":" + n.storagePort()).toList());
+        Path yaml = conf.resolve("cassandra.yaml");
+        render(stack.resolve("cassandra.yaml.template"), yaml, Map.of("\"@HOST@:@STORAGE_PORT@\"", "\"" + seeds + "\""));
+        render(yaml, yaml, Map.of(
+                "@HOST@", settings.host(), "@STORAGE_PORT@", String.valueOf(node.storagePort()),
+                "@NATIVE_PORT@", String.valueOf(node.port()), "@STORAGE_DIR@", dir.toString()));
+        try {
+            Files.writeString(yaml, "\n# cluster topology: node " + node.id() + " of " + nodes.size() + "\n"
+                    + "initial_token: " + node.initialToken() + "\n"
+                    + "auto_bootstrap: false\n", java.nio.file.StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        List<String> args = new ArrayList<>(cassandraJvmOptions(stack));
+        args.addAll(jvm(c));
+        args.addAll(exporter(c, "cassandra"));
+        args.addAll(List.of("-Dcassandra.jmx.local.port=" + node.jmxPort(),
+                "-Dcassandra.config=file://" + yaml,
+                "-Dcassandra-foreground=yes",
+                "-Dcassandra.storagedir=" + dir,
+                "-Dcassandra.triggers_dir=" + conf.resolve("triggers"),
+                "-Dcassandra.logdir=" + settings.logs(),
+                "-Dcassandra.skip_wait_for_gossip_to_settle=0",
+                "-Dlogback.configurationFile=" + stack.resolve("logback.xml"),
+                "-cp", lib("cassandra") + "/*", c.mainClass()));
+        return processes.launch(c.name(), Map.of(), args);
+    }
+
+    private static List<String> cassandraJvmOptions(Path stack) {
+        List<String> args = new ArrayList<>();
+        try {
+            for (String line : Files.readAllLines(stack.resolve("jvm17-server.options"))) {
+                if (!line.isBlank() && !line.trim().startsWith("#")) {
+                    args.addAll(words(line)); // "--add-opens x" lines are two arguments
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return args;
     }
 
     private Started startCql(Component c) {
@@ -535,7 +683,14 @@ public final class StackSupervisor {
         return processes.launch("registry", Map.of(), args);
     }
 
+    private FlinkSessionCluster flink() {
+        return new FlinkSessionCluster(settings, processes, console, http);
+    }
+
     private Started startApp(Component c, Path effective) {
+        if (ComponentTable.isFlink(c)) {
+            return flink().start(c, jvm(c), FLINK_OPENS);
+        }
         Map<String, String> env = appEnv(effective);
         List<String> args = new ArrayList<>(jvm(c));
         if (c.name().equals("fanout") || c.name().equals("apps")) {
@@ -549,6 +704,7 @@ public final class StackSupervisor {
             env.put("PARLEY_EDGE_ID", "0");
             env.put("PARLEY_EDGE_PORT", String.valueOf(settings.edgePort(0)));
         }
+        env.putAll(table.env(c));
         args.addAll(List.of("-cp", moduleClasspath(c.module()), c.mainClass()));
         args.addAll(c.args());
         return processes.launch(c.name(), env, args);
@@ -737,8 +893,15 @@ public final class StackSupervisor {
         String host = settings.host();
         out.println();
         out.println("Parley stack on " + host + ":");
-        row("Kafka bootstrap", host + ":" + settings.get("kafka.port"));
-        row("CQL contact point", host + ":" + settings.get("cql.port") + "  (datacenter " + settings.get("cql.datacenter")
+        if (settings.cluster()) {
+            out.println("Topology: cluster (replication " + settings.get("topic.replication-factor") + ", min ISR "
+                    + settings.get("topic.min-insync-replicas") + "; CQL replication " + settings.get("cql.replication-factor")
+                    + ", consistency " + settings.get("cql.consistency") + ")");
+        }
+        row("Kafka bootstrap", settings.cluster() ? settings.settings().kafkaBootstrap()
+                : host + ":" + settings.get("kafka.port"));
+        row("CQL contact point", (settings.cluster() ? settings.settings().cqlContactPoint()
+                : host + ":" + settings.get("cql.port")) + "  (datacenter " + settings.get("cql.datacenter")
                 + ", keyspace " + settings.get("cql.keyspace") + ")");
         row("S3 endpoint", "http://" + host + ":" + settings.get("s3.port") + "  bucket " + settings.get("s3.media-bucket")
                 + "  (access key " + settings.get("s3.access-key") + ")");

@@ -46,6 +46,14 @@ class JmxExporterAgentTest {
         assertThat(t.services()).filteredOn(c -> c.name().equals("kafka") || c.name().equals("cql"))
                 .hasSize(2).allSatisfy(c -> assertThat(c.ports()).as(c.name())
                         .anySatisfy(p -> assertThat(p.setting()).startsWith("metrics.port")));
+        ComponentTable cluster = ComponentTable.of(StackSettings.load(root, Map.of("PARLEY_STACK_TOPOLOGY", "cluster")));
+        java.util.List<Integer> nodePorts = cluster.services().stream()
+                .filter(c -> c.name().startsWith("kafka-") || c.name().startsWith("cql-"))
+                .flatMap(c -> c.ports().stream()).filter(p -> p.setting().startsWith("metrics.port")).map(Component.Port::port)
+                .toList();
+        assertThat(nodePorts).as("each broker and CQL node of the cluster its own").hasSize(6).doesNotHaveDuplicates();
+        assertThat(cluster.all()).flatExtracting(Component::ports).extracting(Component.Port::port)
+                .as("no port of the cluster twice").doesNotHaveDuplicates();
         Path shipped = Path.of("").toAbsolutePath().getParent().resolve("infra/stack/jmx-exporter");
         assertThat(shipped.resolve("kafka.yaml")).isRegularFile();
         assertThat(shipped.resolve("cassandra.yaml")).isRegularFile();

@@ -57,6 +57,24 @@ class ParleyCommandTest {
     }
 
     @Test
+    void topologyClusterSelectsTheClusterForStatusAndConfigAndABadValueIsRefused() {
+        assertThat(run(Map.of(), "status", "--services-only", "--topology", "cluster")).isEqualTo(1);
+        assertThat(out.toString(StandardCharsets.UTF_8).lines().map(l -> l.split("\\s+")[0]).toList())
+                .containsExactly("kafka-1", "kafka-2", "kafka-3", "cql-1", "cql-2", "cql-3", "s3", "registry");
+        out.reset();
+        assertThat(run(Map.of(), "config", "--topology=cluster")).isZero();
+        assertThat(out.toString(StandardCharsets.UTF_8).lines().toList())
+                .contains("kafka.bootstrap=127.0.0.1:29092,127.0.0.1:29094,127.0.0.1:29096", "cql.consistency=QUORUM");
+        out.reset();
+        assertThat(run(Map.of(), "status", "--json", "--topology", "cluster")).isEqualTo(1);
+        assertThat(out.toString(StandardCharsets.UTF_8)).contains("\"topology\":\"cluster\"")
+                .contains("\"name\":\"flink-taskmanager-2\"");
+        assertThatThrownBy(() -> run(Map.of(), "status", "--topology", "ring"))
+                .hasMessage("stack.topology must be single or cluster, not 'ring'");
+        assertThatThrownBy(() -> run(Map.of(), "up", "--topology")).hasMessageContaining("--topology needs a value");
+    }
+
+    @Test
     void upRefusesTakenPortsBeforeStartingAnything() throws Exception {
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
             int port = taken.getLocalPort();

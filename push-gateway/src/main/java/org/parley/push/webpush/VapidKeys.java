@@ -6,7 +6,6 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.KeyPair;
 import java.security.interfaces.ECPrivateKey;
@@ -61,7 +60,9 @@ public record VapidKeys(ECPublicKey publicKey, ECPrivateKey privateKey) {
             }
             VapidKeys keys = generate();
             Files.createDirectories(file.getParent());
-            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+            // A temporary file of this process's own: two dispatchers of one data folder (the cluster topology) may
+            // start together.
+            Path tmp = Files.createTempFile(file.getParent(), file.getFileName() + ".", ".tmp");
             Properties p = new Properties();
             p.setProperty("publicKey", keys.publicKeyBase64Url());
             p.setProperty("privateKey", Base64Url.encode(P256.encode(keys.privateKey())));
@@ -74,8 +75,15 @@ public record VapidKeys(ECPublicKey publicKey, ECPrivateKey privateKey) {
             } catch (UnsupportedOperationException e) {
                 // not a POSIX file system: the folder's permissions protect it
             }
-            // Atomic: two dispatchers starting together end up with the same (the last) pair on disk.
-            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            // Atomic and never replacing: of two dispatchers starting together the first pair wins, and both use it
+            // (a replacing move let the first keep signing with a pair the file no longer held).
+            try {
+                Files.createLink(file, tmp);
+            } catch (java.nio.file.FileAlreadyExistsException e) {
+                // the other one made it first
+            } finally {
+                Files.deleteIfExists(tmp);
+            }
             return loadOrCreate(file);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read or write the VAPID keys at " + file, e);

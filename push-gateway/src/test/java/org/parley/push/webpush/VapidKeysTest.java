@@ -36,4 +36,29 @@ class VapidKeysTest {
         assertThatThrownBy(() -> VapidKeys.load(Settings.of(Map.of("push.vapid-public-key", k.publicKeyBase64Url()))))
                 .isInstanceOf(IllegalStateException.class);
     }
+
+    /** Two dispatchers of one data folder starting together (the cluster topology) sign with one and the same pair. */
+    @Test
+    void twoDispatchersStartingTogetherUseTheSamePair(@TempDir Path dir) throws Exception {
+        for (int round = 0; round < 30; round++) {
+            Path file = dir.resolve("round-" + round).resolve("vapid.properties");
+            java.util.concurrent.CyclicBarrier together = new java.util.concurrent.CyclicBarrier(2);
+            java.util.concurrent.Callable<String> start = () -> {
+                together.await();
+                return VapidKeys.loadOrCreate(file).publicKeyBase64Url();
+            };
+            var pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+            try {
+                var a = pool.submit(start);
+                var b = pool.submit(start);
+                assertThat(a.get()).as("round %d", round).isEqualTo(b.get())
+                        .isEqualTo(VapidKeys.loadOrCreate(file).publicKeyBase64Url());
+            } finally {
+                pool.shutdownNow();
+            }
+            try (var left = Files.list(file.getParent())) {
+                assertThat(left).as("no temporary file left").containsExactly(file);
+            }
+        }
+    }
 }
