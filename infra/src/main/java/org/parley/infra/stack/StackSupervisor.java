@@ -589,7 +589,7 @@ public final class StackSupervisor {
                 long sinceStart = System.nanoTime() - s.startNanos();
                 // The child this JVM spawned, not the pid file and marker check: in a process's first moments (setsid
                 // exec'ing java) /proc shows no command line, and a live, slow starter was taken for an exited one.
-                if (!s.process().isAlive()) {
+                if (!StackProcesses.alive(s.process())) {
                     fail(s.component(), "exited before it was ready", s.logOffset());
                 } else if (isReady(starting.get(s), s)) {
                     console.say(s.component() + " ready (" + (sinceStart / 1_000_000_000L) + "s after start)");

@@ -13,7 +13,6 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.LongStream;
@@ -82,9 +81,7 @@ class FanoutCrashIT {
             }
 
             bob.awaitFrame(f -> bob.frames("message").size() >= PER_SENDER / 2, WAIT);
-            ProcessHandle fanout = fanoutProcess().orElseThrow(() -> new AssertionError("no running fan-out"));
-            assertThat(fanout.destroyForcibly()).isTrue(); // SIGKILL: no savepoint, the last checkpoint is restored
-            fanout.onExit().get(30, TimeUnit.SECONDS);
+            Kills.sigkill(STACK, "fanout", Duration.ofSeconds(30)); // no savepoint: the last checkpoint is restored
             int seenBeforeKill = bob.frames("message").size();
             LocalStackExtension.Result up = STACK.parley("up");
             assertThat(up.exitCode()).as(up.output()).isZero();
@@ -156,9 +153,5 @@ class FanoutCrashIT {
             assertThat(previous).as("inbox seq %d shown twice", m.getLong("inboxSeq")).isNull();
         }
         return inbox;
-    }
-
-    private static Optional<ProcessHandle> fanoutProcess() {
-        return STACK.process("fanout");
     }
 }
