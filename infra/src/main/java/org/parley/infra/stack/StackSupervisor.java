@@ -371,6 +371,28 @@ public final class StackSupervisor {
         console.say("up in " + console.elapsed());
     }
 
+    /**
+     * Starts the named components that are not running and waits until they are ready, without the provisioning of
+     * {@link #up} (the stack was provisioned by an earlier up): a restart after a crash, as the load tool's chaos mode
+     * does. On a failure it stops what this call started and throws (exit 1).
+     */
+    public void start(List<String> names) {
+        List<Component> components = new ArrayList<>();
+        for (String n : names) {
+            components.add(table.find(n).filter(c -> c.isService() || table.apps().contains(c))
+                    .orElseThrow(() -> new StackException("start: '" + n + "' is not a component of this stack ("
+                            + String.join(" ", table.all().stream().map(Component::name).toList()) + ")")));
+        }
+        Path existing = settings.run().resolve("effective.conf");
+        Path effective = Files.isRegularFile(existing) ? existing : writeEffectiveConfig();
+        upInProgress = true;
+        try {
+            startAndAwait(components, c -> c.isService() ? startService(c) : startApp(c, effective));
+        } finally {
+            upInProgress = false;
+        }
+    }
+
     private void warnAboutOpenFiles() {
         int want = settings.getInt("stack.nofile");
         if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()

@@ -105,6 +105,17 @@ class StackLivenessTest {
     }
 
     @Test
+    void startRefusesANameThatIsNotAComponentOfThisStack() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> supervisor().start(List.of("sequenzer")))
+                .isInstanceOf(StackException.class)
+                .hasMessageStartingWith("start: 'sequenzer' is not a component of this stack (kafka cql s3 registry");
+        StackSupervisor split = new StackSupervisor(StackSettings.load(root, Map.of("PARLEY_STACK_LAYOUT", "split")),
+                new Console(stream, stream));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> split.start(List.of("apps")))
+                .as("an app of the other layout").isInstanceOf(StackException.class);
+    }
+
+    @Test
     void procStatusTellsAZombieAndAPendingSigkillFromALiveProcess() {
         String sleeping = "Name:\tjava\nState:\tS (sleeping)\nSigPnd:\t0000000000000000\nShdPnd:\t0000000000000000\n";
         assertThat(StackProcesses.dying(sleeping)).isFalse();
