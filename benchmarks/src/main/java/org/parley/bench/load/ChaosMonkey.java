@@ -51,6 +51,8 @@ public final class ChaosMonkey implements Scenario.Background {
     private final LongSupplier clock;
     private final List<Kill> kills = new ArrayList<>();
     private volatile boolean stop;
+    /** With rounds: {@code every} after the last kill's restart (0 until the last kill is done). */
+    private volatile long doneNanos;
     private Thread thread;
     private long startNanos;
 
@@ -130,7 +132,19 @@ public final class ChaosMonkey implements Scenario.Background {
                                     kill.restartAttempts() == 1 ? "" : "s")
                             : "NOT RESTARTED: " + kill.error());
             next = Math.max(kill.readyNanos(), kill.goneNanos()) + everyNanos;
+            if (k + 1 == planned()) {
+                doneNanos = next;
+            }
         }
+    }
+
+    /**
+     * Whether every planned kill (of {@code rounds}) is done and {@code every} seconds have passed since the last one's
+     * restart: the load can end there (the chaos mode with rounds ends the sends then, not at the full duration).
+     */
+    public boolean finished(long nowNanos) {
+        long done = doneNanos;
+        return done != 0 && nowNanos >= done;
     }
 
     /** Kill number k: SIGKILL, wait for the pid to be gone, restart (up to {@link #RESTART_ATTEMPTS} tries). */
@@ -181,7 +195,7 @@ public final class ChaosMonkey implements Scenario.Background {
         JsonArray kinds = new JsonArray();
         targets.forEach(t -> kinds.add(new JsonObject().put("kind", t.kind()).put("components", new JsonArray(t.components()))));
         return new JsonObject().put("everySeconds", everyNanos / 1e9).put("firstAfterSeconds", firstAfterNanos / 1e9)
-                .put("rounds", rounds).put("kinds", kinds).put("kills", kills().size());
+                .put("rounds", rounds).put("kinds", kinds).put("killCount", kills().size());
     }
 
     @Override

@@ -85,8 +85,10 @@ class ChaosTest {
         FakeControl control = new FakeControl(List.of("kafka", "edge-0", "edge-1"), Map.of("edge-1", 1));
         List<ChaosKinds.Target> targets = ChaosKinds.resolve(List.of("broker", "edge"), control.components());
         ChaosMonkey monkey = new ChaosMonkey(control, targets, 0.01, 0, 3600, 2);
+        assertThat(monkey.finished(System.nanoTime())).isFalse();
         monkey.start(System.nanoTime());
         await().atMost(Duration.ofSeconds(10)).until(() -> monkey.kills().size() == 4);
+        await().atMost(Duration.ofSeconds(10)).until(() -> monkey.finished(System.nanoTime())); // the load may end
 
         assertThat(control.log).containsExactly("kill kafka", "restart kafka", "kill edge-0", "restart edge-0",
                 "kill kafka", "restart kafka", "kill edge-1", "restart failed edge-1", "restart edge-1");
