@@ -36,7 +36,7 @@ public final class LoadBench implements Callable<Integer> {
     double rate;
     /** Users below this are shared; the rest belong to the presence and push scenarios. */
     int sharedUsers;
-    @Option(names = "--duration", defaultValue = "30", description = "Measured seconds (after the warm-up), at most 600.")
+    @Option(names = "--duration", defaultValue = "30", description = "Measured seconds (after the warm-up), at most 3600 (a soak).")
     int duration;
     @Option(names = "--warmup", defaultValue = "10", description = "Warm-up seconds at the same rate (accounted, not in the latency figures).")
     int warmup;
@@ -152,8 +152,8 @@ public final class LoadBench implements Callable<Integer> {
             }
             mediaShare = null;
         }
-        if (duration < 1 || duration > 600 || warmup < 0 || warmup > 300 || drainSeconds < 1 || drainSeconds > 300) {
-            throw new CommandLine.ParameterException(cl, "--duration 1..600, --warmup 0..300, --drain-seconds 1..300");
+        if (duration < 1 || duration > 3600 || warmup < 0 || warmup > 300 || drainSeconds < 1 || drainSeconds > 300) {
+            throw new CommandLine.ParameterException(cl, "--duration 1..3600, --warmup 0..300, --drain-seconds 1..300");
         }
         if (rates.isEmpty() || rates.size() > 10 || rates.stream().anyMatch(r -> !(r > 0) || r > 100_000)) {
             throw new CommandLine.ParameterException(cl, "--rate: 1..10 rates, each in (0, 100000]");
