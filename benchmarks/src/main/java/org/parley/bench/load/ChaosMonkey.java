@@ -27,6 +27,9 @@ public final class ChaosMonkey implements Scenario.Background {
 
         /** Starts the component again; returns once it is ready. Throws if it could not be started. */
         void restart(String component);
+
+        /** The components not running now (e.g. one that ended itself while another was down). */
+        List<String> stopped();
     }
 
     /**
@@ -34,7 +37,11 @@ public final class ChaosMonkey implements Scenario.Background {
      * not running at the kill or did not start again.
      */
     public record Kill(int number, String kind, String component, long pid, long killNanos, long goneNanos,
-                       long readyNanos, int restartAttempts, String error) {
+                       long readyNanos, int restartAttempts, String error, List<String> collateral) {
+        public Kill {
+            collateral = List.copyOf(collateral);
+        }
+
         public boolean restarted() {
             return readyNanos > 0;
         }
@@ -147,30 +154,52 @@ public final class ChaosMonkey implements Scenario.Background {
         return done != 0 && nowNanos >= done;
     }
 
-    /** Kill number k: SIGKILL, wait for the pid to be gone, restart (up to {@link #RESTART_ATTEMPTS} tries). */
+    /**
+     * Kill number k: SIGKILL, wait for the pid to be gone, restart (up to {@link #RESTART_ATTEMPTS} tries). A target
+     * found not running (it ended itself earlier) is recorded so, with pid -1, and started all the same. Then every
+     * other component found stopped (ended by itself while this one was down: <em>collateral</em>) is started too and
+     * named in the record, as an orchestrator would restart a crashed process; the report shows it.
+     */
     Kill killOnce(int k) {
         String[] pick = pick(targets, k);
         String kind = pick[0];
         String component = pick[1];
         long killAt = clock.getAsLong();
-        long pid;
+        long pid = -1;
+        String error = null;
         try {
             pid = control.kill(component);
         } catch (RuntimeException e) {
-            return new Kill(k + 1, kind, component, -1, killAt, killAt, 0, 0, "kill: " + e.getMessage());
+            error = "kill: " + e.getMessage();
+            System.out.println("chaos: " + component + " " + error + "; starting it");
         }
         long gone = clock.getAsLong();
-        String error = null;
-        for (int attempt = 1; attempt <= RESTART_ATTEMPTS; attempt++) {
+        long ready = 0;
+        int attempts = 0;
+        for (int attempt = 1; attempt <= RESTART_ATTEMPTS && ready == 0; attempt++) {
+            attempts = attempt;
             try {
                 control.restart(component);
-                return new Kill(k + 1, kind, component, pid, killAt, gone, clock.getAsLong(), attempt, null);
+                ready = clock.getAsLong();
             } catch (RuntimeException e) {
-                error = "restart attempt " + attempt + ": " + e.getMessage();
-                System.out.println("chaos: " + component + " " + error);
+                error = (error == null ? "" : error + "; ") + "restart attempt " + attempt + ": " + e.getMessage();
+                System.out.println("chaos: " + component + " restart attempt " + attempt + ": " + e.getMessage());
             }
         }
-        return new Kill(k + 1, kind, component, pid, killAt, gone, 0, RESTART_ATTEMPTS, error);
+        List<String> collateral = new ArrayList<>();
+        for (String other : control.stopped()) {
+            if (other.equals(component)) {
+                continue;
+            }
+            collateral.add(other);
+            System.out.println("chaos: " + other + " was found stopped after the kill of " + component + ": starting it");
+            try {
+                control.restart(other);
+            } catch (RuntimeException e) {
+                error = (error == null ? "" : error + "; ") + "collateral " + other + ": " + e.getMessage();
+            }
+        }
+        return new Kill(k + 1, kind, component, pid, killAt, gone, ready, attempts, error, collateral);
     }
 
     /** The kills so far. */

@@ -54,9 +54,11 @@ public final class ChaosReport {
         Map<String, JsonObject> byKind = new LinkedHashMap<>();
         long previousRecovered = runStartNanos;
         boolean allRestarted = true;
+        int collateralTotal = 0;
         for (int i = 0; i < kills.size(); i++) {
             ChaosMonkey.Kill k = kills.get(i);
             allRestarted &= k.restarted();
+            collateralTotal += k.collateral().size();
             long kill = k.killNanos();
             long windowEnd = i + 1 < kills.size() ? kills.get(i + 1).killNanos() : sendEndNanos;
             long baselineFrom = Math.max(previousRecovered, kill - (long) (baselineSeconds * 1e9));
@@ -100,6 +102,7 @@ public final class ChaosReport {
                     .put("restarted", k.restarted())
                     .put("readyAfterSeconds", k.restarted() ? round((k.readyNanos() - kill) / 1e9) : null)
                     .put("restartAttempts", k.restartAttempts()).put("error", k.error())
+                    .put("foundStopped", k.pid() < 0).put("collateral", new JsonArray(k.collateral()))
                     .put("preKillMessages", before.size()).put("preKillP99Ms", nullIfNaN(preP99))
                     .put("thresholdMs", round(threshold))
                     .put("recovered", recovered)
@@ -124,7 +127,7 @@ public final class ChaosReport {
         JsonObject kinds = new JsonObject();
         byKind.forEach(kinds::put);
         return new JsonObject().put("floorMs", floorMs).put("baselineSeconds", baselineSeconds).put("kills", rows)
-                .put("byKind", kinds).put("allRestarted", allRestarted);
+                .put("byKind", kinds).put("allRestarted", allRestarted).put("collateralRestarts", collateralTotal);
     }
 
     private static void maxInto(JsonObject o, String key, Double v) {
@@ -145,16 +148,21 @@ public final class ChaosReport {
     /** One line per kill for the console. */
     static List<String> lines(JsonObject report) {
         List<String> out = new ArrayList<>();
-        out.add(String.format("%-3s %-12s %-12s %8s %8s %8s %10s %10s %10s %6s %5s", "#", "kind", "component", "kill s",
-                "ready s", "pre p99", "recovery", "p99 dur.", "max dur.", "lost", "dups"));
+        out.add(String.format("%-3s %-12s %-12s %8s %8s %8s %10s %10s %10s %6s %5s  %s", "#", "kind", "component",
+                "kill s", "ready s", "pre p99", "recovery", "p99 dur.", "max dur.", "lost", "dups", "found stopped"));
         for (int i = 0; i < report.getJsonArray("kills").size(); i++) {
             JsonObject r = report.getJsonArray("kills").getJsonObject(i);
-            out.add(String.format("%-3d %-12s %-12s %8.1f %8s %8s %10s %10s %10s %6d %5d", r.getInteger("number"),
+            List<String> stoppedToo = new ArrayList<>();
+            if (r.getBoolean("foundStopped")) {
+                stoppedToo.add("itself");
+            }
+            r.getJsonArray("collateral").forEach(c -> stoppedToo.add((String) c));
+            out.add(String.format("%-3d %-12s %-12s %8.1f %8s %8s %10s %10s %10s %6d %5d  %s", r.getInteger("number"),
                     r.getString("kind"), r.getString("component"), r.getDouble("killAtSeconds"),
                     str(r.getDouble("readyAfterSeconds"), "NO"), str(r.getDouble("preKillP99Ms"), "-"),
                     r.getBoolean("recovered") ? str(r.getDouble("recoveryMs"), "-") + " ms" : "not recov.",
                     str(r.getDouble("duringP99Ms"), "-"), str(r.getDouble("duringMaxMs"), "-"), r.getLong("lost"),
-                    r.getLong("duplicates")));
+                    r.getLong("duplicates"), stoppedToo.isEmpty() ? "-" : String.join(",", stoppedToo)));
         }
         return out;
     }

@@ -54,6 +54,12 @@ final class SupervisorControl implements ChaosMonkey.Control {
     }
 
     @Override
+    public List<String> stopped() {
+        StackProcesses processes = new StackProcesses(settings);
+        return components().stream().filter(c -> !processes.isRunning(c)).toList();
+    }
+
+    @Override
     public void restart(String component) {
         try {
             new StackSupervisor(settings, console).start(List.of(component)); // a new one: its rollback is this start's

@@ -47,8 +47,10 @@ class ChaosTest {
         final List<String> log = Collections.synchronizedList(new ArrayList<>());
         final Map<String, Integer> failRestarts;
         final List<String> running;
+        final List<String> all;
 
         FakeControl(List<String> running, Map<String, Integer> failRestarts) {
+            this.all = List.copyOf(running);
             this.running = Collections.synchronizedList(new ArrayList<>(running));
             this.failRestarts = new java.util.HashMap<>(failRestarts);
         }
@@ -65,6 +67,13 @@ class ChaosTest {
             }
             log.add("kill " + component);
             return 100 + log.size();
+        }
+
+        @Override
+        public List<String> stopped() {
+            List<String> out = new ArrayList<>(all);
+            out.removeAll(running);
+            return out;
         }
 
         @Override
@@ -103,20 +112,36 @@ class ChaosTest {
     }
 
     @Test
-    void aComponentThatIsNotRunningOrDoesNotComeBackIsRecordedAsNotRestarted() {
+    void aComponentThatDoesNotComeBackIsRecordedAsNotRestarted() {
         FakeControl control = new FakeControl(List.of("sequencer", "push"), Map.of("push", ChaosMonkey.RESTART_ATTEMPTS));
-        List<ChaosKinds.Target> targets = List.of(new ChaosKinds.Target("push", List.of("push")),
-                new ChaosKinds.Target("fanout", List.of("fanout")));
-        ChaosMonkey monkey = new ChaosMonkey(control, targets, 0.01, 0, 3600, 1);
+        ChaosMonkey monkey = new ChaosMonkey(control, List.of(new ChaosKinds.Target("push", List.of("push"))), 0.01, 0,
+                3600, 1);
 
         ChaosMonkey.Kill push = monkey.killOnce(0);
-        ChaosMonkey.Kill fanout = monkey.killOnce(1);
 
         assertThat(push.restarted()).isFalse();
         assertThat(push.restartAttempts()).isEqualTo(ChaosMonkey.RESTART_ATTEMPTS);
-        assertThat(push.error()).isEqualTo("restart attempt 3: push not ready");
-        assertThat(fanout.restarted()).isFalse();
+        assertThat(push.error()).endsWith("restart attempt 3: push not ready");
+    }
+
+    @Test
+    void aComponentFoundStoppedIsStartedAndNamedWhetherTargetOrCollateral() {
+        FakeControl control = new FakeControl(List.of("cql", "push", "fanout"), Map.of());
+        control.running.remove("push"); // ended itself while CQL was down
+        control.running.remove("fanout");
+        ChaosMonkey monkey = new ChaosMonkey(control, List.of(new ChaosKinds.Target("cql", List.of("cql")),
+                new ChaosKinds.Target("fanout", List.of("fanout"))), 0.01, 0, 3600, 1);
+
+        ChaosMonkey.Kill fanout = monkey.killOnce(1);
+        ChaosMonkey.Kill cql = monkey.killOnce(0);
+
+        assertThat(fanout.pid()).isEqualTo(-1);
+        assertThat(fanout.restarted()).isTrue();
         assertThat(fanout.error()).isEqualTo("kill: fanout is not running");
+        assertThat(fanout.collateral()).containsExactly("push");
+        assertThat(cql.collateral()).isEmpty();
+        assertThat(control.running).containsExactlyInAnyOrder("cql", "push", "fanout");
+        assertThat(control.log).containsExactly("restart fanout", "restart push", "kill cql", "restart cql");
     }
 
     private static final long S = 1_000_000_000L;
@@ -140,7 +165,7 @@ class ChaosTest {
         t.add(new Accounting.Timing("presence", 12 * S + 500 * MS, -1, 1, 0)); // not a message: left out
         t.add(msg(13 * S, 12));
         ChaosMonkey.Kill kill = new ChaosMonkey.Kill(1, "sequencer", "sequencer", 42, 10 * S, 10 * S + 5 * MS,
-                11 * S + 500 * MS, 1, null);
+                11 * S + 500 * MS, 1, null, List.of());
 
         JsonObject r = ChaosReport.analyse(List.of(kill), t, 0, 14 * S, 5, 10);
         JsonObject k = r.getJsonArray("kills").getJsonObject(0);
@@ -171,8 +196,9 @@ class ChaosTest {
         t.add(msg(7 * S, 10));
         t.add(msg(8 * S, 5000)); // kill 2 at 8 s: slow to the end of the sends
         t.add(msg(9 * S, 3000));
-        ChaosMonkey.Kill presence = new ChaosMonkey.Kill(1, "presence", "presence", 1, 5 * S, 5 * S, 6 * S, 1, null);
-        ChaosMonkey.Kill cql = new ChaosMonkey.Kill(2, "cql", "cql", 2, 8 * S, 8 * S, 0, 3, "restart attempt 3: x");
+        ChaosMonkey.Kill presence = new ChaosMonkey.Kill(1, "presence", "presence", 1, 5 * S, 5 * S, 6 * S, 1, null, List.of());
+        ChaosMonkey.Kill cql = new ChaosMonkey.Kill(2, "cql", "cql", 2, 8 * S, 8 * S, 0, 3, "restart attempt 3: x",
+                List.of("push"));
 
         JsonObject r = ChaosReport.analyse(List.of(presence, cql), t, 0, 10 * S, 100, 10);
 
@@ -185,7 +211,9 @@ class ChaosTest {
         assertThat(second.getValue("recoveryMs")).isNull();
         assertThat(second.getBoolean("restarted")).isFalse();
         assertThat(r.getBoolean("allRestarted")).isFalse();
-        assertThat(ChaosReport.lines(r)).hasSize(3).last().asString().contains("not recov.").contains("NO");
+        assertThat(second.getJsonArray("collateral").getList()).containsExactly("push");
+        assertThat(r.getInteger("collateralRestarts")).isEqualTo(1);
+        assertThat(ChaosReport.lines(r)).hasSize(3).last().asString().contains("not recov.").contains("NO").endsWith("push");
     }
 
     @Test
