@@ -25,8 +25,8 @@ public final class ChaosKinds {
         m.put("sequencer", List.of("sequencer"));
         m.put("presence", List.of("presence"));
         m.put("fanout", List.of("fanout"));
-        m.put("jobmanager", List.of("jobmanager"));
-        m.put("taskmanager", List.of("taskmanager"));
+        m.put("jobmanager", List.of("flink-jobmanager", "jobmanager"));
+        m.put("taskmanager", List.of("flink-taskmanager", "taskmanager"));
         m.put("projections", List.of("projections"));
         m.put("push", List.of("push"));
         m.put("edge", List.of("edge"));

@@ -31,6 +31,12 @@ class ChaosTest {
                 new ChaosKinds.Target("jobmanager", List.of("jobmanager")),
                 new ChaosKinds.Target("edge", List.of("edge-0", "edge-1")));
         assertThat(ChaosKinds.covers("push", "pushx")).isFalse();
+        assertThat(ChaosKinds.resolve(List.of("all"), List.of("kafka-1", "cql-1", "flink-jobmanager",
+                "flink-taskmanager-1", "flink-taskmanager-2", "push-1"))).containsExactly(
+                new ChaosKinds.Target("broker", List.of("kafka-1")), new ChaosKinds.Target("cql", List.of("cql-1")),
+                new ChaosKinds.Target("jobmanager", List.of("flink-jobmanager")),
+                new ChaosKinds.Target("taskmanager", List.of("flink-taskmanager-1", "flink-taskmanager-2")),
+                new ChaosKinds.Target("push", List.of("push-1")));
     }
 
     @Test

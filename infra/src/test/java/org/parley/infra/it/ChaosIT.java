@@ -50,12 +50,11 @@ class ChaosIT {
             kinds.add(k.getString("kind"));
             assertThat(k.getBoolean("restarted")).as("kill %s: restarted", k.encode()).isTrue();
         }
-        List<String> expected = new ArrayList<>(List.of("broker", "cql", "sequencer", "presence", "fanout", "projections",
-                "push", "edge"));
-        if (!STACK.process("sequencer").isPresent()) { // the combined layout: one process for every app role
-            expected = List.of("broker", "cql", "apps");
-        }
-        assertThat(kinds).as("one kill of each kind of the stack").containsExactlyInAnyOrderElementsOf(expected);
+        List<String> stackKinds = new ArrayList<>();
+        chaos.getJsonArray("kinds").forEach(k -> stackKinds.add(((JsonObject) k).getString("kind")));
+        // on the split layout: broker, cql, sequencer, presence, fanout, projections, push, edge
+        assertThat(stackKinds).as("the kinds this stack has").contains("broker", "cql");
+        assertThat(kinds).as("one kill of each kind of the stack").containsExactlyElementsOf(stackKinds);
 
         JsonObject accounting = result.getJsonObject("accounting");
         JsonObject counters = accounting.getJsonObject("counters");
