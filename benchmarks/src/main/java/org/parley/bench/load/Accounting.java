@@ -24,6 +24,8 @@ public final class Accounting {
         private int duplicates;
         private long sentNanos;
         private int sentFrames;
+        /** When the last recipient displayed it (0 until then). */
+        private long completedNanos;
 
         Message(int index, String scenario, int sender, long scheduledNanos, boolean measured, int[] recipients) {
             this.index = index;
@@ -106,6 +108,11 @@ public final class Accounting {
 
     /** Device {@code device} displays message {@code index} (a new inbox seq, so the device cannot tell it is a repeat). */
     public Display displayed(int index, int device) {
+        return displayed(index, device, System.nanoTime());
+    }
+
+    /** As {@link #displayed(int, int)}, the display having happened at {@code atNanos} (e.g. a push's arrival). */
+    public Display displayed(int index, int device, long atNanos) {
         Message m = message(index);
         if (m == null) {
             return Display.UNKNOWN_MESSAGE;
@@ -120,6 +127,9 @@ public final class Accounting {
                 return Display.DUPLICATE;
             }
             m.displayed.set(slot);
+            if (m.displayed.cardinality() == m.recipients.length) {
+                m.completedNanos = atNanos;
+            }
             return Display.FIRST;
         }
     }
@@ -133,6 +143,35 @@ public final class Accounting {
         synchronized (m) {
             return m.displayed.cardinality() == m.recipients.length;
         }
+    }
+
+    /**
+     * One message's course for the chaos report: when it was due, when its last recipient showed it (-1: some never
+     * did), recipients that never showed it, extra displays.
+     */
+    public record Timing(String scenario, long scheduledNanos, long completedNanos, int lost, int duplicates) {
+        public boolean complete() {
+            return completedNanos >= 0;
+        }
+    }
+
+    /** Every registered message's {@link Timing}, by due time (call after the drain). */
+    public java.util.List<Timing> timings() {
+        java.util.List<Timing> out = new java.util.ArrayList<>();
+        for (int i = 0; i < messages.length(); i++) {
+            Message m = messages.get(i);
+            if (m == null) {
+                continue;
+            }
+            synchronized (m) {
+                int got = m.displayed.cardinality();
+                boolean complete = got == m.recipients.length;
+                out.add(new Timing(m.scenario, m.scheduledNanos, complete ? (m.recipients.length == 0 ? m.scheduledNanos : m.completedNanos) : -1,
+                        m.recipients.length - got, m.duplicates));
+            }
+        }
+        out.sort(java.util.Comparator.comparingLong(Timing::scheduledNanos));
+        return out;
     }
 
     public void error(String code) {

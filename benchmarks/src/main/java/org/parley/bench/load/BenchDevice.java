@@ -29,6 +29,8 @@ public final class BenchDevice {
     volatile long closedAtNanos;
     /** Kept offline by its scenario (presence, push): a close does not reconnect it. */
     volatile boolean heldOffline;
+    /** Added to the device's edge choice among several (DevicePool#edges): a failed reconnect tries the next. */
+    volatile int edgeShift;
     long ackTimer = -1;
     long pendingAck;
 

@@ -39,6 +39,8 @@ public final class DevicePool implements AutoCloseable {
     private final List<WebSocketClient> clients = new ArrayList<>();
     private final HttpClient http;
     private final long syncTimeoutMillis;
+    /** Host and port of each edge the devices connect to (the first is the pool's own): device d uses edge d mod n. */
+    private volatile List<URI> edges;
     private final Path codeOutbox = CodeOutbox.dir(org.parley.config.Settings.load());
 
     public DevicePool(Vertx vertx, String edgeHttpBase, List<String> sourceAddresses, long syncTimeoutMillis) {
@@ -47,6 +49,7 @@ public final class DevicePool implements AutoCloseable {
         this.host = base.getHost();
         this.port = base.getPort();
         this.syncTimeoutMillis = syncTimeoutMillis;
+        this.edges = List.of(base);
         List<String> sources = sourceAddresses.isEmpty() ? java.util.Collections.singletonList(null) : sourceAddresses;
         for (String source : sources) {
             WebSocketClientOptions o = new WebSocketClientOptions().setMaxConnections(1_000_000).setTcpNoDelay(true)
@@ -58,6 +61,28 @@ public final class DevicePool implements AutoCloseable {
         }
         this.http = vertx.createHttpClient(new HttpClientOptions().setDefaultHost(host).setDefaultPort(port)
                 .setKeepAlive(true), new PoolOptions().setHttp1MaxSize(32));
+    }
+
+    /**
+     * The edges (HTTP base URLs, the pool's own included) the devices spread over: device d connects to edge
+     * (d + its edge shift) mod n, so a reconnect that failed tries the next one (registration and push subscriptions
+     * stay on the pool's own edge).
+     */
+    public void edges(List<String> bases) {
+        List<URI> all = new ArrayList<>();
+        for (String b : bases) {
+            all.add(URI.create(b));
+        }
+        if (all.isEmpty()) {
+            throw new IllegalArgumentException("no edge");
+        }
+        edges = List.copyOf(all);
+    }
+
+    /** The edge device d connects to now. */
+    URI edgeOf(BenchDevice device) {
+        List<URI> e = edges;
+        return e.get(Math.floorMod(device.index + device.edgeShift, e.size()));
     }
 
     /** The edge's HTTP base URL. */
@@ -239,7 +264,9 @@ public final class DevicePool implements AutoCloseable {
         String uri = "/v1/ws?token=" + device.credentials.token() + (lastInboxSeq == null ? "" : "&lastInboxSeq=" + lastInboxSeq);
         WebSocketClient client = clients.get(device.index % clients.size());
         device.connects.incrementAndGet();
-        return client.connect(new WebSocketConnectOptions().setHost(host).setPort(port).setURI(uri)).compose(ws -> {
+        URI edge = edgeOf(device);
+        return client.connect(new WebSocketConnectOptions().setHost(edge.getHost()).setPort(edge.getPort()).setURI(uri))
+                .compose(ws -> {
             Promise<Void> synced = Promise.promise();
             device.ws = ws;
             long timer = vertx.setTimer(syncTimeoutMillis, t -> {

@@ -36,7 +36,7 @@ public final class LoadBench implements Callable<Integer> {
     double rate;
     /** Users below this are shared; the rest belong to the presence and push scenarios. */
     int sharedUsers;
-    @Option(names = "--duration", defaultValue = "30", description = "Measured seconds (after the warm-up), at most 600.")
+    @Option(names = "--duration", defaultValue = "30", description = "Measured seconds (after the warm-up), at most 3600 (a soak).")
     int duration;
     @Option(names = "--warmup", defaultValue = "10", description = "Warm-up seconds at the same rate (accounted, not in the latency figures).")
     int warmup;
@@ -100,6 +100,36 @@ public final class LoadBench implements Callable<Integer> {
             + " them and starting sessions at set-up.")
     int e2eSetupThreads;
 
+    @Option(names = "--edges", split = ",", description = "Edge HTTP base URLs the devices spread over (device d on"
+            + " edge d mod n; default: --edge alone); a failed reconnect tries the next one.")
+    List<String> edges = new ArrayList<>();
+    @Option(names = "--sample-ms", defaultValue = "1000", description = "CPU and RSS of every stack process from /proc"
+            + " this often (per process: averages, maxima, RSS first/last and slope in MB/min).")
+    long sampleMs;
+    @Option(names = "--chaos-every", defaultValue = "0", description = "Chaos mode: SIGKILL one stack component,"
+            + " restart it through the supervisor, and kill the next one this many seconds after it is ready again"
+            + " (0: no chaos). docs/performance.md, Chaos.")
+    double chaosEvery;
+    @Option(names = "--chaos-kinds", split = ",", defaultValue = "all", description = "Kinds killed round robin:"
+            + " broker, cql, sequencer, presence, fanout, jobmanager, taskmanager, projections, push, edge, apps (s3 and"
+            + " registry when named); all: every kind but s3 and registry that this stack has.")
+    List<String> chaosKinds;
+    @Option(names = "--chaos-first", description = "Chaos mode: seconds from the load's start to the first kill"
+            + " (default: the warm-up plus --chaos-every).")
+    Double chaosFirst;
+    @Option(names = "--chaos-rounds", defaultValue = "0", description = "Chaos mode: kills of each kind at most (0:"
+            + " until --chaos-every before the last send).")
+    int chaosRounds;
+    @Option(names = "--chaos-floor-ms", defaultValue = "100", description = "Chaos mode: recovery threshold ="
+            + " max(2 x the pre-kill p99, this).")
+    double chaosFloorMs;
+    @Option(names = "--chaos-baseline-seconds", defaultValue = "10", description = "Chaos mode: the pre-kill p99 is"
+            + " of the messages due this long before the kill.")
+    double chaosBaselineSeconds;
+    @Option(names = "--stack-root", description = "Chaos mode: the folder of ./parley whose stack is killed and"
+            + " restarted (its parley.conf and PARLEY_* environment; default: the current folder).")
+    Path stackRoot;
+
     private final Settings settings = Settings.load();
     /** {@code --e2e}: the devices' keys and sessions, made once at set-up. */
     private E2eCrypto crypto;
@@ -122,8 +152,8 @@ public final class LoadBench implements Callable<Integer> {
             }
             mediaShare = null;
         }
-        if (duration < 1 || duration > 600 || warmup < 0 || warmup > 300 || drainSeconds < 1 || drainSeconds > 300) {
-            throw new CommandLine.ParameterException(cl, "--duration 1..600, --warmup 0..300, --drain-seconds 1..300");
+        if (duration < 1 || duration > 3600 || warmup < 0 || warmup > 300 || drainSeconds < 1 || drainSeconds > 300) {
+            throw new CommandLine.ParameterException(cl, "--duration 1..3600, --warmup 0..300, --drain-seconds 1..300");
         }
         if (rates.isEmpty() || rates.size() > 10 || rates.stream().anyMatch(r -> !(r > 0) || r > 100_000)) {
             throw new CommandLine.ParameterException(cl, "--rate: 1..10 rates, each in (0, 100000]");
@@ -145,6 +175,14 @@ public final class LoadBench implements Callable<Integer> {
         }
         if (e2eSetupThreads < 1 || e2eSetupThreads > 64) {
             throw new CommandLine.ParameterException(cl, "--e2e-setup-threads 1..64");
+        }
+        if (chaosEvery < 0 || (chaosEvery > 0 && (rates.size() != 1 || chaosRounds < 0 || !(chaosFloorMs > 0)
+                || !(chaosBaselineSeconds > 0) || (chaosFirst != null && chaosFirst < 0)))) {
+            throw new CommandLine.ParameterException(cl, "--chaos-every >= 0; with chaos: one --rate, --chaos-rounds >= 0,"
+                    + " --chaos-floor-ms > 0, --chaos-baseline-seconds > 0, --chaos-first >= 0");
+        }
+        if (sampleMs < 100) {
+            throw new CommandLine.ParameterException(cl, "--sample-ms >= 100");
         }
         if (Schedule.count(rates.stream().mapToDouble(Double::doubleValue).max().orElse(0), warmup + duration) > Integer.MAX_VALUE / 2) {
             throw new CommandLine.ParameterException(cl, "too many operations");
@@ -176,6 +214,9 @@ public final class LoadBench implements Callable<Integer> {
                 .put("machine", new JsonObject().put("cores", Runtime.getRuntime().availableProcessors())
                         .put("openFilesLimit", openFilesLimit()).put("loadAverageAtStart", loadAverage()));
         try (DevicePool pool = new DevicePool(vertx, edgeBase, sourceAddresses, settings.getLong("edge.sync-timeout-ms") + 5000)) {
+            if (!edges.isEmpty()) {
+                pool.edges(edges);
+            }
             // ---- devices
             long t0 = System.nanoTime();
             List<BenchDevice.Credentials> creds = pool.devices(cache, devices, devicesPerUser, "bench" + runId.substring(1, 5),
@@ -242,6 +283,9 @@ public final class LoadBench implements Callable<Integer> {
                     if (a.getLong("lost") != 0 || a.getLong("duplicates") != 0) {
                         exit = 1;
                     }
+                    if (step.containsKey("chaos") && !step.getJsonObject("chaos").getJsonObject("verdict").getBoolean("met")) {
+                        exit = 1;
+                    }
                 }
             } finally {
                 scenarios.forEach(s -> s.finish(run0));
@@ -303,20 +347,40 @@ public final class LoadBench implements Callable<Integer> {
         run.running(true);
         Map<String, Long> countsBefore = PipelineCounts.snapshot(settings);
         Map<String, Long> pids = ProcessSampler.stackPids(runFolder);
-        ProcessSampler sampler = new ProcessSampler(pids, 1000, start).start();
+        Map<String, Long> lagAtStart = Backlog.snapshot(settings);
+        ProcessSampler sampler = new ProcessSampler(pids, sampleMs, start).following(runFolder).start();
         List<Scenario.Background> background = new ArrayList<>();
         if (stormDevices > 0) {
             background.add(new ReconnectStorm(vertx, stormDevices, stormEvery, warmup + stormEvery / 2, warmup + duration - 2));
         }
+        ChaosMonkey chaos = null;
+        if (chaosEvery > 0) {
+            ChaosMonkey.Control control = new SupervisorControl(stackRoot != null ? stackRoot : Path.of("").toAbsolutePath(),
+                    System.getenv(), System.out);
+            List<ChaosKinds.Target> targets = ChaosKinds.resolve(chaosKinds, control.components());
+            double first = chaosFirst != null ? chaosFirst : warmup + chaosEvery;
+            chaos = new ChaosMonkey(control, targets, chaosEvery, first, warmup + duration - chaosEvery, chaosRounds);
+            log("chaos: a SIGKILL every %.0f s after the last restart, from %.0f s, kinds %s", chaosEvery, first,
+                    targets.stream().map(t -> t.kind() + "=" + t.components()).toList());
+            run.keepReconnecting(true);
+            background.add(chaos);
+        }
         background.forEach(b -> b.start(run));
-        long total = Schedule.count(rate, warmup + duration);
-        Schedule schedule = new Schedule(start, rate, total);
+        long scheduled = Schedule.count(rate, warmup + duration);
+        Schedule schedule = new Schedule(start, rate, scheduled);
         Thread progress = progressThread(run, schedule, scenarios);
+        java.util.concurrent.atomic.AtomicLong fired = new java.util.concurrent.atomic.AtomicLong();
+        ChaosMonkey chaosDone = chaos;
         long late = schedule.run(Schedule.Clock.SYSTEM, (n, due) -> {
+            fired.incrementAndGet();
             scenarios.get(scenarioMix.pick(n)).fire(run, n, due, schedule.measured(n, warmup));
-        }, TimeUnit.MILLISECONDS.toNanos(10), () -> false);
+        }, TimeUnit.MILLISECONDS.toNanos(10), () -> chaosDone != null && chaosDone.finished(System.nanoTime()));
+        long total = fired.get(); // fewer than scheduled when the chaos rounds ended the load early
         long sendEnd = System.nanoTime();
         background.forEach(Scenario.Background::close);
+        if (chaos != null && !chaos.awaitIdle(TimeUnit.MINUTES.toMillis(10))) {
+            log("chaos: a restart is still in progress after 10 minutes");
+        }
         log("all %d operations sent (%.0f/s achieved); draining up to %d s", total, total / ((sendEnd - start) / 1e9), drainSeconds);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(drainSeconds);
         while (System.nanoTime() < deadline) {
@@ -329,6 +393,7 @@ public final class LoadBench implements Callable<Integer> {
         double endSeconds = (System.nanoTime() - start) / 1e9;
         progress.interrupt();
         sampler.close();
+        JsonObject backlog = Backlog.compare(lagAtStart, Backlog.snapshot(settings));
         Accounting.Tally tally = accounting.tally();
         JsonObject inbox = run.inboxTotals();
         run.running(false);
@@ -365,6 +430,23 @@ public final class LoadBench implements Callable<Integer> {
         result.put("floors", floors);
         result.put("ratios", ratios(figures, floors));
         result.put("processes", sampler.result(warmup, endSeconds));
+        result.put("backlog", backlog);
+        if (chaos != null) {
+            JsonObject report = ChaosReport.analyse(chaos.kills(), accounting.timings(), start, sendEnd, chaosFloorMs,
+                    chaosBaselineSeconds).mergeIn(chaos.result());
+            JsonObject counters = result.getJsonObject("accounting").getJsonObject("counters");
+            long pushDuplicates = counters.getLong("push-duplicates", 0L) + counters.getLong("push-not-a-recipient", 0L);
+            boolean allDone = chaosRounds == 0 || chaos.kills().size() == chaos.planned();
+            boolean met = report.getBoolean("allRestarted") && !chaos.kills().isEmpty() && allDone && tally.lost() == 0
+                    && tally.duplicates() == 0 && inbox.getLong("gaps") == 0 && pushDuplicates == 0
+                    && tally.unconfirmed() == 0;
+            report.put("verdict", new JsonObject().put("target", "every kill restarted; 0 lost, 0 duplicates, 0 inbox gaps,"
+                    + " every push exactly once, every send confirmed").put("met", met).put("kills", chaos.kills().size())
+                    .put("plannedKills", chaosRounds == 0 ? null : chaos.planned())
+                    .put("lost", tally.lost()).put("duplicates", tally.duplicates()).put("inboxGaps", inbox.getLong("gaps"))
+                    .put("pushDuplicates", pushDuplicates).put("unconfirmedSends", tally.unconfirmed()));
+            result.put("chaos", report);
+        }
         // Everything the step wrote (warm-up, measured window, drain; acks and receipts included) per operation sent.
         result.put("perMessage", perMessage);
         JsonArray bg = new JsonArray();
@@ -503,6 +585,22 @@ public final class LoadBench implements Callable<Integer> {
             System.out.printf("  %-12s cpu avg %6.1f%% max %6.1f%%  rss avg %7.1f MB max %7.1f MB%n", e.getKey(),
                     p.getDouble("cpuAvgPct"), p.getDouble("cpuMaxPct"), p.getDouble("rssAvgMb"), p.getDouble("rssMaxMb"));
         });
+        r.getJsonObject("processes").getJsonObject("processes").forEach(e -> {
+            JsonObject p = (JsonObject) e.getValue();
+            if (p.getValue("rssSlopeMbPerMin") != null) {
+                System.out.printf("  %-12s rss first %7.1f MB last %7.1f MB slope %+7.2f MB/min (%d samples%s)%n",
+                        e.getKey(), p.getDouble("rssFirstMb"), p.getDouble("rssLastMb"), p.getDouble("rssSlopeMbPerMin"),
+                        p.getInteger("rssSlopeSamples"), p.getInteger("restarts", 0) > 0
+                                ? ", since its restart" : "");
+            }
+        });
+        System.out.println("backlog (consumer lag start -> end): " + r.getJsonObject("backlog").encode());
+        if (r.containsKey("chaos")) {
+            System.out.println("chaos, per kill:");
+            ChaosReport.lines(r.getJsonObject("chaos")).forEach(l -> System.out.println("  " + l));
+            System.out.println("chaos by kind: " + r.getJsonObject("chaos").getJsonObject("byKind").encode());
+            System.out.println("chaos verdict: " + r.getJsonObject("chaos").getJsonObject("verdict").encode());
+        }
         JsonObject per = r.getJsonObject("perMessage");
         System.out.printf("per message: %.2f Kafka records, %.2f CQL writes, %.2f CQL reads; %s%n",
                 per.getDouble("kafkaRecords"), per.getDouble("cqlWrites"), per.getDouble("cqlReads"),

@@ -43,6 +43,8 @@ public final class LoadRun implements PresenceMatcher.Figures {
     private final Map<String, java.util.concurrent.CompletableFuture<JsonObject>> control = new ConcurrentHashMap<>();
     private final List<Consumer<BenchDevice>> reconnectListeners = new CopyOnWriteArrayList<>();
     private volatile boolean running;
+    /** Chaos mode: failed reconnects go on while the run lasts (see {@link #keepReconnecting(boolean)}). */
+    private volatile boolean keepReconnecting;
     /** Presence frames matched to the transitions the presence scenario scheduled. */
     private final PresenceMatcher presence;
     /** Offline pushes matched to the messages they announce. */
@@ -485,8 +487,28 @@ public final class LoadRun implements PresenceMatcher.Figures {
         reconnectListeners.add(listener);
     }
 
+    /**
+     * With {@code on}, a device whose reconnect fails tries again for as long as the run lasts, as a real client does
+     * while its edge, or what the edge needs, is down (the chaos mode): after 0.5 s, doubling up to 5 s, each wait
+     * drawn between half and all of that; each try goes to the next edge of the pool when it has several. Otherwise
+     * it gives up after its attempts (counted as a reconnect failure).
+     */
+    public void keepReconnecting(boolean on) {
+        keepReconnecting = on;
+    }
+
+    /** The wait before reconnect try {@code failures + 1} in the chaos mode: see {@link #keepReconnecting}. */
+    static long backoffMillis(int failures, double random) {
+        long base = Math.min(500L << Math.min(failures, 4), 5000L);
+        return base / 2 + (long) (random * (base - base / 2));
+    }
+
     /** Reconnects after the last inbox seq shown, then re-sends what was never confirmed "sent". */
     Future<Void> reconnect(BenchDevice d, int attempts) {
+        return reconnect(d, attempts, 0);
+    }
+
+    private Future<Void> reconnect(BenchDevice d, int attempts, int failures) {
         long closedAt = d.closedAtNanos;
         return pool.connect(d, d.inbox.highest(), this::onFrame, this::onClose).onSuccess(v -> {
             if (d.closingOnPurpose) {
@@ -501,13 +523,19 @@ public final class LoadRun implements PresenceMatcher.Figures {
             });
             reconnectListeners.forEach(l -> l.accept(d));
         }).recover(err -> {
-            if (!running || attempts <= 1) {
+            if (!running || (attempts <= 1 && !keepReconnecting)) {
                 reconnectFailures.incrementAndGet();
                 return Future.failedFuture(err);
             }
+            long wait = 500;
+            if (keepReconnecting) {
+                d.edgeShift++; // the next edge, if there are several
+                count("reconnect-retries");
+                wait = backoffMillis(failures, java.util.concurrent.ThreadLocalRandom.current().nextDouble());
+            }
             Promise<Void> later = Promise.promise();
-            vertx.setTimer(500, t -> later.complete());
-            return later.future().compose(v -> reconnect(d, attempts - 1));
+            vertx.setTimer(wait, t -> later.complete());
+            return later.future().compose(v -> reconnect(d, attempts - 1, failures + 1));
         });
     }
 

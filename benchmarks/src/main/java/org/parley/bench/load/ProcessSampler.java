@@ -22,6 +22,8 @@ public final class ProcessSampler implements AutoCloseable {
     static final long CLOCK_TICKS = 100;
 
     private final Map<String, Long> pids;
+    /** ./parley's run folder, re-read at every sample so that a restarted component is followed (null: fixed pids). */
+    private Path runDir;
     private final long intervalMillis;
     private final long startNanos;
     private final Map<String, Series> series = new LinkedHashMap<>();
@@ -35,6 +37,9 @@ public final class ProcessSampler implements AutoCloseable {
         long lastTicks = -1;
         long lastNanos;
         long lastIdle = -1;
+        /** Index in samples of the first sample of the current pid (after the last restart). */
+        int currentFrom;
+        int restarts;
     }
 
     public ProcessSampler(Map<String, Long> pids, long intervalMillis, long startNanos) {
@@ -66,6 +71,30 @@ public final class ProcessSampler implements AutoCloseable {
         return out;
     }
 
+    /**
+     * Follows the components' pid files in {@code runDir} from now on: a component whose pid changed (restarted, e.g.
+     * by the chaos mode) gets its new process's samples, and its RSS slope is taken over those only.
+     */
+    public ProcessSampler following(Path runDir) {
+        this.runDir = runDir;
+        return this;
+    }
+
+    private void refreshPids() {
+        if (runDir == null) {
+            return;
+        }
+        stackPids(runDir).forEach((name, pid) -> {
+            Long old = pids.put(name, pid);
+            Series s = series.computeIfAbsent(name, k -> new Series());
+            if (old != null && !old.equals(pid)) {
+                s.lastTicks = -1;
+                s.currentFrom = s.samples.size();
+                s.restarts++;
+            }
+        });
+    }
+
     public ProcessSampler start() {
         sampleOnce();
         thread = new Thread(() -> {
@@ -84,6 +113,7 @@ public final class ProcessSampler implements AutoCloseable {
     }
 
     synchronized void sampleOnce() {
+        refreshPids();
         long now = System.nanoTime();
         double t = (now - startNanos) / 1e9;
         for (Map.Entry<String, Long> e : pids.entrySet()) {
@@ -193,9 +223,36 @@ public final class ProcessSampler implements AutoCloseable {
         JsonObject o = new JsonObject();
         if (pid != null) {
             o.put("pid", pid);
+            // RSS over the window, of the current process only (a restarted component starts a new series)
+            List<double[]> rss = new ArrayList<>();
+            for (double[] x : s.samples.subList(s.currentFrom, s.samples.size())) {
+                if (x[0] >= from && x[0] <= to) {
+                    rss.add(new double[] {x[0] / 60.0, x[2]});
+                }
+            }
+            o.put("rssFirstMb", rss.isEmpty() ? null : rss.get(0)[1])
+                    .put("rssLastMb", rss.isEmpty() ? null : rss.get(rss.size() - 1)[1])
+                    .put("rssSlopeMbPerMin", rss.size() < 2 ? null : Math.round(slope(rss) * 100) / 100.0)
+                    .put("rssSlopeSamples", rss.size()).put("restarts", s.restarts);
         }
         return o.put("samples", n).put("cpuAvgPct", n == 0 ? 0 : round1(cpuSum / n)).put("cpuMaxPct", round1(cpuMax))
                 .put("rssAvgMb", n == 0 ? 0 : round1(rssSum / n)).put("rssMaxMb", round1(rssMax)).put("series", raw);
+    }
+
+    /** Least-squares slope of y over x of the points [x, y] (NaN for fewer than two distinct x). */
+    static double slope(List<double[]> points) {
+        int n = points.size();
+        double sx = 0, sy = 0;
+        for (double[] p : points) {
+            sx += p[0];
+            sy += p[1];
+        }
+        double mx = sx / n, my = sy / n, sxy = 0, sxx = 0;
+        for (double[] p : points) {
+            sxy += (p[0] - mx) * (p[1] - my);
+            sxx += (p[0] - mx) * (p[0] - mx);
+        }
+        return sxx == 0 ? Double.NaN : sxy / sxx;
     }
 
     /** The latest RSS (MB) of one process, read now. */

@@ -66,7 +66,7 @@ public final class PushMatcher {
 
     private void pushed(int index, int device, long arrivedNanos) {
         Accounting.Message m = accounting.message(index);
-        switch (accounting.displayed(index, device)) {
+        switch (accounting.displayed(index, device, arrivedNanos)) {
             case FIRST -> figures.stats(m.scenario() + ".received").record(m.scheduledNanos(), arrivedNanos, m.measured());
             case DUPLICATE -> figures.count("push-duplicates");
             default -> figures.count("push-not-a-recipient");

@@ -262,6 +262,7 @@ public final class ParleyCommand {
               bench --scenario load [--rate R] [--duration S] [--warmup W] [--devices N] [--mix one-to-one=1]
                     [--storm-devices K --storm-every S] [--source-addresses 127.0.0.2,...] [--e2e] [--out DIR]   (--help: all options)
                     [--media-share [0.1]] [--media-bytes 500000]   (media messages: presigned upload, send, download)
+                    [--chaos-every S --chaos-kinds all|broker,cql,... --chaos-rounds N]   (SIGKILL + restart under load)
               bench --scenario capacity [--step N] [--max-connections N] [--out DIR]
               bench --scenario jmh [JMH options, e.g. -f 1 -wi 3 -i 5 Serde]
               bench --scenario e2e-cost [--messages N] [--payload-bytes N]   (envelope sizes, encrypt+decrypt cost; no stack)

@@ -26,6 +26,11 @@ import java.util.Optional;
 public final class StackProcesses {
     static final String MARKER = "-Dparley.stack.component=";
     private static final Path SETSID = findSetsid();
+    /**
+     * The children this JVM spawned, by absolute pid file: a component whose pid file names one of them is judged by
+     * its {@link Process} (in any supervisor of this JVM), not by /proc's command line.
+     */
+    private static final Map<Path, Process> SPAWNED = new java.util.concurrent.ConcurrentHashMap<>();
 
     private final StackSettings settings;
 
@@ -41,7 +46,11 @@ public final class StackProcesses {
         return settings.logs().resolve(component + ".log");
     }
 
-    /** The live process this supervisor started as the component, if any. */
+    /**
+     * The live process this supervisor started as the component, if any. A child this JVM spawned is judged by its
+     * {@link Process}; any other pid must be alive and carry the component's marker. Either way a process that was
+     * sent SIGKILL (still tearing down, or a zombie not yet reaped) counts as gone: see {@link #alive(ProcessHandle)}.
+     */
     public Optional<ProcessHandle> live(String component) {
         Path f = pidFile(component);
         if (!Files.isRegularFile(f)) {
@@ -53,7 +62,82 @@ public final class StackProcesses {
         } catch (IOException | NumberFormatException e) {
             return Optional.empty();
         }
-        return ProcessHandle.of(pid).filter(ProcessHandle::isAlive).filter(p -> carriesMarker(p, component));
+        Process child = SPAWNED.get(f.toAbsolutePath());
+        if (child != null && child.pid() == pid) {
+            return child.isAlive() && alive(child.toHandle()) ? Optional.of(child.toHandle()) : Optional.empty();
+        }
+        return ProcessHandle.of(pid).filter(StackProcesses::alive).filter(p -> carriesMarker(p, component));
+    }
+
+    /**
+     * Alive and not on its way out: {@link ProcessHandle#isAlive()} and, where /proc tells, neither a zombie (dead, not
+     * yet reaped by its parent) nor a process with SIGKILL pending (killed, its threads and memory still being torn
+     * down). A SIGKILLed process can look alive for a while after the kill; it never comes back.
+     */
+    public static boolean alive(ProcessHandle p) {
+        if (!p.isAlive()) {
+            return false;
+        }
+        Path status = Path.of("/proc", Long.toString(p.pid()), "status");
+        if (!Files.isDirectory(Path.of("/proc", "self"))) {
+            return true; // no /proc: isAlive is all there is
+        }
+        try {
+            return !dying(Files.readString(status));
+        } catch (IOException | RuntimeException e) {
+            return false; // gone between the two looks
+        }
+    }
+
+    /**
+     * Exited: no such live pid, or a zombie (dead, its parent not yet told). What a caller that killed a process waits
+     * for before starting it again (a process with its SIGKILL pending is not {@link #alive} but not gone yet either).
+     */
+    public static boolean gone(ProcessHandle p) {
+        if (!p.isAlive()) {
+            return true;
+        }
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(p.pid()), "status"))) {
+                if (line.startsWith("State:")) {
+                    String state = line.substring(6).trim();
+                    return state.startsWith("Z") || state.startsWith("X");
+                }
+            }
+            return false;
+        } catch (IOException | RuntimeException e) {
+            return Files.isDirectory(Path.of("/proc", "self")); // with /proc: gone between the two looks
+        }
+    }
+
+    /** SIGKILL's bit in a /proc signal mask (bit signal - 1). */
+    private static final long SIGKILL_BIT = 1L << (9 - 1);
+
+    /** From a /proc/&lt;pid&gt;/status text: a zombie or dead state, or SIGKILL pending for the process or its thread. */
+    static boolean dying(String status) {
+        for (String line : status.split("\n")) {
+            int colon = line.indexOf(':');
+            if (colon < 0) {
+                continue;
+            }
+            String key = line.substring(0, colon);
+            String value = line.substring(colon + 1).trim();
+            switch (key) {
+                case "State" -> {
+                    if (value.startsWith("Z") || value.startsWith("X")) {
+                        return true;
+                    }
+                }
+                case "ShdPnd", "SigPnd" -> {
+                    if (!value.isEmpty() && (Long.parseUnsignedLong(value, 16) & SIGKILL_BIT) != 0) {
+                        return true;
+                    }
+                }
+                default -> {
+                }
+            }
+        }
+        return false;
     }
 
     public boolean isRunning(String component) {
@@ -125,6 +209,8 @@ public final class StackProcesses {
             long startNanos = System.nanoTime();
             Process p = pb.start();
             Files.writeString(pidFile(component), p.pid() + "\n");
+            SPAWNED.put(pidFile(component).toAbsolutePath(), p);
+            p.onExit().thenRun(() -> SPAWNED.remove(pidFile(component).toAbsolutePath(), p));
             return new Started(component, p.toHandle(), offset, startNanos);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start " + component, e);
@@ -170,7 +256,7 @@ public final class StackProcesses {
     public void stopGroup(List<String> components, Map<String, ProcessHandle> spawned, Console console) {
         Map<String, ProcessHandle> left = new LinkedHashMap<>();
         for (String c : components) {
-            Optional<ProcessHandle> p = live(c).or(() -> Optional.ofNullable(spawned.get(c)).filter(ProcessHandle::isAlive));
+            Optional<ProcessHandle> p = live(c).or(() -> Optional.ofNullable(spawned.get(c)).filter(StackProcesses::alive));
             if (p.isPresent()) {
                 p.get().destroy();
                 left.put(c, p.get());
@@ -186,7 +272,7 @@ public final class StackProcesses {
         while (!left.isEmpty()) {
             for (var it = left.entrySet().iterator(); it.hasNext(); ) {
                 var e = it.next();
-                if (!e.getValue().isAlive()) {
+                if (!alive(e.getValue())) {
                     console.say("stopped " + e.getKey() + " (pid " + e.getValue().pid() + ")");
                     it.remove();
                 }

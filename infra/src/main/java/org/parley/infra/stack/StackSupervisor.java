@@ -413,6 +413,28 @@ public final class StackSupervisor {
         console.say("up in " + console.elapsed());
     }
 
+    /**
+     * Starts the named components that are not running and waits until they are ready, without the provisioning of
+     * {@link #up} (the stack was provisioned by an earlier up): a restart after a crash, as the load tool's chaos mode
+     * does. On a failure it stops what this call started and throws (exit 1).
+     */
+    public void start(List<String> names) {
+        List<Component> components = new ArrayList<>();
+        for (String n : names) {
+            components.add(table.find(n).filter(c -> c.isService() || table.apps().contains(c))
+                    .orElseThrow(() -> new StackException("start: '" + n + "' is not a component of this stack ("
+                            + String.join(" ", table.all().stream().map(Component::name).toList()) + ")")));
+        }
+        Path existing = settings.run().resolve("effective.conf");
+        Path effective = Files.isRegularFile(existing) ? existing : writeEffectiveConfig();
+        upInProgress = true;
+        try {
+            startAndAwait(components, c -> c.isService() ? startService(c) : startApp(c, effective));
+        } finally {
+            upInProgress = false;
+        }
+    }
+
     private void warnAboutOpenFiles() {
         int want = settings.getInt("stack.nofile");
         if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
@@ -753,7 +775,7 @@ public final class StackSupervisor {
                 long sinceStart = System.nanoTime() - s.startNanos();
                 // The child this JVM spawned, not the pid file and marker check: in a process's first moments (setsid
                 // exec'ing java) /proc shows no command line, and a live, slow starter was taken for an exited one.
-                if (!s.process().isAlive()) {
+                if (!StackProcesses.alive(s.process())) {
                     fail(s.component(), "exited before it was ready", s.logOffset());
                 } else if (isReady(starting.get(s), s)) {
                     console.say(s.component() + " ready (" + (sinceStart / 1_000_000_000L) + "s after start)");

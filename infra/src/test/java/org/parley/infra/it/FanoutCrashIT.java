@@ -13,7 +13,6 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.LongStream;
@@ -93,9 +92,7 @@ class FanoutCrashIT {
             }
 
             bob.awaitFrame(f -> bob.frames("message").size() >= PER_SENDER / 2, WAIT);
-            ProcessHandle fanout = fanoutProcess().orElseThrow(() -> new AssertionError("no running fan-out"));
-            assertThat(fanout.destroyForcibly()).isTrue(); // SIGKILL: no savepoint, the last checkpoint is restored
-            fanout.onExit().get(30, TimeUnit.SECONDS);
+            Kills.sigkill(STACK, "fanout", Duration.ofSeconds(30)); // no savepoint: the last checkpoint is restored
             int seenBeforeKill = bob.frames("message").size();
             LocalStackExtension.Result up = STACK.parley("up");
             assertThat(up.exitCode()).as(up.output()).isZero();
@@ -198,9 +195,5 @@ class FanoutCrashIT {
     private static boolean isInboxItem(JsonObject f) {
         return ("message".equals(f.getString("type")) || "receipt".equals(f.getString("type")))
                 && f.getLong("inboxSeq") != null;
-    }
-
-    private static Optional<ProcessHandle> fanoutProcess() {
-        return STACK.process("fanout");
     }
 }

@@ -87,7 +87,7 @@ class ReconnectIT {
                 }
             });
             bob.awaitFrame(f -> is(f, "message", "m5"), WAIT);
-            STACK.process("edge-1").orElseThrow().destroyForcibly(); // SIGKILL: no close, no session end written
+            Kills.sigkill(STACK, "edge-1", WAIT); // SIGKILL: no close, no session end written
             await().atMost(WAIT).until(bob::isClosed);
             List<JsonObject> before = bob.frames("message");
             long acked = before.get(before.size() - 1).getLong("inboxSeq");

@@ -309,9 +309,7 @@ class SequencerCrashIT {
 
     /** SIGKILL: no shutdown hook, no commit, no leave-group (./parley down sequencer would be a clean stop). */
     private void killSequencer() throws Exception {
-        ProcessHandle sequencer = sequencerProcess().orElseThrow(() -> new AssertionError("no running sequencer"));
-        assertThat(sequencer.destroyForcibly()).as("SIGKILL sent to %d", sequencer.pid()).isTrue();
-        sequencer.onExit().get(30, TimeUnit.SECONDS);
+        ProcessHandle sequencer = Kills.sigkill(STACK, "sequencer", Duration.ofSeconds(30));
         System.out.println("[sequencer-crash] killed sequencer pid " + sequencer.pid());
     }
 

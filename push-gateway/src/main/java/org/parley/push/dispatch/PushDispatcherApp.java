@@ -183,8 +183,40 @@ public final class PushDispatcherApp {
                     Thread.currentThread().interrupt();
                     return;
                 }
-                dispatcher = newDispatcher.get();
+                dispatcher = renewed(newDispatcher, running, PushDispatcherApp::sleep);
+                if (dispatcher == null) {
+                    return; // stopping
+                }
             }
+        }
+    }
+
+    /**
+     * A new dispatcher instance after a failed batch. Making one prepares the ledger's statements, which fails while
+     * CQL is down (the very trouble that failed the batch): tried again after 100 ms, doubling up to 5 s, until it
+     * succeeds or the app stops (null). It used to end the process, and every push with it until someone restarted
+     * it (a SIGKILLed CQL node under load showed it).
+     */
+    static <T> T renewed(java.util.function.Supplier<T> make, AtomicBoolean running, java.util.function.LongConsumer sleep) {
+        long wait = RETRY_INITIAL_MS;
+        while (running.get()) {
+            try {
+                return make.get();
+            } catch (RuntimeException unavailable) {
+                LOG.warn("new push dispatcher instance not made ({}); again in {} ms", unavailable.toString(), wait);
+                sleep.accept(wait);
+                wait = Math.min(wait * 2, RETRY_MAX_MS);
+            }
+        }
+        return null;
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms); // back-off while CQL is down
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new WakeupException();
         }
     }
 }
