@@ -28,7 +28,11 @@ public class PushDispatcher {
     private static final long[] RETRY_DELAYS_MS = {250, 1000, 4000};
 
     /** What became of one request (for counters and tests). */
-    public enum Result { SENT, DUPLICATE, NO_SUBSCRIPTION, STALE, GONE, REJECTED, FAILED }
+    public enum Result {
+        SENT, DUPLICATE, NO_SUBSCRIPTION, STALE, GONE, REJECTED, FAILED,
+        /** Sent earlier by this process, whose ledger write failed: the answer recorded now, nothing sent again. */
+        RECORDED
+    }
 
     private final PushSubscriptions subscriptions;
     private final PushSounds sounds;
@@ -40,6 +44,7 @@ public class PushDispatcher {
     private final Clock clock;
     private final Map<Result, AtomicLong> counts = new java.util.EnumMap<>(Result.class);
     private PushMeters meters;
+    private SentPushes sent = new SentPushes(10_000);
 
     public PushDispatcher(PushSubscriptions subscriptions, PushSounds sounds, PushLedger ledger,
             Map<String, PushSender> senders, Duration ttl, String urgency, long maxAgeMs, Clock clock) {
@@ -54,6 +59,12 @@ public class PushDispatcher {
         for (Result r : Result.values()) {
             counts.put(r, new AtomicLong());
         }
+    }
+
+    /** The process's memory of sent, unrecorded pushes, shared by its successive dispatcher instances. */
+    public PushDispatcher withSentPushes(SentPushes sent) {
+        this.sent = sent;
+        return this;
     }
 
     /** Counts results and attempts on these meters too (the process's /metrics). */
@@ -81,6 +92,15 @@ public class PushDispatcher {
     }
 
     private CompletionStage<Result> run(PushRequest r) {
+        java.util.Optional<SentPushes.Answer> already = sent.unrecorded(r.getPushId());
+        if (already.isPresent()) {
+            // Sent by this process before its ledger write failed: record that answer, never send it again.
+            SentPushes.Answer a = already.get();
+            return ledger.finish(r.getPushId(), a.result().name(), a.outcome()).thenApply(v -> {
+                sent.recorded(r.getPushId());
+                return Result.RECORDED;
+            });
+        }
         if (clock.millis() - r.getSentAt().toEpochMilli() > maxAgeMs) {
             return CompletableFuture.completedFuture(Result.STALE);
         }
@@ -125,8 +145,13 @@ public class PushDispatcher {
         if (result != Result.SENT) {
             LOG.warn("push {} to {}: {} ({})", r.getPushId(), s.endpoint(), result, outcome);
         }
-        CompletionStage<Void> done = ledger.finish(r.getPushId(), result.name(), outcome.httpStatus() + " "
-                + outcome.detail());
+        String answer = outcome.httpStatus() + " " + outcome.detail();
+        sent.sent(r.getPushId(), result, answer);
+        CompletionStage<Void> done = ledger.finish(r.getPushId(), result.name(), answer)
+                .thenApply(v -> {
+                    sent.recorded(r.getPushId());
+                    return null;
+                });
         if (result == Result.GONE) {
             done = done.thenCompose(v -> subscriptions.deleteGone(s.deviceId(), s.endpoint())).thenApply(b -> null);
         }

@@ -104,12 +104,16 @@ public final class PushDispatcherApp {
         org.parley.metrics.ProcessMetrics.bindKafka(consumer, "push");
         AtomicBoolean running = new AtomicBoolean(true);
         PushMeters meters = new PushMeters(org.parley.metrics.ProcessMetrics.registry());
+        // One memory for the process: a dispatcher instance made after a failed batch must not send again what an
+        // earlier one sent but could not record (docs/adr/0007).
+        SentPushes sentPushes = new SentPushes(settings.getInt("push.max-in-flight") * 100);
         Thread loop = new Thread(() -> {
             try {
                 run(consumer, topic, decoder, () -> new PushDispatcher(subscriptions, sounds,
                         new PushLedger(cql, UUID.randomUUID().toString(), ttlSeconds), senders,
                         Duration.ofSeconds(settings.getLong("push.ttl-seconds")), settings.get("push.urgency"),
-                        settings.getLong("push.max-age-ms"), Clock.systemUTC()).withMeters(meters), running);
+                        settings.getLong("push.max-age-ms"), Clock.systemUTC()).withMeters(meters)
+                        .withSentPushes(sentPushes), running);
             } catch (WakeupException stopping) {
                 // shutdown
             } finally {
