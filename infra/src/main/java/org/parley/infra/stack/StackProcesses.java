@@ -70,6 +70,30 @@ public final class StackProcesses {
     }
 
     /**
+     * Waits (at most {@code max}) until the process of the component's pid file, if one is on its way out (killed, not
+     * {@link #gone} yet), has exited: its listening sockets are released only then. Returns at once otherwise.
+     */
+    public void awaitExit(String component, java.time.Duration max) {
+        Path f = pidFile(component);
+        long pid;
+        try {
+            pid = Long.parseLong(Files.readString(f).trim());
+        } catch (IOException | NumberFormatException e) {
+            return;
+        }
+        Optional<ProcessHandle> p = ProcessHandle.of(pid);
+        long deadline = System.nanoTime() + max.toNanos();
+        while (p.isPresent() && !gone(p.get()) && !alive(p.get()) && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(20); // a teardown in progress: nothing to be notified of
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    /**
      * Alive and not on its way out: {@link ProcessHandle#isAlive()} and, where /proc tells, neither a zombie (dead, not
      * yet reaped by its parent) nor a process with SIGKILL pending (killed, its threads and memory still being torn
      * down). A SIGKILLed process can look alive for a while after the kill; it never comes back.
@@ -98,16 +122,29 @@ public final class StackProcesses {
             return true;
         }
         try {
-            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(p.pid()), "status"))) {
-                if (line.startsWith("State:")) {
-                    String state = line.substring(6).trim();
-                    return state.startsWith("Z") || state.startsWith("X");
-                }
-            }
-            return false;
+            return exited(Files.readString(Path.of("/proc", Long.toString(p.pid()), "status")));
         } catch (IOException | RuntimeException e) {
             return Files.isDirectory(Path.of("/proc", "self")); // with /proc: gone between the two looks
         }
+    }
+
+    /**
+     * From a /proc/&lt;pid&gt;/status text: the whole process exited. Its main thread a zombie is not enough: in a
+     * multi-threaded process (every JVM) the main thread turns zombie first and waits for the others, which still
+     * hold the process's files, its listening sockets included, until the last one exits (Threads: 1 then).
+     */
+    static boolean exited(String status) {
+        boolean zombie = false;
+        int threads = 1;
+        for (String line : status.split("\n")) {
+            if (line.startsWith("State:")) {
+                String state = line.substring(6).trim();
+                zombie = state.startsWith("Z") || state.startsWith("X");
+            } else if (line.startsWith("Threads:")) {
+                threads = Integer.parseInt(line.substring(8).trim());
+            }
+        }
+        return zombie && threads <= 1;
     }
 
     /** SIGKILL's bit in a /proc signal mask (bit signal - 1). */

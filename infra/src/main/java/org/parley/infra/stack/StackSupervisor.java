@@ -366,6 +366,9 @@ public final class StackSupervisor {
                 }
             }
         }
+        for (Component c : missing) {
+            processes.awaitExit(c.name(), java.time.Duration.ofSeconds(30)); // killed, not torn down yet: its ports
+        }
         List<String> taken = new ArrayList<>();
         for (Component c : missing) {
             for (Port p : c.ports()) {

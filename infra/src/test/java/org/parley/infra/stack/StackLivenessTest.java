@@ -118,6 +118,10 @@ class StackLivenessTest {
     @Test
     void procStatusTellsAZombieAndAPendingSigkillFromALiveProcess() {
         String sleeping = "Name:\tjava\nState:\tS (sleeping)\nSigPnd:\t0000000000000000\nShdPnd:\t0000000000000000\n";
+        // Gone only once every thread has exited: a zombie main thread with others still running holds the sockets.
+        assertThat(StackProcesses.exited("State:\tZ (zombie)\nThreads:\t1\n")).isTrue();
+        assertThat(StackProcesses.exited("State:\tZ (zombie)\nThreads:\t37\n")).isFalse();
+        assertThat(StackProcesses.exited("State:\tS (sleeping)\nThreads:\t1\n")).isFalse();
         assertThat(StackProcesses.dying(sleeping)).isFalse();
         assertThat(StackProcesses.dying(sleeping.replace("S (sleeping)", "Z (zombie)"))).isTrue();
         assertThat(StackProcesses.dying(sleeping.replace("S (sleeping)", "X (dead)"))).isTrue();

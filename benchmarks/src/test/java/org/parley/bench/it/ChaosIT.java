@@ -1,4 +1,4 @@
-package org.parley.infra.it;
+package org.parley.bench.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -8,7 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -24,17 +23,12 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class ChaosIT {
     @RegisterExtension
-    static final LocalStackExtension STACK = LocalStackExtension.full();
-
-    @AfterAll
-    static void everythingRunsAgain() {
-        STACK.parley("up"); // whatever happened, the whole stack for the next tests
-    }
+    static final ChaosStack STACK = new ChaosStack();
 
     @Test
     void oneKillOfEachKindUnderLoadLosesNothingAndShowsNothingTwice() throws Exception {
-        Path out = STACK.repoRoot().resolve("infra/target/chaos-it-" + System.currentTimeMillis());
-        LocalStackExtension.Result bench = STACK.parley("bench", "--scenario", "load", "--devices", "200", "--rate", "15",
+        Path out = STACK.repoRoot().resolve("benchmarks/target/chaos-it-" + System.currentTimeMillis());
+        ChaosStack.Result bench = STACK.parley("bench", "--scenario", "load", "--devices", "200", "--rate", "15",
                 "--warmup", "5", "--duration", "600", "--drain-seconds", "180", "--floor-seconds", "0",
                 "--mix", "one-to-one=3,group=1,push=1", "--groups", "10", "--group-size", "5", "--push-users", "5",
                 "--chaos-every", "8", "--chaos-kinds", "all", "--chaos-rounds", "1", "--label", "ChaosIT",
