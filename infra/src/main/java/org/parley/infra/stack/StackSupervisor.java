@@ -650,16 +650,7 @@ public final class StackSupervisor {
         render(stack.resolve("cassandra.yaml.template"), conf.resolve("cassandra.yaml"), Map.of(
                 "@HOST@", settings.host(), "@STORAGE_PORT@", settings.get("cql.storage-port"),
                 "@NATIVE_PORT@", settings.get("cql.port"), "@STORAGE_DIR@", dir.toString()));
-        List<String> args = new ArrayList<>();
-        try {
-            for (String line : Files.readAllLines(stack.resolve("jvm17-server.options"))) {
-                if (!line.isBlank() && !line.trim().startsWith("#")) {
-                    args.addAll(words(line)); // "--add-opens x" lines are two arguments
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        List<String> args = new ArrayList<>(cassandraJvmOptions(stack));
         args.addAll(jvm(c));
         args.addAll(exporter(c, "cassandra"));
         args.addAll(List.of("-Dcassandra.jmx.local.port=" + settings.get("cql.jmx-port"),
