@@ -17,6 +17,15 @@ class ProjectionWriterAppTest {
     }
 
     @Test
+    void aDeadWriterHoldsItsPartitionsForTheConfiguredSessionOnly() {
+        // Kafka's default (45 s) kept a SIGKILLed writer's partitions unread that long; the setting decides.
+        Properties p = ProjectionWriterApp.consumerConfig(Settings.of(Map.of("kafka.consumer.session-timeout-ms", "9000")));
+        assertThat(p.get("session.timeout.ms")).isEqualTo(9000);
+        assertThat(p.get("heartbeat.interval.ms")).isEqualTo(3000);
+        assertThat(ProjectionWriterApp.consumerConfig(Settings.of(Map.of())).get("session.timeout.ms")).isEqualTo(10000);
+    }
+
+    @Test
     void bucketsBoundPartitions() {
         assertThat(Buckets.of(0)).isZero();
         assertThat(Buckets.of(999)).isZero();

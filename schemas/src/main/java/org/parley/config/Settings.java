@@ -171,6 +171,15 @@ public final class Settings {
         return find("kafka.bootstrap").orElse(host() + ":" + get("kafka.port"));
     }
 
+    /**
+     * {@code session.timeout.ms} and {@code heartbeat.interval.ms} (a third of it) of the consumer groups outside Kafka
+     * Streams, from {@code kafka.consumer.session-timeout-ms}: how long a dead member holds its partitions.
+     */
+    public Map<String, Object> consumerGroupSession() {
+        int session = getInt("kafka.consumer.session-timeout-ms");
+        return Map.of("session.timeout.ms", session, "heartbeat.interval.ms", Math.max(1, session / 3));
+    }
+
     public String registryUrl() {
         return find("registry.url").orElse("http://" + host() + ":" + get("registry.port") + "/apis/ccompat/v7");
     }

@@ -71,6 +71,7 @@ public final class PushDispatcherApp {
         p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, s.getInt("push.max-in-flight"));
         // push-requests is written without transactions: the append wakes a parked fetch.
         p.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, s.getInt("kafka.consumer.fetch-max-wait-ms"));
+        p.putAll(s.consumerGroupSession());
         p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
         p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         return p;
