@@ -61,6 +61,8 @@ import org.parley.schemas.CodeOutbox;
  *       every conversation's seqs stay 1..N, each message shown once.</li>
  *   <li>The Flink TaskManager running the fan-out job SIGKILLed under traffic: the job restarts from its checkpoint on
  *       the other TaskManager and every message is shown once, with contiguous inbox seqs.</li>
+ *   <li>The Flink JobManager SIGKILLed under traffic and restarted: the job is resubmitted from the killed job's latest
+ *       checkpoint and every message is shown once, with contiguous inbox seqs.</li>
  *   <li>A Kafka broker and a CQL node SIGKILLed together under traffic: with replication 3, min ISR 2 and QUORUM
  *       nothing stops, every message is shown once.</li>
  * </ol>
@@ -206,21 +208,43 @@ class ClusterTopologyIT {
 
     @Test
     @Order(4)
+    void aSigkilledJobManagerIsRestartedAndTheJobResumesFromItsLatestCheckpoint() throws Exception {
+        // No JobManager HA locally: the job dies with it. What must hold is that a restart ("./parley up", as the chaos
+        // mode and an operator do it) resubmits the job from its latest retained checkpoint, so inbox seqs go on.
+        String killedJob = liveJobId();
+        await("a completed checkpoint of the running job").atMost(WAIT)
+                .until(() -> flink("/jobs/" + killedJob + "/checkpoints").path("counts").path("completed").asInt() > 0);
+        storm(List.of("flink-jobmanager"), true, () -> await("the fan-out job runs again").atMost(WAIT)
+                .untilAsserted(() -> assertThat(jobState()).isEqualTo("RUNNING")));
+        String job = liveJobId();
+        assertThat(job).as("a resubmitted job").isNotEqualTo(killedJob);
+        JsonNode restored = flink("/jobs/" + job + "/checkpoints").path("latest").path("restored");
+        assertThat(restored.path("external_path").asText()).as("restored from the killed job's checkpoint: %s", restored)
+                .contains(killedJob);
+    }
+
+    @Test
+    @Order(5)
     void aSigkilledKafkaBrokerAndCqlNodeLoseNothing() throws Exception {
         // Replication 3, min ISR 2, QUORUM of 3: one broker and one CQL node may be down; nothing stops or is lost.
         storm(List.of("kafka-3", "cql-3"), () -> { });
     }
 
     private void storm(String victim, ThrowingRunnable afterKill) throws Exception {
-        storm(List.of(victim), afterKill);
+        storm(List.of(victim), false, afterKill);
+    }
+
+    private void storm(List<String> victims, ThrowingRunnable afterKill) throws Exception {
+        storm(victims, false, afterKill);
     }
 
     /**
      * Three senders (two on edge-0, one on edge-1) send {@link #PER_SENDER} messages each to a recipient on edge-1, one
      * at a time, while the component is SIGKILLed once the recipient has seen a quarter; then every sender's seqs must
-     * be 1..N and the recipient must have been shown each message once, with contiguous inbox seqs.
+     * be 1..N and the recipient must have been shown each message once, with contiguous inbox seqs. With
+     * {@code restart}, the victims are started again through the supervisor right after the kill.
      */
-    private void storm(List<String> victims, ThrowingRunnable afterKill) throws Exception {
+    private void storm(List<String> victims, boolean restart, ThrowingRunnable afterKill) throws Exception {
         String victim = String.join(" and ", victims);
         ParleyClient.Device r = register(edge1, "rcpt");
         List<ParleyClient.Device> senders = new ArrayList<>();
@@ -251,6 +275,9 @@ class ClusterTopologyIT {
             }
             int seenAtKill = rcpt.frames("message").size();
             System.out.printf("[cluster] killed %s after %d of %d messages were shown%n", victim, seenAtKill, total);
+            if (restart) {
+                supervisor.up(new StackSupervisor.UpOptions(false, false, victims));
+            }
 
             for (int i = 0; i < sending.size(); i++) {
                 List<Long> seqs = sending.get(i).get(2 * WAIT.toSeconds(), TimeUnit.SECONDS);
@@ -332,6 +359,16 @@ class ClusterTopologyIT {
             }
         }
         return busy;
+    }
+
+    /** The id of the fan-out job the JobManager runs. */
+    private static String liveJobId() throws Exception {
+        for (JsonNode j : flink("/jobs/overview").path("jobs")) {
+            if ("parley-fanout".equals(j.path("name").asText()) && "RUNNING".equals(j.path("state").asText())) {
+                return j.path("jid").asText();
+            }
+        }
+        throw new AssertionError("no running fan-out job: " + flink("/jobs/overview"));
     }
 
     private static String jobState() throws Exception {
