@@ -273,11 +273,20 @@ class ClusterTopologyIT {
                 assertThat(process.destroyForcibly()).isTrue(); // SIGKILL: no leave-group, no savepoint, no flush
                 process.onExit().get(30, TimeUnit.SECONDS);
             }
+            long killedAt = System.nanoTime();
             int seenAtKill = rcpt.frames("message").size();
             System.out.printf("[cluster] killed %s after %d of %d messages were shown%n", victim, seenAtKill, total);
             if (restart) {
                 supervisor.up(new StackSupervisor.UpOptions(false, false, victims));
+                System.out.printf("[cluster] %s restarted %d ms after the kill%n", victim,
+                        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt));
             }
+            // Figures, not assertions: how long the recipient saw nothing new, and until it had everything.
+            CompletableFuture.runAsync(() -> {
+                await().atMost(WAIT).until(() -> rcpt.frames("message").size() > seenAtKill);
+                System.out.printf("[cluster] after killing %s: first message shown %d ms after the kill%n", victim,
+                        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt));
+            });
 
             for (int i = 0; i < sending.size(); i++) {
                 List<Long> seqs = sending.get(i).get(2 * WAIT.toSeconds(), TimeUnit.SECONDS);
@@ -285,6 +294,8 @@ class ClusterTopologyIT {
                         .containsExactlyElementsOf(LongStream.rangeClosed(1, PER_SENDER).boxed().toList());
             }
             await("every message shown").atMost(WAIT).until(() -> rcpt.frames("message").size() >= total);
+            System.out.printf("[cluster] after killing %s: every message shown %d ms after the kill%n", victim,
+                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt));
             afterKill.run();
 
             Map<Long, String> inbox = new LinkedHashMap<>();
