@@ -243,13 +243,6 @@ public final class StackProcesses {
                     .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
             pb.environment().putAll(settings.env());
             pb.environment().putAll(env);
-            // glibc gives each thread that mallocs its own 64 MB arena, up to 8 per core; a JVM's native users (RocksDB,
-            // direct buffers, the JIT) then fragment a dozen arenas that are never handed back. A user's own
-            // MALLOC_ARENA_MAX wins.
-            String arenas = settings.get("jvm.malloc-arena-max", "");
-            if (!arenas.isBlank() && !pb.environment().containsKey("MALLOC_ARENA_MAX")) {
-                pb.environment().put("MALLOC_ARENA_MAX", arenas);
-            }
             long startNanos = System.nanoTime();
             Process p = pb.start();
             Files.writeString(pidFile(component), p.pid() + "\n");

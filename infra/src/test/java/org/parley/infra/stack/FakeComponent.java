@@ -13,7 +13,6 @@ public final class FakeComponent {
             System.out.println("fake: failing on purpose");
             System.exit(Integer.parseInt(args[1]));
         }
-        System.out.println("fake: MALLOC_ARENA_MAX=" + System.getenv("MALLOC_ARENA_MAX"));
         System.out.println("PARLEY READY " + args[1]);
         System.out.flush();
         Thread.sleep(600_000);

@@ -95,20 +95,6 @@ class StackLivenessTest {
     }
 
     @Test
-    void everyProcessStartsWithTheConfiguredMallocArenaLimit() throws Exception {
-        StackSupervisor s = supervisor();
-        s.startAndAwait(List.of(fake("eta")), c -> start(s, c));
-        assertThat(java.nio.file.Files.readString(s.processes().logFile("eta"))).contains("fake: MALLOC_ARENA_MAX=2");
-
-        Map<String, String> env = new HashMap<>();
-        env.put("PARLEY_STACK_STOP_TIMEOUT_SECONDS", "10");
-        env.put("PARLEY_JVM_MALLOC_ARENA_MAX", "4");
-        StackSupervisor four = new StackSupervisor(StackSettings.load(root, env), new Console(stream, stream));
-        four.startAndAwait(List.of(fake("theta")), c -> start(four, c));
-        assertThat(java.nio.file.Files.readString(four.processes().logFile("theta"))).contains("fake: MALLOC_ARENA_MAX=4");
-    }
-
-    @Test
     void aLiveChildStaysRunningForEverySupervisorOfThisJvm() {
         StackSupervisor s = supervisor();
         s.startAndAwait(List.of(fake("epsilon")), c -> start(s, c));
