@@ -30,7 +30,7 @@ import org.parley.config.Settings;
 import org.parley.events.ClientAction;
 import org.parley.events.ConversationEvent;
 import org.parley.events.DeviceDelivery;
-import org.parley.events.DeviceItem;
+import org.parley.events.UserItem;
 import org.parley.registry.SchemaRegistryClient;
 import org.parley.schemas.CodeOutbox;
 import org.parley.schemas.TopicCatalog;
@@ -44,7 +44,7 @@ import picocli.CommandLine.Option;
  * in this process read the topics the message crosses and note when each copy of it becomes readable:
  *
  * <pre>
- * send ─edge─▶ actions ─sequencer─▶ conversation-events ─fan-out 1─▶ device-items ─fan-out 2─▶ edge-deliveries ─edge─▶ device
+ * send ─edge─▶ actions ─sequencer─▶ conversation-events ─fan-out 1─▶ user-items ─fan-out 2─▶ edge-deliveries ─edge─▶ device
  * </pre>
  *
  * Each stage is the difference of two such instants on one clock, so a tap's own fetch wait (at most
@@ -74,7 +74,7 @@ public final class PipelineStages implements Callable<Integer> {
     Path out;
 
     /** The stages, in path order: each ends at the named instant and starts at the previous one. */
-    static final List<String> INSTANTS = List.of("send", "actions", "conversation-events", "device-items",
+    static final List<String> INSTANTS = List.of("send", "actions", "conversation-events", "user-items",
             "edge-deliveries", "device");
 
     private final Settings settings = Settings.load();
@@ -96,8 +96,8 @@ public final class PipelineStages implements Callable<Integer> {
                         (ClientAction a) -> a.getClientMessageId(), 1, run, stop),
                 tap(topics.conversationEvents().name(), true, ConversationEvent.getClassSchema(),
                         (ConversationEvent e) -> e.getClientMessageId(), 2, run, stop),
-                tap(topics.deviceItems().name(), false, DeviceItem.getClassSchema(),
-                        (DeviceItem i) -> i.getEvent() == null ? null : i.getEvent().getClientMessageId(), 3, run, stop),
+                tap(topics.userItems().name(), false, UserItem.getClassSchema(),
+                        (UserItem i) -> i.getEvent() == null ? null : i.getEvent().getClientMessageId(), 3, run, stop),
                 tap(topics.edgeDeliveries().name(), false, DeviceDelivery.getClassSchema(),
                         (DeviceDelivery d) -> d.getEvent() == null ? null : d.getEvent().getClientMessageId(), 4, run,
                         stop));

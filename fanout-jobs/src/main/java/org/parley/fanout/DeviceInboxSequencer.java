@@ -23,8 +23,8 @@ import org.slf4j.LoggerFactory;
  * The last fan-out step, keyed by device id: assigns each {@link DeviceItem} the device's next inbox seq
  * (1, 2, 3, … contiguous per device) and routes it to the edge holding the device's live session, if any.
  *
- * <p>Input 1: {@link DeviceItem}s, read from the {@code device-items} topic (one partition per device, so one order
- * on every replay). Input 2: {@link DeviceSession}s of the device ({@code device-sessions} topic).
+ * <p>Input 1: {@link DeviceItem}s from the {@link UserDeviceDirectory}, in the order of the device's user's partition
+ * of the {@code user-items} log (one order on every replay). Input 2: {@link DeviceSession}s of the device ({@code device-sessions} topic).
  *
  * <p>State: {@code last-inbox-seq} (Long, the highest inbox seq assigned, absent = 0), {@code session} (the
  * device's current live {@link DeviceSession}, absent = not connected) and {@code delivered-positions} (per
@@ -32,10 +32,10 @@ import org.slf4j.LoggerFactory;
  * seq). No timers.
  *
  * <p>Replayed items (ADR 0006): after a restore the job's first half writes again the items it wrote since the
- * checkpoint, behind the originals in {@code device-items}. One conversation's items reach a device in position
+ * checkpoint, behind the originals in {@code user-items}. One conversation's items reach a device in position
  * order, so an item at or below the conversation's delivered position is one the device already has: it is dropped
  * and counted ({@code replayedItemsDropped}). The inbox seqs therefore depend only on the order of
- * {@code device-items}, which a replay reads identically: an inbox seq, once assigned, always names the same item.
+ * {@code user-items}, which a replay reads identically: an inbox seq, once assigned, always names the same item.
  *
  * <p>The hand-over protocol (see docs/fanout.md): a session open (edgeId set) becomes current and emits a
  * {@link DeliveryKind#SYNC_MARKER} with {@code markerInboxSeq} = the last inbox seq assigned so far. Every delivery

@@ -3,7 +3,6 @@ package org.parley.fanout;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.DataStreamSink;
 import org.parley.events.DeviceDelivery;
-import org.parley.events.DeviceItem;
 import org.parley.events.PushRequest;
 
 /**
@@ -11,8 +10,8 @@ import org.parley.events.PushRequest;
  * attaches its sink; {@link FanoutTopology} names it and gives it its uid.
  */
 public interface FanoutSinks {
-    /** Every device item, before its inbox seq: topic {@code device-items}, key device id (read back by the job). */
-    DataStreamSink<DeviceItem> deviceItems(DataStream<DeviceItem> items);
+    /** Every member item and device change: topic {@code user-items}, key user id (read back by the job). */
+    DataStreamSink<MemberItem> userItems(DataStream<MemberItem> items);
 
     /** Every inbox entry (no sync markers): topic {@code deliveries}, key device id. */
     DataStreamSink<DeviceDelivery> inbox(DataStream<DeviceDelivery> inboxEntries);

@@ -2,6 +2,7 @@ package org.parley.fanout;
 
 import java.util.List;
 import org.apache.flink.api.common.functions.FilterFunction;
+import org.apache.flink.api.common.functions.MapFunction;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
@@ -23,23 +24,24 @@ import org.parley.events.Receipt;
  * (Kafka in production, stubs in tests):
  *
  * <pre>
- * conversation-events ─ member-expansion (events) ──┐
- *                                                    ├─ keyBy user ─┐
- * receipts ─────────── member-expansion (receipts) ─┘               ├─ user-device-directory ─ device-items sink
- * devices ───────────────────────────── keyBy user ─────────────────┘
+ * conversation-events ─ member-expansion (events) ───┐
+ * receipts ─────────── member-expansion (receipts) ──┼─ user-items sink
+ * devices ──────────── device-changes ───────────────┘
  *
- * device-items (the same topic, read back) ─ keyBy device ─┐
- * device-sessions ──────────────────────── keyBy device ───┴─ device-inbox-sequencer
+ * user-items (the same topic, read back) ─ keyBy user ─ user-device-directory ─ keyBy device ─┐
+ * device-sessions ────────────────────────────────────────────────────────── keyBy device ───┴─ device-inbox-sequencer
  *     device-inbox-sequencer ─┬─ inbox-entries (no markers) ─ deliveries sink
  *                             ├─ routed-to-edge (edgeId set) ─ edge-deliveries sink
  *                             └─ keyBy device ─ push-decision ─ push-requests sink
  * </pre>
  *
- * <p>Why the loop through Kafka (ADR 0006): a device's items come from many partitions (all its conversations, and
- * receipts), so their interleaving at the device is an accident of timing and differs on a replay. Written to one
- * partition of {@code device-items} they get one order, which the sequencer reads again identically after any
- * restore; the items the first half writes again after a restore are dropped by position. So an inbox seq, once
- * assigned, always names the same item.
+ * <p>Why the loop through Kafka (ADR 0006): a user's items come from many partitions (all its conversations, and
+ * receipts) and its device changes from another topic, so their interleaving is an accident of timing and differs on
+ * a replay. Written to one partition of {@code user-items} they get one order, which the second half reads again
+ * identically after any restore: which devices get an item, and in which order each device gets its items (so its
+ * inbox seqs), depend on that order only. The items the first half (stateless) writes again after a restore are
+ * dropped by position at the sequencer; so an inbox seq, once assigned, always names the same item, and a device
+ * registered before an item was written gets it on a replay too.
  *
  * Every operator has a fixed name (what the dashboard shows) and a fixed uid (what checkpoints are matched by:
  * never change a uid, or the state of that operator is not restored).
@@ -52,9 +54,10 @@ public final class FanoutTopology {
     public static final String SOURCE_SESSIONS = "device-sessions";
     public static final String EXPAND_EVENTS = "member-expansion (events)";
     public static final String EXPAND_RECEIPTS = "member-expansion (receipts)";
+    public static final String DEVICE_CHANGES = "device-changes";
+    public static final String SINK_USER_ITEMS = "user-items sink";
+    public static final String SOURCE_USER_ITEMS = "user-items";
     public static final String DIRECTORY = "user-device-directory";
-    public static final String SINK_DEVICE_ITEMS = "device-items sink";
-    public static final String SOURCE_DEVICE_ITEMS = "device-items";
     public static final String SEQUENCER = "device-inbox-sequencer";
     public static final String FILTER_INBOX = "inbox-entries";
     public static final String FILTER_ROUTED = "routed-to-edge";
@@ -65,8 +68,8 @@ public final class FanoutTopology {
 
     /** Every operator name the graph must contain (as shown: with Flink's "Source: " / ": Writer" decorations). */
     public static final List<String> OPERATOR_NAMES = List.of(SOURCE_EVENTS, SOURCE_RECEIPTS, SOURCE_DEVICES,
-            SOURCE_SESSIONS, EXPAND_EVENTS, EXPAND_RECEIPTS, DIRECTORY, SINK_DEVICE_ITEMS, SOURCE_DEVICE_ITEMS,
-            SEQUENCER, FILTER_INBOX, FILTER_ROUTED, SINK_DELIVERIES, SINK_EDGE_DELIVERIES, PUSH_DECISION, SINK_PUSH_REQUESTS);
+            SOURCE_SESSIONS, EXPAND_EVENTS, EXPAND_RECEIPTS, DEVICE_CHANGES, SINK_USER_ITEMS, SOURCE_USER_ITEMS,
+            DIRECTORY, SEQUENCER, FILTER_INBOX, FILTER_ROUTED, SINK_DELIVERIES, SINK_EDGE_DELIVERIES, PUSH_DECISION, SINK_PUSH_REQUESTS);
 
     public static final String UID_SOURCE_EVENTS = "source-conversation-events";
     public static final String UID_SOURCE_RECEIPTS = "source-receipts";
@@ -74,9 +77,10 @@ public final class FanoutTopology {
     public static final String UID_SOURCE_SESSIONS = "source-device-sessions";
     public static final String UID_EXPAND_EVENTS = "member-expansion-events";
     public static final String UID_EXPAND_RECEIPTS = "member-expansion-receipts";
+    public static final String UID_DEVICE_CHANGES = "device-changes";
+    public static final String UID_SINK_USER_ITEMS = "sink-user-items";
+    public static final String UID_SOURCE_USER_ITEMS = "source-user-items";
     public static final String UID_DIRECTORY = "user-device-directory";
-    public static final String UID_SINK_DEVICE_ITEMS = "sink-device-items";
-    public static final String UID_SOURCE_DEVICE_ITEMS = "source-device-items";
     public static final String UID_SEQUENCER = "device-inbox-sequencer";
     public static final String UID_FILTER_INBOX = "filter-inbox-entries";
     public static final String UID_FILTER_ROUTED = "filter-routed-to-edge";
@@ -86,8 +90,8 @@ public final class FanoutTopology {
     public static final String UID_SINK_PUSH_REQUESTS = "sink-push-requests";
 
     public static final List<String> UIDS = List.of(UID_SOURCE_EVENTS, UID_SOURCE_RECEIPTS, UID_SOURCE_DEVICES,
-            UID_SOURCE_SESSIONS, UID_EXPAND_EVENTS, UID_EXPAND_RECEIPTS, UID_DIRECTORY, UID_SINK_DEVICE_ITEMS,
-            UID_SOURCE_DEVICE_ITEMS, UID_SEQUENCER, UID_FILTER_INBOX, UID_FILTER_ROUTED, UID_SINK_DELIVERIES,
+            UID_SOURCE_SESSIONS, UID_EXPAND_EVENTS, UID_EXPAND_RECEIPTS, UID_DEVICE_CHANGES, UID_SINK_USER_ITEMS,
+            UID_SOURCE_USER_ITEMS, UID_DIRECTORY, UID_SEQUENCER, UID_FILTER_INBOX, UID_FILTER_ROUTED, UID_SINK_DELIVERIES,
             UID_SINK_EDGE_DELIVERIES, UID_PUSH_DECISION, UID_SINK_PUSH_REQUESTS);
 
     static {
@@ -124,15 +128,19 @@ public final class FanoutTopology {
                 .name(EXPAND_RECEIPTS).uid(UID_EXPAND_RECEIPTS)
                 .setDescription("Receipt -> one item for the message's sender (toUserId)");
 
-        sinks.deviceItems(eventMembers.union(receiptMembers)
-                        .keyBy(new KeySelectors.MemberItemUser(), Types.STRING)
-                        .connect(devices.keyBy(new KeySelectors.DeviceRecordUser(), Types.STRING))
-                        .process(new UserDeviceDirectory(), DEVICE_ITEM)
-                        .name(DIRECTORY).uid(UID_DIRECTORY)
-                        .setDescription("keyed by user; state: the user's live devices; one item per device"))
-                .name(SINK_DEVICE_ITEMS).uid(UID_SINK_DEVICE_ITEMS);
-        SingleOutputStreamOperator<DeviceItem> deviceItems = sources.deviceItems(env)
-                .name(SOURCE_DEVICE_ITEMS).uid(UID_SOURCE_DEVICE_ITEMS);
+        DataStream<MemberItem> deviceChanges = devices
+                .map(new DeviceChange(), MEMBER_ITEM)
+                .name(DEVICE_CHANGES).uid(UID_DEVICE_CHANGES)
+                .setDescription("DeviceRecord -> a change of the user's devices, into the same log as its items");
+
+        sinks.userItems(eventMembers.union(receiptMembers, deviceChanges))
+                .name(SINK_USER_ITEMS).uid(UID_SINK_USER_ITEMS);
+        DataStream<DeviceItem> deviceItems = sources.userItems(env)
+                .name(SOURCE_USER_ITEMS).uid(UID_SOURCE_USER_ITEMS)
+                .keyBy(new KeySelectors.MemberItemUser(), Types.STRING)
+                .process(new UserDeviceDirectory(), DEVICE_ITEM)
+                .name(DIRECTORY).uid(UID_DIRECTORY)
+                .setDescription("keyed by user; state: the user's devices; one item per device, in the log's order");
 
         DataStream<DeviceDelivery> deliveries = deviceItems
                 .keyBy(new KeySelectors.DeviceItemDevice(), Types.STRING)
@@ -161,6 +169,14 @@ public final class FanoutTopology {
                                 + "conversation; one push request per message for an offline device"))
                 .name(SINK_PUSH_REQUESTS).uid(UID_SINK_PUSH_REQUESTS);
         return deliveries;
+    }
+
+    /** A {@code devices} record as a change of its user's devices. */
+    public static final class DeviceChange implements MapFunction<DeviceRecord, MemberItem> {
+        @Override
+        public MemberItem map(DeviceRecord record) {
+            return MemberItem.ofDevice(record);
+        }
     }
 
     /** Inbox entries: everything with an inbox seq, i.e. no sync markers and no session-replaced notices. */

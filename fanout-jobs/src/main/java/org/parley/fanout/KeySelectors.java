@@ -3,7 +3,6 @@ package org.parley.fanout;
 import org.apache.flink.api.java.functions.KeySelector;
 import org.parley.events.DeviceDelivery;
 import org.parley.events.DeviceItem;
-import org.parley.events.DeviceRecord;
 import org.parley.events.DeviceSession;
 import org.parley.events.PushRequest;
 
@@ -16,13 +15,6 @@ public final class KeySelectors {
         @Override
         public String getKey(MemberItem item) {
             return item.userId;
-        }
-    }
-
-    public static final class DeviceRecordUser implements KeySelector<DeviceRecord, String> {
-        @Override
-        public String getKey(DeviceRecord record) {
-            return record.getUserId();
         }
     }
 

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Set;
 import org.apache.flink.api.common.functions.FlatMapFunction;
 import org.apache.flink.util.Collector;
+import org.parley.schemas.Envelopes;
 import org.parley.serde.TrustedEventClasses;
 import org.parley.events.ConversationEvent;
 import org.parley.events.EventType;
@@ -60,7 +61,8 @@ public final class MemberExpansion {
                 // A mute is per-user state that every device keys its push decision on, the muting device included.
                 String exclude = userId.equals(event.getSenderUserId()) && event.getType() != EventType.MUTE_CHANGED
                         ? event.getSenderDeviceId() : null;
-                out.collect(MemberItem.ofEvent(userId, exclude, forDevices));
+                // Only this member's envelopes: the item is one record of user-items per member (ADR 0006).
+                out.collect(MemberItem.ofEvent(userId, exclude, Envelopes.forUser(forDevices, userId)));
             }
         }
     }

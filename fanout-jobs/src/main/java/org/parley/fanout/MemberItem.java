@@ -3,12 +3,15 @@ package org.parley.fanout;
 import java.util.Objects;
 import org.parley.events.ConversationEvent;
 import org.parley.events.DeviceItem;
+import org.parley.events.DeviceRecord;
 import org.parley.events.Receipt;
+import org.parley.events.UserItem;
 import org.parley.schemas.Envelopes;
 
 /**
- * One thing to deliver to all devices of one user: the output of {@link MemberExpansion}, keyed by {@link #userId}.
- * Exactly one of {@link #event} and {@link #receipt} is set.
+ * One thing to deliver to all devices of one user (the output of {@link MemberExpansion}), or a change of the user's
+ * devices, keyed by {@link #userId}. Exactly one of {@link #event}, {@link #receipt} and {@link #device} is set. In
+ * Kafka ({@code user-items}) it is a {@link UserItem}: {@link #toRecord()}, {@link #of(UserItem)}.
  *
  * <p>A Flink POJO (public fields, public no-arg constructor): Flink serializes it with its PojoSerializer and the
  * Avro fields with flink-avro's AvroSerializer, never with Kryo.
@@ -22,6 +25,8 @@ public class MemberItem {
     public long position;
     public ConversationEvent event;
     public Receipt receipt;
+    /** A record of the {@code devices} topic for {@link #userId}: the directory's input, delivered to no device. */
+    public DeviceRecord device;
 
     public MemberItem() {
     }
@@ -45,8 +50,34 @@ public class MemberItem {
         return item;
     }
 
+    /** A change of the user's devices, in the same log as the user's items (ADR 0006: one order on every replay). */
+    public static MemberItem ofDevice(DeviceRecord device) {
+        MemberItem item = new MemberItem();
+        item.userId = device.getUserId();
+        item.device = device;
+        return item;
+    }
+
+    /** The Kafka form ({@code user-items}). */
+    public UserItem toRecord() {
+        return UserItem.newBuilder().setUserId(userId).setExcludeDeviceId(excludeDeviceId).setPosition(position)
+                .setEvent(event).setReceipt(receipt).setDevice(device).build();
+    }
+
+    /** Back from the Kafka form. */
+    public static MemberItem of(UserItem record) {
+        MemberItem item = new MemberItem();
+        item.userId = record.getUserId();
+        item.excludeDeviceId = record.getExcludeDeviceId();
+        item.position = record.getPosition();
+        item.event = record.getEvent();
+        item.receipt = record.getReceipt();
+        item.device = record.getDevice();
+        return item;
+    }
+
     /**
-     * This item for one of the user's devices: a record of the {@code device-items} topic. An end-to-end encrypted
+     * This item for one of the user's devices, the input of {@link DeviceInboxSequencer}. An end-to-end encrypted
      * message keeps only the device's own envelope (or none, marked encrypted: a device the sender did not encrypt
      * for, e.g. one linked after the send); no device ever receives another device's ciphertext.
      */
@@ -65,17 +96,18 @@ public class MemberItem {
         return o instanceof MemberItem m && Objects.equals(userId, m.userId)
                 && Objects.equals(excludeDeviceId, m.excludeDeviceId) && position == m.position
                 && Objects.equals(event, m.event)
-                && Objects.equals(receipt, m.receipt);
+                && Objects.equals(receipt, m.receipt) && Objects.equals(device, m.device);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(userId, excludeDeviceId, position, event, receipt);
+        return Objects.hash(userId, excludeDeviceId, position, event, receipt, device);
     }
 
     @Override
     public String toString() {
         return "MemberItem{user=" + userId + ", exclude=" + excludeDeviceId + ", "
-                + (event != null ? "event=" + event.getEventId() : "receipt=" + receipt) + '}';
+                + (event != null ? "event=" + event.getEventId() : receipt != null ? "receipt=" + receipt
+                : "device=" + device) + '}';
     }
 }

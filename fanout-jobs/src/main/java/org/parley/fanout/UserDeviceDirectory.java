@@ -5,28 +5,37 @@ import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.metrics.Counter;
-import org.apache.flink.streaming.api.functions.co.KeyedCoProcessFunction;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
-import org.parley.serde.TrustedEventClasses;
 import org.parley.events.DeviceItem;
 import org.parley.events.DeviceRecord;
+import org.parley.serde.TrustedEventClasses;
 
 /**
- * The second fan-out step, keyed by user id: input 1 is {@link MemberItem}s for the user, input 2 the user's
- * {@link DeviceRecord}s from the compacted {@code devices} topic.
+ * The fan-out's device directory, keyed by user id. Its one input is the {@code user-items} log read back: the user's
+ * {@link MemberItem}s and the changes of the user's devices, in the one order that log gives them (ADR 0006). An item
+ * is emitted once per device known at that point of the log as a {@link DeviceItem}, except the item's
+ * {@link MemberItem#excludeDeviceId} (the sending device); a device change is emitted to nobody.
  *
- * <p>State: {@code devices}, a MapState deviceId → registeredAt (epoch ms) of the user's live devices. A revoked
- * record removes the device. An item is emitted once per known device as a {@link DeviceItem}, except the item's
- * {@link MemberItem#excludeDeviceId} (the sending device). No timers.
+ * <p>Why the device changes come through the same log: read from their own topic, a device's registration and the
+ * user's items would meet in an order that depends on timing, and after a restore a replayed item could reach the
+ * directory before the replayed registration of a device that had it the first time; that device would never get it.
+ *
+ * <p>State: {@code devices}, a MapState deviceId → registeredAt (epoch ms) of the user's devices; a revoked device
+ * stays as {@link #REVOKED}, so that a registration record replayed after its revocation (a restore of the job's
+ * first half writes device records again, behind the originals) does not bring it back. Device ids are never
+ * reused. No timers.
  */
-public class UserDeviceDirectory extends KeyedCoProcessFunction<String, MemberItem, DeviceRecord, DeviceItem> {
+public class UserDeviceDirectory extends KeyedProcessFunction<String, MemberItem, DeviceItem> {
     private static final long serialVersionUID = 1L;
+    /** The {@code devices} value of a revoked device. */
+    static final long REVOKED = -1L;
 
     static {
         TrustedEventClasses.install();
     }
 
-    /** Keyed state: the user's live devices, deviceId → registeredAt (epoch ms). */
+    /** Keyed state: the user's devices, deviceId → registeredAt (epoch ms), {@link #REVOKED} once revoked. */
     static MapStateDescriptor<String, Long> devicesDescriptor() {
         return new MapStateDescriptor<>("devices", Types.STRING, Types.LONG);
     }
@@ -43,14 +52,21 @@ public class UserDeviceDirectory extends KeyedCoProcessFunction<String, MemberIt
     }
 
     @Override
-    public void processElement1(MemberItem item, Context ctx, Collector<DeviceItem> out) throws Exception {
+    public void processElement(MemberItem item, Context ctx, Collector<DeviceItem> out) throws Exception {
+        if (item.device != null) {
+            change(item.device);
+            return;
+        }
         boolean any = false;
-        for (String deviceId : devices.keys()) {
-            any = true;
-            if (deviceId.equals(item.excludeDeviceId)) {
+        for (var device : devices.entries()) {
+            if (device.getValue() == REVOKED) {
                 continue;
             }
-            out.collect(item.forDevice(deviceId));
+            any = true;
+            if (device.getKey().equals(item.excludeDeviceId)) {
+                continue;
+            }
+            out.collect(item.forDevice(device.getKey()));
             deviceItems.inc();
         }
         if (!any) {
@@ -58,11 +74,10 @@ public class UserDeviceDirectory extends KeyedCoProcessFunction<String, MemberIt
         }
     }
 
-    @Override
-    public void processElement2(DeviceRecord record, Context ctx, Collector<DeviceItem> out) throws Exception {
+    private void change(DeviceRecord record) throws Exception {
         if (record.getRevoked()) {
-            devices.remove(record.getDeviceId());
-        } else {
+            devices.put(record.getDeviceId(), REVOKED);
+        } else if (!Long.valueOf(REVOKED).equals(devices.get(record.getDeviceId()))) {
             devices.put(record.getDeviceId(), record.getRegisteredAt().toEpochMilli());
         }
     }

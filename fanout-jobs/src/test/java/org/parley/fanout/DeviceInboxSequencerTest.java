@@ -273,7 +273,7 @@ class DeviceInboxSequencerTest {
     }
 
     /**
-     * The property ADR 0006 needs: a crash after a checkpoint replays the device-items log from the checkpointed
+     * The property ADR 0006 needs: a crash after a checkpoint replays the user-items log from the checkpointed
      * position (the same records in the same order) followed by what the first half writes again; the restored
      * sequencer must give every item the inbox seq it had before the crash, and nothing twice.
      */

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 import org.apache.flink.api.common.functions.util.ListCollector;
+import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.apache.flink.streaming.util.KeyedTwoInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -19,7 +20,6 @@ import org.parley.events.ConversationEvent;
 import org.parley.events.DeviceDelivery;
 import org.parley.events.DeviceEnvelope;
 import org.parley.events.DeviceItem;
-import org.parley.events.DeviceRecord;
 import org.parley.events.DeviceSession;
 import org.parley.events.EnvelopeType;
 
@@ -29,7 +29,7 @@ import org.parley.events.EnvelopeType;
  * expansion, the user's device directory and the device inbox sequencer, each in its operator harness.
  */
 class EnvelopeSelectionTest {
-    private KeyedTwoInputStreamOperatorTestHarness<String, MemberItem, DeviceRecord, DeviceItem> directory;
+    private KeyedOneInputStreamOperatorTestHarness<String, MemberItem, DeviceItem> directory;
     private KeyedTwoInputStreamOperatorTestHarness<String, DeviceItem, DeviceSession, DeviceDelivery> inbox;
 
     @BeforeEach
@@ -38,10 +38,10 @@ class EnvelopeSelectionTest {
         directory.open();
         inbox = DeviceInboxSequencerTest.newHarness();
         inbox.open();
-        directory.processElement2(device("alice", "alice-phone"), 0L);
-        directory.processElement2(device("alice", "alice-laptop"), 0L);
-        directory.processElement2(device("bob", "bob-phone"), 0L);
-        directory.processElement2(device("bob", "bob-laptop"), 0L);
+        directory.processElement(MemberItem.ofDevice(device("alice", "alice-phone")), 0L);
+        directory.processElement(MemberItem.ofDevice(device("alice", "alice-laptop")), 0L);
+        directory.processElement(MemberItem.ofDevice(device("bob", "bob-phone")), 0L);
+        directory.processElement(MemberItem.ofDevice(device("bob", "bob-laptop")), 0L);
     }
 
     @AfterEach
@@ -70,7 +70,7 @@ class EnvelopeSelectionTest {
         List<MemberItem> members = new ArrayList<>();
         new MemberExpansion.OfEvent().flatMap(e, new ListCollector<>(members));
         for (MemberItem m : members) {
-            directory.processElement1(m, 0L);
+            directory.processElement(m, 0L);
         }
         for (DeviceItem item : directory.extractOutputValues()) {
             inbox.processElement1(item, 0L);
@@ -89,7 +89,7 @@ class EnvelopeSelectionTest {
             assertThat(e.getEnvelopes()).containsExactly(envelope(device));
             assertThat(e.getPayload().remaining()).isZero();
         });
-        // The directory's own output (the device-items topic) already holds one envelope per record.
+        // The directory's own output (the sequencer's input) already holds one envelope per record.
         assertThat(directory.extractOutputValues()).allSatisfy(item ->
                 assertThat(item.getEvent().getEnvelopes()).extracting(DeviceEnvelope::getDeviceId)
                         .containsExactly(item.getDeviceId()));
@@ -146,7 +146,7 @@ class EnvelopeSelectionTest {
 
     @Test
     void aGroupEnvelopeForADeviceOfNoMemberReachesNobody() throws Exception {
-        directory.processElement2(device("carol", "carol-phone"), 0L); // removed from the group: not in the event's members
+        directory.processElement(MemberItem.ofDevice(device("carol", "carol-phone")), 0L); // removed from the group: not in the event's members
         Map<String, ConversationEvent> delivered = fanOut(groupMessage(1, "bob-phone", "carol-phone"));
 
         assertThat(delivered).containsOnlyKeys("bob-phone", "bob-laptop", "alice-laptop");

@@ -10,6 +10,7 @@ import java.util.stream.Stream;
 import org.apache.flink.api.common.typeutils.TypeSerializer;
 import org.apache.flink.api.java.typeutils.runtime.kryo.KryoSerializer;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
 import org.apache.flink.runtime.jobgraph.JobGraph;
 import org.apache.flink.runtime.jobgraph.JobVertex;
@@ -25,7 +26,6 @@ import org.junit.jupiter.api.Test;
 import org.parley.config.Settings;
 import org.parley.events.ConversationEvent;
 import org.parley.events.DeviceDelivery;
-import org.parley.events.DeviceItem;
 import org.parley.events.DeviceRecord;
 import org.parley.events.DeviceSession;
 import org.parley.events.Receipt;
@@ -60,15 +60,15 @@ class FanoutTopologyTest {
         }
 
         @Override
-        public SingleOutputStreamOperator<DeviceItem> deviceItems(StreamExecutionEnvironment env) {
-            return env.fromData(new AvroTypeInfo<>(DeviceItem.class),
-                    Fixtures.eventItem("bob", "b1", Fixtures.event("c1", 1, "alice", "a1", "alice", "bob")));
+        public SingleOutputStreamOperator<MemberItem> userItems(StreamExecutionEnvironment env) {
+            return env.fromData(Types.POJO(MemberItem.class),
+                    MemberItem.ofEvent("bob", null, Fixtures.event("c1", 1, "alice", "a1", "alice", "bob")));
         }
     }
 
     static final class StubSinks implements FanoutSinks {
         @Override
-        public DataStreamSink<DeviceItem> deviceItems(DataStream<DeviceItem> items) {
+        public DataStreamSink<MemberItem> userItems(DataStream<MemberItem> items) {
             return items.sinkTo(new DiscardingSink<>());
         }
 
@@ -129,19 +129,23 @@ class FanoutTopologyTest {
         StreamNode directory = node(graph, FanoutTopology.DIRECTORY);
         StreamNode sequencer = node(graph, FanoutTopology.SEQUENCER);
 
-        assertThat(directory.getInEdges()).hasSize(3) // events' members, receipts' members, devices
-                .allSatisfy(e -> assertThat(e.getPartitioner()).isInstanceOf(KeyGroupStreamPartitioner.class));
-        assertThat(directory.getInEdges()).extracting(e -> graph.getStreamNode(e.getSourceId()).getOperatorName())
+        StreamNode userItemsSink = node(graph, FanoutTopology.SINK_USER_ITEMS);
+
+        // The first half is stateless: every member item and every device change goes into the user-items log.
+        assertThat(userItemsSink.getInEdges()).extracting(e -> graph.getStreamNode(e.getSourceId()).getOperatorName())
                 .containsExactlyInAnyOrder(FanoutTopology.EXPAND_EVENTS, FanoutTopology.EXPAND_RECEIPTS,
-                        "Source: " + FanoutTopology.SOURCE_DEVICES);
+                        FanoutTopology.DEVICE_CHANGES);
+        // The directory reads that log only (items and device changes in one order), never a topic of its own.
+        assertThat(directory.getInEdges()).singleElement()
+                .satisfies(e -> assertThat(e.getPartitioner()).isInstanceOf(KeyGroupStreamPartitioner.class))
+                .satisfies(e -> assertThat(graph.getStreamNode(e.getSourceId()).getOperatorName())
+                        .isEqualTo("Source: " + FanoutTopology.SOURCE_USER_ITEMS));
         assertThat(sequencer.getInEdges()).hasSize(2)
                 .allSatisfy(e -> assertThat(e.getPartitioner()).isInstanceOf(KeyGroupStreamPartitioner.class));
         assertThat(sequencer.getInEdges()).extracting(e -> graph.getStreamNode(e.getSourceId()).getOperatorName())
-                .containsExactlyInAnyOrder("Source: " + FanoutTopology.SOURCE_DEVICE_ITEMS,
-                        "Source: " + FanoutTopology.SOURCE_SESSIONS);
-        // The directory's only output is the device-items log: the sequencer reads items from there, never directly.
+                .containsExactlyInAnyOrder(FanoutTopology.DIRECTORY, "Source: " + FanoutTopology.SOURCE_SESSIONS);
         assertThat(directory.getOutEdges()).extracting(e -> graph.getStreamNode(e.getTargetId()).getOperatorName())
-                .singleElement().satisfies(n -> assertThat(isNamed(n, FanoutTopology.SINK_DEVICE_ITEMS)).isTrue());
+                .containsExactly(FanoutTopology.SEQUENCER);
         assertThat(sequencer.getOutEdges()).extracting(e -> graph.getStreamNode(e.getTargetId()).getOperatorName())
                 .containsExactlyInAnyOrder(FanoutTopology.FILTER_INBOX, FanoutTopology.FILTER_ROUTED,
                         FanoutTopology.PUSH_DECISION);

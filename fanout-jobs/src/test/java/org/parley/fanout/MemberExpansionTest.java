@@ -11,6 +11,8 @@ import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
 import org.apache.flink.util.Collector;
 import org.junit.jupiter.api.Test;
 import org.parley.events.ConversationEvent;
+import org.parley.events.DeviceEnvelope;
+import org.parley.events.EnvelopeType;
 import org.parley.events.Receipt;
 import org.parley.events.ReceiptStatus;
 
@@ -107,6 +109,23 @@ class MemberExpansionTest {
 
         assertThat(collect(c -> new MemberExpansion.OfReceipt().flatMap(r, c)))
                 .singleElement().extracting(i -> i.excludeDeviceId).isEqualTo("alice-laptop");
+    }
+
+    @Test
+    void eachMemberGetsOnlyTheKeyDistributionEnvelopesOfItsOwnDevices() {
+        ConversationEvent e = event("g:club", 3, "alice", "a1", "alice", "bob", "carol");
+        e.setEnvelopes(List.of(envelope("a2", "alice"), envelope("b1", "bob"), envelope("b2", "bob"),
+                envelope("c1", "carol")));
+
+        assertThat(collect(c -> new MemberExpansion.OfEvent().flatMap(e, c)))
+                .extracting(i -> i.userId + ":" + i.event.getEnvelopes().stream()
+                        .map(DeviceEnvelope::getDeviceId).toList())
+                .containsExactly("alice:[a2]", "bob:[b1, b2]", "carol:[c1]");
+    }
+
+    private static DeviceEnvelope envelope(String device, String user) {
+        return DeviceEnvelope.newBuilder().setDeviceId(device).setUserId(user).setType(EnvelopeType.MESSAGE)
+                .setBody(java.nio.ByteBuffer.wrap(device.getBytes())).build();
     }
 
     @Test

@@ -83,6 +83,8 @@ class EnvelopeSendTest {
             assertThat(a.getClientMessageId()).isEqualTo("m1");
             assertThat(a.getPayload().remaining()).isZero();
             assertThat(a.getEnvelopes()).extracting(DeviceEnvelope::getDeviceId).containsExactly(b1, b2, a2);
+            // Each names its device's user: the fan-out copies each member only its own envelopes.
+            assertThat(a.getEnvelopes()).extracting(DeviceEnvelope::getUserId).containsExactly("bob", "bob", "alice");
             assertThat(a.getEnvelopes()).extracting(DeviceEnvelope::getType).containsOnly(EnvelopeType.PREKEY);
             assertThat(a.getEnvelopes().get(1).getBody()).isEqualTo(ByteBuffer.wrap(("for " + b2).getBytes()));
             edge.pending.complete(ActionResult.newBuilder().setActionId(a.getActionId()).setDeviceId(a1)
@@ -148,13 +150,14 @@ class EnvelopeSendTest {
             c.send(group(senderKey, a1));
             assertThat(c.next("error").getJsonArray("extraDevices")).containsExactly(a1); // the sending device itself
 
-            // bob's laptop and alice's laptop hold the key already: one envelope, for bob's phone, is enough.
-            c.send(group(senderKey, b1));
+            // bob's laptop holds the key already: envelopes for bob's phone and alice's laptop are enough.
+            c.send(group(senderKey, b1, a2));
             await().until(() -> edge.log.actions.size() == 1);
             ClientAction a = edge.log.actions.get(0);
             assertThat(a.getConversationId()).isEqualTo("g:book-club");
             assertThat(a.getPayload()).isEqualTo(ByteBuffer.wrap(new byte[] {7, 1, 2}));
-            assertThat(a.getEnvelopes()).extracting(DeviceEnvelope::getDeviceId).containsExactly(b1);
+            assertThat(a.getEnvelopes()).extracting(DeviceEnvelope::getDeviceId).containsExactly(b1, a2);
+            assertThat(a.getEnvelopes()).extracting(DeviceEnvelope::getUserId).containsExactly("bob", "alice");
         }
     }
 }

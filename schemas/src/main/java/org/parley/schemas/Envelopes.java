@@ -34,6 +34,24 @@ public final class Envelopes {
         return ConversationEvent.newBuilder(event).setEncrypted(encrypted).setEnvelopes(kept).build();
     }
 
+    /**
+     * The event as the devices of {@code userId} may receive it: only the envelopes for that user's devices (an
+     * envelope without a user, written before the edge recorded it, is kept); any other event is returned as it is.
+     * What keeps a key distribution to a large group from being copied whole into every member's item.
+     */
+    public static ConversationEvent forUser(ConversationEvent event, String userId) {
+        List<DeviceEnvelope> all = of(event);
+        if (all.isEmpty()) {
+            return event;
+        }
+        List<DeviceEnvelope> kept = all.stream()
+                .filter(e -> e.getUserId() == null || e.getUserId().equals(userId)).toList();
+        if (kept.size() == all.size()) {
+            return event;
+        }
+        return ConversationEvent.newBuilder(event).setEncrypted(isEncrypted(event)).setEnvelopes(kept).build();
+    }
+
     /** The event's envelopes (none for a plain event: the field is null then). */
     public static List<DeviceEnvelope> of(ConversationEvent event) {
         return event.getEnvelopes() == null ? List.of() : event.getEnvelopes();

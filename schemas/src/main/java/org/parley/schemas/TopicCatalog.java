@@ -7,7 +7,6 @@ import org.parley.events.ActionResult;
 import org.parley.events.ClientAction;
 import org.parley.events.ConversationEvent;
 import org.parley.events.DeviceDelivery;
-import org.parley.events.DeviceItem;
 import org.parley.events.DeviceRecord;
 import org.parley.events.DeviceSession;
 import org.parley.events.PushRequest;
@@ -16,6 +15,7 @@ import org.parley.events.KeyDirectoryFact;
 import org.parley.events.Presence;
 import org.parley.events.Receipt;
 import org.parley.events.TypingSignal;
+import org.parley.events.UserItem;
 import org.parley.events.UserSettings;
 
 /**
@@ -31,7 +31,7 @@ public record TopicCatalog(
         Topic edgeDeliveries,
         Topic devices,
         Topic deviceSessions,
-        Topic deviceItems,
+        Topic userItems,
         Topic userSettings,
         Topic pushRequests,
         Topic signals,
@@ -48,7 +48,7 @@ public record TopicCatalog(
         /** keyed, compacted (latest value per key). */
         COMPACTED,
         /** keyed, {@code topic.partitions} partitions, kept {@code topic.transient-retention-ms}: work orders that
-         *  are worthless once old (push requests) and the fan-out's internal device-items log. */
+         *  are worthless once old (push requests) and the fan-out's internal user-items log. */
         KEYED_TRANSIENT,
         /** keyed, deleted after {@code topic.signals-retention-ms}: ephemeral signals nobody replays (typing). */
         SHORT_LIVED
@@ -71,7 +71,7 @@ public record TopicCatalog(
                 new Topic(s.get("topic.edge-deliveries"), DeviceDelivery.getClassSchema(), Layout.PER_EDGE),
                 new Topic(s.get("topic.devices"), DeviceRecord.getClassSchema(), Layout.COMPACTED),
                 new Topic(s.get("topic.device-sessions"), DeviceSession.getClassSchema(), Layout.COMPACTED),
-                new Topic(s.get("topic.device-items"), DeviceItem.getClassSchema(), Layout.KEYED_TRANSIENT),
+                new Topic(s.get("topic.user-items"), UserItem.getClassSchema(), Layout.KEYED_TRANSIENT),
                 new Topic(s.get("topic.user-settings"), UserSettings.getClassSchema(), Layout.COMPACTED),
                 new Topic(s.get("topic.push-requests"), PushRequest.getClassSchema(), Layout.KEYED_TRANSIENT),
                 new Topic(s.get("topic.signals"), TypingSignal.getClassSchema(), Layout.SHORT_LIVED),
@@ -84,7 +84,7 @@ public record TopicCatalog(
 
     public List<Topic> all() {
         return List.of(actions, conversationEvents, receipts, actionResults, deliveries, edgeDeliveries, devices,
-                deviceSessions, deviceItems, userSettings, pushRequests, signals, presence, edgeHeartbeats, keyDirectory);
+                deviceSessions, userItems, userSettings, pushRequests, signals, presence, edgeHeartbeats, keyDirectory);
     }
 
     public Topic byName(String name) {

@@ -24,6 +24,7 @@ import org.parley.events.DeviceEnvelope;
 import org.parley.events.DeviceItem;
 import org.parley.events.EnvelopeType;
 import org.parley.events.EventType;
+import org.parley.events.UserItem;
 
 /** The per-device envelope fields: BACKWARD compatible (ADR 0005), and a device's copy keeps only its own envelope. */
 class EnvelopesTest {
@@ -35,18 +36,23 @@ class EnvelopesTest {
 
     /** The schema as it was before the envelope fields: the same record without them (nested records too). */
     static Schema withoutEnvelopes(Schema s) {
+        return without(s, (record, field) -> NEW_FIELDS.contains(field));
+    }
+
+    /** {@code s} without the fields {@code dropped} names, in every nested record. */
+    static Schema without(Schema s, java.util.function.BiPredicate<Schema, String> dropped) {
         return switch (s.getType()) {
             case RECORD -> {
                 List<Schema.Field> fields = new ArrayList<>();
                 for (Schema.Field f : s.getFields()) {
-                    if (!NEW_FIELDS.contains(f.name())) {
-                        fields.add(new Schema.Field(f, withoutEnvelopes(f.schema())));
+                    if (!dropped.test(s, f.name())) {
+                        fields.add(new Schema.Field(f, without(f.schema(), dropped)));
                     }
                 }
                 yield Schema.createRecord(s.getName(), s.getDoc(), s.getNamespace(), false, fields);
             }
-            case UNION -> Schema.createUnion(s.getTypes().stream().map(EnvelopesTest::withoutEnvelopes).toList());
-            case ARRAY -> Schema.createArray(withoutEnvelopes(s.getElementType()));
+            case UNION -> Schema.createUnion(s.getTypes().stream().map(t -> without(t, dropped)).toList());
+            case ARRAY -> Schema.createArray(without(s.getElementType(), dropped));
             default -> s;
         };
     }
@@ -115,9 +121,50 @@ class EnvelopesTest {
         assertThat(e.getEnvelopes()).hasSize(3); // the original is not changed
     }
 
+    /** The schema as it was before envelopes named their device's user. */
+    static Schema withoutEnvelopeUsers(Schema s) {
+        return without(s, (record, field) -> record.getName().equals("DeviceEnvelope") && field.equals("userId"));
+    }
+
+    @Test
+    void theEnvelopesUserIsBackwardCompatible() {
+        for (Schema current : List.of(ClientAction.getClassSchema(), ConversationEvent.getClassSchema(),
+                UserItem.getClassSchema(), DeviceDelivery.getClassSchema())) {
+            Schema previous = withoutEnvelopeUsers(current);
+            assertThat(previous.toString()).as(current.getFullName()).contains("DeviceEnvelope")
+                    .isNotEqualTo(current.toString());
+            assertThat(SchemaCompatibility.checkReaderWriterCompatibility(current, previous).getType())
+                    .as(current.getFullName()).isEqualTo(SchemaCompatibility.SchemaCompatibilityType.COMPATIBLE);
+        }
+    }
+
+    private static DeviceEnvelope envelope(String device, String user) {
+        DeviceEnvelope e = envelope(device);
+        e.setUserId(user);
+        return e;
+    }
+
+    @Test
+    void aMembersCopyKeepsOnlyTheEnvelopesOfItsDevicesAndThoseWithoutAUser() {
+        ConversationEvent e = message().setPayload(ByteBuffer.wrap(new byte[] {1})).setEnvelopes(List.of(
+                envelope("b1", "b"), envelope("c1", "c"), envelope("b2", "b"), envelope("old"))).build();
+
+        ConversationEvent forB = Envelopes.forUser(e, "b");
+        assertThat(forB.getEnvelopes()).containsExactly(envelope("b1", "b"), envelope("b2", "b"), envelope("old"));
+        assertThat(Envelopes.distributesKeys(forB)).isTrue();
+        assertThat(Envelopes.forUser(e, "d").getEnvelopes()).containsExactly(envelope("old"));
+        assertThat(e.getEnvelopes()).hasSize(4); // the original is not changed
+        ConversationEvent onlyB = message().setEncrypted(true).setEnvelopes(List.of(envelope("b1", "b"))).build();
+        assertThat(Envelopes.forUser(onlyB, "b")).isSameAs(onlyB);
+        ConversationEvent forA = Envelopes.forUser(onlyB, "a");
+        assertThat(forA.getEnvelopes()).isEmpty();
+        assertThat(forA.getEncrypted()).isTrue(); // still shown as "waiting for this message"
+    }
+
     @Test
     void aPlainEventIsReturnedAsItIs() {
         ConversationEvent plain = message().setPayload(ByteBuffer.wrap(new byte[] {1})).build();
         assertThat(Envelopes.forDevice(plain, "b1")).isSameAs(plain);
+        assertThat(Envelopes.forUser(plain, "b")).isSameAs(plain);
     }
 }

@@ -9,11 +9,11 @@ import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.DataStreamSink;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.parley.events.DeviceDelivery;
-import org.parley.events.DeviceItem;
 import org.parley.events.PushRequest;
 import org.parley.fanout.FanoutConfig;
 import org.parley.fanout.FanoutSinks;
 import org.parley.fanout.KeySelectors;
+import org.parley.fanout.MemberItem;
 import org.parley.fanout.kafka.DeliveryRecordSerializer.Routing;
 
 /**
@@ -29,8 +29,9 @@ public final class KafkaFanoutSinks implements FanoutSinks {
     }
 
     @Override
-    public DataStreamSink<DeviceItem> deviceItems(DataStream<DeviceItem> items) {
-        return items.sinkTo(deviceKeyed(config.deviceItemsTopic(), new KeySelectors.DeviceItemDevice()));
+    public DataStreamSink<MemberItem> userItems(DataStream<MemberItem> items) {
+        return items.sinkTo(sink(new UserItemSerializer(config.userItemsTopic(),
+                RegistryClientFactory.forUrl(config.registryUrl()), config.autoRegisterSchemas())));
     }
 
     @Override
@@ -55,7 +56,7 @@ public final class KafkaFanoutSinks implements FanoutSinks {
     }
 
     private <T extends SpecificRecordBase> KafkaSink<T> deviceKeyed(String topic, KeySelector<T, String> device) {
-        return sink(new DeviceKeyedRecordSerializer<>(topic, device,
+        return sink(new KeyedRecordSerializer<>(topic, device,
                 RegistryClientFactory.forUrl(config.registryUrl()), config.autoRegisterSchemas()));
     }
 

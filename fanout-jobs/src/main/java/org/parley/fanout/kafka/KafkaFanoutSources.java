@@ -4,20 +4,21 @@ import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 import org.parley.events.ConversationEvent;
-import org.parley.events.DeviceItem;
 import org.parley.events.DeviceRecord;
 import org.parley.events.DeviceSession;
 import org.parley.events.Receipt;
 import org.parley.fanout.FanoutConfig;
 import org.parley.fanout.FanoutSources;
+import org.parley.fanout.MemberItem;
 
 /**
- * The five Kafka inputs (the fifth, {@code device-items}, is the job's own log between its two halves). Each is a {@link KafkaSource} in group {@code parley-fanout} that starts from the group's
+ * The five Kafka inputs (the fifth, {@code user-items}, is the job's own log between its two halves). Each is a {@link KafkaSource} in group {@code parley-fanout} that starts from the group's
  * committed offsets, else from the earliest offset (a checkpoint, when restored, overrides both), and reads with
  * {@code isolation.level=read_committed}: the sequencer writes its topics transactionally, so an aborted
  * transaction's records are never fanned out. Offsets are committed back to Kafka on each completed checkpoint
@@ -55,8 +56,11 @@ public final class KafkaFanoutSources implements FanoutSources {
     }
 
     @Override
-    public SingleOutputStreamOperator<DeviceItem> deviceItems(StreamExecutionEnvironment env) {
-        return add(env, config.deviceItemsTopic(), DeviceItem.class, config.fetchMaxWaitMs());
+    public SingleOutputStreamOperator<MemberItem> userItems(StreamExecutionEnvironment env) {
+        return env.fromSource(source(config.userItemsTopic(),
+                        new UserItemDeserializer(RegistryClientFactory.forUrl(config.registryUrl())),
+                        config.fetchMaxWaitMs()),
+                WatermarkStrategy.noWatermarks(), config.userItemsTopic());
     }
 
     private <T extends SpecificRecordBase> SingleOutputStreamOperator<T> add(StreamExecutionEnvironment env,
@@ -72,8 +76,7 @@ public final class KafkaFanoutSources implements FanoutSources {
                 config.fetchMaxWaitMs());
     }
 
-    private <T extends SpecificRecordBase> KafkaSource<T> source(String topic, AvroWireRecordDeserializer<T> values,
-            int fetchMaxWaitMs) {
+    private <T> KafkaSource<T> source(String topic, KafkaRecordDeserializationSchema<T> values, int fetchMaxWaitMs) {
         return KafkaSource.<T>builder()
                 .setBootstrapServers(config.kafkaBootstrap())
                 .setTopics(topic)

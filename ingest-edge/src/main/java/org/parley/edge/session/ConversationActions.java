@@ -4,7 +4,9 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import java.nio.ByteBuffer;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.function.Consumer;
@@ -117,6 +119,8 @@ final class ConversationActions {
             DeviceSetCheck.Mismatch m = DeviceSetCheck.compare(userId, deviceId, mine.result(), recipient,
                     theirs.result(), envelopes.stream().map(DeviceEnvelope::getDeviceId).toList());
             if (m == null) {
+                // Each envelope names its device's user, so the fan-out copies a member only its own (ADR 0006).
+                envelopes.forEach(e -> e.setUserId(mine.result().contains(e.getDeviceId()) ? userId : recipient));
                 return Future.<Void>succeededFuture();
             }
             out.accept(ServerFrames.mismatchedDevices(clientMessageId, m.missing(), m.extra()));
@@ -139,12 +143,17 @@ final class ConversationActions {
         return readModel.members(s.conversationId()).compose(members -> {
             List<Future<Set<String>>> sets = members.stream().map(m -> deviceSets.current(m.userId())).toList();
             return Future.all(sets).compose(v -> {
-                Set<String> current = new java.util.HashSet<>();
-                sets.forEach(f -> current.addAll(f.result()));
-                current.remove(deviceId);
+                Map<String, String> userOf = new HashMap<>();
+                for (int i = 0; i < members.size(); i++) {
+                    String member = members.get(i).userId();
+                    sets.get(i).result().forEach(d -> userOf.put(d, member));
+                }
+                userOf.remove(deviceId);
                 List<String> extra = s.envelopes().stream().map(DeviceEnvelope::getDeviceId)
-                        .filter(d -> !current.contains(d)).sorted().toList();
+                        .filter(d -> !userOf.containsKey(d)).sorted().toList();
                 if (extra.isEmpty()) {
+                    // Each envelope names its device's user: the fan-out copies a member only its own (ADR 0006).
+                    s.envelopes().forEach(e -> e.setUserId(userOf.get(e.getDeviceId())));
                     return Future.<Void>succeededFuture();
                 }
                 out.accept(ServerFrames.notMemberDevices(s.clientMessageId(), extra));

@@ -10,11 +10,11 @@ import org.parley.serde.TrustedEventClasses;
 import org.parley.serde.AvroWireSerializer;
 
 /**
- * Writes records in the Confluent wire format, key = the record's device id (UTF-8), Kafka's default partitioner: all
- * records of one device land in one partition, in the order they were written ({@code device-items},
- * {@code push-requests}).
+ * Writes records in the Confluent wire format, key = what the key selector picks (UTF-8: the device id of
+ * {@code push-requests}, the user id of {@code user-items}), Kafka's default partitioner: all records of one key land
+ * in one partition, in the order they were written.
  */
-public class DeviceKeyedRecordSerializer<T extends SpecificRecordBase> implements KafkaRecordSerializationSchema<T> {
+public class KeyedRecordSerializer<T extends SpecificRecordBase> implements KafkaRecordSerializationSchema<T> {
     private static final long serialVersionUID = 1L;
 
     static {
@@ -22,15 +22,15 @@ public class DeviceKeyedRecordSerializer<T extends SpecificRecordBase> implement
     }
 
     private final String topic;
-    private final KeySelector<T, String> deviceId;
+    private final KeySelector<T, String> key;
     private final RegistryClientFactory registry;
     private final boolean autoRegister;
     private transient AvroWireSerializer<T> serializer;
 
-    public DeviceKeyedRecordSerializer(String topic, KeySelector<T, String> deviceId, RegistryClientFactory registry,
+    public KeyedRecordSerializer(String topic, KeySelector<T, String> key, RegistryClientFactory registry,
             boolean autoRegister) {
         this.topic = topic;
-        this.deviceId = deviceId;
+        this.key = key;
         this.registry = registry;
         this.autoRegister = autoRegister;
     }
@@ -47,13 +47,13 @@ public class DeviceKeyedRecordSerializer<T extends SpecificRecordBase> implement
 
     @Override
     public ProducerRecord<byte[], byte[]> serialize(T record, KafkaSinkContext context, Long timestamp) {
-        String key;
+        String k;
         try {
-            key = deviceId.getKey(record);
+            k = key.getKey(record);
         } catch (Exception e) {
-            throw new IllegalStateException("no device id in " + record, e);
+            throw new IllegalStateException("no key in " + record, e);
         }
-        return new ProducerRecord<>(topic, null, null, key.getBytes(StandardCharsets.UTF_8),
+        return new ProducerRecord<>(topic, null, null, k.getBytes(StandardCharsets.UTF_8),
                 serializer.serialize(topic, record));
     }
 
