@@ -85,8 +85,8 @@ class AnalyticsRowsTest {
     void anEncryptedMessageKeepsTheCountAndSizeOfItsEnvelopesOnly() {
         byte[] body = "sealed envelope".getBytes(StandardCharsets.UTF_8);
         ConversationEvent e = event("dm:alice:bob", 8, EventType.MESSAGE).setEncrypted(true)
-                .setEnvelopes(List.of(new DeviceEnvelope("d-bob", EnvelopeType.PREKEY, ByteBuffer.wrap(body)),
-                        new DeviceEnvelope("d-bob2", EnvelopeType.MESSAGE, ByteBuffer.wrap(body)))).build();
+                .setEnvelopes(List.of(new DeviceEnvelope("d-bob", EnvelopeType.PREKEY, ByteBuffer.wrap(body), "bob"),
+                        new DeviceEnvelope("d-bob2", EnvelopeType.MESSAGE, ByteBuffer.wrap(body), "bob"))).build();
         AnalyticsRows.Row row = AnalyticsRows.event(e, POS);
 
         assertMetadataOnly(row);
