@@ -75,9 +75,10 @@ public class UserDeviceDirectory extends KeyedProcessFunction<String, MemberItem
     }
 
     private void change(DeviceRecord record) throws Exception {
+        Long known = devices.get(record.getDeviceId());
         if (record.getRevoked()) {
             devices.put(record.getDeviceId(), REVOKED);
-        } else if (!Long.valueOf(REVOKED).equals(devices.get(record.getDeviceId()))) {
+        } else if (known == null || known != REVOKED) {
             devices.put(record.getDeviceId(), record.getRegisteredAt().toEpochMilli());
         }
     }

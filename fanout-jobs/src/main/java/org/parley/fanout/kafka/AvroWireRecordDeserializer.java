@@ -55,8 +55,16 @@ public class AvroWireRecordDeserializer<T extends SpecificRecordBase> implements
 
     @Override
     public void deserialize(ConsumerRecord<byte[], byte[]> record, Collector<T> out) throws IOException {
+        T value = decode(record);
+        if (value != null) {
+            out.collect(value);
+        }
+    }
+
+    /** The record's value, placed; null for a tombstone or a value that does not decode (logged and counted). */
+    T decode(ConsumerRecord<byte[], byte[]> record) {
         if (record.value() == null) {
-            return;
+            return null;
         }
         T value;
         try {
@@ -65,11 +73,9 @@ public class AvroWireRecordDeserializer<T extends SpecificRecordBase> implements
             undecodable.inc();
             LOG.error("skipping undecodable record {}-{}@{} ({} bytes): {}", record.topic(), record.partition(),
                     record.offset(), record.value().length, e.toString());
-            return;
+            return null;
         }
-        if (value != null) {
-            out.collect(placed(value, record));
-        }
+        return value == null ? null : placed(value, record);
     }
 
     /** Lets a subclass note where in the log the value was read (receipts: {@link ReceiptLogDeserializer}). */

@@ -1,6 +1,5 @@
 package org.parley.fanout.kafka;
 
-import java.io.IOException;
 import org.apache.flink.api.common.serialization.DeserializationSchema;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
@@ -32,17 +31,11 @@ public class UserItemDeserializer implements KafkaRecordDeserializationSchema<Me
     }
 
     @Override
-    public void deserialize(ConsumerRecord<byte[], byte[]> record, Collector<MemberItem> out) throws IOException {
-        records.deserialize(record, new Collector<>() {
-            @Override
-            public void collect(UserItem item) {
-                out.collect(MemberItem.of(item));
-            }
-
-            @Override
-            public void close() {
-            }
-        });
+    public void deserialize(ConsumerRecord<byte[], byte[]> record, Collector<MemberItem> out) {
+        UserItem item = records.decode(record);
+        if (item != null) {
+            out.collect(MemberItem.of(item));
+        }
     }
 
     @Override
