@@ -403,7 +403,15 @@ class EdgeVerticleTest {
             assertThat(a.get(10).getGroupInfo().getName()).isNull();
             assertThat(a.get(12).getReplyToSeq()).isEqualTo(2L);
             assertThat(a).allMatch(x -> x.getSenderUserId().equals("alice") && x.getClientMessageId() != null);
-            // A retried create names the same group, so the sequencer sees a retry, not a second group.
+            // A retried create names the same group, so the sequencer sees a retry, not a second group. (Retried once
+            // answered: while in flight, a retry joins the first and is not appended, ResendJoinTest.)
+            pending.complete(ActionResult.newBuilder().setActionId(create.getActionId())
+                    .setDeviceId(create.getSenderDeviceId()).setClientMessageId(create.getClientMessageId())
+                    .setConversationId(create.getConversationId()).setOutcome(ActionOutcome.ACCEPTED).setSeq(1L).build());
+            for (JsonObject f = c.next(); !("sent".equals(f.getString("type"))
+                    && create.getClientMessageId().equals(f.getString("clientMessageId"))); f = c.next()) {
+                assertThat(f.getString("type")).as("frame %s", f).isNotEqualTo("sent");
+            }
             c.send(frames[5]);
             await().until(() -> log.actions.size() == frames.length + 1);
             assertThat(log.actions.get(frames.length).getConversationId()).isEqualTo(create.getConversationId());

@@ -59,7 +59,7 @@ class FrameFuzzTest {
         unlimited.put("limits.device.connects", "1000000/1s");
         unlimited.put("limits.device.requests", "1000000/1s");
         edge = new EdgeHarness(vertx, EdgeConfig.builder().edgeId(1).maxPayloadBytes(1024).maxFrameBytes(MAX_FRAME)
-                .historyPageMax(100).syncTimeoutMs(120_000).resultTimeoutMs(300).rateLimitPerSecond(1_000_000)
+                .historyPageMax(100).syncTimeoutMs(120_000).resultTimeoutMs(300).resultWaitMs(300).rateLimitPerSecond(1_000_000)
                 .rateLimitBurst(1_000_000).maxMediaBytes(4096).build(),
                 org.parley.edge.limits.EdgeLimits.with(unlimited), System::currentTimeMillis, m -> m);
     }

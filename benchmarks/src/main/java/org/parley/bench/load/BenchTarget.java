@@ -15,8 +15,9 @@ record BenchTarget(String edgeBase, Path runDir, Path deviceCache, Path outDir) 
             throws IOException {
         String edgeBase = edge != null ? edge : "http://" + settings.host() + ":" + settings.edgePort(0);
         Path dataDir = Path.of(settings.find("data.dir").orElse(".parley"));
+        // Under data/, beside the registrations it names: ./parley up --clean deletes both together.
         Path cache = devicesFile != null ? devicesFile
-                : dataDir.resolve("bench").resolve("devices-" + URI.create(edgeBase).getPort() + ".tsv");
+                : dataDir.resolve("data").resolve("bench").resolve("devices-" + URI.create(edgeBase).getPort() + ".tsv");
         Path outDir = out != null ? out : Path.of("benchmarks", "target", outPrefix + "-" + System.currentTimeMillis());
         Files.createDirectories(outDir);
         return new BenchTarget(edgeBase, runDir != null ? runDir : dataDir.resolve("run"), cache, outDir);

@@ -85,7 +85,7 @@ public final class LoadBench implements Callable<Integer> {
     String floorTopic;
     @Option(names = "--echo-connections", defaultValue = "50", description = "Sockets of the WebSocket echo floor.")
     int echoConnections;
-    @Option(names = "--devices-file", description = "Cache of registered devices (default <data.dir>/bench/devices-<edge port>.tsv); reused across runs.")
+    @Option(names = "--devices-file", description = "Cache of registered devices (default <data.dir>/data/bench/devices-<edge port>.tsv, deleted by ./parley up --clean); reused across runs.")
     Path devicesFile;
     @Option(names = "--run-dir", description = "./parley's run folder with the *.pid files (default <data.dir>/run).")
     Path runDir;

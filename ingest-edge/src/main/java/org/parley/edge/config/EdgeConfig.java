@@ -15,6 +15,8 @@ import org.parley.config.Settings;
  * @param historyPageMax     edge.history-page-max
  * @param syncTimeoutMs      edge.sync-timeout-ms
  * @param resultTimeoutMs    edge.result-timeout-ms
+ * @param resultWaitMs       edge.result-wait-ms: how long a send stays in flight (its result still awaited, a resend
+ *                           joining it) after its TIMEOUT answer; at least resultTimeoutMs
  * @param rateLimitPerSecond edge.rate-limit-per-second
  * @param rateLimitBurst     edge.rate-limit-burst
  * @param maxMediaBytes      edge.max-media-bytes
@@ -22,11 +24,15 @@ import org.parley.config.Settings;
  * @param benchEcho          edge.bench-echo: the benchmarks' unauthenticated echo socket ({@code BenchEcho})
  */
 public record EdgeConfig(String host, int port, int edgeId, int maxPayloadBytes, int maxFrameBytes, int historyPageMax,
-                         long syncTimeoutMs, long resultTimeoutMs, int rateLimitPerSecond, int rateLimitBurst,
+                         long syncTimeoutMs, long resultTimeoutMs, long resultWaitMs, int rateLimitPerSecond, int rateLimitBurst,
                          int maxMediaBytes, int verticleInstances, boolean benchEcho) {
     public EdgeConfig {
         if (verticleInstances < 1) {
             throw new IllegalArgumentException("edge.verticle-instances must be at least 1, was " + verticleInstances);
+        }
+        if (resultWaitMs < resultTimeoutMs) {
+            throw new IllegalArgumentException("edge.result-wait-ms (" + resultWaitMs + ") must be at least "
+                    + "edge.result-timeout-ms (" + resultTimeoutMs + ")");
         }
     }
 
@@ -34,7 +40,7 @@ public record EdgeConfig(String host, int port, int edgeId, int maxPayloadBytes,
         return builder().host(s.host()).port(s.getInt("edge.port")).edgeId(s.getInt("edge.id"))
                 .maxPayloadBytes(s.getInt("edge.max-payload-bytes")).maxFrameBytes(s.getInt("edge.max-frame-bytes"))
                 .historyPageMax(s.getInt("edge.history-page-max")).syncTimeoutMs(s.getLong("edge.sync-timeout-ms"))
-                .resultTimeoutMs(s.getLong("edge.result-timeout-ms"))
+                .resultTimeoutMs(s.getLong("edge.result-timeout-ms")).resultWaitMs(s.getLong("edge.result-wait-ms"))
                 .rateLimitPerSecond(s.getInt("edge.rate-limit-per-second"))
                 .rateLimitBurst(s.getInt("edge.rate-limit-burst")).maxMediaBytes(s.getInt("edge.max-media-bytes"))
                 .verticleInstances(s.getInt("edge.verticle-instances"))
@@ -50,7 +56,7 @@ public record EdgeConfig(String host, int port, int edgeId, int maxPayloadBytes,
     public Builder toBuilder() {
         return new Builder().host(host).port(port).edgeId(edgeId).maxPayloadBytes(maxPayloadBytes)
                 .maxFrameBytes(maxFrameBytes).historyPageMax(historyPageMax).syncTimeoutMs(syncTimeoutMs)
-                .resultTimeoutMs(resultTimeoutMs).rateLimitPerSecond(rateLimitPerSecond).rateLimitBurst(rateLimitBurst)
+                .resultTimeoutMs(resultTimeoutMs).resultWaitMs(resultWaitMs).rateLimitPerSecond(rateLimitPerSecond).rateLimitBurst(rateLimitBurst)
                 .maxMediaBytes(maxMediaBytes).verticleInstances(verticleInstances).benchEcho(benchEcho);
     }
 
@@ -64,6 +70,7 @@ public record EdgeConfig(String host, int port, int edgeId, int maxPayloadBytes,
         private int historyPageMax = 200;
         private long syncTimeoutMs = 10_000;
         private long resultTimeoutMs = 10_000;
+        private long resultWaitMs = 60_000;
         private int rateLimitPerSecond = 30;
         private int rateLimitBurst = 60;
         private int maxMediaBytes = 5_242_880;
@@ -113,6 +120,11 @@ public record EdgeConfig(String host, int port, int edgeId, int maxPayloadBytes,
             return this;
         }
 
+        public Builder resultWaitMs(long v) {
+            resultWaitMs = v;
+            return this;
+        }
+
         public Builder rateLimitPerSecond(int v) {
             rateLimitPerSecond = v;
             return this;
@@ -140,7 +152,7 @@ public record EdgeConfig(String host, int port, int edgeId, int maxPayloadBytes,
 
         public EdgeConfig build() {
             return new EdgeConfig(host, port, edgeId, maxPayloadBytes, maxFrameBytes, historyPageMax, syncTimeoutMs,
-                    resultTimeoutMs, rateLimitPerSecond, rateLimitBurst, maxMediaBytes, verticleInstances, benchEcho);
+                    resultTimeoutMs, resultWaitMs, rateLimitPerSecond, rateLimitBurst, maxMediaBytes, verticleInstances, benchEcho);
         }
     }
 }

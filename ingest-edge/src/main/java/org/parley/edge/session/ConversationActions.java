@@ -55,6 +55,12 @@ final class ConversationActions {
     private final IconKeys iconKeys;
     private final org.parley.edge.media.AttachmentObjects attachments;
     private DeviceSets deviceSets;
+    /**
+     * Actions of this connection appended and still awaiting the sequencer's result, by clientMessageId (at most
+     * edge.result-wait-ms each). A resend of one joins it instead of being appended again: after a slow start the
+     * clients' resends of timed-out sends once multiplied the sequencer's input by ten, and it never caught up.
+     */
+    private final Map<String, Future<ActionResult>> inFlight = new HashMap<>();
 
     ConversationActions(Context context, EdgeConfig config, ActionLog log, EdgeReadModel readModel,
                         PendingActions pending, Consumer<String> out, String userId, String deviceId,
@@ -82,7 +88,7 @@ final class ConversationActions {
     }
 
     void send(ClientFrame.Send s) {
-        if (!admit(s.conversationId(), s.clientMessageId())) {
+        if (!admit(s.conversationId(), s.clientMessageId()) || joinedInFlight(s.clientMessageId())) {
             return;
         }
         Future<Void> devicesMatch = s.distributesKeys() ? checkMemberDevices(s)
@@ -167,7 +173,7 @@ final class ConversationActions {
     };
 
     void act(ClientFrame.Act a) {
-        if (!admit(a.conversationId(), a.clientMessageId())) {
+        if (!admit(a.conversationId(), a.clientMessageId()) || joinedInFlight(a.clientMessageId())) {
             return;
         }
         // A group's icon must be an object the sender uploaded (checked here: the sequencer cannot see the bucket).
@@ -271,33 +277,67 @@ final class ConversationActions {
                 .setEdgeId(config.edgeId()).setReceivedAt(Instant.now()).setPayload(ByteBuffer.allocate(0));
     }
 
-    /** Appends the action and answers the device once the sequencer's result for it arrives. */
+    /**
+     * Appends the action and answers the device once the sequencer's result for it arrives: TIMEOUT if it has not
+     * within edge.result-timeout-ms, and the result itself whenever it comes within edge.result-wait-ms (so a client
+     * told TIMEOUT still learns its seq, and a resend meanwhile is joined rather than appended: {@link #inFlight}).
+     */
     private void submit(ClientAction action) {
         String ref = action.getClientMessageId();
-        Future<ActionResult> result = pending.await(context, action.getActionId(), config.resultTimeoutMs());
+        Future<ActionResult> result = pending.await(context, action.getActionId(), config.resultWaitMs());
+        if (ref != null) {
+            inFlight.put(ref, result);
+            result.onComplete(ar -> inFlight.remove(ref, result));
+        }
         log.append(action).onFailure(err -> {
             pending.forget(action.getActionId());
+            if (ref != null) {
+                inFlight.remove(ref, result);
+            }
             out.accept(Failures.frame(err, "not stored", "retry with the same clientMessageId", ref));
-        }).onSuccess(v -> result.onComplete(ar -> {
-            if (ar.failed()) {
+        }).onSuccess(v -> {
+            answerTimeoutIfLate(result, ref);
+            result.onSuccess(r -> answer(action, r));
+        });
+    }
+
+    /** A resend of an action still in flight on this connection: it gets that action's answer, nothing is appended. */
+    private boolean joinedInFlight(String ref) {
+        Future<ActionResult> result = ref == null ? null : inFlight.get(ref);
+        if (result == null) {
+            return false;
+        }
+        answerTimeoutIfLate(result, ref);
+        return true;
+    }
+
+    /** TIMEOUT to this request if the result has not come within edge.result-timeout-ms (it may still come later). */
+    private void answerTimeoutIfLate(Future<ActionResult> result, String ref) {
+        long timer = context.owner().setTimer(config.resultTimeoutMs(), t -> {
+            if (!result.succeeded()) {
                 out.accept(ServerFrames.error(ErrorCode.TIMEOUT, "stored but not yet sequenced; retry with the same"
                         + " clientMessageId to get its seq", ref));
-            } else if (ar.result().getOutcome() == ActionOutcome.ACCEPTED) {
-                out.accept(ServerFrames.sent(ref, action.getConversationId(), ar.result().getSeq(),
-                        ar.result().getDuplicate()));
-            } else {
-                ErrorCode code = errorCode(ar.result().getErrorCode());
-                if (code == ErrorCode.INTERNAL) {
-                    // A code this edge does not know: the sequencer's own words are not for clients.
-                    LOG.error("sequencer refused {} with unknown code {}: {}", action.getActionId(),
-                            ar.result().getErrorCode(), ar.result().getErrorMessage());
-                    out.accept(ServerFrames.error(code, "refused by the sequencer for a reason this edge does not"
-                            + " know; report it", ref));
-                } else {
-                    out.accept(ServerFrames.error(code, String.valueOf(ar.result().getErrorMessage()), ref));
-                }
             }
-        }));
+        });
+        result.onSuccess(r -> context.owner().cancelTimer(timer));
+    }
+
+    private void answer(ClientAction action, ActionResult result) {
+        String ref = action.getClientMessageId();
+        if (result.getOutcome() == ActionOutcome.ACCEPTED) {
+            out.accept(ServerFrames.sent(ref, action.getConversationId(), result.getSeq(), result.getDuplicate()));
+            return;
+        }
+        ErrorCode code = errorCode(result.getErrorCode());
+        if (code == ErrorCode.INTERNAL) {
+            // A code this edge does not know: the sequencer's own words are not for clients.
+            LOG.error("sequencer refused {} with unknown code {}: {}", action.getActionId(), result.getErrorCode(),
+                    result.getErrorMessage());
+            out.accept(ServerFrames.error(code, "refused by the sequencer for a reason this edge does not"
+                    + " know; report it", ref));
+        } else {
+            out.accept(ServerFrames.error(code, String.valueOf(result.getErrorMessage()), ref));
+        }
     }
 
     private static ErrorCode errorCode(String code) {
