@@ -172,7 +172,7 @@ class ClusterTopologyIT {
     @Test
     @Order(2)
     void aSigkilledSequencerInstanceHandsItsPartitionsToTheOtherAndSeqsStayGapFree() throws Exception {
-        storm("sequencer-1", () -> {
+        storm(List.of("sequencer-1"), false, () -> {
             // The survivor holds every partition of the actions topic now (its group has one member).
             Properties p = new Properties();
             p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, settings.kafkaBootstrap());
@@ -199,10 +199,11 @@ class ClusterTopologyIT {
     void aSigkilledTaskManagerRestoresTheFanoutOnTheOtherAndEveryMessageIsShownOnce() throws Exception {
         String busy = busyTaskManagers().stream().findFirst()
                 .orElseThrow(() -> new AssertionError("no TaskManager runs the fan-out job"));
-        storm(busy, () -> await("the fan-out job runs on the other TaskManager").atMost(WAIT).untilAsserted(() -> {
-            assertThat(busyTaskManagers()).isNotEmpty().doesNotContain(busy);
-            assertThat(jobState()).isEqualTo("RUNNING");
-        }));
+        storm(List.of(busy), false, () -> await("the fan-out job runs on the other TaskManager").atMost(WAIT)
+                .untilAsserted(() -> {
+                    assertThat(busyTaskManagers()).isNotEmpty().doesNotContain(busy);
+                    assertThat(jobState()).isEqualTo("RUNNING");
+                }));
         supervisor.up(new StackSupervisor.UpOptions(false, false, List.of(busy)));
     }
 
@@ -227,15 +228,7 @@ class ClusterTopologyIT {
     @Order(5)
     void aSigkilledKafkaBrokerAndCqlNodeLoseNothing() throws Exception {
         // Replication 3, min ISR 2, QUORUM of 3: one broker and one CQL node may be down; nothing stops or is lost.
-        storm(List.of("kafka-3", "cql-3"), () -> { });
-    }
-
-    private void storm(String victim, ThrowingRunnable afterKill) throws Exception {
-        storm(List.of(victim), false, afterKill);
-    }
-
-    private void storm(List<String> victims, ThrowingRunnable afterKill) throws Exception {
-        storm(victims, false, afterKill);
+        storm(List.of("kafka-3", "cql-3"), false, () -> { });
     }
 
     /**
