@@ -24,8 +24,8 @@ import org.parley.config.Settings;
  * @param benchEcho          edge.bench-echo: the benchmarks' unauthenticated echo socket ({@code BenchEcho})
  */
 public record EdgeConfig(String host, int port, int edgeId, int maxPayloadBytes, int maxFrameBytes, int historyPageMax,
-                         long syncTimeoutMs, long resultTimeoutMs, long resultWaitMs, int rateLimitPerSecond, int rateLimitBurst,
-                         int maxMediaBytes, int verticleInstances, boolean benchEcho) {
+                         long syncTimeoutMs, long resultTimeoutMs, long resultWaitMs, int rateLimitPerSecond,
+                         int rateLimitBurst, int maxMediaBytes, int verticleInstances, boolean benchEcho) {
     public EdgeConfig {
         if (verticleInstances < 1) {
             throw new IllegalArgumentException("edge.verticle-instances must be at least 1, was " + verticleInstances);
@@ -56,7 +56,8 @@ public record EdgeConfig(String host, int port, int edgeId, int maxPayloadBytes,
     public Builder toBuilder() {
         return new Builder().host(host).port(port).edgeId(edgeId).maxPayloadBytes(maxPayloadBytes)
                 .maxFrameBytes(maxFrameBytes).historyPageMax(historyPageMax).syncTimeoutMs(syncTimeoutMs)
-                .resultTimeoutMs(resultTimeoutMs).resultWaitMs(resultWaitMs).rateLimitPerSecond(rateLimitPerSecond).rateLimitBurst(rateLimitBurst)
+                .resultTimeoutMs(resultTimeoutMs).resultWaitMs(resultWaitMs).rateLimitPerSecond(rateLimitPerSecond)
+                .rateLimitBurst(rateLimitBurst)
                 .maxMediaBytes(maxMediaBytes).verticleInstances(verticleInstances).benchEcho(benchEcho);
     }
 
@@ -152,7 +153,8 @@ public record EdgeConfig(String host, int port, int edgeId, int maxPayloadBytes,
 
         public EdgeConfig build() {
             return new EdgeConfig(host, port, edgeId, maxPayloadBytes, maxFrameBytes, historyPageMax, syncTimeoutMs,
-                    resultTimeoutMs, resultWaitMs, rateLimitPerSecond, rateLimitBurst, maxMediaBytes, verticleInstances, benchEcho);
+                    resultTimeoutMs, resultWaitMs, rateLimitPerSecond, rateLimitBurst, maxMediaBytes, verticleInstances,
+                    benchEcho);
         }
     }
 }

@@ -181,7 +181,7 @@ public final class EdgeMetrics {
         latency.get(o).record(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
     }
 
-    /** No result arrived within edge.result-wait-ms (the client was answered TIMEOUT earlier, after edge.result-timeout-ms). */
+    /** No result within edge.result-wait-ms (the client was answered TIMEOUT after edge.result-timeout-ms). */
     public void actionTimedOut(long startNanos) {
         latencyTimeout.record(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
     }
