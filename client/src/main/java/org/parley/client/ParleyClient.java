@@ -248,13 +248,33 @@ public final class ParleyClient implements AutoCloseable {
     public JsonObject actRetrying(JsonObject frame, Duration timeout, int attempts) throws InterruptedException, TimeoutException {
         for (int attempt = 1; ; attempt++) {
             JsonObject r = act(frame, timeout);
-            boolean retry = "error".equals(r.getString("type"))
-                    && ("TIMEOUT".equals(r.getString("code")) || "UNAVAILABLE".equals(r.getString("code")));
-            if (!retry || attempt >= attempts) {
+            if (!retryable(r) || attempt >= attempts) {
                 return r;
             }
             forget(r);
         }
+    }
+
+    /**
+     * {@link #actRetrying} bounded by time instead of a count: retried while {@code budget} lasts, as a client that
+     * must not give up on a message does while a broker or the sequencer recovers (each TIMEOUT takes the edge's
+     * edge.result-timeout-ms, so a count says little about how long the client waited).
+     */
+    public JsonObject actRetryingWithin(JsonObject frame, Duration timeout, Duration budget)
+            throws InterruptedException, TimeoutException {
+        long deadline = System.nanoTime() + budget.toNanos();
+        while (true) {
+            JsonObject r = act(frame, timeout);
+            if (!retryable(r) || System.nanoTime() - deadline >= 0) {
+                return r;
+            }
+            forget(r);
+        }
+    }
+
+    private static boolean retryable(JsonObject answer) {
+        return "error".equals(answer.getString("type"))
+                && ("TIMEOUT".equals(answer.getString("code")) || "UNAVAILABLE".equals(answer.getString("code")));
     }
 
     /** Drops a frame already handled, so a later wait for the same id does not find it again. */

@@ -25,7 +25,21 @@ class ParleyClientTest {
         server = vertx.createHttpServer().webSocketHandler(ws -> {
             ws.writeTextMessage(new JsonObject().put("type", "ready").put("query", ws.query()).encode());
             ws.writeTextMessage(new JsonObject().put("type", "synced").put("inboxSeq", 0).encode());
-            ws.textMessageHandler(ws::writeTextMessage);
+            java.util.Map<String, Integer> tries = new java.util.HashMap<>();
+            ws.textMessageHandler(text -> {
+                JsonObject f = new JsonObject(text);
+                String id = f.getString("clientMessageId", "");
+                if (!id.startsWith("slow-")) {
+                    ws.writeTextMessage(text);
+                } else if (tries.merge(id, 1, Integer::sum) <= 2) {
+                    // The edge's answer while the sequencer is slow: retry with the same id.
+                    ws.writeTextMessage(new JsonObject().put("type", "error").put("code", "TIMEOUT").put("ref", id)
+                            .encode());
+                } else {
+                    ws.writeTextMessage(new JsonObject().put("type", "sent").put("clientMessageId", id).put("seq", 1)
+                            .encode());
+                }
+            });
         }).listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         base = "http://127.0.0.1:" + server.actualPort();
     }
@@ -58,6 +72,20 @@ class ParleyClientTest {
                     .isEqualTo(7L);
             assertThatThrownBy(() -> c.awaitFrame(f -> "never".equals(f.getString("type")), Duration.ofMillis(200)))
                     .isInstanceOf(TimeoutException.class).hasMessageContaining("received");
+        }
+    }
+
+    @Test
+    void aTimeoutIsRetriedWithTheSameIdWhileTheBudgetLasts() throws Exception {
+        var device = new ParleyClient.Device("alice", "d1", "d1.secret");
+        try (ParleyClient c = ParleyClient.connect(vertx, base, device, null, Duration.ofSeconds(60))) {
+            JsonObject answer = c.actRetryingWithin(new JsonObject().put("type", "send").put("clientMessageId", "slow-1"),
+                    Duration.ofSeconds(10), Duration.ofMinutes(1));
+            assertThat(answer.getString("type")).as("the third try's answer: %s", answer).isEqualTo("sent");
+
+            JsonObject spent = c.actRetryingWithin(new JsonObject().put("type", "send").put("clientMessageId", "slow-2"),
+                    Duration.ofSeconds(10), Duration.ZERO);
+            assertThat(spent.getString("code")).as("no budget left: the first answer").isEqualTo("TIMEOUT");
         }
     }
 

@@ -339,7 +339,9 @@ class ClusterTopologyIT {
     }
 
     private static long sent(ParleyClient c, JsonObject frame) throws Exception {
-        JsonObject r = c.actRetrying(frame, WAIT, 8);
+        // Retried for as long as the test waits for anything (not a count of tries): while a killed broker's
+        // partitions and the sequencer's transactions move, one message can take over a minute (seen in CI: 82 s).
+        JsonObject r = c.actRetryingWithin(frame, WAIT, WAIT);
         assertThat(r.getString("type")).as("answer to %s: %s", frame, r).isEqualTo("sent");
         return r.getLong("seq");
     }
