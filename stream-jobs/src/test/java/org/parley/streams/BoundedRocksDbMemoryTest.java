@@ -36,6 +36,13 @@ class BoundedRocksDbMemoryTest {
     }
 
     @Test
+    void zeroLeavesEachStoreToStreamsOwnSizes() {
+        Properties p = SequencerApp.streamsConfig(Settings.of(Map.of("streams.rocksdb-memory-mb", "0")));
+        assertThat(p).doesNotContainKeys(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG,
+                BoundedRocksDbMemory.TOTAL_BYTES, BoundedRocksDbMemory.MEMTABLE_BYTES);
+    }
+
+    @Test
     void everyPersistentStoreWritesThroughTheOneSharedCache() {
         StreamsBuilder builder = new StreamsBuilder();
         for (String store : new String[] {"first", "second"}) {
