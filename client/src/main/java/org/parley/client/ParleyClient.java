@@ -246,13 +246,8 @@ public final class ParleyClient implements AutoCloseable {
      * unreachable) is retried with the same clientMessageId, which the protocol guarantees is safe.
      */
     public JsonObject actRetrying(JsonObject frame, Duration timeout, int attempts) throws InterruptedException, TimeoutException {
-        for (int attempt = 1; ; attempt++) {
-            JsonObject r = act(frame, timeout);
-            if (!retryable(r) || attempt >= attempts) {
-                return r;
-            }
-            forget(r);
-        }
+        int[] tries = {0};
+        return retrying(frame, timeout, () -> ++tries[0] >= attempts);
     }
 
     /**
@@ -263,9 +258,14 @@ public final class ParleyClient implements AutoCloseable {
     public JsonObject actRetryingWithin(JsonObject frame, Duration timeout, Duration budget)
             throws InterruptedException, TimeoutException {
         long deadline = System.nanoTime() + budget.toNanos();
+        return retrying(frame, timeout, () -> System.nanoTime() - deadline >= 0);
+    }
+
+    private JsonObject retrying(JsonObject frame, Duration timeout, java.util.function.BooleanSupplier giveUp)
+            throws InterruptedException, TimeoutException {
         while (true) {
             JsonObject r = act(frame, timeout);
-            if (!retryable(r) || System.nanoTime() - deadline >= 0) {
+            if (!retryable(r) || giveUp.getAsBoolean()) {
                 return r;
             }
             forget(r);

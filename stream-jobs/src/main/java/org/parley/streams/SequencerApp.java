@@ -59,9 +59,10 @@ public final class SequencerApp {
                 org.apache.kafka.streams.errors.LogAndContinueExceptionHandler.class.getName());
         p.put(StreamsConfig.topicPrefix("min.insync.replicas"), s.getInt("topic.min-insync-replicas"));
         // One off-heap bound for every RocksDB store of the JVM (BoundedRocksDbMemory); 0: Streams' own per-store sizes.
-        if (s.getLong("streams.rocksdb-memory-mb") > 0) {
+        long rocksDbMb = s.getLong("streams.rocksdb-memory-mb");
+        if (rocksDbMb > 0) {
             p.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, BoundedRocksDbMemory.class.getName());
-            p.put(BoundedRocksDbMemory.TOTAL_BYTES, String.valueOf(s.getLong("streams.rocksdb-memory-mb") << 20));
+            p.put(BoundedRocksDbMemory.TOTAL_BYTES, String.valueOf(rocksDbMb << 20));
             p.put(BoundedRocksDbMemory.MEMTABLE_BYTES, String.valueOf(s.getLong("streams.rocksdb-memtable-mb") << 20));
         }
         return p;
