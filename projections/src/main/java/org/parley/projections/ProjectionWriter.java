@@ -87,6 +87,17 @@ public class ProjectionWriter implements Runnable {
         this.registry = registry;
     }
 
+    /**
+     * The session the tables write through, if it batches: each batch's writes are held while {@link #write} runs and
+     * sent (as batches per replica) whenever the writer waits for them; before {@link #run}.
+     */
+    public ProjectionWriter withBatching(ReplicaBatchingSession batching) {
+        this.batching = batching;
+        return this;
+    }
+
+    private ReplicaBatchingSession batching;
+
     /** Also projects the key directory's facts (topic {@code topic.key-directory}); before {@link #run}. */
     public ProjectionWriter withKeys(KeyDirectory keys) {
         this.keys = keys;
@@ -229,8 +240,11 @@ public class ProjectionWriter implements Runnable {
         }
     }
 
-    /** Collects a batch's writes, waiting for them whenever {@link #MAX_IN_FLIGHT} are pending. */
-    private static final class WriteWindow extends java.util.AbstractList<CompletableFuture<Void>> {
+    /**
+     * Collects a batch's writes, waiting for them whenever {@link #MAX_IN_FLIGHT} are pending; writes held by a
+     * batching session are sent first.
+     */
+    private final class WriteWindow extends java.util.AbstractList<CompletableFuture<Void>> {
         private final List<CompletableFuture<Void>> pending = new ArrayList<>();
 
         @Override
@@ -243,6 +257,9 @@ public class ProjectionWriter implements Runnable {
         }
 
         void awaitAll() {
+            if (batching != null) {
+                batching.flush();
+            }
             await(pending);
             pending.clear();
         }
@@ -259,6 +276,19 @@ public class ProjectionWriter implements Runnable {
     }
 
     void write(ConsumerRecords<String, byte[]> batch) {
+        if (batching == null) {
+            writeAll(batch);
+            return;
+        }
+        batching.open();
+        try {
+            writeAll(batch);
+        } finally {
+            batching.closeWindow();
+        }
+    }
+
+    private void writeAll(ConsumerRecords<String, byte[]> batch) {
         WriteWindow writes = new WriteWindow();
         Map<String, Long> heads = new HashMap<>();
         Map<String, ConversationEvent> lastActivity = new HashMap<>();

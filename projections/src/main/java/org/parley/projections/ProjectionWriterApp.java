@@ -38,6 +38,15 @@ public final class ProjectionWriterApp {
      */
     public static ProjectionWriter writer(Settings settings, CqlSession session, KafkaConsumer<String, byte[]> consumer,
                                           Runnable onAssigned) {
+        // The writer's tables write through a session that batches each poll's writes per replica (docs/performance.md).
+        ReplicaBatchingSession batching = new ReplicaBatchingSession(session,
+                settings.getInt("projections.cql-batch-max-statements"),
+                settings.getLong("projections.cql-batch-max-bytes"));
+        return writer(settings, batching, consumer, onAssigned).withBatching(batching);
+    }
+
+    private static ProjectionWriter writer(Settings settings, ReplicaBatchingSession session,
+                                           KafkaConsumer<String, byte[]> consumer, Runnable onAssigned) {
         ConversationHistory history = new ConversationHistory(session);
         return new ProjectionWriter(consumer, TopicCatalog.from(settings),
                 new SchemaRegistryClient(settings.registryUrl()),

@@ -47,6 +47,8 @@ class ProjectionWriterTest {
     private final Consumer consumer = new Consumer();
     private final AtomicInteger polls = new AtomicInteger();
     private long commitIntervalMs = 0;
+    /** Statements per CQL batch (ReplicaBatchingSession); 0: the tables write through the session directly. */
+    private int batchOf = 0;
     private ProjectionWriter.Progress stopWhen;
 
     /** A mock consumer whose offsets stay readable after the writer closed it. */
@@ -92,12 +94,15 @@ class ProjectionWriterTest {
         for (Runnable task : laterPolls) {
             consumer.schedulePollTask(task);
         }
-        ProjectionWriter writer = new ProjectionWriter(consumer, TOPICS, registry, new ConversationHistory(cql.session()),
-                new EventProjector(new ConversationHistory(cql.session()), new GroupDirectory(cql.session()),
-                        new UserConversations(cql.session()), new GroupDepartures(cql.session()),
-                        new MediaReferences(cql.session())),
-                new UserSettingsDirectory(cql.session()), new DeviceInbox(cql.session()),
-                new DeviceDirectory(cql.session()), () -> { }, new PresenceTable(cql.session()), commitIntervalMs)
+        ReplicaBatchingSession batching = batchOf > 0 ? new ReplicaBatchingSession(cql.session(), batchOf, 32_768) : null;
+        com.datastax.oss.driver.api.core.CqlSession session = batching != null ? batching : cql.session();
+        ProjectionWriter writer = new ProjectionWriter(consumer, TOPICS, registry, new ConversationHistory(session),
+                new EventProjector(new ConversationHistory(session), new GroupDirectory(session),
+                        new UserConversations(session), new GroupDepartures(session),
+                        new MediaReferences(session)),
+                new UserSettingsDirectory(session), new DeviceInbox(session),
+                new DeviceDirectory(session), () -> { }, new PresenceTable(session), commitIntervalMs)
+                .withBatching(batching)
                 .withRetry(new BatchRetry(ProjectionWriter.RETRY_INITIAL_MS, ProjectionWriter.RETRY_MAX_MS, waits::add))
                 .withProgress(stopWhen != null ? stopWhen : (c, n) -> polls.incrementAndGet() < 10
                         && !(c.assignment().contains(EVENTS) && c.position(EVENTS) >= records.size()));
@@ -134,6 +139,43 @@ class ProjectionWriterTest {
         assertThat(cql.model().table("messages")).hasSize(3);
         assertThat(committed()).isEqualTo(3);
         assertThat(waits).isEmpty();
+    }
+
+    @Test
+    void batchedTheRowsGoInFewerRequestsStillBeforeTheHeadsWithTheSameResult() {
+        batchOf = 32;
+        run(records(event(1, EventType.MESSAGE), event(2, EventType.MESSAGE), event(3, EventType.MESSAGE_EDITED)));
+        List<RecordingSession.Executed> executed = cql.executed();
+        int lastRow = 0;
+        int firstHead = Integer.MAX_VALUE;
+        for (int i = 0; i < executed.size(); i++) {
+            if (executed.get(i).cql().startsWith("UPDATE conversation_heads")) {
+                firstHead = Math.min(firstHead, i);
+            } else {
+                lastRow = i;
+            }
+        }
+        assertThat(firstHead).as("heads after every row of the batch: %s", statements()).isGreaterThan(lastRow);
+        // Rows in one request, the head and last activity in another (the head waits for the rows).
+        assertThat(cql.requests()).as("requests for %s statements", executed.size()).isEqualTo(2);
+        assertThat(cql.model().table("conversation_heads").get("[" + DM + "]")).containsEntry("head_seq", 3L)
+                .containsEntry("last_seq", 3L).containsEntry("last_type", "MESSAGE_EDITED");
+        assertThat(cql.model().table("messages")).hasSize(3);
+        assertThat(committed()).isEqualTo(3);
+    }
+
+    @Test
+    void batchedAFailedWriteFailsItsBatchWhichIsRewoundAndWrittenAgainBeforeCommitting() {
+        batchOf = 32;
+        AtomicInteger failures = new AtomicInteger();
+        cql.failWith(e -> e.cql().startsWith("INSERT INTO messages") && e.values().get(2).equals(2L)
+                && failures.getAndIncrement() < 1 ? new DriverTimeoutException("store down") : null);
+        List<ConsumerRecord<String, byte[]>> records = records(event(1, EventType.MESSAGE), event(2, EventType.MESSAGE));
+        Runnable again = () -> records.forEach(consumer::addRecord);
+        run(records, again);
+        assertThat(waits).containsExactly(100L);
+        assertThat(cql.model().table("messages")).containsOnlyKeys("[" + DM + ", 0, 1]", "[" + DM + ", 0, 2]");
+        assertThat(committed()).isEqualTo(2);
     }
 
     @Test

@@ -82,6 +82,12 @@ public final class RecordingSession {
             case "prepare" -> prepared(args[0] instanceof String s ? s
                     : ((com.datastax.oss.driver.api.core.cql.SimpleStatement) args[0]).getQuery());
             case "executeAsync" -> execute((Statement<?>) args[0]);
+            // What a wrapping session (ReplicaBatchingSession) calls: the generic form of the two above.
+            case "execute" -> args[0] instanceof com.datastax.oss.driver.api.core.cql.PrepareRequest p
+                    ? prepared(p.getQuery()) : execute((Statement<?>) args[0]);
+            case "getMetadata" -> noTokenMap();
+            case "getContext" -> null;
+            case "getKeyspace" -> java.util.Optional.empty();
             case "close", "closeAsync", "forceCloseAsync" -> null;
             case "toString" -> "RecordingSession";
             case "hashCode" -> System.identityHashCode(proxy);
@@ -115,6 +121,16 @@ public final class RecordingSession {
         return CompletableFuture.completedFuture(emptyResult());
     }
 
+    /** Metadata without a token map: the replicas of a partition are unknown. */
+    private static com.datastax.oss.driver.api.core.metadata.Metadata noTokenMap() {
+        return (com.datastax.oss.driver.api.core.metadata.Metadata) Proxy.newProxyInstance(
+                RecordingSession.class.getClassLoader(),
+                new Class<?>[]{com.datastax.oss.driver.api.core.metadata.Metadata.class}, (p, m, a) -> switch (m.getName()) {
+                    case "getTokenMap" -> java.util.Optional.empty();
+                    default -> throw new UnsupportedOperationException(m.getName());
+                });
+    }
+
     private static AsyncResultSet emptyResult() {
         return (AsyncResultSet) Proxy.newProxyInstance(RecordingSession.class.getClassLoader(),
                 new Class<?>[]{AsyncResultSet.class}, (p, m, a) -> switch (m.getName()) {
@@ -123,6 +139,17 @@ public final class RecordingSession {
                     case "hasMorePages" -> false;
                     case "wasApplied" -> true;
                     case "remaining" -> 0;
+                    default -> throw new UnsupportedOperationException(m.getName());
+                });
+    }
+
+    /** A prepared statement of {@code cql} that only tells its query (what a bound statement says it came from). */
+    private static PreparedStatement preparedOf(String cql) {
+        return (PreparedStatement) Proxy.newProxyInstance(RecordingSession.class.getClassLoader(),
+                new Class<?>[]{PreparedStatement.class}, (p, m, a) -> switch (m.getName()) {
+                    case "getQuery", "toString" -> cql;
+                    case "hashCode" -> cql.hashCode();
+                    case "equals" -> a[0] instanceof PreparedStatement other && cql.equals(other.getQuery());
                     default -> throw new UnsupportedOperationException(m.getName());
                 });
     }
@@ -151,6 +178,7 @@ public final class RecordingSession {
         public Object invoke(Object proxy, java.lang.reflect.Method m, Object[] a) {
             return switch (m.getName()) {
                 case "toString" -> executed.toString();
+                case "getPreparedStatement" -> preparedOf(executed.cql());
                 case "hashCode" -> System.identityHashCode(proxy);
                 case "equals" -> proxy == a[0];
                 // The driver's batch builder reads the statements' options: none set.
