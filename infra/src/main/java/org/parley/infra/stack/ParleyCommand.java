@@ -24,6 +24,8 @@ public final class ParleyCommand {
     }
 
     public static void main(String[] args) {
+        // Before any logger exists: the Kafka admin client of `status` logged at DEBUG on stdout without it.
+        org.parley.infra.Logging.useToolConfig();
         Path root = Path.of(System.getProperty(ROOT_PROPERTY, ".")).toAbsolutePath().normalize();
         Console console = new Console(System.out, System.err);
         int exit;
