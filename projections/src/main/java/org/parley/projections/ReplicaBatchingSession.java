@@ -36,12 +36,14 @@ import java.util.regex.Pattern;
  * request workers, the workers' spin), not per mutation; the projection writer sends ~6 small writes per message.
  *
  * <p>What a batch changes: a statement without {@code USING TIMESTAMP} gets the batch's timestamp, so two such writes
- * to one cell in one window would tie instead of the later one winning. Only timestamped statements and INSERTs are
- * held (the writer's un-timestamped INSERTs create rows keyed by a seq: one write per cell); un-timestamped UPDATEs
- * and DELETEs go alone. A failed batch fails each statement it carried, as the statement alone would have.
+ * to one cell in one window would tie (the larger value wins, a null over any) instead of the later one winning: a
+ * user's presence going online and offline within one poll read back online. Only statements with their own
+ * timestamp are held, for which a cell's winner never depends on how they were sent; the rest go alone, in the order
+ * they were made. A batch carries its own options (consistency, timeout), not its statements': the writer's tables
+ * set none per statement. A failed batch fails each statement it carried, as the statement alone would have.
  */
 public final class ReplicaBatchingSession extends SessionWrapper implements CqlSession {
-    /** DML that may join a batch: INSERT, or any statement with its own timestamp; never a conditional one. */
+    /** DML that may join a batch: with its own timestamp, never a conditional one. */
     private static final Pattern CONDITIONAL = Pattern.compile("\\bIF\\b", Pattern.CASE_INSENSITIVE);
 
     private final CqlSession delegate;
@@ -106,7 +108,7 @@ public final class ReplicaBatchingSession extends SessionWrapper implements CqlS
     static boolean isBatchable(String query) {
         String q = query.stripLeading().toUpperCase(Locale.ROOT);
         boolean dml = q.startsWith("INSERT") || q.startsWith("UPDATE") || q.startsWith("DELETE");
-        return dml && !CONDITIONAL.matcher(q).find() && (q.startsWith("INSERT") || q.contains("USING TIMESTAMP"));
+        return dml && !CONDITIONAL.matcher(q).find() && q.contains("USING TIMESTAMP");
     }
 
     /** Sends the held writes: grouped by replica set in the order they were made, each group in batches. */

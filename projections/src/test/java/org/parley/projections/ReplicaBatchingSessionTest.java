@@ -19,8 +19,11 @@ class ReplicaBatchingSessionTest {
     private final RecordingSession cql = new RecordingSession();
 
     @Test
-    void onlyUnconditionalTimestampedWritesOrInsertsMayJoinABatch() {
-        assertThat(ReplicaBatchingSession.isBatchable("INSERT INTO inbox (a, b) VALUES (?,?)")).isTrue();
+    void onlyUnconditionalWritesWithTheirOwnTimestampMayJoinABatch() {
+        assertThat(ReplicaBatchingSession.isBatchable("INSERT INTO t (a, b) VALUES (?,?) USING TIMESTAMP ?")).isTrue();
+        // Two of these for one row in one window would share the batch's timestamp and tie: a user's presence written
+        // online then offline read back online (the larger value wins a tie).
+        assertThat(ReplicaBatchingSession.isBatchable("INSERT INTO presence (a, b) VALUES (?,?)")).isFalse();
         assertThat(ReplicaBatchingSession.isBatchable("UPDATE t USING TIMESTAMP ? SET v = ? WHERE k = ?")).isTrue();
         assertThat(ReplicaBatchingSession.isBatchable("DELETE FROM t USING TIMESTAMP ? WHERE k = ?")).isTrue();
         // Without its own timestamp an update would take the batch's and tie with another write of the same cell.
@@ -33,11 +36,11 @@ class ReplicaBatchingSessionTest {
     @Test
     void heldWritesLeaveAtTheFlushInOrderInBatchesOfAtMostTheLimit() {
         ReplicaBatchingSession batching = new ReplicaBatchingSession(cql.session(), 3, 32_768);
-        PreparedStatement insert = batching.prepare("INSERT INTO inbox (device_id, bucket, inbox_seq) VALUES (?,?,?)");
+        PreparedStatement insert = batching.prepare("INSERT INTO inbox (device_id, bucket, inbox_seq) VALUES (?,?,?) USING TIMESTAMP ?");
         batching.open();
         List<CompletionStage<?>> writes = new ArrayList<>();
         for (long i = 1; i <= 7; i++) {
-            writes.add(batching.executeAsync(insert.bind("d", 0L, i)));
+            writes.add(batching.executeAsync(insert.bind("d", 0L, i, i)));
         }
         assertThat(cql.executed()).as("nothing leaves before the flush").isEmpty();
         assertThat(writes).noneMatch(w -> w.toCompletableFuture().isDone());
@@ -52,11 +55,11 @@ class ReplicaBatchingSessionTest {
     @Test
     void aFailedBatchFailsEveryWriteItCarried() {
         ReplicaBatchingSession batching = new ReplicaBatchingSession(cql.session(), 8, 32_768);
-        PreparedStatement insert = batching.prepare("INSERT INTO inbox (device_id, bucket, inbox_seq) VALUES (?,?,?)");
+        PreparedStatement insert = batching.prepare("INSERT INTO inbox (device_id, bucket, inbox_seq) VALUES (?,?,?) USING TIMESTAMP ?");
         cql.failWith(e -> e.values().get(2).equals(2L) ? new DriverTimeoutException("store down") : null);
         batching.open();
-        CompletableFuture<?> first = batching.executeAsync(insert.bind("d", 0L, 1L)).toCompletableFuture();
-        CompletableFuture<?> second = batching.executeAsync(insert.bind("d", 0L, 2L)).toCompletableFuture();
+        CompletableFuture<?> first = batching.executeAsync(insert.bind("d", 0L, 1L, 1L)).toCompletableFuture();
+        CompletableFuture<?> second = batching.executeAsync(insert.bind("d", 0L, 2L, 2L)).toCompletableFuture();
         batching.closeWindow();
         assertThat(first).isCompletedExceptionally();
         assertThat(second).isCompletedExceptionally();
@@ -66,18 +69,18 @@ class ReplicaBatchingSessionTest {
     @Test
     void writesOutsideAWindowOrFromAnotherThreadOrNotBatchableGoAtOnce() throws Exception {
         ReplicaBatchingSession batching = new ReplicaBatchingSession(cql.session(), 8, 32_768);
-        PreparedStatement insert = batching.prepare("INSERT INTO inbox (device_id, bucket, inbox_seq) VALUES (?,?,?)");
+        PreparedStatement insert = batching.prepare("INSERT INTO inbox (device_id, bucket, inbox_seq) VALUES (?,?,?) USING TIMESTAMP ?");
         PreparedStatement cursor = batching.prepare("UPDATE device_cursors SET acked_inbox_seq = ? WHERE device_id = ?");
-        batching.executeAsync(insert.bind("d", 0L, 1L));
+        batching.executeAsync(insert.bind("d", 0L, 1L, 1L));
         assertThat(cql.requests()).as("no window open").isEqualTo(1);
         batching.open();
         batching.executeAsync(cursor.bind(5L, "d"));
-        assertThat(cql.requests()).as("an un-timestamped update goes alone").isEqualTo(2);
-        Thread other = new Thread(() -> batching.executeAsync(insert.bind("d", 0L, 2L)));
+        assertThat(cql.requests()).as("a write without its own timestamp goes alone").isEqualTo(2);
+        Thread other = new Thread(() -> batching.executeAsync(insert.bind("d", 0L, 2L, 2L)));
         other.start();
         other.join();
         assertThat(cql.requests()).as("another thread's write").isEqualTo(3);
-        batching.executeAsync(insert.bind("d", 0L, 3L));
+        batching.executeAsync(insert.bind("d", 0L, 3L, 3L));
         assertThat(cql.requests()).as("held").isEqualTo(3);
         batching.closeWindow();
         assertThat(cql.requests()).isEqualTo(4);
@@ -86,10 +89,10 @@ class ReplicaBatchingSessionTest {
     @Test
     void oneStatementPerBatchTurnsBatchingOff() {
         ReplicaBatchingSession batching = new ReplicaBatchingSession(cql.session(), 1, 32_768);
-        PreparedStatement insert = batching.prepare("INSERT INTO inbox (device_id, bucket, inbox_seq) VALUES (?,?,?)");
+        PreparedStatement insert = batching.prepare("INSERT INTO inbox (device_id, bucket, inbox_seq) VALUES (?,?,?) USING TIMESTAMP ?");
         batching.open();
-        batching.executeAsync(insert.bind("d", 0L, 1L));
-        batching.executeAsync(insert.bind("d", 0L, 2L));
+        batching.executeAsync(insert.bind("d", 0L, 1L, 1L));
+        batching.executeAsync(insert.bind("d", 0L, 2L, 2L));
         assertThat(cql.requests()).isEqualTo(2);
         batching.closeWindow();
         assertThat(cql.requests()).isEqualTo(2);
