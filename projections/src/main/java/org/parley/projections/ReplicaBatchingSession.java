@@ -92,10 +92,8 @@ public final class ReplicaBatchingSession extends SessionWrapper implements CqlS
         if (owner == Thread.currentThread() && resultType.equals(Statement.ASYNC)
                 && request instanceof BoundStatement bound && isBatchable(bound.getPreparedStatement())) {
             CompletableFuture<AsyncResultSet> result = new CompletableFuture<>();
+            // Bounded by the owner: the projection writer flushes whenever ProjectionWriter.MAX_IN_FLIGHT are pending.
             held.add(new Held(bound, result));
-            if (held.size() >= maxStatements * 16) {
-                flush(); // a huge window (a large group's event) goes out in parts instead of piling up
-            }
             return (ResultT) result;
         }
         return delegate.execute(request, resultType);
@@ -106,9 +104,8 @@ public final class ReplicaBatchingSession extends SessionWrapper implements CqlS
     }
 
     static boolean isBatchable(String query) {
-        String q = query.stripLeading().toUpperCase(Locale.ROOT);
-        boolean dml = q.startsWith("INSERT") || q.startsWith("UPDATE") || q.startsWith("DELETE");
-        return dml && !CONDITIONAL.matcher(q).find() && q.contains("USING TIMESTAMP");
+        String q = query.toUpperCase(Locale.ROOT);
+        return q.contains("USING TIMESTAMP") && !CONDITIONAL.matcher(q).find(); // only DML carries USING TIMESTAMP
     }
 
     /** Sends the held writes: grouped by replica set in the order they were made, each group in batches. */
