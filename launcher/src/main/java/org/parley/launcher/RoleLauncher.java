@@ -4,6 +4,8 @@ import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.util.List;
+import org.parley.config.CpuPriority;
+import org.parley.config.Settings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -16,6 +18,10 @@ import org.slf4j.LoggerFactory;
  * compiles the Kafka client, Netty and Avro paths once and shares one heap. The roles stay independent programs:
  * each reads the same settings, prints its own {@code PARLEY READY <role>} line and registers its own shutdown
  * hook, so SIGTERM stops them all in order, and production deploys them apart unchanged.
+ *
+ * <p>A role with a {@code nice.<role>} above 0 runs its {@code main} on a thread lowered to that priority, so every
+ * thread the role creates shares it (CpuPriority): in one JVM as in its own process, the projection writer yields the
+ * cores to the delivery path.
  *
  * <p>A role whose {@code main} throws takes the whole process down (exit 1): the supervisor sees one failure and
  * restarts the process, as it would have restarted that role's own JVM. A {@code main} that returns normally (the edge
@@ -45,10 +51,15 @@ public final class RoleLauncher {
             return;
         }
         LOG.info("starting roles {} in one JVM", roles.stream().map(AppRole::roleName).toList());
-        // One /metrics for the JVM, on the "apps" port, before any role would start one of its own: every role's
-        // meters land in it, tagged with their role (docs/operations.md, "Metrics and logs").
+        int[] nice = new int[roles.size()];
         try {
-            org.parley.metrics.ProcessMetrics.serve(org.parley.config.Settings.load(), "apps");
+            Settings settings = Settings.load();
+            for (int i = 0; i < roles.size(); i++) {
+                nice[i] = CpuPriority.of(settings, roles.get(i).roleName());
+            }
+            // One /metrics for the JVM, on the "apps" port, before any role would start one of its own: every
+            // role's meters land in it, tagged with their role (docs/operations.md, "Metrics and logs").
+            org.parley.metrics.ProcessMetrics.serve(settings, "apps");
         } catch (RuntimeException e) {
             LOG.error("not starting: {}", e.getMessage());
             System.exit(1);
@@ -58,7 +69,8 @@ public final class RoleLauncher {
         for (int i = 0; i < roles.size(); i++) {
             AppRole role = roles.get(i);
             MethodHandle main = mainOf(role);
-            threads[i] = new Thread(() -> run(role, main), "role-" + role.roleName());
+            int roleNice = nice[i];
+            threads[i] = new Thread(() -> run(role, roleNice, main), "role-" + role.roleName());
             threads[i].start();
         }
         for (Thread t : threads) {
@@ -76,7 +88,14 @@ public final class RoleLauncher {
         }
     }
 
-    private static void run(AppRole role, MethodHandle main) {
+    private static void run(AppRole role, int nice, MethodHandle main) {
+        // Before the role creates any thread: they all inherit this one's priority (CpuPriority).
+        if (!CpuPriority.lowerCurrentThread(nice)) {
+            LOG.warn("role {}: could not lower its threads to nice {} (no /proc/thread-self or renice): they run at the"
+                    + " process's priority", role.roleName(), nice);
+        } else if (nice != 0) {
+            LOG.info("role {} runs at nice {} within this JVM", role.roleName(), nice);
+        }
         try {
             main.invoke((Object) new String[0]);
         } catch (Throwable t) {

@@ -15,10 +15,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.parley.config.CpuPriority;
 
 /**
  * The processes of the stack: started detached (own session through {@code setsid} where there is one, so a Ctrl-C in
- * the terminal or the end of a test JVM does not reach them), standard output and error appended to
+ * the terminal or the end of a test JVM does not reach them) at their CPU priority ({@code nice.<component>}), standard output and error appended to
  * {@code <data.dir>/logs/<component>.log}, pid in {@code <data.dir>/run/<component>.pid}, and the marker
  * {@code -Dparley.stack.component=<component>} on the command line: only a live pid carrying its marker counts as the
  * component, so a recycled pid is never taken for it.
@@ -235,6 +236,7 @@ public final class StackProcesses {
             if (SETSID != null) {
                 command.add(SETSID.toString());
             }
+            command.addAll(CpuPriority.processPrefix(nice(component), SETSID != null));
             command.add(javaExecutable());
             command.add(MARKER + component);
             command.addAll(javaArgs);
@@ -251,6 +253,15 @@ public final class StackProcesses {
             return new Started(component, p.toHandle(), offset, startNanos);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start " + component, e);
+        }
+    }
+
+    /** The component's CPU priority ({@code nice.<component>}; see {@link CpuPriority}). */
+    public int nice(String component) {
+        try {
+            return CpuPriority.of(settings.settings(), component);
+        } catch (IllegalStateException e) {
+            throw new StackException(e.getMessage());
         }
     }
 

@@ -13,8 +13,6 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.parley.infra.stack.Component.Kind;
-import org.parley.infra.stack.Component.Readiness;
 
 /**
  * Liveness of the stack's processes right after a SIGKILL: a killed child of this JVM can still show as alive (its
@@ -40,13 +38,6 @@ class StackLivenessTest {
         return new StackSupervisor(StackSettings.load(root, env), new Console(stream, stream));
     }
 
-    private static Component fake(String name) {
-        List<String> javaArgs = List.of("-Xmx32m", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
-                FakeComponent.class.getName(), "ready", name);
-        return new Component(name, Kind.APP, "test", FakeComponent.class.getName(), "jvm.test", List.of(),
-                Readiness.logLines(List.of(ComponentTable.readyLine(name))), javaArgs);
-    }
-
     private StackProcesses.Started start(StackSupervisor s, Component c) {
         StackProcesses.Started started = s.processes().launch(c.name(), Map.of(), c.args());
         launched.add(started.process());
@@ -56,7 +47,7 @@ class StackLivenessTest {
     @Test
     void aSigkilledChildIsStoppedAtOnceForStatusAndUpStartsItAgain() {
         StackSupervisor s = supervisor();
-        Component delta = fake("delta");
+        Component delta = FakeComponent.ready("delta");
         s.startAndAwait(List.of(delta), c -> start(s, c));
         ProcessHandle first = s.processes().live("delta").orElseThrow();
 
@@ -97,7 +88,7 @@ class StackLivenessTest {
     @Test
     void aLiveChildStaysRunningForEverySupervisorOfThisJvm() {
         StackSupervisor s = supervisor();
-        s.startAndAwait(List.of(fake("epsilon")), c -> start(s, c));
+        s.startAndAwait(List.of(FakeComponent.ready("epsilon")), c -> start(s, c));
 
         assertThat(supervisor().processes().isRunning("epsilon")).isTrue();
         s.processes().stopGroup(List.of("epsilon"), new Console(stream, stream));
