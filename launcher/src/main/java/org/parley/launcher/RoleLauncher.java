@@ -69,9 +69,7 @@ public final class RoleLauncher {
         for (int i = 0; i < roles.size(); i++) {
             AppRole role = roles.get(i);
             MethodHandle main = mainOf(role);
-            int roleNice = nice[i];
-            threads[i] = new Thread(() -> run(role, roleNice, main), "role-" + role.roleName());
-            threads[i].start();
+            threads[i] = start(role, nice[i], main);
         }
         for (Thread t : threads) {
             t.join();
@@ -86,6 +84,13 @@ public final class RoleLauncher {
             throw new IllegalStateException("role " + role.roleName() + ": no public static main in "
                     + role.mainClass() + " on the class path", e);
         }
+    }
+
+    /** Runs the role's {@code main} on a thread of its own, named after it, at the role's nice value. */
+    static Thread start(AppRole role, int nice, MethodHandle main) {
+        Thread t = new Thread(() -> run(role, nice, main), "role-" + role.roleName());
+        t.start();
+        return t;
     }
 
     private static void run(AppRole role, int nice, MethodHandle main) {

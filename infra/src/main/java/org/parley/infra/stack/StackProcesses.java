@@ -19,10 +19,10 @@ import org.parley.config.CpuPriority;
 
 /**
  * The processes of the stack: started detached (own session through {@code setsid} where there is one, so a Ctrl-C in
- * the terminal or the end of a test JVM does not reach them) at their CPU priority ({@code nice.<component>}), standard output and error appended to
- * {@code <data.dir>/logs/<component>.log}, pid in {@code <data.dir>/run/<component>.pid}, and the marker
- * {@code -Dparley.stack.component=<component>} on the command line: only a live pid carrying its marker counts as the
- * component, so a recycled pid is never taken for it.
+ * the terminal or the end of a test JVM does not reach them) at their CPU priority ({@code nice.<component>}),
+ * standard output and error appended to {@code <data.dir>/logs/<component>.log}, pid in
+ * {@code <data.dir>/run/<component>.pid}, and the marker {@code -Dparley.stack.component=<component>} on the command
+ * line: only a live pid carrying its marker counts as the component, so a recycled pid is never taken for it.
  */
 public final class StackProcesses {
     static final String MARKER = "-Dparley.stack.component=";
