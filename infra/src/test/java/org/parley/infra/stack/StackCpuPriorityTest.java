@@ -62,6 +62,21 @@ class StackCpuPriorityTest {
         assertThat(s.processes().isRunning("theta")).as("found by its marker once running").isTrue();
     }
 
+    @Test
+    void theDefaultsLowerTheReadModelsSideOnlyAndTheClusterTopologyNothing() {
+        StackProcesses single = new StackProcesses(StackSettings.load(root, Map.of()));
+        assertThat(single.nice("cql")).isEqualTo(10);
+        assertThat(single.nice("projections")).isEqualTo(10);
+        assertThat(single.nice("kafka")).isZero();
+        assertThat(single.nice("apps")).isZero();
+        assertThat(single.nice("edge-1")).isZero();
+
+        // It stands for nodes on machines of their own (ADR 0015).
+        StackProcesses cluster = new StackProcesses(StackSettings.load(root, Map.of("PARLEY_STACK_TOPOLOGY", "cluster")));
+        assertThat(cluster.nice("cql-2")).isZero();
+        assertThat(cluster.nice("projections")).isZero();
+    }
+
     /** The nice value (field 19 of /proc/<pid>/task/<tid>/stat) of each thread of the process. */
     private static List<Integer> threadNices(long pid) throws IOException {
         try (Stream<Path> tasks = Files.list(Path.of("/proc", String.valueOf(pid), "task"))) {
