@@ -63,18 +63,23 @@ class StackCpuPriorityTest {
     }
 
     @Test
-    void theDefaultsLowerTheReadModelsSideOnlyAndTheClusterTopologyNothing() {
-        StackProcesses single = new StackProcesses(StackSettings.load(root, Map.of()));
+    void nothingIsLoweredByDefaultASettingLowersItsComponentAndTheClusterTopologyIgnoresIt() {
+        StackProcesses defaults = new StackProcesses(StackSettings.load(root, Map.of()));
+        for (String c : java.util.List.of("kafka", "cql", "s3", "registry", "apps", "projections", "edge-1")) {
+            assertThat(defaults.nice(c)).as(c).isZero();
+        }
+        Map<String, String> lowered = Map.of("PARLEY_NICE_CQL", "10", "PARLEY_NICE_PROJECTIONS", "10");
+        StackProcesses single = new StackProcesses(StackSettings.load(root, lowered));
         assertThat(single.nice("cql")).isEqualTo(10);
         assertThat(single.nice("projections")).isEqualTo(10);
         assertThat(single.nice("kafka")).isZero();
-        assertThat(single.nice("apps")).isZero();
-        assertThat(single.nice("edge-1")).isZero();
 
         // It stands for nodes on machines of their own (ADR 0015).
-        StackProcesses cluster = new StackProcesses(StackSettings.load(root, Map.of("PARLEY_STACK_TOPOLOGY", "cluster")));
-        assertThat(cluster.nice("cql-2")).isZero();
-        assertThat(cluster.nice("projections")).isZero();
+        Map<String, String> cluster = new java.util.HashMap<>(lowered);
+        cluster.put("PARLEY_STACK_TOPOLOGY", "cluster");
+        StackProcesses nodes = new StackProcesses(StackSettings.load(root, cluster));
+        assertThat(nodes.nice("cql-2")).isZero();
+        assertThat(nodes.nice("projections")).isZero();
     }
 
     /** The nice value (field 19 of /proc/<pid>/task/<tid>/stat) of each thread of the process. */
