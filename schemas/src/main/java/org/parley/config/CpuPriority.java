@@ -110,10 +110,15 @@ public final class CpuPriority {
 
     /** The calling thread's nice value as the kernel has it (/proc/thread-self/stat), if it can be read. */
     public static Optional<Integer> currentThreadNice() {
+        return niceOf(Path.of("/proc/thread-self/stat"));
+    }
+
+    /** The nice value in a thread's or process's /proc {@code stat} file, if it can be read. */
+    public static Optional<Integer> niceOf(Path stat) {
         try {
-            String stat = Files.readString(Path.of("/proc/thread-self/stat"));
+            String line = Files.readString(stat);
             // Fields after the command name, which is in parentheses and may hold spaces: state is field 3, nice 19.
-            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            String[] f = line.substring(line.lastIndexOf(')') + 2).split(" ");
             return Optional.of(Integer.parseInt(f[19 - 3]));
         } catch (IOException | RuntimeException e) {
             return Optional.empty();

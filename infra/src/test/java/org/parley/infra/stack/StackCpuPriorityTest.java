@@ -15,6 +15,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.parley.config.CpuPriority;
 
 /**
  * A component is started at its {@code nice.<component>}: every thread of the process at that nice value and, where the
@@ -65,7 +66,7 @@ class StackCpuPriorityTest {
     @Test
     void nothingIsLoweredByDefaultASettingLowersItsComponentAndTheClusterTopologyIgnoresIt() {
         StackProcesses defaults = new StackProcesses(StackSettings.load(root, Map.of()));
-        for (String c : java.util.List.of("kafka", "cql", "s3", "registry", "apps", "projections", "edge-1")) {
+        for (String c : List.of("kafka", "cql", "s3", "registry", "apps", "projections", "edge-1")) {
             assertThat(defaults.nice(c)).as(c).isZero();
         }
         Map<String, String> lowered = Map.of("PARLEY_NICE_CQL", "10", "PARLEY_NICE_PROJECTIONS", "10");
@@ -82,13 +83,12 @@ class StackCpuPriorityTest {
         assertThat(nodes.nice("projections")).isZero();
     }
 
-    /** The nice value (field 19 of /proc/<pid>/task/<tid>/stat) of each thread of the process. */
+    /** The nice value of each thread of the process, as the kernel has it. */
     private static List<Integer> threadNices(long pid) throws IOException {
         try (Stream<Path> tasks = Files.list(Path.of("/proc", String.valueOf(pid), "task"))) {
             List<Integer> nices = new ArrayList<>();
             for (Path t : tasks.toList()) {
-                String stat = Files.readString(t.resolve("stat"));
-                nices.add(Integer.parseInt(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[19 - 3]));
+                nices.add(CpuPriority.niceOf(t.resolve("stat")).orElseThrow());
             }
             return nices;
         }
